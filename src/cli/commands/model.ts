@@ -1,0 +1,291 @@
+/** `attestry model keygen|sign|verify|inspect|digest`. */
+import { Command, Option } from 'commander';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { AttestryError } from '../../core/errors.js';
+import { ensureDir, writeFileAtomic } from '../../core/atomic-file.js';
+import { generateKeyPair, keyFingerprint, parseKeyAlgorithm, privateKeyToPem, publicKeyToPem } from '../../crypto/keys.js';
+import {
+  defaultSignaturePath,
+  ignoreEntryFromCli,
+  inspectSignature,
+  modelDigest,
+  readRegistry,
+  signDigestList,
+  signModel,
+  verifyModel,
+  type HashingOptions,
+} from '../../models/index.js';
+import { emit, formatBytes, formatRate } from '../output.js';
+import { progressBar } from '../progress.js';
+import { passphraseFromEnv } from '../secrets.js';
+import { parseIntOption, privateKeyFromFile, publicKeyFromFile } from '../files.js';
+import { run } from '../run.js';
+import { defaultVerificationKey, ensureDefaultSigningKey } from '../default-keys.js';
+
+interface HashingFlags {
+  ignorePaths?: string[];
+  ignoreGitPaths: boolean;
+  allowSymlinks?: boolean;
+  shards?: boolean;
+  shardSize?: number;
+  hashType?: 'sha256' | 'blake2b';
+  threads?: number;
+  json?: boolean;
+}
+
+function addHashingOptions(cmd: Command): Command {
+  return cmd
+    .option('--ignore-paths <paths...>', 'paths to leave out, relative to the model directory (or to the working directory when they point inside the model)')
+    .option('--no-ignore-git-paths', 'include .git, .gitattributes, .github and .gitignore (left out by default, as model_signing does)')
+    .option('--threads <n>', 'hashing threads (default: one per core)', parseIntOption('--threads'));
+}
+
+function addSerializationOptions(cmd: Command): Command {
+  return cmd
+    .option('--allow-symlinks', 'follow symbolic links that stay inside the model directory (refused by default)')
+    .option('--shards', 'hash files in shards so one large file uses every core (OMS "shards" method)')
+    .option('--shard-size <bytes>', 'shard size in bytes (default 1000000000)', parseIntOption('--shard-size'))
+    .addOption(new Option('--hash-type <type>', 'file hash').choices(['sha256', 'blake2b']).default('sha256'));
+}
+
+function hashingOptions(modelDir: string, flags: HashingFlags, json: boolean): HashingOptions & { finish: () => void } {
+  const bar = progressBar('hashing', !json);
+  const o: HashingOptions & { finish: () => void } = {
+    ignorePaths: (flags.ignorePaths ?? []).map((p) => ignoreEntryFromCli(p, modelDir)),
+    ignoreGitPaths: flags.ignoreGitPaths,
+    allowSymlinks: flags.allowSymlinks ?? false,
+    method: flags.shards ? 'shards' : 'files',
+    hashType: flags.hashType ?? 'sha256',
+    onProgress: bar.update,
+    finish: bar.finish,
+  };
+  if (flags.shardSize !== undefined) o.shardSize = flags.shardSize;
+  if (flags.threads !== undefined) o.threads = flags.threads;
+  return o;
+}
+
+export function modelCommand(): Command {
+  const model = new Command('model').description('sign and verify ML model directories (OpenSSF model signing format)');
+
+  model
+    .command('keygen')
+    .description('create a key pair: private.pem (PKCS#8, mode 0600) and public.pem (SPKI)')
+    .option('--output <dir>', 'directory for the key files', 'keys')
+    .option('--algorithm <alg>', 'ed25519 | ecdsa-p256 | ecdsa-p384 | ecdsa-p521', 'ed25519')
+    .option('--passphrase-env <var>', 'encrypt the private key with the passphrase in this environment variable (scrypt + AES-256)')
+    .option('--force', 'overwrite existing key files')
+    .option('--json', 'machine-readable output')
+    .action((flags: { output: string; algorithm: string; passphraseEnv?: string; force?: boolean; json?: boolean }) =>
+      run(flags, () => {
+        const algorithm = parseKeyAlgorithm(flags.algorithm);
+        const passphrase = passphraseFromEnv(flags.passphraseEnv);
+        const dir = resolve(flags.output);
+        const privatePath = join(dir, 'private.pem');
+        const publicPath = join(dir, 'public.pem');
+        if (!flags.force && (existsSync(privatePath) || existsSync(publicPath))) {
+          throw new AttestryError('E_CONFLICT', `${dir} already holds a key pair; use --force to replace it`);
+        }
+        ensureDir(dir, 0o700);
+        const pair = generateKeyPair(algorithm);
+        writeFileAtomic(privatePath, privateKeyToPem(pair.privateKey, passphrase), 0o600);
+        writeFileAtomic(publicPath, publicKeyToPem(pair.publicKey), 0o644);
+        const out = { ok: true, algorithm, privateKey: privatePath, publicKey: publicPath, fingerprint: keyFingerprint(pair.publicKey), encrypted: passphrase !== undefined };
+        emit(flags, out, () =>
+          [`Key pair (${algorithm}) written to ${dir}`, `  Private: ${privatePath}${out.encrypted ? ' (passphrase-protected)' : ''}`, `  Public : ${publicPath}`, `  Fingerprint: ${out.fingerprint}`].join('\n'),
+        );
+      }),
+    );
+
+  const sign = model
+    .command('sign')
+    .description('hash every file of a model directory and write a signed OMS bundle (default <model-dir>/model.sig)')
+    .option('--model-dir <dir>', 'the model directory (or a single model file)')
+    .option('--key <pem>', 'private key PEM (default: $ATTESTRY_HOME/keys/private.pem, created on first use)')
+    .requiredOption('--signer-id <id>', 'signer identity (e.g. email or org id); checked against the publisher registry on verify')
+    .option('--model-name <name>', 'model name (recorded as metadata)')
+    .option('--model-version <version>', 'model version (recorded as metadata)')
+    .option('--framework <name>', 'framework, e.g. pytorch (recorded as metadata)')
+    .option('--author <name>', 'author or team (recorded as metadata)')
+    .option('--description <text>', 'description (recorded as metadata)')
+    .option('--output <file>', 'where to write the signature')
+    .option('--passphrase-env <var>', 'environment variable holding the private key passphrase')
+    .option('--reuse-digests <old.sig>', 're-hash only files whose size or mtime changed since OLD.sig (must be signed by the same key)')
+    .option('--from-digests <file>', 'sign a path→digest list (sha256sum output or JSON) instead of reading files')
+    .option('--json', 'machine-readable output');
+  addSerializationOptions(addHashingOptions(sign)).action(
+    (
+      flags: HashingFlags & {
+        modelDir?: string;
+        key?: string;
+        signerId: string;
+        modelName?: string;
+        modelVersion?: string;
+        framework?: string;
+        author?: string;
+        description?: string;
+        output?: string;
+        passphraseEnv?: string;
+        reuseDigests?: string;
+        fromDigests?: string;
+      },
+    ) =>
+      run(flags, async () => {
+        const metadata = {
+          ...(flags.modelName !== undefined ? { modelName: flags.modelName } : {}),
+          ...(flags.modelVersion !== undefined ? { modelVersion: flags.modelVersion } : {}),
+          ...(flags.framework !== undefined ? { framework: flags.framework } : {}),
+          ...(flags.author !== undefined ? { author: flags.author } : {}),
+          ...(flags.description !== undefined ? { description: flags.description } : {}),
+        };
+        const keyPath = flags.key ?? ensureDefaultSigningKey((m) => process.stderr.write(`attestry: ${m}\n`));
+        const privateKey = privateKeyFromFile(keyPath, passphraseFromEnv(flags.passphraseEnv));
+        if (flags.fromDigests !== undefined) {
+          const output = flags.output ?? (flags.modelDir !== undefined ? defaultSignaturePath(flags.modelDir) : undefined);
+          if (output === undefined) throw new AttestryError('E_USAGE', '--from-digests needs --output (or --model-dir for the default location)');
+          const r = signDigestList({ digestsPath: flags.fromDigests, privateKey, signerId: flags.signerId, output, metadata, ...(flags.modelName ? { subjectName: flags.modelName } : {}) });
+          emit(flags, { ok: true, ...r, bundle: undefined }, () =>
+            [`Signed digest list written to: ${r.signaturePath}`, `  Resources: ${r.resources}`, `  Root     : ${r.rootDigest}`, `  Signer   : ${flags.signerId}`, `  Algorithm: ${r.algorithm}`].join('\n'),
+          );
+          return;
+        }
+        if (flags.modelDir === undefined) throw new AttestryError('E_USAGE', '--model-dir is required (or --from-digests)');
+        const json = flags.json ?? false;
+        const h = hashingOptions(flags.modelDir, flags, json);
+        try {
+          const r = await signModel({
+            ...h,
+            modelPath: flags.modelDir,
+            privateKey,
+            signerId: flags.signerId,
+            metadata,
+            ...(flags.output !== undefined ? { output: flags.output } : {}),
+            ...(flags.reuseDigests !== undefined ? { reuseDigestsFrom: flags.reuseDigests } : {}),
+          });
+          h.finish();
+          const out = {
+            ok: true,
+            signaturePath: r.signaturePath,
+            rootDigest: r.rootDigest,
+            algorithm: r.algorithm,
+            keyFingerprint: r.keyFingerprint,
+            signerId: flags.signerId,
+            files: r.files,
+            resources: r.resources,
+            bytesTotal: r.bytesTotal,
+            bytesHashed: r.bytesHashed,
+            filesReused: r.filesReused,
+            durationMs: Math.round(r.durationMs),
+          };
+          emit(flags, out, () =>
+            [
+              `Signed manifest written to: ${r.signaturePath}`,
+              `  Files    : ${r.files}${r.filesReused > 0 ? ` (${r.filesReused} reused from ${flags.reuseDigests})` : ''}`,
+              `  Total    : ${formatBytes(r.bytesTotal)} (hashed ${formatBytes(r.bytesHashed)} at ${formatRate(r.bytesHashed, r.durationMs)})`,
+              `  Root     : ${r.rootDigest}`,
+              `  Signer   : ${flags.signerId}`,
+              `  Algorithm: ${r.algorithm}`,
+            ].join('\n'),
+          );
+        } finally {
+          h.finish();
+        }
+      }),
+  );
+
+  const verify = model
+    .command('verify')
+    .description('verify a model signature and every file on disk; exit 0 valid, 1 usage/load error, 2 invalid')
+    .option('--signature <file>', 'signature file (default <model-dir>/model.sig)')
+    .requiredOption('--model-dir <dir>', 'the model directory (or single model file)')
+    .option('--key <pem>', 'public key PEM to verify with (default: $ATTESTRY_HOME/keys/public.pem)')
+    .option('--registry <file>', 'trusted publisher registry; the signer id (or key) picks the publisher')
+    .option('--ignore-unsigned-files', 'accept files present in the directory but not in the signature')
+    .option('--json', 'machine-readable output');
+  addHashingOptions(verify).action(
+    (flags: HashingFlags & { signature?: string; modelDir: string; key?: string; registry?: string; ignoreUnsignedFiles?: boolean }) =>
+      run(flags, async () => {
+        if (flags.key !== undefined && flags.registry !== undefined) {
+          throw new AttestryError('E_USAGE', 'give --key or --registry, not both');
+        }
+        const keyPath = flags.registry === undefined ? (flags.key ?? defaultVerificationKey()) : undefined;
+        const json = flags.json ?? false;
+        const h = hashingOptions(flags.modelDir, flags, json);
+        const registry = flags.registry !== undefined ? readRegistry(flags.registry) : undefined;
+        let r;
+        try {
+          r = await verifyModel({
+            ...h,
+            modelPath: flags.modelDir,
+            signaturePath: flags.signature ?? defaultSignaturePath(flags.modelDir),
+            ...(keyPath !== undefined ? { publicKey: publicKeyFromFile(keyPath) } : {}),
+            ...(registry ? { registry } : {}),
+            ignoreUnsignedFiles: flags.ignoreUnsignedFiles ?? false,
+          });
+        } finally {
+          h.finish();
+        }
+        emit(flags, { ...r, durationMs: Math.round(r.durationMs) }, () => {
+          const lines = ['Signature: VALID', `  Signer   : ${r.metadata.signerId ?? '(not recorded)'}${r.signature.publisher ? ` (trusted publisher ${r.signature.publisher.name})` : ''}`];
+          if (r.metadata.modelName || r.metadata.modelVersion) lines.push(`  Model    : ${r.metadata.modelName ?? r.model.name}${r.metadata.modelVersion ? ` v${r.metadata.modelVersion}` : ''}`);
+          lines.push(`  Key      : ${r.signature.algorithm} ${r.signature.keyFingerprint}`, `  Root     : ${r.model.rootDigest}`);
+          lines.push(`Verified ${r.filesChecked} files, ${formatBytes(r.bytesChecked)} at ${formatRate(r.bytesChecked, r.durationMs)}.`);
+          if (r.ok) {
+            lines.push('All files verified successfully.');
+          } else {
+            for (const p of r.problems) lines.push(`  [${p.kind.toUpperCase()}] ${p.name}: ${p.detail}`);
+            lines.push(`FAILED: ${r.problems.length} file problem(s).`);
+          }
+          return lines.join('\n');
+        });
+        if (!r.ok) process.exitCode = 2;
+      }),
+  );
+
+  model
+    .command('inspect')
+    .description('show what a signature claims, without verifying it')
+    .requiredOption('--signature <file>', 'signature file')
+    .option('--json', 'machine-readable output')
+    .option('--json-output', 'alias of --json')
+    .action((flags: { signature: string; json?: boolean; jsonOutput?: boolean }) => {
+      const json = { json: Boolean(flags.json || flags.jsonOutput) };
+      return run(json, () => {
+        const i = inspectSignature(flags.signature);
+        emit(json, i, () => {
+          const lines = [
+            `Signature file: ${resolve(flags.signature)} (not verified)`,
+            `  Format   : ${i.mediaType}, ${i.predicateType}`,
+            `  Method   : ${i.method}${i.keyHint ? ` (key hint ${i.keyHint})` : ''}, ${i.signatures} signature(s)`,
+            `  Subject  : ${i.subjectName} ${i.rootDigest}${i.consistent ? '' : '  ** does not match the resources **'}`,
+          ];
+          for (const [k, v] of Object.entries(i.metadata)) lines.push(`  ${k.padEnd(9)}: ${v}`);
+          lines.push(`  Hashing  : ${i.serialization.method}, ${i.serialization.hash_type}${i.serialization.shard_size ? `, shard ${i.serialization.shard_size}` : ''}, symlinks ${i.serialization.allow_symlinks ? 'followed' : 'refused'}`);
+          if (i.serialization.ignore_paths?.length) lines.push(`  Ignored  : ${i.serialization.ignore_paths.join(', ')}`);
+          lines.push(`  Resources: ${i.resources.length}`);
+          for (const r of i.resources.slice(0, 50)) lines.push(`    ${r.digest.slice(0, 16)}…  ${r.name}`);
+          if (i.resources.length > 50) lines.push(`    … and ${i.resources.length - 50} more (use --json)`);
+          return lines.join('\n');
+        });
+      });
+    });
+
+  const digest = model
+    .command('digest')
+    .description('print the root digest a signature of this model would carry')
+    .argument('<dir>', 'the model directory (or single file)')
+    .option('--json', 'machine-readable output');
+  addSerializationOptions(addHashingOptions(digest)).action((dir: string, flags: HashingFlags) =>
+    run(flags, async () => {
+      const h = hashingOptions(dir, flags, flags.json ?? false);
+      try {
+        const r = await modelDigest(dir, h);
+        emit(flags, { ok: true, ...r }, () => r.rootDigest);
+      } finally {
+        h.finish();
+      }
+    }),
+  );
+
+  return model;
+}

@@ -1,0 +1,36 @@
+#!/usr/bin/env node
+/** The `attestry` command line. Commands are thin adapters over the library's use cases. */
+import { Command, CommanderError } from 'commander';
+import { readFileSync } from 'node:fs';
+import { modelCommand } from './commands/model.js';
+import { publisherCommand } from './commands/publisher.js';
+
+const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+const program = new Command('attestry')
+  .description('sign, record and verify evidence for the software and AI supply chain')
+  .version(pkg.version)
+  .showHelpAfterError()
+  .exitOverride()
+  .addHelpText(
+    'after',
+    `
+Exit codes: 0 ok, 1 usage or load error, 2 verification failed.
+Examples:
+  attestry model keygen --output keys
+  attestry model sign --model-dir ./my-model --key keys/private.pem --signer-id ci@example.com
+  attestry model verify --model-dir ./my-model --key keys/public.pem`,
+  );
+program.addCommand(modelCommand());
+program.addCommand(publisherCommand());
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  if (e instanceof CommanderError) {
+    // --help and --version exit 0; everything else commander rejects is a usage error.
+    process.exitCode = e.exitCode === 0 ? 0 : 1;
+  } else {
+    throw e;
+  }
+}

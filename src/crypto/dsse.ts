@@ -1,0 +1,120 @@
+/**
+ * DSSE v1 (https://github.com/secure-systems-lab/dsse, protocol.md and
+ * envelope.md): pre-authentication encoding, envelopes with several
+ * signatures, and threshold verification.
+ */
+import { z } from 'zod';
+import { AttestryError } from '../core/errors.js';
+import { parseWith } from '../core/validation.js';
+import type { Signer, Verifier } from './signer.js';
+
+export interface DsseSignature {
+  keyid?: string;
+  sig: string;
+}
+
+export interface DsseEnvelope {
+  payloadType: string;
+  payload: string;
+  signatures: DsseSignature[];
+}
+
+/** PAE(type, body) = "DSSEv1" SP LEN(type) SP type SP LEN(body) SP body, LEN in ASCII decimal bytes. */
+export function pae(payloadType: string, payload: Uint8Array): Buffer {
+  const type = Buffer.from(payloadType, 'utf8');
+  const header = Buffer.from(`DSSEv1 ${type.length} ${payloadType} ${payload.length} `, 'utf8');
+  return Buffer.concat([header, payload]);
+}
+
+export function signEnvelope(payloadType: string, payload: Uint8Array, signers: readonly Signer[]): DsseEnvelope {
+  if (signers.length === 0) throw new AttestryError('E_USAGE', 'at least one signer is required');
+  const message = pae(payloadType, payload);
+  return {
+    payloadType,
+    payload: Buffer.from(payload).toString('base64'),
+    signatures: signers.map((s) => ({ keyid: s.keyid, sig: s.sign(message).toString('base64') })),
+  };
+}
+
+// DSSE accepts standard or URL-safe base64 on input (envelope.md "Base64()").
+const BASE64_RE = /^(?:[A-Za-z0-9+/_-]{4})*(?:[A-Za-z0-9+/_-]{2}(?:==)?|[A-Za-z0-9+/_-]{3}=?)?$/;
+const base64String = z.string().regex(BASE64_RE, 'not base64');
+
+const SignatureSchema = z
+  .object({
+    sig: base64String,
+    keyid: z.string().nullish(),
+    // Seed 002 writes `keyId`; the standard field is `keyid`. Accept both on input.
+    keyId: z.string().nullish(),
+  })
+  .transform((s): DsseSignature => {
+    const keyid = s.keyid ?? s.keyId ?? undefined;
+    return keyid === undefined ? { sig: s.sig } : { keyid, sig: s.sig };
+  });
+
+export const DsseEnvelopeSchema = z.object({
+  payloadType: z.string().min(1),
+  payload: base64String,
+  signatures: z.array(SignatureSchema).min(1, 'at least one signature is required'),
+});
+
+export function parseEnvelope(input: unknown): DsseEnvelope {
+  return parseWith(DsseEnvelopeSchema, input, 'DSSE envelope', 'E_SIGNATURE_FORMAT');
+}
+
+export function decodeBase64(value: string): Buffer {
+  return Buffer.from(value.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
+}
+
+export interface EnvelopeVerification {
+  payloadType: string;
+  payload: Buffer;
+  /** Key ids of the distinct keys whose signatures verified. */
+  verifiedKeyIds: string[];
+}
+
+/**
+ * Verifies an envelope against a set of trusted keys. Each trusted key counts
+ * at most once, however many signatures name it, so one key cannot meet a
+ * threshold alone. A signature whose keyid is empty is tried against every
+ * key; one with a keyid only against keys of that id.
+ */
+export function verifyEnvelope(
+  envelope: DsseEnvelope,
+  verifiers: readonly Verifier[],
+  threshold = 1,
+  message?: (payload: Buffer) => Buffer,
+): EnvelopeVerification {
+  if (!Number.isInteger(threshold) || threshold < 1) {
+    throw new AttestryError('E_USAGE', `threshold must be a positive integer, got ${threshold}`);
+  }
+  const payload = decodeBase64(envelope.payload);
+  const signed = message ? message(payload) : pae(envelope.payloadType, payload);
+  const satisfied = new Set<Verifier>();
+  for (const signature of envelope.signatures) {
+    const sig = decodeBase64(signature.sig);
+    for (const v of verifiers) {
+      if (satisfied.has(v)) continue;
+      if (signature.keyid && v.keyid && signature.keyid !== v.keyid) continue;
+      if (v.verify(signed, sig)) {
+        satisfied.add(v);
+        break;
+      }
+    }
+  }
+  if (satisfied.size < threshold) {
+    const have = satisfied.size;
+    throw new AttestryError(
+      'E_SIGNATURE_INVALID',
+      threshold === 1
+        ? 'no signature on the envelope verifies with the given key(s)'
+        : `only ${have} of the required ${threshold} distinct keys signed the envelope`,
+      { details: { verified: have, threshold } },
+    );
+  }
+  return {
+    payloadType: envelope.payloadType,
+    payload,
+    verifiedKeyIds: [...satisfied].map((v) => v.keyid),
+  };
+}

@@ -1,0 +1,20 @@
+/** Messages between the hash pool and its workers. */
+
+export interface HashJob {
+  path: string;
+  /** Inclusive start offset. */
+  start: number;
+  /** Exclusive end offset. */
+  end: number;
+}
+
+export interface HashBatch {
+  id: number;
+  algorithm: string;
+  jobs: HashJob[];
+}
+
+export type WorkerMessage =
+  | { type: 'progress'; bytes: number }
+  | { type: 'done'; id: number; digests: string[]; bytes: number }
+  | { type: 'error'; id: number; path: string; errno: string; message: string; bytes: number };

@@ -1,0 +1,58 @@
+/**
+ * Worker thread of the hash pool: hashes byte ranges of files with one
+ * reusable read buffer, so memory per worker is fixed whatever the file size.
+ */
+import { createHash } from 'node:crypto';
+import { closeSync, openSync, readSync } from 'node:fs';
+import { parentPort, workerData } from 'node:worker_threads';
+import type { HashBatch, WorkerMessage } from './hash-protocol.js';
+
+const { bufferSize, progressEvery } = workerData as { bufferSize: number; progressEvery: number };
+const buffer = Buffer.allocUnsafe(bufferSize);
+const port = parentPort;
+if (!port) throw new Error('hash-worker must run in a worker thread');
+
+function hashRange(path: string, start: number, end: number, algorithm: string, progress: { pending: number }): string {
+  const hash = createHash(algorithm);
+  const fd = openSync(path, 'r');
+  try {
+    let position = start;
+    while (position < end) {
+      const want = Math.min(buffer.length, end - position);
+      const got = readSync(fd, buffer, 0, want, position);
+      if (got === 0) throw Object.assign(new Error(`${path} shrank while it was being hashed`), { code: 'ECHANGED' });
+      hash.update(got === buffer.length ? buffer : buffer.subarray(0, got));
+      position += got;
+      progress.pending += got;
+      if (progress.pending >= progressEvery) {
+        port!.postMessage({ type: 'progress', bytes: progress.pending } satisfies WorkerMessage);
+        progress.pending = 0;
+      }
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return hash.digest('hex');
+}
+
+port.on('message', (batch: HashBatch) => {
+  const progress = { pending: 0 };
+  let current = '';
+  try {
+    const digests = batch.jobs.map((j) => {
+      current = j.path;
+      return hashRange(j.path, j.start, j.end, batch.algorithm, progress);
+    });
+    port.postMessage({ type: 'done', id: batch.id, digests, bytes: progress.pending } satisfies WorkerMessage);
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    port.postMessage({
+      type: 'error',
+      id: batch.id,
+      path: current,
+      errno: err.code ?? 'EIO',
+      message: err.message,
+      bytes: progress.pending,
+    } satisfies WorkerMessage);
+  }
+});

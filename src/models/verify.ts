@@ -1,0 +1,238 @@
+/**
+ * The `verifyModel` use case (OMS v1.0 §8): check the signature, then re-hash
+ * the model and report every file that is modified, missing or unsigned.
+ */
+import { performance } from 'node:perf_hooks';
+import { resolve, basename } from 'node:path';
+import type { KeyObject } from 'node:crypto';
+import { AttestryError } from '../core/errors.js';
+import { digestFromHex, type Digest } from '../core/digest.js';
+import { systemClock, type Clock } from '../core/ids.js';
+import { parseJsonText } from '../core/validation.js';
+import type { KeyBundle } from '../crypto/bundle.js';
+import { verifyEnvelope } from '../crypto/dsse.js';
+import { parseStatement } from '../crypto/intoto.js';
+import { keyAlgorithmOf, keyFingerprint, loadPublicKey, omsKeyHint, publicKeyToPem, type KeyAlgorithm } from '../crypto/keys.js';
+import { createVerifier } from '../crypto/signer.js';
+import { HashPool, type HashJob } from './hash-pool.js';
+import { legacyPae } from './legacy-pae.js';
+import { rangesOf } from './manifest.js';
+import { acceptedAlgorithms, parseOmsStatement, parseShardName, type ModelMetadata, type OmsPredicate, type ParsedOmsStatement } from './oms.js';
+import { assertPublisherTrusted, findPublisher, findPublisherByHint, type Publisher, type RegistryFile } from './registry.js';
+import { ignoreSetFor, type HashingOptions } from './sign.js';
+import { readSignatureFile, unverifiedStatement } from './signature-file.js';
+import { walkModel, type ModelFile } from './walk.js';
+
+export type FileProblemKind = 'modified' | 'missing' | 'unsigned' | 'size-changed' | 'rejected';
+
+export interface FileProblem {
+  name: string;
+  kind: FileProblemKind;
+  detail: string;
+  expected?: string;
+  actual?: string;
+}
+
+export interface VerifyModelOptions extends Pick<HashingOptions, 'ignorePaths' | 'ignoreGitPaths' | 'threads' | 'pool' | 'onProgress'> {
+  modelPath: string;
+  signaturePath: string;
+  /** Verify with this key... */
+  publicKey?: KeyObject;
+  /** ...or with the publisher the signature names (by signer id, else by key hint). */
+  registry?: RegistryFile;
+  /** Accept files that are in the directory but not in the signature (OMS §8.5). */
+  ignoreUnsignedFiles?: boolean;
+  clock?: Clock;
+}
+
+export interface VerifyModelResult {
+  ok: boolean;
+  signature: {
+    valid: true;
+    algorithm: KeyAlgorithm;
+    keyFingerprint: Digest;
+    publisher?: Pick<Publisher, 'id' | 'name'>;
+    legacyFormat: boolean;
+  };
+  model: { name: string; rootDigest: Digest; method: string; resources: number };
+  metadata: ModelMetadata;
+  filesChecked: number;
+  bytesChecked: number;
+  problems: FileProblem[];
+  durationMs: number;
+}
+
+interface KeyChoice {
+  key: KeyObject;
+  publisher?: Publisher;
+}
+
+function chooseKey(bundle: KeyBundle, options: VerifyModelOptions): KeyChoice {
+  const material = bundle.verificationMaterial.publicKey;
+  if (!material) {
+    throw new AttestryError('E_SIGNATURE_FORMAT', 'this signature was made with a certificate or keyless (Sigstore) identity, not a key; key-based verification cannot check it');
+  }
+  let choice: KeyChoice;
+  if (options.publicKey) {
+    choice = { key: options.publicKey };
+  } else if (options.registry) {
+    const signerId = unverifiedStatement(bundle).subject[0]?.annotations?.['signerId'];
+    const publisher =
+      (typeof signerId === 'string' ? findPublisher(options.registry, signerId) : undefined) ??
+      (material.hint ? findPublisherByHint(options.registry, material.hint) : undefined);
+    if (!publisher) {
+      throw new AttestryError('E_UNTRUSTED_PUBLISHER', `no trusted publisher in the registry matches this signature${typeof signerId === 'string' ? ` (signer id "${signerId}")` : ''}`);
+    }
+    assertPublisherTrusted(publisher, (options.clock ?? systemClock).now());
+    choice = { key: loadPublicKey(publisher.publicKey, `publisher ${publisher.id}`), publisher };
+  } else {
+    throw new AttestryError('E_USAGE', 'give a public key or a publisher registry to verify against');
+  }
+  // model_signing's check: the bundle's key hint (or embedded key) must name the key we verify with.
+  if (material.hint && material.hint !== omsKeyHint(choice.key)) {
+    throw new AttestryError('E_KEY_MISMATCH', 'the signature names a different key (verificationMaterial.publicKey.hint does not match the public key given)');
+  }
+  if (material.rawBytes) {
+    const embedded = Buffer.from(material.rawBytes, 'base64').toString('utf8');
+    let same = false;
+    try {
+      same = publicKeyToPem(loadPublicKey(embedded, 'embedded public key')) === publicKeyToPem(choice.key);
+    } catch {
+      same = false;
+    }
+    if (!same) throw new AttestryError('E_KEY_MISMATCH', 'the signature embeds a different public key than the one given');
+  }
+  return choice;
+}
+
+/** Verifies the bundle's signature and returns the parsed OMS statement. */
+export function verifyModelSignature(bundle: KeyBundle, options: VerifyModelOptions): { parsed: ParsedOmsStatement; key: KeyChoice; legacyPae: boolean } {
+  const key = chooseKey(bundle, options);
+  const verifier = createVerifier(key.key);
+  let payload: Buffer;
+  let usedLegacy = false;
+  try {
+    payload = verifyEnvelope(bundle.dsseEnvelope, [verifier]).payload;
+  } catch (e) {
+    try {
+      payload = verifyEnvelope(bundle.dsseEnvelope, [verifier], 1, legacyPae).payload;
+      usedLegacy = true;
+    } catch {
+      throw e;
+    }
+  }
+  if (bundle.dsseEnvelope.payloadType !== 'application/vnd.in-toto+json') {
+    throw new AttestryError('E_SIGNATURE_FORMAT', `payloadType is "${bundle.dsseEnvelope.payloadType}", expected application/vnd.in-toto+json`);
+  }
+  const statement = parseStatement(parseJsonText(payload.toString('utf8'), 'DSSE payload', 'E_SIGNATURE_FORMAT'));
+  return { parsed: parseOmsStatement(statement), key, legacyPae: usedLegacy };
+}
+
+interface ExpectedFile {
+  ranges: { name: string; start: number; end: number; digest: string }[];
+}
+
+function expectedFiles(predicate: OmsPredicate, singleFileName: string | undefined): Map<string, ExpectedFile> {
+  const s = predicate.serialization;
+  const accepted = acceptedAlgorithms(s);
+  const map = new Map<string, ExpectedFile>();
+  for (const r of predicate.resources) {
+    if (!accepted.includes(r.algorithm)) {
+      throw new AttestryError('E_SIGNATURE_FORMAT', `resource "${r.name}" has algorithm "${r.algorithm}", expected ${accepted.map((a) => `"${a}"`).join(' or ')}`);
+    }
+    const shard = s.method === 'shards' ? parseShardName(r.name) : { path: r.name, start: 0, end: -1 };
+    // Old model_signing named a single-file model's resource "."; it is that file.
+    const file = singleFileName !== undefined && (shard.path === '.' || shard.path === singleFileName) ? singleFileName : shard.path;
+    const entry = map.get(file) ?? { ranges: [] };
+    entry.ranges.push({ name: r.name, start: shard.start, end: shard.end, digest: r.digest });
+    map.set(file, entry);
+  }
+  return map;
+}
+
+export async function verifyModel(options: VerifyModelOptions): Promise<VerifyModelResult> {
+  const started = performance.now();
+  const modelPath = resolve(options.modelPath);
+  const signaturePath = resolve(options.signaturePath);
+  const bundle = readSignatureFile(signaturePath);
+  const { parsed, key, legacyPae: usedLegacy } = verifyModelSignature(bundle, options);
+  const { serialization } = parsed.predicate;
+
+  const ignore = ignoreSetFor(modelPath, signaturePath, options, serialization.ignore_paths ?? []);
+  const walked = walkModel(modelPath, { ignore: new Set(ignore), allowSymlinks: serialization.allow_symlinks });
+  const problems: FileProblem[] = walked.rejected.map((r) => ({ name: r.name, kind: 'rejected', detail: r.reason }));
+  const expected = expectedFiles(parsed.predicate, walked.singleFile ? basename(walked.files[0]!.name) : undefined);
+
+  const jobs: HashJob[] = [];
+  const checks: { file: ModelFile; name: string; digest: string }[] = [];
+  const seen = new Set<string>();
+  let bytesChecked = 0;
+  for (const file of walked.files) {
+    const want = expected.get(file.name);
+    if (!want) {
+      const emptyShardFile = serialization.method === 'shards' && file.size === 0;
+      if (!options.ignoreUnsignedFiles && !emptyShardFile) {
+        problems.push({ name: file.name, kind: 'unsigned', detail: 'is in the directory but not in the signature' });
+      }
+      continue;
+    }
+    seen.add(file.name);
+    if (serialization.method === 'shards') {
+      const expectedEnd = Math.max(...want.ranges.map((r) => r.end));
+      const layout = rangesOf(file, 'shards', serialization.shard_size!);
+      const sameLayout = layout.length === want.ranges.length && layout.every(([s, e]) => want.ranges.some((r) => r.start === s && r.end === e));
+      if (file.size !== expectedEnd || !sameLayout) {
+        problems.push({ name: file.name, kind: 'size-changed', detail: `is ${file.size} bytes, the signature covers ${expectedEnd}`, expected: String(expectedEnd), actual: String(file.size) });
+        continue;
+      }
+      for (const r of want.ranges) {
+        jobs.push({ path: file.path, start: r.start, end: r.end });
+        checks.push({ file, name: r.name, digest: r.digest });
+      }
+    } else {
+      jobs.push({ path: file.path, start: 0, end: file.size });
+      checks.push({ file, name: file.name, digest: want.ranges[0]!.digest });
+    }
+    bytesChecked += file.size;
+  }
+  for (const name of expected.keys()) {
+    if (!seen.has(name)) problems.push({ name, kind: 'missing', detail: 'is in the signature but not in the directory' });
+  }
+
+  const ownPool = options.pool === undefined;
+  const pool = options.pool ?? new HashPool(options.threads === undefined ? {} : { threads: options.threads });
+  let digests: string[];
+  try {
+    const onProgress = options.onProgress;
+    digests = await pool.hash(jobs, {
+      algorithm: serialization.hash_type,
+      ...(onProgress ? { onProgress: (done: number) => onProgress(done, bytesChecked) } : {}),
+    });
+  } finally {
+    if (ownPool) await pool.close();
+  }
+  checks.forEach((c, i) => {
+    if (digests[i] !== c.digest) {
+      problems.push({ name: c.name, kind: 'modified', detail: 'content differs from the signed digest', expected: c.digest, actual: digests[i]! });
+    }
+  });
+  problems.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+
+  const signature: VerifyModelResult['signature'] = {
+    valid: true,
+    algorithm: keyAlgorithmOf(key.key),
+    keyFingerprint: keyFingerprint(key.key),
+    legacyFormat: parsed.legacy || usedLegacy,
+  };
+  if (key.publisher) signature.publisher = { id: key.publisher.id, name: key.publisher.name };
+  return {
+    ok: problems.length === 0,
+    signature,
+    model: { name: parsed.subjectName, rootDigest: digestFromHex(parsed.rootDigest), method: serialization.method, resources: parsed.predicate.resources.length },
+    metadata: parsed.metadata,
+    filesChecked: checks.length === 0 ? 0 : new Set(checks.map((c) => c.file.name)).size,
+    bytesChecked,
+    problems,
+    durationMs: performance.now() - started,
+  };
+}
