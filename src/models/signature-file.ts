@@ -18,18 +18,28 @@ export function readTextFileBounded(path: string, limit: number, what: string): 
     throw ioError(e, `read ${what}`, path);
   }
   try {
-    const size = fstatSync(fd).size;
-    if (size > limit) {
-      throw new AttestryError('E_INVALID_INPUT', `${what} ${path} is ${size} bytes, over the ${limit}-byte limit`);
+    const st = fstatSync(fd);
+    if (st.isFile() && st.size > limit) {
+      throw new AttestryError('E_INVALID_INPUT', `${what} ${path} is ${st.size} bytes, over the ${limit}-byte limit`);
     }
-    const buf = Buffer.allocUnsafe(size);
-    let off = 0;
-    while (off < size) {
-      const n = readSync(fd, buf, off, size - off, off);
+    // Pipes (e.g. /dev/stdin) report size 0, so read until EOF and enforce the limit as we go.
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const buf = Buffer.allocUnsafe(st.isFile() ? Math.max(1, st.size - total + 1) : 1 << 20);
+      let n: number;
+      try {
+        n = readSync(fd, buf, 0, buf.length, null);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'EAGAIN') continue;
+        throw ioError(e, `read ${what}`, path);
+      }
       if (n === 0) break;
-      off += n;
+      total += n;
+      if (total > limit) throw new AttestryError('E_INVALID_INPUT', `${what} ${path} is over the ${limit}-byte limit`);
+      chunks.push(buf.subarray(0, n));
     }
-    return buf.subarray(0, off).toString('utf8');
+    return Buffer.concat(chunks).toString('utf8');
   } finally {
     closeSync(fd);
   }

@@ -58,20 +58,22 @@ export function walkModel(modelPath: string, options: WalkOptions): WalkResult {
   }
   const files: ModelFile[] = [];
   const rejected: RejectedPath[] = [];
-  walkDir(realRoot, '', realRoot, options, files, rejected, new Set([realRoot]));
+  walkDir({ realRoot, options, files, rejected, ancestors: new Set([realRoot]) }, realRoot, '');
   files.sort((a, b) => comparePaths(a.name, b.name));
   return { modelName, singleFile: false, files, rejected };
 }
 
-function walkDir(
-  dir: string,
-  prefix: string,
-  realRoot: string,
-  options: WalkOptions,
-  files: ModelFile[],
-  rejected: RejectedPath[],
-  ancestors: Set<string>,
-): void {
+/** What one walk accumulates; directories on the current path detect symlink cycles. */
+interface WalkState {
+  realRoot: string;
+  options: WalkOptions;
+  files: ModelFile[];
+  rejected: RejectedPath[];
+  ancestors: Set<string>;
+}
+
+function walkDir(state: WalkState, dir: string, prefix: string): void {
+  const { options, files, rejected } = state;
   let entries: Buffer[];
   try {
     entries = readdirSync(dir, { encoding: 'buffer' });
@@ -98,9 +100,9 @@ function walkDir(
       throw ioError(e, 'stat', full);
     }
     if (st.isSymbolicLink()) {
-      followLink(full, name, realRoot, options, files, rejected, ancestors);
+      followLink(state, full, name);
     } else if (st.isDirectory()) {
-      walkDir(full, `${name}/`, realRoot, options, files, rejected, ancestors);
+      walkDir(state, full, `${name}/`);
     } else if (st.isFile()) {
       files.push(toModelFile(name, full, st));
     } else {
@@ -109,15 +111,8 @@ function walkDir(
   }
 }
 
-function followLink(
-  full: string,
-  name: string,
-  realRoot: string,
-  options: WalkOptions,
-  files: ModelFile[],
-  rejected: RejectedPath[],
-  ancestors: Set<string>,
-): void {
+function followLink(state: WalkState, full: string, name: string): void {
+  const { realRoot, options, files, rejected, ancestors } = state;
   if (!options.allowSymlinks) {
     rejected.push({ name, code: 'E_SYMLINK', reason: 'is a symbolic link; symlinks are refused unless --allow-symlinks is given' });
     return;
@@ -141,7 +136,7 @@ function followLink(
       return;
     }
     ancestors.add(target);
-    walkDir(target, `${name}/`, realRoot, options, files, rejected, ancestors);
+    walkDir(state, target, `${name}/`);
     ancestors.delete(target);
   } else if (st.isFile()) {
     files.push(toModelFile(name, target, st));
