@@ -59,10 +59,12 @@ function write(value: unknown, out: string[], path: string): void {
   }
   if (Array.isArray(value)) {
     out.push('[');
-    value.forEach((item, i) => {
+    // An index loop, not forEach: holes in sparse arrays must serialise as null.
+    for (let i = 0; i < value.length; i++) {
       if (i > 0) out.push(',');
+      const item: unknown = value[i];
       write(item === undefined ? null : item, out, `${path}[${i}]`);
-    });
+    }
     out.push(']');
     return;
   }

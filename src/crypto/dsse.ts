@@ -90,14 +90,16 @@ export function verifyEnvelope(
   }
   const payload = decodeBase64(envelope.payload);
   const signed = message ? message(payload) : pae(envelope.payloadType, payload);
-  const satisfied = new Set<Verifier>();
+  // Count keys, not verifier entries: the same key listed under two ids is still one key.
+  const satisfied = new Map<string, Verifier>();
   for (const signature of envelope.signatures) {
     const sig = decodeBase64(signature.sig);
     for (const v of verifiers) {
-      if (satisfied.has(v)) continue;
+      const fp = v.fingerprint;
+      if (satisfied.has(fp)) continue;
       if (signature.keyid && v.keyid && signature.keyid !== v.keyid) continue;
       if (v.verify(signed, sig)) {
-        satisfied.add(v);
+        satisfied.set(fp, v);
         break;
       }
     }
@@ -115,6 +117,6 @@ export function verifyEnvelope(
   return {
     payloadType: envelope.payloadType,
     payload,
-    verifiedKeyIds: [...satisfied].map((v) => v.keyid),
+    verifiedKeyIds: [...satisfied.values()].map((v) => v.keyid),
   };
 }

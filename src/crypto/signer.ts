@@ -1,5 +1,5 @@
 import { createPublicKey, sign as nodeSign, verify as nodeVerify, type KeyObject } from 'node:crypto';
-import { keyAlgorithmOf, type KeyAlgorithm } from './keys.js';
+import { keyAlgorithmOf, keyFingerprint, type KeyAlgorithm } from './keys.js';
 
 /**
  * Digest used inside the signature scheme. Ed25519 hashes internally; ECDSA
@@ -23,6 +23,8 @@ export interface Signer {
 
 export interface Verifier {
   readonly keyid: string;
+  /** `sha256:` of the SPKI DER: identifies the key whatever id it is listed under. */
+  readonly fingerprint: string;
   readonly algorithm: KeyAlgorithm;
   readonly publicKey: KeyObject;
   verify(data: Uint8Array, signature: Uint8Array): boolean;
@@ -54,5 +56,5 @@ export function createSigner(privateKey: KeyObject, keyid = ''): Signer {
 
 export function createVerifier(publicKey: KeyObject, keyid = ''): Verifier {
   const algorithm = keyAlgorithmOf(publicKey);
-  return { keyid, algorithm, publicKey, verify: (data, sig) => verifyBytes(publicKey, data, sig) };
+  return { keyid, algorithm, publicKey, fingerprint: keyFingerprint(publicKey), verify: (data, sig) => verifyBytes(publicKey, data, sig) };
 }
