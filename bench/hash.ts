@@ -61,6 +61,17 @@ async function timeAsync(fn: () => Promise<unknown>): Promise<number> {
 
 const gbps = (bytes: number, ms: number) => bytes / 1e9 / (ms / 1000);
 
+/** Runs the real CLI in a child process and returns its peak RSS. */
+function cliPeakRssMiB(args: string[]): number {
+  const cli = new URL('../src/cli/main.js', import.meta.url).pathname;
+  const hook = new URL('./rss-hook.js', import.meta.url).pathname;
+  const r = spawnSync(process.execPath, ['--import', hook, cli, ...args], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`attestry ${args.join(' ')} failed: ${r.stderr}`);
+  const m = /maxrss_kib=(\d+)/.exec(r.stderr);
+  if (!m) throw new Error('no RSS report');
+  return Number(m[1]) / 1024;
+}
+
 async function main(): Promise<void> {
   const root = mkdtempSync(join(tmpdir(), 'attestry-bench-'));
   const model = join(root, 'model');
@@ -80,6 +91,10 @@ async function main(): Promise<void> {
     const singleMs = time(() => singleThreadHash(paths));
 
     const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+    const keyPath = join(root, 'private.pem');
+    const pubPath = join(root, 'public.pem');
+    writeFileSync(keyPath, privateKey.export({ type: 'pkcs8', format: 'pem' }));
+    writeFileSync(pubPath, publicKey.export({ type: 'spki', format: 'pem' }));
     const pool = new HashPool();
     const sig = join(root, 'model.sig');
     await signModel({ modelPath: model, privateKey, signerId: 'bench', output: sig, pool }); // warm workers
@@ -116,6 +131,12 @@ async function main(): Promise<void> {
       console.log(`| ${name} | ${rate.toFixed(2)} | ${(rate / base).toFixed(2)} | ${((rate / ceiling) * 100).toFixed(0)}% |`);
     }
     console.log(`\nverify/sign speed ratio (files): ${(signMs / verifyMs).toFixed(2)}`);
+    for (const [label, args] of [
+      ['sign', ['model', 'sign', '--model-dir', model, '--key', keyPath, '--signer-id', 'bench', '--output', sig, '--json']],
+      ['verify', ['model', 'verify', '--model-dir', model, '--key', pubPath, '--signature', sig, '--json']],
+    ] as const) {
+      console.log(`peak RSS of \`attestry model ${label}\` (all threads): ${cliPeakRssMiB([...args]).toFixed(0)} MiB`);
+    }
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

@@ -35,6 +35,10 @@ export class HashPool {
   readonly threads: number;
   private readonly bufferSize: number;
   private workers: Worker[] = [];
+  /** Batch ids are unique for the pool's life, so a late reply from a failed run is never taken for a new one. */
+  private nextBatchId = 0;
+  /** Runs are serialised: workers answer batches in order and a run owns them until it ends. */
+  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(options: HashPoolOptions = {}) {
     this.threads = Math.max(1, options.threads ?? availableParallelism());
@@ -52,14 +56,24 @@ export class HashPool {
     return this.workers;
   }
 
-  /** Returns hex digests in the order of `jobs`. */
-  async hash(jobs: readonly HashJob[], options: HashRunOptions = {}): Promise<string[]> {
+  /** Returns hex digests in the order of `jobs`. Concurrent calls run one after another. */
+  hash(jobs: readonly HashJob[], options: HashRunOptions = {}): Promise<string[]> {
+    const run = this.queue.then(() => this.runJobs(jobs, options));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async runJobs(jobs: readonly HashJob[], options: HashRunOptions): Promise<string[]> {
     const algorithm = NODE_HASH_NAMES[options.algorithm ?? 'sha256'];
     if (!algorithm) {
       throw new AttestryError('E_SIGNATURE_FORMAT', `hash algorithm "${options.algorithm}" is not supported (supported: ${Object.keys(NODE_HASH_NAMES).join(', ')})`);
     }
     if (jobs.length === 0) return [];
-    const batches = planBatches(jobs);
+    const planned = planBatches(jobs);
+    const firstId = this.nextBatchId;
+    this.nextBatchId += planned.length;
+    const batchOf = (id: number): PlannedBatch | undefined => (id >= firstId ? planned[id - firstId] : undefined);
+    const batches = planned;
     const results: string[] = new Array<string>(jobs.length);
     const workers = this.ensureWorkers();
     const onProgress = options.onProgress;
@@ -80,11 +94,12 @@ export class HashPool {
         if (!batch) return;
         next++;
         inFlight++;
-        worker.postMessage({ id: next - 1, algorithm, jobs: batch.jobs } satisfies HashBatch);
+        worker.postMessage({ id: firstId + next - 1, algorithm, jobs: batch.jobs } satisfies HashBatch);
       };
       for (const worker of workers) {
         const onMessage = (msg: WorkerMessage) => {
-          if (failed) return;
+          const batch = batchOf(msg.id);
+          if (failed || !batch) return; // a reply to an earlier, failed run
           if (msg.bytes > 0) {
             done += msg.bytes;
             onProgress?.(done);
@@ -97,7 +112,6 @@ export class HashPool {
             finish(new AttestryError(code, `cannot hash ${msg.path}: ${msg.message}`, { details: { path: msg.path } }));
             return;
           }
-          const batch = batches[msg.id]!;
           msg.digests.forEach((d, i) => {
             results[batch.indexes[i]!] = d;
           });

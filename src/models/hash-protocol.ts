@@ -15,6 +15,6 @@ export interface HashBatch {
 }
 
 export type WorkerMessage =
-  | { type: 'progress'; bytes: number }
+  | { type: 'progress'; id: number; bytes: number }
   | { type: 'done'; id: number; digests: string[]; bytes: number }
   | { type: 'error'; id: number; path: string; errno: string; message: string; bytes: number };

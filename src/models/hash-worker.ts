@@ -12,7 +12,7 @@ const buffer = Buffer.allocUnsafe(bufferSize);
 const port = parentPort;
 if (!port) throw new Error('hash-worker must run in a worker thread');
 
-function hashRange(path: string, start: number, end: number, algorithm: string, progress: { pending: number }): string {
+function hashRange(path: string, start: number, end: number, algorithm: string, progress: { id: number; pending: number }): string {
   const hash = createHash(algorithm);
   const fd = openSync(path, 'r');
   try {
@@ -25,7 +25,7 @@ function hashRange(path: string, start: number, end: number, algorithm: string, 
       position += got;
       progress.pending += got;
       if (progress.pending >= progressEvery) {
-        port!.postMessage({ type: 'progress', bytes: progress.pending } satisfies WorkerMessage);
+        port!.postMessage({ type: 'progress', id: progress.id, bytes: progress.pending } satisfies WorkerMessage);
         progress.pending = 0;
       }
     }
@@ -36,7 +36,7 @@ function hashRange(path: string, start: number, end: number, algorithm: string, 
 }
 
 port.on('message', (batch: HashBatch) => {
-  const progress = { pending: 0 };
+  const progress = { id: batch.id, pending: 0 };
   let current = '';
   try {
     const digests = batch.jobs.map((j) => {

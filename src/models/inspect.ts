@@ -18,7 +18,8 @@ export interface SignatureInspection {
   keyDetails?: string;
   method: 'key' | 'certificate' | 'sigstore';
   subjectName: string;
-  rootDigest: Digest;
+  /** The root digest the subject claims (`sha256:<hex>`), as written. */
+  rootDigest: string;
   /** False when the subject digest does not match the resources: the file was edited. */
   consistent: boolean;
   metadata: ModelMetadata;
@@ -30,16 +31,7 @@ export interface SignatureInspection {
 export function inspectSignature(signaturePath: string): SignatureInspection {
   const bundle = readSignatureFile(resolve(signaturePath));
   const statement = unverifiedStatement(bundle);
-  let consistent = true;
-  let parsed;
-  try {
-    parsed = parseOmsStatement(statement);
-  } catch (e) {
-    if (!(e instanceof AttestryError) || e.code !== 'E_SIGNATURE_INVALID') throw e;
-    consistent = false;
-    // Show the claims anyway; the flag says they do not add up.
-    parsed = parseOmsStatement({ ...statement, subject: [{ ...statement.subject[0]!, digest: { sha256: rootDigestHex((statement.predicate as OmsPredicate).resources) } }] });
-  }
+  const parsed = parseOmsStatement(statement, { allowInconsistent: true });
   const vm = bundle.verificationMaterial;
   const inspection: SignatureInspection = {
     mediaType: bundle.mediaType,
@@ -48,8 +40,8 @@ export function inspectSignature(signaturePath: string): SignatureInspection {
     signatures: bundle.dsseEnvelope.signatures.length,
     method: vm.publicKey ? 'key' : vm.x509CertificateChain ? 'certificate' : 'sigstore',
     subjectName: parsed.subjectName,
-    rootDigest: digestFromHex(consistent ? parsed.rootDigest : (statement.subject[0]?.digest['sha256'] ?? '').toLowerCase().padEnd(64, '0').slice(0, 64)),
-    consistent,
+    rootDigest: `sha256:${statement.subject[0]?.digest['sha256'] ?? ''}`,
+    consistent: parsed.consistent,
     metadata: parsed.metadata,
     serialization: parsed.predicate.serialization,
     resources: parsed.predicate.resources,

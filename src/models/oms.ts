@@ -143,14 +143,21 @@ const PredicateSchema = z.object({
 
 export interface ParsedOmsStatement {
   subjectName: string;
+  /** The root digest recomputed from the resources. */
   rootDigest: string;
+  /** Whether the subject's digest equals `rootDigest`; false means the statement was edited. */
+  consistent: boolean;
   predicate: OmsPredicate;
   metadata: ModelMetadata;
   legacy: boolean;
 }
 
-/** Validates an OMS statement and checks that the subject's root digest matches the resources. */
-export function parseOmsStatement(statement: Statement): ParsedOmsStatement {
+/**
+ * Validates an OMS statement and checks that the subject's root digest
+ * matches the resources (E_SIGNATURE_INVALID if not, unless `allowInconsistent`,
+ * which `inspect` uses to show what a damaged file claims).
+ */
+export function parseOmsStatement(statement: Statement, options: { allowInconsistent?: boolean } = {}): ParsedOmsStatement {
   if (statement.predicateType === OMS_LEGACY_PREDICATE_TYPE) return parseLegacy(statement);
   if (statement.predicateType !== OMS_PREDICATE_TYPE) {
     throw new AttestryError('E_SIGNATURE_FORMAT', `predicateType is "${statement.predicateType}", expected "${OMS_PREDICATE_TYPE}"`);
@@ -163,7 +170,8 @@ export function parseOmsStatement(statement: Statement): ParsedOmsStatement {
   const rootDigest = subject.digest['sha256'];
   if (rootDigest === undefined) throw new AttestryError('E_SIGNATURE_FORMAT', 'subject[0].digest.sha256 is missing');
   const computed = rootDigestHex(predicate.resources);
-  if (computed !== rootDigest.toLowerCase()) {
+  const consistent = computed === rootDigest.toLowerCase();
+  if (!consistent && !options.allowInconsistent) {
     throw new AttestryError('E_SIGNATURE_INVALID', `manifest is inconsistent: subject digest is ${rootDigest}, the resources hash to ${computed}`);
   }
   const metadata: ModelMetadata = {};
@@ -172,7 +180,7 @@ export function parseOmsStatement(statement: Statement): ParsedOmsStatement {
     const v = ann[key];
     if (typeof v === 'string') metadata[key] = v;
   }
-  return { subjectName: subject.name ?? '', rootDigest: computed, predicate, metadata, legacy: false };
+  return { subjectName: subject.name ?? '', rootDigest: computed, consistent, predicate, metadata, legacy: false };
 }
 
 function parseLegacy(statement: Statement): ParsedOmsStatement {
@@ -184,6 +192,7 @@ function parseLegacy(statement: Statement): ParsedOmsStatement {
   return {
     subjectName: 'model',
     rootDigest: rootDigestHex(resources),
+    consistent: true,
     predicate: { resources, serialization: { method: 'files', hash_type: 'sha256', allow_symlinks: false } },
     metadata: {},
     legacy: true,

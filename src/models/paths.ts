@@ -34,7 +34,8 @@ export function normaliseRelativePath(input: string, what = 'path'): string {
 export function ignoreEntryFromCli(entry: string, modelRoot: string, cwd = process.cwd()): string {
   const absolute = isAbsolute(entry) ? entry : resolve(cwd, entry);
   const rel = relative(resolve(modelRoot), absolute);
-  if (rel !== '' && !rel.startsWith('..') && !isAbsolute(rel)) return normaliseRelativePath(rel.split(sep).join('/'), 'ignore path');
+  const outside = rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel);
+  if (rel !== '' && !outside) return normaliseRelativePath(rel.split(sep).join('/'), 'ignore path');
   if (isAbsolute(entry)) {
     throw new AttestryError('E_PATH_ESCAPE', `ignore path "${entry}" is outside the model directory`);
   }

@@ -87,7 +87,7 @@ export function defaultSignaturePath(modelPath: string): string {
 /** The model-relative name of `path` when it lies inside the model directory. */
 export function pathInsideModel(modelPath: string, path: string): string | undefined {
   const rel = relative(resolve(modelPath), resolve(path));
-  if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) return undefined;
+  if (rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) return undefined;
   return rel.split(sep).join('/');
 }
 

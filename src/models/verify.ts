@@ -77,9 +77,14 @@ function chooseKey(bundle: KeyBundle, options: VerifyModelOptions): KeyChoice {
     choice = { key: options.publicKey };
   } else if (options.registry) {
     const signerId = unverifiedStatement(bundle).subject[0]?.annotations?.['signerId'];
+    // A signature that names its signer is checked against that publisher only; only
+    // signatures without a signer id (e.g. made by model_signing) are matched by key hint.
     const publisher =
-      (typeof signerId === 'string' ? findPublisher(options.registry, signerId) : undefined) ??
-      (material.hint ? findPublisherByHint(options.registry, material.hint) : undefined);
+      typeof signerId === 'string'
+        ? findPublisher(options.registry, signerId)
+        : material.hint
+          ? findPublisherByHint(options.registry, material.hint)
+          : undefined;
     if (!publisher) {
       throw new AttestryError('E_UNTRUSTED_PUBLISHER', `no trusted publisher in the registry matches this signature${typeof signerId === 'string' ? ` (signer id "${signerId}")` : ''}`);
     }
