@@ -4,7 +4,7 @@
  */
 import type { ModelFile } from './walk.js';
 import type { HashJob, HashPool } from './hash-pool.js';
-import { compareResources, resourceAlgorithm, shardName, type OmsResource, type OmsSerialization } from './oms.js';
+import { compareResources, resourceAlgorithm, shardName, type OmsResource, type OmsSerialization, type ShardAlgorithmSpelling } from './oms.js';
 
 /** Per-resource stat annotations; they let `--reuse-digests` skip unchanged files. */
 export interface StatAnnotations {
@@ -22,6 +22,7 @@ export interface HashModelOptions {
   pool: HashPool;
   serialization: Pick<OmsSerialization, 'method' | 'hash_type' | 'shard_size'>;
   reuse?: ReadonlyMap<string, ReusableFile>;
+  shardAlgorithm?: ShardAlgorithmSpelling;
   onProgress?: (bytesDone: number) => void;
 }
 
@@ -48,7 +49,7 @@ export function rangesOf(file: Pick<ModelFile, 'size'>, method: 'files' | 'shard
 
 export async function hashModel(files: readonly ModelFile[], options: HashModelOptions): Promise<HashedModel> {
   const { serialization, reuse } = options;
-  const algorithm = resourceAlgorithm(serialization);
+  const algorithm = resourceAlgorithm(serialization, options.shardAlgorithm);
   const shardSize = serialization.shard_size ?? 0;
   const resources: OmsResource[] = [];
   const planned: PlannedResource[] = [];
@@ -60,7 +61,7 @@ export async function hashModel(files: readonly ModelFile[], options: HashModelO
     const annotations = { fileSize: file.size, fileMtimeNs: file.mtimeNs.toString() } satisfies StatAnnotations;
     const old = reuse?.get(file.name);
     if (old && old.size === file.size && old.mtimeNs === annotations.fileMtimeNs) {
-      resources.push(...old.resources.map((r) => ({ ...r, annotations })));
+      resources.push(...old.resources.map((r) => ({ ...r, algorithm, annotations })));
       filesReused++;
       continue;
     }

@@ -55,13 +55,18 @@ export interface ModelMetadata {
 const METADATA_KEYS = ['signerId', 'modelName', 'modelVersion', 'framework', 'author', 'description', 'signedAt'] as const;
 
 /**
- * The `algorithm` a resource carries. For shards model_signing writes
- * `<hash>-sharded-<size>` and compares it exactly on verify, while the spec
- * says `<hash>`; attestry writes model_signing's spelling so that tool can
- * verify our signatures, and accepts both.
+ * How shard resources spell `algorithm`. model_signing writes
+ * `<hash>-sharded-<size>` and compares it exactly on verify ("model-signing",
+ * attestry's default, so that tool verifies our signatures); the spec text
+ * and its JSON schema say `<hash>` ("spec"). Both are accepted on verify.
  */
-export function resourceAlgorithm(s: Pick<OmsSerialization, 'method' | 'hash_type' | 'shard_size'>): string {
-  return s.method === 'shards' ? `${s.hash_type}-sharded-${s.shard_size ?? DEFAULT_SHARD_SIZE}` : s.hash_type;
+export type ShardAlgorithmSpelling = 'model-signing' | 'spec';
+
+export function resourceAlgorithm(
+  s: Pick<OmsSerialization, 'method' | 'hash_type' | 'shard_size'>,
+  spelling: ShardAlgorithmSpelling = 'model-signing',
+): string {
+  return s.method === 'shards' && spelling === 'model-signing' ? `${s.hash_type}-sharded-${s.shard_size ?? DEFAULT_SHARD_SIZE}` : s.hash_type;
 }
 
 export function acceptedAlgorithms(s: OmsSerialization): string[] {

@@ -11,7 +11,7 @@ import { createVerifier } from '../crypto/signer.js';
 import { parseStatement } from '../crypto/intoto.js';
 import { parseJsonText } from '../core/validation.js';
 import type { ReusableFile } from './manifest.js';
-import { parseOmsStatement, parseShardName, resourceAlgorithm, type OmsSerialization } from './oms.js';
+import { parseOmsStatement, parseShardName, type OmsSerialization } from './oms.js';
 import { readSignatureFile } from './signature-file.js';
 
 export function reusableFromSignature(path: string, publicKey: KeyObject, serialization: OmsSerialization): Map<string, ReusableFile> {
@@ -29,14 +29,14 @@ export function reusableFromSignature(path: string, publicKey: KeyObject, serial
   if (old.method !== serialization.method || old.hash_type !== serialization.hash_type || old.shard_size !== serialization.shard_size) {
     return reuse;
   }
-  const algorithm = resourceAlgorithm(serialization);
   for (const r of parsed.predicate.resources) {
     const size = r.annotations?.['fileSize'];
     const mtime = r.annotations?.['fileMtimeNs'];
     if (typeof size !== 'number' || typeof mtime !== 'string') continue;
     const file = old.method === 'files' ? r.name : parseShardName(r.name).path;
     const entry = reuse.get(file) ?? { size, mtimeNs: mtime, resources: [] };
-    entry.resources.push({ name: r.name, algorithm, digest: r.digest });
+    // The spelling of `algorithm` is re-applied by hashModel for the new signature.
+    entry.resources.push({ name: r.name, algorithm: r.algorithm, digest: r.digest });
     reuse.set(file, entry);
   }
   return reuse;

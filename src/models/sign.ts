@@ -23,6 +23,7 @@ import {
   type ModelMetadata,
   type OmsPredicate,
   type OmsSerialization,
+  type ShardAlgorithmSpelling,
 } from './oms.js';
 import { DEFAULT_GIT_IGNORES, normaliseRelativePath } from './paths.js';
 import { reusableFromSignature } from './reuse.js';
@@ -35,6 +36,8 @@ export interface HashingOptions {
   /** "files" (default) hashes each file whole; "shards" splits files so one file uses every core. */
   method?: 'files' | 'shards';
   shardSize?: number;
+  /** Shard `algorithm` spelling: "model-signing" (default, verifiable by that tool) or "spec" (schema-exact). */
+  shardAlgorithm?: ShardAlgorithmSpelling;
   hashType?: HashType;
   /** Model-relative paths to leave out (the signature file is always left out). */
   ignorePaths?: readonly string[];
@@ -155,6 +158,7 @@ export async function signModel(options: SignModelOptions): Promise<SignModelRes
       pool,
       serialization,
       ...(reuse ? { reuse } : {}),
+      ...(options.shardAlgorithm ? { shardAlgorithm: options.shardAlgorithm } : {}),
       ...(onProgress ? { onProgress: (done: number) => onProgress(done, bytesTotal) } : {}),
     });
   } finally {

@@ -30,6 +30,7 @@ interface HashingFlags {
   shards?: boolean;
   shardSize?: number;
   hashType?: 'sha256' | 'blake2b';
+  shardAlgorithm?: 'model-signing' | 'spec';
   threads?: number;
   json?: boolean;
 }
@@ -46,7 +47,12 @@ function addSerializationOptions(cmd: Command): Command {
     .option('--allow-symlinks', 'follow symbolic links that stay inside the model directory (refused by default)')
     .option('--shards', 'hash files in shards so one large file uses every core (OMS "shards" method)')
     .option('--shard-size <bytes>', 'shard size in bytes (default 1000000000)', parseIntOption('--shard-size'))
-    .addOption(new Option('--hash-type <type>', 'file hash').choices(['sha256', 'blake2b']).default('sha256'));
+    .addOption(new Option('--hash-type <type>', 'file hash').choices(['sha256', 'blake2b']).default('sha256'))
+    .addOption(
+      new Option('--shard-algorithm <spelling>', 'shard resource algorithm: "model-signing" (sha256-sharded-N, what that tool verifies) or "spec" (sha256, what the OMS schema allows)')
+        .choices(['model-signing', 'spec'])
+        .default('model-signing'),
+    );
 }
 
 function hashingOptions(modelDir: string, flags: HashingFlags, json: boolean): HashingOptions & { finish: () => void } {
@@ -57,6 +63,7 @@ function hashingOptions(modelDir: string, flags: HashingFlags, json: boolean): H
     allowSymlinks: flags.allowSymlinks ?? false,
     method: flags.shards ? 'shards' : 'files',
     hashType: flags.hashType ?? 'sha256',
+    shardAlgorithm: flags.shardAlgorithm ?? 'model-signing',
     onProgress: bar.update,
     finish: bar.finish,
   };
