@@ -44,5 +44,6 @@ export function formatBytes(n: number): string {
 
 export function formatRate(bytes: number, ms: number): string {
   if (ms <= 0) return '-';
-  return `${(bytes / 1e9 / (ms / 1000)).toFixed(2)} GB/s`;
+  const perSecond = bytes / (ms / 1000);
+  return perSecond >= 1e9 ? `${(perSecond / 1e9).toFixed(2)} GB/s` : `${(perSecond / 1e6).toFixed(1)} MB/s`;
 }
