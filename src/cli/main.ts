@@ -4,6 +4,9 @@ import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { modelCommand } from './commands/model.js';
 import { publisherCommand } from './commands/publisher.js';
+import { dbCommand, serveCommand } from './commands/serve.js';
+import { keyCommand, tenantCommand, tokenCommand } from './commands/admin.js';
+import { evidenceCommand } from './commands/evidence.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -19,10 +22,18 @@ Exit codes: 0 ok, 1 usage or load error, 2 verification failed.
 Examples:
   attestry model keygen --output keys
   attestry model sign --model-dir ./my-model --key keys/private.pem --signer-id ci@example.com
-  attestry model verify --model-dir ./my-model --key keys/public.pem`,
+  attestry model verify --model-dir ./my-model --key keys/public.pem
+  attestry serve --data-dir ./data --port 8080
+  attestry token create --principal signals-service --tenant default --data-dir ./data --json`,
   );
 program.addCommand(modelCommand());
 program.addCommand(publisherCommand());
+program.addCommand(serveCommand());
+program.addCommand(dbCommand());
+program.addCommand(tenantCommand());
+program.addCommand(tokenCommand());
+program.addCommand(keyCommand());
+program.addCommand(evidenceCommand());
 
 try {
   await program.parseAsync(process.argv);

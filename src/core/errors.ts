@@ -25,6 +25,12 @@ export const ERROR_CODES = {
   E_DIGEST_MISMATCH: { exit: 2, http: 422 },
   E_UNTRUSTED_PUBLISHER: { exit: 2, http: 403 },
   E_FORBIDDEN: { exit: 2, http: 403 },
+  E_UNAUTHENTICATED: { exit: 1, http: 401 },
+  E_PAYLOAD_TOO_LARGE: { exit: 1, http: 413 },
+  E_CONFIG: { exit: 1, http: 500 },
+  E_READ_ONLY: { exit: 1, http: 503 },
+  E_UNAVAILABLE: { exit: 1, http: 503 },
+  E_INTEGRITY: { exit: 2, http: 500 },
   E_INTERNAL: { exit: 1, http: 500 },
 } as const satisfies Record<string, { exit: number; http: number }>;
 

@@ -4,3 +4,4 @@ export * from './dsse.js';
 export * from './intoto.js';
 export * from './bundle.js';
 export { encryptPrivateKeyPem, SCRYPT_PARAMS } from './pkcs8-scrypt.js';
+export * from './keyring.js';

@@ -1,0 +1,48 @@
+import { AttestryError } from '../core/errors.js';
+import { EVIDENCE_KINDS, type EvidenceKind } from '../store/blob/cas-layout.js';
+
+export const ROLES = ['signals-service', 'policy-engine', 'scanner-worker', 'audit-service', 'ai-service', 'reviewer', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+export function parseRole(value: unknown): Role {
+  if (typeof value === 'string' && (ROLES as readonly string[]).includes(value)) return value as Role;
+  throw new AttestryError('E_INVALID_INPUT', `principal ${JSON.stringify(value)} is not a role; expected one of ${ROLES.join(', ')}`);
+}
+
+export type Action = 'read' | 'write';
+type Grant = 'rw' | 'r' | 'w' | '-';
+
+/**
+ * THE access matrix. Rows for the first four kinds are seed 000 §3.2
+ * verbatim (Signals Service read/write, Policy Engine read, Scanner Worker
+ * write callgraphs only, Audit Service read, all others deny). The last two
+ * columns extend it to the kinds of the other seeds: the AI service writes
+ * AI attestations and model signatures, reviewers read what they approve,
+ * policy and audit read everything, admin does everything.
+ * Every check in the product goes through `can()` below.
+ */
+export const ACCESS_MATRIX: Readonly<Record<Role, Readonly<Record<EvidenceKind, Grant>>>> = {
+  //                  callgraphs  manifests  runtime-facts  attestations  model-signatures  ai-attestations
+  'signals-service': { callgraphs: 'rw', manifests: 'rw', 'runtime-facts': 'rw', attestations: 'rw', 'model-signatures': '-', 'ai-attestations': '-' },
+  'policy-engine': { callgraphs: 'r', manifests: 'r', 'runtime-facts': 'r', attestations: 'r', 'model-signatures': 'r', 'ai-attestations': 'r' },
+  'scanner-worker': { callgraphs: 'w', manifests: '-', 'runtime-facts': '-', attestations: '-', 'model-signatures': '-', 'ai-attestations': '-' },
+  'audit-service': { callgraphs: 'r', manifests: 'r', 'runtime-facts': 'r', attestations: 'r', 'model-signatures': 'r', 'ai-attestations': 'r' },
+  'ai-service': { callgraphs: '-', manifests: '-', 'runtime-facts': '-', attestations: '-', 'model-signatures': 'rw', 'ai-attestations': 'rw' },
+  reviewer: { callgraphs: '-', manifests: '-', 'runtime-facts': '-', attestations: '-', 'model-signatures': 'r', 'ai-attestations': 'r' },
+  admin: { callgraphs: 'rw', manifests: 'rw', 'runtime-facts': 'rw', attestations: 'rw', 'model-signatures': 'rw', 'ai-attestations': 'rw' },
+};
+
+export function can(role: Role, kind: EvidenceKind, action: Action): boolean {
+  const grant = ACCESS_MATRIX[role][kind];
+  return action === 'read' ? grant === 'rw' || grant === 'r' : grant === 'rw' || grant === 'w';
+}
+
+/** The kinds a role may perform `action` on (used to filter searches). */
+export function kindsAllowed(role: Role, action: Action): EvidenceKind[] {
+  return EVIDENCE_KINDS.filter((kind) => can(role, kind, action));
+}
+
+/** Administrative operations (tenants, tokens, trusted keys) belong to admin alone. */
+export function canAdminister(role: Role): boolean {
+  return role === 'admin';
+}

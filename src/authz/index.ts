@@ -1,0 +1,3 @@
+export * from './access-matrix.js';
+export * from './principal.js';
+export * from './tokens.js';

@@ -1,0 +1,107 @@
+/** `attestry evidence put|get|find`: the evidence locker API from the command line. */
+import { Command } from 'commander';
+import { AttestryError, ERROR_CODES, type ErrorCode } from '../../core/errors.js';
+import { parseDigest } from '../../core/digest.js';
+import { modelDigest } from '../../models/inspect.js';
+import { readFileSync } from 'node:fs';
+import { ioError } from '../../core/errors.js';
+import { emit } from '../output.js';
+import { run } from '../run.js';
+
+interface ClientFlags {
+  server: string;
+  token?: string;
+  tenant?: string;
+  json?: boolean;
+}
+
+function withClientOptions(cmd: Command): Command {
+  return cmd
+    .option('--server <url>', 'attestry service URL; also ATTESTRY_SERVER', process.env['ATTESTRY_SERVER'] ?? 'http://127.0.0.1:8080')
+    .option('--token <token>', 'API token; better: ATTESTRY_TOKEN (keeps it out of the process list)')
+    .option('--json', 'machine-readable output');
+}
+
+/** Calls the API; an error reply becomes the same AttestryError the server raised. */
+async function call(flags: ClientFlags, method: string, path: string, body?: Buffer): Promise<unknown> {
+  const token = flags.token ?? process.env['ATTESTRY_TOKEN'];
+  if (token === undefined || token === '') throw new AttestryError('E_USAGE', 'give --token or set ATTESTRY_TOKEN');
+  const url = new URL(path, flags.server.endsWith('/') ? flags.server : `${flags.server}/`);
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      ...(body ? { body } : {}),
+    });
+  } catch (e) {
+    throw new AttestryError('E_UNAVAILABLE', `cannot reach ${url.origin}: ${(e as Error).cause instanceof Error ? ((e as Error).cause as Error).message : (e as Error).message}`);
+  }
+  const text = await response.text();
+  let parsed: unknown;
+  try {
+    parsed = text === '' ? undefined : JSON.parse(text);
+  } catch {
+    parsed = text;
+  }
+  if (!response.ok) {
+    const err = parsed as { code?: string; message?: string } | undefined;
+    const code = err?.code !== undefined && err.code in ERROR_CODES ? (err.code as ErrorCode) : 'E_INTERNAL';
+    throw new AttestryError(code, `${method} ${url.pathname}: ${response.status} ${err?.message ?? text.slice(0, 200)}`);
+  }
+  return parsed;
+}
+
+export function evidenceCommand(): Command {
+  const cmd = new Command('evidence').description('store and find signed evidence in an attestry service');
+  withClientOptions(
+    cmd
+      .command('put')
+      .description('upload a DSSE envelope or a Sigstore bundle (e.g. a model signature); the server verifies it first')
+      .argument('<file>', 'envelope or bundle JSON ("-" for stdin)')
+      .option('--tenant <id>', 'tenant to store into (default: the token\'s only tenant)'),
+  ).action((file: string, flags: ClientFlags) =>
+    run(flags, async () => {
+      let body: Buffer;
+      try {
+        body = readFileSync(file === '-' ? 0 : file);
+      } catch (e) {
+        throw ioError(e, 'read', file);
+      }
+      const query = flags.tenant ? `?tenant=${encodeURIComponent(flags.tenant)}` : '';
+      const stored = (await call(flags, 'POST', `api/v1/attestations${query}`, body)) as { id: string; created: boolean; kind: string; tenant: string; subjects: { digest: string }[] };
+      emit(flags, stored, () => `${stored.created ? 'stored' : 'already stored'} ${stored.kind} ${stored.id} in tenant ${stored.tenant}${stored.subjects.length ? `\n  subjects: ${stored.subjects.map((s) => s.digest).join(', ')}` : ''}`);
+    }),
+  );
+  withClientOptions(cmd.command('get').description('fetch a stored envelope by id').argument('<id>', 'attestation id').option('--raw', 'print the exact uploaded bytes')).action(
+    (id: string, flags: ClientFlags & { raw?: boolean }) =>
+      run(flags, async () => {
+        const found = await call(flags, 'GET', `api/v1/attestations/${encodeURIComponent(id)}${flags.raw ? '/raw' : ''}`);
+        process.stdout.write(`${JSON.stringify(found, null, 2)}\n`);
+      }),
+  );
+  withClientOptions(
+    cmd
+      .command('find')
+      .description('find evidence about a subject digest (or a model directory, by its OMS model digest)')
+      .option('--subject <digest>', 'sha256:<hex>')
+      .option('--model-dir <dir>', 'compute the subject from a model directory')
+      .option('--kind <kind>', 'only this kind (attestations, model-signatures, ai-attestations, ...)')
+      .option('--tenant <id>', 'only this tenant'),
+  ).action((flags: ClientFlags & { subject?: string; modelDir?: string; kind?: string }) =>
+    run(flags, async () => {
+      let subject: string;
+      if (flags.subject !== undefined) subject = parseDigest(flags.subject, '--subject');
+      else if (flags.modelDir !== undefined) subject = (await modelDigest(flags.modelDir)).rootDigest;
+      else throw new AttestryError('E_USAGE', 'give --subject sha256:<hex> or --model-dir DIR');
+      const params = new URLSearchParams({ subject });
+      if (flags.kind) params.set('kind', flags.kind);
+      if (flags.tenant) params.set('tenant', flags.tenant);
+      const found = (await call(flags, 'GET', `api/v1/attestations?${params.toString()}`)) as { items: { id: string; kind: string; tenant: string; createdAt: string; predicateType: string | null }[] };
+      emit(flags, { subject, ...found }, () =>
+        found.items.length === 0 ? `nothing stored about ${subject}` : found.items.map((i) => `${i.id}  ${i.kind.padEnd(17)} ${i.tenant.padEnd(16)} ${i.createdAt}  ${i.predicateType ?? ''}`).join('\n'),
+      );
+    }),
+  );
+  return cmd;
+}

@@ -1,0 +1,82 @@
+/** `attestry serve` and `attestry db migrate`. */
+import { Command } from 'commander';
+import { startServer } from '../../server/serve.js';
+import { emit } from '../output.js';
+import { run } from '../run.js';
+import { configFrom, portOption, withIndex, withServiceOptions, type ServiceFlags } from '../service-options.js';
+
+export function serveCommand(): Command {
+  return withServiceOptions(
+    new Command('serve')
+      .description('run the HTTP service (embedded defaults: SQLite + filesystem store in the data directory; keys and an admin token are created on first start)')
+      .option('--port <n>', 'TCP port (0 picks a free one); also ATTESTRY_PORT', portOption)
+      .option('--host <addr>', 'address to listen on (default 127.0.0.1)')
+      .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent'),
+  ).action((flags: ServiceFlags & { host?: string; logLevel?: string }) =>
+    run(flags, async () => {
+      const config = configFrom(flags);
+      if (flags.host !== undefined) config.Server.Host = flags.host;
+      const server = await startServer(config, flags.logLevel === undefined ? {} : { logLevel: flags.logLevel });
+      const { bootstrap, services, url } = server;
+      emit(
+        flags,
+        { ok: true, url, dataDir: config.dataDir, database: services.index.location, blobStore: services.blobs.location, signingKey: services.signingKey.keyId, adminTokenFile: bootstrap.adminTokenFile ?? null },
+        () =>
+          [
+            `attestry listening on ${url}`,
+            `  data        ${config.dataDir}`,
+            `  index       ${services.index.driver} ${services.index.location}`,
+            `  blob store  ${services.blobs.backend} ${services.blobs.location}`,
+            `  signing key ${services.signingKey.keyId} (${services.signingKey.algorithm}${services.signingKey.created ? ', created now' : ''})`,
+            ...(bootstrap.createdTenant ? [`  tenant      ${bootstrap.createdTenant} (created on first start)`] : []),
+            ...(bootstrap.adminTokenFile
+              ? [
+                  `  admin token written to ${bootstrap.adminTokenFile} (shown nowhere else; keep it secret)`,
+                  '',
+                  'Try:',
+                  `  curl -s ${url}/api/v1/keys`,
+                  `  curl -s -H "Authorization: Bearer $(cat ${bootstrap.adminTokenFile})" "${url}/api/v1/attestations?subject=sha256:<hex>"`,
+                  `  open ${url}/docs for the API reference`,
+                ]
+              : []),
+          ].join('\n'),
+      );
+      let signals = 0;
+      const stop = (signal: string): void => {
+        signals += 1;
+        if (signals > 1) process.exit(1);
+        server.app.log.info({ signal }, 'shutting down: finishing in-flight requests');
+        const timer = setTimeout(() => {
+          server.app.log.error('graceful shutdown timed out');
+          process.exit(1);
+        }, config.Server.ShutdownGraceMs);
+        timer.unref();
+        server.close().then(
+          () => process.exit(0),
+          (e: unknown) => {
+            server.app.log.error({ err: e }, 'error during shutdown');
+            process.exit(1);
+          },
+        );
+      };
+      process.on('SIGTERM', () => stop('SIGTERM'));
+      process.on('SIGINT', () => stop('SIGINT'));
+    }),
+  );
+}
+
+export function dbCommand(): Command {
+  const cmd = new Command('db').description('index database maintenance');
+  withServiceOptions(cmd.command('migrate').description('apply pending schema migrations (serve also does this on start)')).action((flags: ServiceFlags) =>
+    run(flags, () =>
+      withIndex(flags, async (s) => {
+        emit(flags, { ok: true, driver: s.index.driver, location: s.index.location, applied: s.migration.applied, current: s.migration.current }, () =>
+          s.migration.applied.length === 0
+            ? `${s.index.location} is up to date (${s.migration.current ?? 'no migrations'})`
+            : `applied ${s.migration.applied.join(', ')} to ${s.index.location}`,
+        );
+      }),
+    ),
+  );
+  return cmd;
+}

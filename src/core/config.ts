@@ -1,0 +1,190 @@
+import { readFileSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { parseDocument } from 'yaml';
+import { z } from 'zod';
+import { AttestryError } from './errors.js';
+
+/**
+ * attestry's configuration: `etc/attestry.yaml` (shape per DESIGN.md, with
+ * the `Signals:` section of seed 000 §9), then environment overrides, then
+ * command-line flags. Every validation error names the key and where the
+ * value came from (file path or environment variable).
+ */
+const positiveInt = z.number().int().positive();
+
+const SignalsSchema = z
+  .object({
+    CAS: z
+      .object({
+        BucketPrefix: z.string().default('cas://signals'),
+        WriteEnabled: z.boolean().default(true),
+        RetentionDays: z
+          .object({ RuntimeFacts: positiveInt.default(90), OrphanCallgraphs: positiveInt.default(30) })
+          .strict()
+          .prefault({}),
+      })
+      .strict()
+      .prefault({}),
+    Provenance: z
+      .object({
+        Enabled: z.boolean().default(true),
+        SignManifests: z.boolean().default(true),
+        AttestBatches: z.boolean().default(true),
+        RekorEnabled: z.boolean().default(true),
+      })
+      .strict()
+      .prefault({}),
+    Signing: z
+      .object({
+        KeyId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'letters, digits, . _ - (max 128)').default('signals-signer-2025-001'),
+        Algorithm: z.enum(['ECDSA-P256-SHA256', 'Ed25519']).default('ECDSA-P256-SHA256'),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+export const ConfigSchema = z
+  .object({
+    DataDir: z.string().min(1).nullable().default(null),
+    Server: z
+      .object({
+        Host: z.string().min(1).default('127.0.0.1'),
+        Port: z.number().int().min(0).max(65535).default(8080),
+        BodyLimitBytes: positiveInt.default(4 * 1024 * 1024),
+        LogLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+        ShutdownGraceMs: positiveInt.default(10_000),
+      })
+      .strict()
+      .prefault({}),
+    Storage: z
+      .object({
+        Blob: z
+          .object({
+            Backend: z.enum(['filesystem', 's3']).default('filesystem'),
+            Root: z.string().min(1).nullable().default(null),
+            S3: z
+              .object({
+                Endpoint: z.string().url().nullable().default(null),
+                Region: z.string().min(1).default('us-east-1'),
+                ForcePathStyle: z.boolean().default(true),
+              })
+              .strict()
+              .prefault({}),
+          })
+          .strict()
+          .prefault({}),
+        Database: z
+          .object({
+            Driver: z.enum(['sqlite', 'postgres']).default('sqlite'),
+            Path: z.string().min(1).nullable().default(null),
+            Url: z.string().min(1).nullable().default(null),
+            Schema: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a lower-case SQL identifier').default('public'),
+            PoolSize: positiveInt.default(10),
+          })
+          .strict()
+          .prefault({}),
+      })
+      .strict()
+      .prefault({}),
+    Signals: SignalsSchema.prefault({}),
+  })
+  .strict();
+
+export type AttestryConfig = z.output<typeof ConfigSchema>;
+
+/** Resolved config with the data directory and derived paths filled in. */
+export interface ResolvedConfig extends AttestryConfig {
+  readonly dataDir: string;
+  readonly source: string;
+}
+
+export interface LoadConfigOptions {
+  /** Explicit file (`--config`); else ATTESTRY_CONFIG; else none (defaults). */
+  readonly file?: string | undefined;
+  readonly env?: NodeJS.ProcessEnv;
+  /** Flag overrides, applied last: `--data-dir`, `--port`. */
+  readonly dataDir?: string | undefined;
+  readonly port?: number | undefined;
+  readonly cwd?: string;
+}
+
+export function loadConfig(options: LoadConfigOptions = {}): ResolvedConfig {
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  const file = options.file ?? env.ATTESTRY_CONFIG;
+  const raw: Record<string, unknown> = file === undefined ? {} : readYamlFile(resolve(cwd, file));
+  const origins = new Map<string, string>();
+  applyEnvOverrides(raw, env, origins);
+  const parsed = ConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const key = issue.path.map(String).join('.');
+      const where = origins.get(key) ?? (file === undefined ? 'defaults' : file);
+      const unknown = issue.code === 'unrecognized_keys' ? ` (${issue.keys.join(', ')})` : '';
+      return `${where}: ${key === '' ? '(root)' : key}: ${issue.message}${unknown}`;
+    });
+    throw new AttestryError('E_CONFIG', `invalid configuration: ${problems.join('; ')}`, { details: { problems } });
+  }
+  const config = parsed.data;
+  if (options.port !== undefined) config.Server.Port = options.port;
+  const dataDirInput = options.dataDir ?? env.ATTESTRY_DATA_DIR ?? config.DataDir ?? '.attestry/data';
+  const dataDir = isAbsolute(dataDirInput) ? dataDirInput : resolve(cwd, dataDirInput);
+  if (config.Storage.Database.Driver === 'postgres' && config.Storage.Database.Url === null) {
+    throw new AttestryError('E_CONFIG', `${file ?? 'configuration'}: Storage.Database.Url: required when Storage.Database.Driver is postgres (or set ATTESTRY_DATABASE_URL)`);
+  }
+  return { ...config, dataDir, source: file ?? 'defaults' };
+}
+
+function readYamlFile(path: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new AttestryError('E_CONFIG', `cannot read configuration file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
+  }
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    throw new AttestryError('E_CONFIG', `${path}: not valid YAML: ${doc.errors.map((e) => e.message).join('; ')}`);
+  }
+  const value: unknown = doc.toJS();
+  if (value === null || value === undefined) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) throw new AttestryError('E_CONFIG', `${path}: the top level must be a mapping`);
+  return value as Record<string, unknown>;
+}
+
+/**
+ * `ATTESTRY__Signals__Signing__KeyId=x` sets Signals.Signing.KeyId (the
+ * double-underscore convention of .NET configuration, which the seed's
+ * config shape comes from). Values are read as YAML scalars so `false` and
+ * `8080` get their types. A few short names cover the common cases.
+ */
+function applyEnvOverrides(raw: Record<string, unknown>, env: NodeJS.ProcessEnv, origins: Map<string, string>): void {
+  const set = (path: string[], value: unknown, origin: string): void => {
+    let node = raw;
+    for (const part of path.slice(0, -1)) {
+      const next = node[part];
+      if (typeof next !== 'object' || next === null || Array.isArray(next)) node[part] = {};
+      node = node[part] as Record<string, unknown>;
+    }
+    node[path[path.length - 1] as string] = value;
+    origins.set(path.join('.'), `environment ${origin}`);
+  };
+  for (const [name, value] of Object.entries(env)) {
+    if (value === undefined || !name.startsWith('ATTESTRY__')) continue;
+    const path = name.slice('ATTESTRY__'.length).split('__').filter(Boolean);
+    if (path.length > 0) set(path, scalar(value), name);
+  }
+  if (env.ATTESTRY_DATABASE_URL) {
+    set(['Storage', 'Database', 'Driver'], 'postgres', 'ATTESTRY_DATABASE_URL');
+    set(['Storage', 'Database', 'Url'], env.ATTESTRY_DATABASE_URL, 'ATTESTRY_DATABASE_URL');
+  }
+  if (env.ATTESTRY_PORT) set(['Server', 'Port'], scalar(env.ATTESTRY_PORT), 'ATTESTRY_PORT');
+}
+
+function scalar(text: string): unknown {
+  if (/^-?\d+$/.test(text)) return Number(text);
+  if (text === 'true' || text === 'false') return text === 'true';
+  if (text === 'null' || text === '~') return null;
+  return text;
+}

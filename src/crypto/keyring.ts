@@ -1,0 +1,126 @@
+import { linkSync, readdirSync, readFileSync, unlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import type { KeyObject } from 'node:crypto';
+import { ensureDir, fsyncDir, writeFileAtomic } from '../core/atomic-file.js';
+import { AttestryError, ioError } from '../core/errors.js';
+import { generateKeyPair, keyAlgorithmOf, keyFingerprint, loadPrivateKey, loadPublicKey, omsKeyHint, privateKeyToPem, publicKeyToPem, type KeyAlgorithm } from './keys.js';
+import { createSigner, type Signer } from './signer.js';
+
+/** Seed 000 §9 `Signing.Algorithm` spellings → attestry key algorithms. */
+export const SIGNING_ALGORITHMS: Readonly<Record<string, KeyAlgorithm>> = {
+  'ECDSA-P256-SHA256': 'ecdsa-p256',
+  Ed25519: 'ed25519',
+};
+
+const KEY_ID_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+export function parseKeyId(value: unknown, field = 'keyId'): string {
+  if (typeof value !== 'string' || !KEY_ID_RE.test(value) || value.includes('..')) {
+    throw new AttestryError('E_INVALID_INPUT', `${field}: ${JSON.stringify(value)} is not a key id (1-128 of letters, digits, . _ -)`);
+  }
+  return value;
+}
+
+export interface PublicKeyInfo {
+  readonly keyId: string;
+  readonly algorithm: KeyAlgorithm;
+  readonly publicKeyPem: string;
+  readonly fingerprint: string;
+  /** model_signing's `publicKey.hint` for this key. */
+  readonly hint: string;
+}
+
+export function describePublicKey(keyId: string, publicKey: KeyObject): PublicKeyInfo {
+  return { keyId, algorithm: keyAlgorithmOf(publicKey), publicKeyPem: publicKeyToPem(publicKey), fingerprint: keyFingerprint(publicKey), hint: omsKeyHint(publicKey) };
+}
+
+/**
+ * The service's own signing keys, one PKCS#8 file per key id in a directory
+ * (mode 0700, files 0600). Several nodes share keys by sharing the directory
+ * or copying its files; public halves are served at /api/v1/keys.
+ */
+export class Keyring {
+  constructor(readonly dir: string) {}
+
+  #privatePath(keyId: string): string {
+    return join(this.dir, `${parseKeyId(keyId)}.key.pem`);
+  }
+
+  /**
+   * Returns the key, creating it on first use. Creation links a complete temp
+   * file into place, which fails if another process won the race; the loser
+   * then reads the winner's key, so two nodes never end up with two keys.
+   */
+  ensure(keyId: string, algorithm: KeyAlgorithm): { info: PublicKeyInfo; created: boolean } {
+    const path = this.#privatePath(keyId);
+    const existing = this.#tryLoad(keyId);
+    if (existing !== undefined) {
+      if (existing.algorithm !== algorithm) {
+        throw new AttestryError('E_CONFIG', `signing key "${keyId}" in ${this.dir} is ${existing.algorithm}, but Signals.Signing.Algorithm asks for ${algorithm}; choose another KeyId or remove the old key`);
+      }
+      return { info: existing, created: false };
+    }
+    ensureDir(this.dir, 0o700);
+    const pair = generateKeyPair(algorithm);
+    const tmp = `${path}.${process.pid}.tmp`;
+    writeFileAtomic(tmp, privateKeyToPem(pair.privateKey), 0o600);
+    let created = true;
+    try {
+      linkSync(tmp, path);
+      fsyncDir(this.dir);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw ioError(e, 'create signing key', path);
+      created = false;
+    } finally {
+      unlinkSync(tmp);
+    }
+    const info = this.#tryLoad(keyId);
+    if (info === undefined) throw new AttestryError('E_INTERNAL', `signing key ${keyId} vanished after creation`);
+    return { info, created };
+  }
+
+  #tryLoad(keyId: string): PublicKeyInfo | undefined {
+    const path = this.#privatePath(keyId);
+    let pem: string;
+    try {
+      pem = readFileSync(path, 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw ioError(e, 'read signing key', path);
+    }
+    return describePublicKey(keyId, loadPublicKey(pem, path));
+  }
+
+  signer(keyId: string): Signer {
+    const path = this.#privatePath(keyId);
+    let pem: string;
+    try {
+      pem = readFileSync(path, 'utf8');
+    } catch (e) {
+      throw ioError(e, 'read signing key', path);
+    }
+    return createSigner(loadPrivateKey(pem, path), keyId);
+  }
+
+  get(keyId: string): PublicKeyInfo {
+    const info = this.#tryLoad(keyId);
+    if (info === undefined) throw new AttestryError('E_NOT_FOUND', `no signing key "${keyId}" in ${this.dir}`);
+    return info;
+  }
+
+  list(): PublicKeyInfo[] {
+    let names: string[];
+    try {
+      names = readdirSync(this.dir);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw ioError(e, 'list keys in', this.dir);
+    }
+    return names
+      .filter((n) => n.endsWith('.key.pem'))
+      .map((n) => n.slice(0, -'.key.pem'.length))
+      .filter((id) => KEY_ID_RE.test(id))
+      .sort()
+      .map((id) => this.get(id));
+  }
+}

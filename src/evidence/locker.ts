@@ -1,0 +1,174 @@
+import { createHash } from 'node:crypto';
+import { AttestryError } from '../core/errors.js';
+import type { Clock, IdSource } from '../core/ids.js';
+import { parseUlid } from '../core/ids.js';
+import { parseDigest } from '../core/digest.js';
+import type { DsseEnvelope } from '../crypto/dsse.js';
+import { kindsAllowed } from '../authz/access-matrix.js';
+import { authorize, writeTenant, type Principal } from '../authz/principal.js';
+import type { BlobStore } from '../store/blob/blob-store.js';
+import { evidenceBlobKey, isEvidenceKind, parseCasKey, parseTenantId, type EvidenceKind } from '../store/blob/cas-layout.js';
+import type { EvidenceRecord, EvidenceRepo, EvidenceRow, EvidenceSubject, InsertOutcome } from '../store/db/evidence-repo.js';
+import type { TrustedKeysRepo } from '../store/db/keys-repo.js';
+import type { TenantsRepo } from '../store/db/tenants-repo.js';
+import { parseEvidence } from './classify.js';
+import { GroupCommitter } from './group-commit.js';
+import { verifyWithTrustedKeys, type CandidateKey } from './trust.js';
+
+/** Hooks for metrics; the locker itself knows nothing of Prometheus. */
+export interface LockerEvents {
+  casOperation(operation: 'put' | 'get' | 'delete', result: 'success' | 'failure' | 'integrity_failure'): void;
+  evidenceStored(kind: EvidenceKind, tenant: string): void;
+}
+
+export interface LockerDeps {
+  readonly tenants: TenantsRepo;
+  readonly evidence: EvidenceRepo;
+  readonly trustedKeys: TrustedKeysRepo;
+  readonly blobs: BlobStore;
+  /** The service's own public keys, trusted for every tenant. */
+  readonly serviceKeys: () => readonly CandidateKey[];
+  readonly clock: Clock;
+  readonly ids: IdSource;
+  readonly writeEnabled: boolean;
+  readonly events?: LockerEvents | undefined;
+}
+
+export interface StoredEvidence {
+  readonly id: string;
+  readonly created: boolean;
+  readonly tenant: string;
+  readonly kind: EvidenceKind;
+  readonly digest: string;
+  readonly subjects: readonly EvidenceSubject[];
+  readonly signerKeyId: string;
+}
+
+export interface RetrievedEvidence {
+  readonly row: EvidenceRow;
+  readonly subjects: readonly EvidenceSubject[];
+  readonly bytes: Buffer;
+}
+
+const notFound = (id: string) => () => new AttestryError('E_NOT_FOUND', `no attestation ${id}`);
+
+/**
+ * The evidence locker: verifies, stores and finds signed evidence. A write is
+ * acknowledged only after the blob is durable and its index row committed;
+ * the blob goes first, so a crash leaves at most an unreferenced blob, never
+ * an index row without bytes.
+ */
+export class EvidenceLocker {
+  readonly #deps: LockerDeps;
+  readonly #committer: GroupCommitter<EvidenceRecord, InsertOutcome>;
+
+  constructor(deps: LockerDeps) {
+    this.#deps = deps;
+    this.#committer = new GroupCommitter((records) => deps.evidence.insertBatch(records));
+  }
+
+  async put(principal: Principal, requestedTenant: string | undefined, body: Uint8Array): Promise<StoredEvidence> {
+    const d = this.#deps;
+    if (!d.writeEnabled) throw new AttestryError('E_READ_ONLY', 'writes are disabled (Signals.CAS.WriteEnabled: false)');
+    const tenant = writeTenant(principal, requestedTenant === undefined ? undefined : parseTenantId(requestedTenant));
+    if (principal.tenants === '*' && (await d.tenants.get(tenant)) === undefined) {
+      throw new AttestryError('E_NOT_FOUND', `unknown tenant "${tenant}"`);
+    }
+    const parsed = parseEvidence(body);
+    authorize(principal, tenant, parsed.kind, 'write', notFound('(new)'));
+    const digest = `sha256:${createHash('sha256').update(body).digest('hex')}` as const;
+    const existing = await d.evidence.findByDigest(tenant, digest);
+    if (existing !== undefined) return this.#describe(existing, await d.evidence.subjects(existing.id), false);
+
+    const candidates = [...(await d.trustedKeys.active(tenant)), ...d.serviceKeys()];
+    const signerKeyId = verifyWithTrustedKeys(parsed.envelope, parsed.keyHint, candidates);
+
+    const id = d.ids.next();
+    const blobKey = evidenceBlobKey(parsed.kind, tenant, id);
+    try {
+      await d.blobs.put(blobKey, body, digest);
+      d.events?.casOperation('put', 'success');
+    } catch (e) {
+      d.events?.casOperation('put', 'failure');
+      throw e;
+    }
+    const record: EvidenceRecord = {
+      id,
+      tenant,
+      kind: parsed.kind,
+      mediaType: parsed.mediaType,
+      payloadType: parsed.payloadType,
+      predicateType: parsed.predicateType,
+      blobKey,
+      digest,
+      size: body.length,
+      principal: principal.role,
+      signerKeyId,
+      createdAt: d.clock.now().toISOString(),
+      subjects: parsed.subjects,
+    };
+    const outcome = await this.#committer.submit(record);
+    if (!outcome.created) {
+      // A concurrent identical upload won; ours is an unreferenced copy.
+      await d.blobs.delete(blobKey).catch(() => undefined);
+      const winner = await d.evidence.get(outcome.id);
+      if (winner) return this.#describe(winner, await d.evidence.subjects(winner.id), false);
+    }
+    d.events?.evidenceStored(parsed.kind, tenant);
+    return { id, created: true, tenant, kind: parsed.kind, digest, subjects: parsed.subjects, signerKeyId };
+  }
+
+  #describe(row: EvidenceRow, subjects: readonly EvidenceSubject[], created: boolean): StoredEvidence {
+    return { id: row.id, created, tenant: row.tenant, kind: row.kind as EvidenceKind, digest: row.digest, subjects, signerKeyId: row.signerKeyId };
+  }
+
+  async get(principal: Principal, rawId: string): Promise<RetrievedEvidence> {
+    const id = parseUlid(rawId, 'id');
+    const d = this.#deps;
+    const row = await d.evidence.get(id);
+    if (row === undefined || !isEvidenceKind(row.kind)) throw notFound(id)();
+    authorize(principal, row.tenant, row.kind, 'read', notFound(id));
+    let bytes: Buffer;
+    try {
+      bytes = await d.blobs.get(parseCasKey(row.blobKey), parseDigest(row.digest, 'stored digest'));
+      d.events?.casOperation('get', 'success');
+    } catch (e) {
+      d.events?.casOperation('get', e instanceof AttestryError && e.code === 'E_INTEGRITY' ? 'integrity_failure' : 'failure');
+      throw e;
+    }
+    return { row, subjects: await d.evidence.subjects(id), bytes };
+  }
+
+  async find(
+    principal: Principal,
+    query: { subject: string; tenant?: string | undefined; kind?: string | undefined; after?: string | undefined; limit?: number | undefined },
+  ): Promise<{ items: EvidenceRow[]; next: string | undefined }> {
+    const digest = parseDigest(query.subject, 'subject');
+    let kinds: string[] = kindsAllowed(principal.role, 'read');
+    if (kinds.length === 0) throw new AttestryError('E_FORBIDDEN', `role ${principal.role} may not read evidence`);
+    if (query.kind !== undefined) {
+      if (!isEvidenceKind(query.kind)) throw new AttestryError('E_INVALID_INPUT', `kind "${query.kind}" is not an evidence kind`);
+      kinds = kinds.filter((k) => k === query.kind);
+    }
+    let tenants: readonly string[] | '*' = principal.tenants;
+    if (query.tenant !== undefined) {
+      const t = parseTenantId(query.tenant);
+      // A tenant outside the token's reach simply has no results for it.
+      tenants = principal.tenants === '*' || principal.tenants.includes(t) ? [t] : [];
+    }
+    const limit = Math.min(Math.max(query.limit ?? 100, 1), 1000);
+    const after = query.after === undefined ? undefined : parseUlid(query.after, 'after');
+    const items = await this.#deps.evidence.findBySubject({ digest, tenants, kinds, after, limit: limit + 1 });
+    const page = items.slice(0, limit);
+    return { items: page, next: items.length > limit ? page[page.length - 1]?.id : undefined };
+  }
+
+  /** Waits for queued index commits (graceful shutdown). */
+  drain(): Promise<void> {
+    return this.#committer.idle();
+  }
+}
+
+export function envelopeOf(bytes: Buffer): DsseEnvelope {
+  return parseEvidence(bytes).envelope;
+}

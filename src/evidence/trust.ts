@@ -1,0 +1,67 @@
+import { AttestryError } from '../core/errors.js';
+import { verifyEnvelope, type DsseEnvelope } from '../crypto/dsse.js';
+import { loadPublicKey } from '../crypto/keys.js';
+import { createVerifier, type Verifier } from '../crypto/signer.js';
+
+export interface CandidateKey {
+  readonly keyId: string;
+  readonly publicKeyPem: string;
+  readonly hint: string;
+}
+
+/**
+ * Verifiers are pure functions of (key id, PEM); caching them skips PEM
+ * parsing and fingerprinting on every upload. Bounded so a flood of keys
+ * cannot grow it without limit.
+ */
+const verifierCache = new Map<string, Verifier>();
+const CACHE_LIMIT = 4096;
+
+function verifierFor(key: CandidateKey): Verifier {
+  const cacheKey = `${key.keyId}\n${key.publicKeyPem}`;
+  let v = verifierCache.get(cacheKey);
+  if (v === undefined) {
+    if (verifierCache.size >= CACHE_LIMIT) verifierCache.clear();
+    v = createVerifier(loadPublicKey(key.publicKeyPem, `trusted key ${key.keyId}`), key.keyId);
+    verifierCache.set(cacheKey, v);
+  }
+  return v;
+}
+
+/**
+ * Checks that at least one signature verifies with a key the tenant trusts
+ * (or one of the service's own keys). A bundle's key hint narrows the
+ * candidates first, so model_signing's empty keyids do not cost one verify
+ * per trusted key. Returns the key id that verified.
+ */
+export function verifyWithTrustedKeys(envelope: DsseEnvelope, keyHint: string | undefined, candidates: readonly CandidateKey[]): string {
+  if (candidates.length === 0) {
+    throw new AttestryError('E_SIGNATURE_INVALID', 'no verification keys are registered for this tenant (attestry key trust --tenant ...)');
+  }
+  const hinted = keyHint === undefined ? [] : candidates.filter((c) => c.hint === keyHint);
+  const pool = hinted.length > 0 ? hinted : candidates;
+  const verifiers = pool.map(verifierFor);
+  try {
+    return firstVerifiedKeyId(envelope, verifiers);
+  } catch {
+    // A DSSE keyid is an unauthenticated hint (protocol.md): a signature made
+    // by a trusted key still counts when its keyid names the key differently.
+  }
+  try {
+    return firstVerifiedKeyId({ ...envelope, signatures: envelope.signatures.map((s) => ({ sig: s.sig })) }, verifiers);
+  } catch (e) {
+    if (e instanceof AttestryError && e.code === 'E_SIGNATURE_INVALID') {
+      const named = envelope.signatures.map((s) => s.keyid).filter((k): k is string => k !== undefined && k !== '');
+      throw new AttestryError(
+        'E_SIGNATURE_INVALID',
+        `no signature on the envelope verifies with a key trusted by this tenant${named.length > 0 ? ` (signature keyid: ${named.join(', ')})` : ''}`,
+        { details: { keyids: named } },
+      );
+    }
+    throw e;
+  }
+}
+
+function firstVerifiedKeyId(envelope: DsseEnvelope, verifiers: readonly Verifier[]): string {
+  return verifyEnvelope(envelope, verifiers).verifiedKeyIds[0] ?? '';
+}

@@ -1,0 +1,97 @@
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import { ulid } from 'ulid';
+import { AttestryError, isAttestryError } from '../core/errors.js';
+import { bearerAuth } from './auth.js';
+import type { ServiceMetrics } from './metrics.js';
+import { attestationRoutes } from './routes/attestations.js';
+import { keyRoutes } from './routes/keys.js';
+import { opsRoutes } from './routes/ops.js';
+import type { Services } from './services.js';
+
+export interface AppOptions {
+  readonly services: Services;
+  readonly metrics: ServiceMetrics;
+  readonly logLevel?: string;
+  readonly isShuttingDown?: () => boolean;
+}
+
+const VERSION = '0.1.0';
+
+/** Builds the HTTP app (not listening): routes are thin adapters over the use cases. */
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const { services, metrics } = options;
+  const config = services.config;
+  const app = Fastify({
+    bodyLimit: config.Server.BodyLimitBytes,
+    requestIdHeader: 'x-request-id',
+    genReqId: () => ulid(),
+    logger: {
+      level: options.logLevel ?? config.Server.LogLevel,
+      // Logs go to stderr so stdout stays the command's own (possibly --json) output.
+      stream: process.stderr,
+      // Tokens must never reach a log line.
+      redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], censor: '[redacted]' },
+    },
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true } },
+  });
+
+  // Evidence is stored byte for byte, so keep the raw body beside the parsed JSON.
+  // Fastify's own parsers would win for application/json; only JSON is accepted.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser(/^application\/([a-z0-9.+-]+\+)?json(;.*)?$/i, { parseAs: 'buffer' }, (request, body, done) => {
+    const raw = body as Buffer;
+    request.rawBody = raw;
+    try {
+      done(null, raw.length === 0 ? undefined : (JSON.parse(raw.toString('utf8')) as unknown));
+    } catch (e) {
+      done(new AttestryError('E_INVALID_INPUT', `request body is not valid JSON: ${(e as Error).message}`), undefined);
+    }
+  });
+
+  app.setErrorHandler((error: FastifyError | AttestryError, request, reply) => {
+    if (isAttestryError(error)) {
+      if (error.httpStatus >= 500) request.log.error({ code: error.code, err: error.message }, 'request failed');
+      return reply.code(error.httpStatus).send(error.toJSON());
+    }
+    if (error.validation) {
+      const where = error.validationContext ?? 'request';
+      const problems = error.validation.map((v) => `${where}${v.instancePath || ''}: ${v.message ?? 'invalid'}`);
+      return reply.code(400).send({ code: 'E_INVALID_INPUT', message: `invalid ${where}: ${problems.join('; ')}`, details: { problems } });
+    }
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      return reply.code(413).send({ code: 'E_PAYLOAD_TOO_LARGE', message: `request body is larger than the limit of ${config.Server.BodyLimitBytes} bytes (Server.BodyLimitBytes)` });
+    }
+    if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
+      const code = error.statusCode === 415 ? 'E_INVALID_INPUT' : error.statusCode === 404 ? 'E_NOT_FOUND' : 'E_INVALID_INPUT';
+      return reply.code(error.statusCode).send({ code, message: error.message });
+    }
+    request.log.error({ err: error }, 'unexpected error');
+    return reply.code(500).send({ code: 'E_INTERNAL', message: 'internal error; see the server log for request ' + request.id });
+  });
+
+  app.setNotFoundHandler((request, reply) => reply.code(404).send({ code: 'E_NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` }));
+
+  app.addHook('onResponse', async (request, reply) => {
+    metrics.httpDuration.observe(
+      { method: request.method, route: request.routeOptions.url ?? 'unmatched', status_code: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+  });
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'attestry', version: VERSION, description: 'Sign, record and verify evidence for the software and AI supply chain.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'attestry API token (attestry token create)' } } },
+    },
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+
+  const requireAuth = bearerAuth(services.repos.tokens, services.clock);
+  opsRoutes(app, services, metrics, options.isShuttingDown ?? (() => false));
+  keyRoutes(app, services.keyring, services.signingKey.keyId);
+  attestationRoutes(app, services.locker, requireAuth);
+  return app;
+}

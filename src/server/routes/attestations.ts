@@ -1,0 +1,115 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import { AttestryError } from '../../core/errors.js';
+import { parseEvidence } from '../../evidence/classify.js';
+import type { EvidenceLocker } from '../../evidence/locker.js';
+import type { AuthHook } from '../auth.js';
+import { AttestationMeta, AttestationUploadBody, DsseEnvelopeBody, ErrorReply, FindQuery, IdParams, StoredReply, TenantQuery, type FindQueryT, type IdParamsT, type TenantQueryT } from '../schemas.js';
+
+const errors = { 400: ErrorReply, 401: ErrorReply, 403: ErrorReply, 404: ErrorReply };
+
+export function attestationRoutes(app: FastifyInstance, locker: EvidenceLocker, requireAuth: AuthHook): void {
+  app.post<{ Querystring: TenantQueryT }>(
+    '/api/v1/attestations',
+    {
+      preHandler: requireAuth,
+      schema: {
+        summary: 'Store a signed DSSE envelope (or a Sigstore bundle holding one) after verifying its signature',
+        tags: ['evidence'],
+        security: [{ bearer: [] }],
+        querystring: TenantQuery,
+        body: AttestationUploadBody,
+        response: { 200: StoredReply, 201: StoredReply, ...errors, 413: ErrorReply, 422: ErrorReply },
+      },
+    },
+    async (request, reply) => {
+      const raw = request.rawBody;
+      if (raw === undefined) throw new AttestryError('E_INVALID_INPUT', 'request body must be JSON (Content-Type: application/json)');
+      const header = request.headers['x-attestry-tenant'];
+      const tenant = request.query.tenant ?? (typeof header === 'string' ? header : undefined);
+      const stored = await locker.put(request.principal!, tenant, raw);
+      void reply.code(stored.created ? 201 : 200).header('location', `/api/v1/attestations/${stored.id}`);
+      return stored;
+    },
+  );
+
+  app.get<{ Params: IdParamsT }>(
+    '/api/v1/attestations/:id',
+    {
+      preHandler: requireAuth,
+      schema: {
+        summary: 'The stored DSSE envelope, with its id and metadata (`bundle` too when a Sigstore bundle was uploaded)',
+        tags: ['evidence'],
+        security: [{ bearer: [] }],
+        params: IdParams,
+        response: {
+          200: Type.Intersect([DsseEnvelopeBody, Type.Object({ id: Type.String(), meta: AttestationMeta, bundle: Type.Optional(Type.Unknown()) })]),
+          ...errors,
+          500: ErrorReply,
+        },
+      },
+    },
+    async (request) => {
+      const found = await locker.get(request.principal!, request.params.id);
+      const parsed = parseEvidence(found.bytes);
+      const { row } = found;
+      const meta = {
+        tenant: row.tenant,
+        kind: row.kind,
+        mediaType: row.mediaType,
+        payloadType: row.payloadType,
+        predicateType: row.predicateType,
+        digest: row.digest,
+        size: row.size,
+        signerKeyId: row.signerKeyId,
+        createdAt: row.createdAt,
+        subjects: found.subjects,
+      };
+      const bundle = parsed.mediaType.startsWith('application/vnd.dev.sigstore.bundle') ? (JSON.parse(found.bytes.toString('utf8')) as unknown) : undefined;
+      return { ...parsed.envelope, id: row.id, meta, ...(bundle === undefined ? {} : { bundle }) };
+    },
+  );
+
+  app.get<{ Params: IdParamsT }>(
+    '/api/v1/attestations/:id/raw',
+    {
+      preHandler: requireAuth,
+      schema: { summary: 'The exact bytes that were uploaded', tags: ['evidence'], security: [{ bearer: [] }], params: IdParams },
+    },
+    async (request, reply) => {
+      const found = await locker.get(request.principal!, request.params.id);
+      void reply.header('content-type', found.row.mediaType).header('digest', `sha-256=${Buffer.from(found.row.digest.slice(7), 'hex').toString('base64')}`);
+      return found.bytes;
+    },
+  );
+
+  app.get<{ Querystring: FindQueryT }>(
+    '/api/v1/attestations',
+    {
+      preHandler: requireAuth,
+      schema: {
+        summary: 'Find evidence by subject digest, in the tenants and kinds the token may read',
+        tags: ['evidence'],
+        security: [{ bearer: [] }],
+        querystring: FindQuery,
+        response: {
+          200: Type.Object({
+            items: Type.Array(
+              Type.Object({ id: Type.String(), tenant: Type.String(), kind: Type.String(), predicateType: Type.Union([Type.String(), Type.Null()]), digest: Type.String(), signerKeyId: Type.String(), createdAt: Type.String() }),
+            ),
+            next: Type.Optional(Type.String()),
+          }),
+          ...errors,
+        },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      const { items, next } = await locker.find(request.principal!, { subject: q.subject, tenant: q.tenant, kind: q.kind, after: q.after, limit: q.limit });
+      return {
+        items: items.map((r) => ({ id: r.id, tenant: r.tenant, kind: r.kind, predicateType: r.predicateType, digest: r.digest, signerKeyId: r.signerKeyId, createdAt: r.createdAt })),
+        ...(next === undefined ? {} : { next }),
+      };
+    },
+  );
+}

@@ -1,0 +1,82 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+/** JSON schemas of the wire formats (TypeBox), used for validation and the OpenAPI document. */
+export const ErrorReply = Type.Object(
+  { code: Type.String({ examples: ['E_FORBIDDEN'] }), message: Type.String(), details: Type.Optional(Type.Record(Type.String(), Type.Unknown())) },
+  { $id: 'Error' },
+);
+
+const Base64 = Type.String({ pattern: '^[A-Za-z0-9+/_=-]*$' });
+
+export const DsseEnvelopeBody = Type.Object(
+  {
+    payloadType: Type.String({ minLength: 1 }),
+    payload: Base64,
+    signatures: Type.Array(
+      Type.Object({ keyid: Type.Optional(Type.Union([Type.String(), Type.Null()])), keyId: Type.Optional(Type.String()), sig: Base64 }),
+      { minItems: 1 },
+    ),
+  },
+  { description: 'DSSE v1 envelope' },
+);
+
+export const SigstoreBundleBody = Type.Object(
+  {
+    mediaType: Type.String({ pattern: '^application/vnd\\.dev\\.sigstore\\.bundle' }),
+    verificationMaterial: Type.Object({}, { additionalProperties: true }),
+    dsseEnvelope: DsseEnvelopeBody,
+  },
+  { description: 'Sigstore bundle holding a DSSE envelope (e.g. an OMS model signature)' },
+);
+
+export const AttestationUploadBody = Type.Union([DsseEnvelopeBody, SigstoreBundleBody]);
+
+export const TenantQuery = Type.Object({ tenant: Type.Optional(Type.String({ description: 'tenant to write to; defaults to the token\'s only tenant' })) });
+
+export const Subject = Type.Object({ digest: Type.String(), name: Type.Union([Type.String(), Type.Null()]) });
+
+export const StoredReply = Type.Object({
+  id: Type.String(),
+  created: Type.Boolean(),
+  tenant: Type.String(),
+  kind: Type.String(),
+  digest: Type.String(),
+  signerKeyId: Type.String(),
+  subjects: Type.Array(Subject),
+});
+
+export const AttestationMeta = Type.Object({
+  tenant: Type.String(),
+  kind: Type.String(),
+  mediaType: Type.String(),
+  payloadType: Type.String(),
+  predicateType: Type.Union([Type.String(), Type.Null()]),
+  digest: Type.String(),
+  size: Type.Integer(),
+  signerKeyId: Type.String(),
+  createdAt: Type.String(),
+  subjects: Type.Array(Subject),
+});
+
+export const IdParams = Type.Object({ id: Type.String({ minLength: 26, maxLength: 26, description: 'ULID' }) });
+
+export const FindQuery = Type.Object({
+  subject: Type.String({ description: 'sha256:<hex> subject digest (a model digest for model signatures)' }),
+  tenant: Type.Optional(Type.String()),
+  kind: Type.Optional(Type.String()),
+  after: Type.Optional(Type.String({ description: 'cursor: the `next` of the previous page' })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+});
+
+export const PublicKeyReply = Type.Object({
+  keyId: Type.String(),
+  algorithm: Type.String(),
+  publicKeyPem: Type.String(),
+  fingerprint: Type.String(),
+  hint: Type.String(),
+  signing: Type.Boolean(),
+});
+
+export type FindQueryT = Static<typeof FindQuery>;
+export type TenantQueryT = Static<typeof TenantQuery>;
+export type IdParamsT = Static<typeof IdParams>;

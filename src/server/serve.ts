@@ -1,0 +1,85 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { ResolvedConfig } from '../core/config.js';
+import { writeFileAtomic } from '../core/atomic-file.js';
+import { issueToken } from '../authz/tokens.js';
+import { ALL_TENANTS } from '../authz/principal.js';
+import { buildApp } from './app.js';
+import { ServiceMetrics } from './metrics.js';
+import { openServices, type IndexServices, type Services } from './services.js';
+
+export interface Bootstrap {
+  readonly createdTenant: string | undefined;
+  /** Path of the file holding the first admin token (the token itself is never logged). */
+  readonly adminTokenFile: string | undefined;
+}
+
+/**
+ * First start on an empty index: a `default` tenant and an admin token, so a
+ * laptop user can call the API at once. The token goes to a 0600 file in the
+ * data directory, not to the log.
+ */
+export async function bootstrapIndex(services: IndexServices): Promise<Bootstrap> {
+  const { repos, config } = services;
+  let createdTenant: string | undefined;
+  if ((await repos.tenants.list()).length === 0) {
+    await repos.tenants.add('default', 'created on first start', services.clock.now());
+    createdTenant = 'default';
+  }
+  let adminTokenFile: string | undefined;
+  if ((await repos.tokens.list()).length === 0) {
+    const issued = await issueToken(repos, { principal: 'admin', tenants: [ALL_TENANTS], label: 'bootstrap admin token' }, services);
+    adminTokenFile = join(config.dataDir, 'admin-token');
+    writeFileAtomic(adminTokenFile, `${issued.token}\n`, 0o600);
+  }
+  return { createdTenant, adminTokenFile };
+}
+
+export interface RunningServer {
+  readonly app: FastifyInstance;
+  readonly services: Services;
+  readonly url: string;
+  readonly bootstrap: Bootstrap;
+  /** Stops accepting, finishes in-flight requests and queued writes, closes stores. */
+  close(): Promise<void>;
+}
+
+export async function startServer(config: ResolvedConfig, options: { logLevel?: string } = {}): Promise<RunningServer> {
+  const metrics = new ServiceMetrics();
+  const services = await openServices(config, { events: metrics });
+  let shuttingDown = false;
+  let app: FastifyInstance;
+  let bootstrap: Bootstrap;
+  try {
+    bootstrap = await bootstrapIndex(services);
+    app = await buildApp({ services, metrics, isShuttingDown: () => shuttingDown, ...(options.logLevel ? { logLevel: options.logLevel } : {}) });
+    await app.listen({ host: config.Server.Host, port: config.Server.Port });
+  } catch (e) {
+    await services.close();
+    throw e;
+  }
+  const address = app.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : config.Server.Port;
+  const host = config.Server.Host.includes(':') ? `[${config.Server.Host}]` : config.Server.Host;
+  let closing: Promise<void> | undefined;
+  return {
+    app,
+    services,
+    url: `http://${host}:${port}`,
+    bootstrap,
+    close: () => {
+      closing ??= (async () => {
+        shuttingDown = true;
+        await app.close();
+        await services.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+export function adminTokenHint(dataDir: string): string | undefined {
+  const file = join(dataDir, 'admin-token');
+  return existsSync(file) ? file : undefined;
+}

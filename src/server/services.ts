@@ -1,0 +1,113 @@
+import { join } from 'node:path';
+import type { ResolvedConfig } from '../core/config.js';
+import { systemClock, ulidSource, type Clock, type IdSource } from '../core/ids.js';
+import { ensureDir } from '../core/atomic-file.js';
+import { Keyring, SIGNING_ALGORITHMS, type PublicKeyInfo } from '../crypto/keyring.js';
+import { EvidenceLocker, type LockerEvents } from '../evidence/locker.js';
+import type { BlobStore } from '../store/blob/blob-store.js';
+import { openBlobStore } from '../store/blob/open.js';
+import { openIndexDatabase, type DatabaseSettings, type IndexDatabase } from '../store/db/connect.js';
+import type { MigrationReport } from '../store/db/migrations.js';
+import { EvidenceRepo } from '../store/db/evidence-repo.js';
+import { TrustedKeysRepo } from '../store/db/keys-repo.js';
+import { TenantsRepo } from '../store/db/tenants-repo.js';
+import { TokensRepo } from '../store/db/tokens-repo.js';
+import { AttestryError } from '../core/errors.js';
+
+export interface Repos {
+  readonly tenants: TenantsRepo;
+  readonly tokens: TokensRepo;
+  readonly trustedKeys: TrustedKeysRepo;
+  readonly evidence: EvidenceRepo;
+}
+
+/** The index database with its repositories: all the admin CLI commands need. */
+export interface IndexServices {
+  readonly config: ResolvedConfig;
+  readonly index: IndexDatabase;
+  readonly repos: Repos;
+  readonly migration: MigrationReport;
+  readonly clock: Clock;
+  readonly ids: IdSource;
+  close(): Promise<void>;
+}
+
+export interface Services extends IndexServices {
+  readonly blobs: BlobStore;
+  readonly keyring: Keyring;
+  readonly signingKey: PublicKeyInfo & { readonly created: boolean };
+  readonly locker: EvidenceLocker;
+}
+
+export function databaseSettings(config: ResolvedConfig): DatabaseSettings {
+  const db = config.Storage.Database;
+  if (db.Driver === 'postgres') {
+    if (db.Url === null) throw new AttestryError('E_CONFIG', 'Storage.Database.Url: required for the postgres driver');
+    return { driver: 'postgres', url: db.Url, schema: db.Schema, poolSize: db.PoolSize };
+  }
+  return { driver: 'sqlite', path: db.Path ?? join(config.dataDir, 'index.sqlite') };
+}
+
+/** Opens the index and applies pending migrations (idempotent; safe with several nodes). */
+export async function openIndexServices(config: ResolvedConfig, deps: { clock?: Clock; ids?: IdSource } = {}): Promise<IndexServices> {
+  ensureDir(config.dataDir, 0o700);
+  const index = await openIndexDatabase(databaseSettings(config));
+  let migration: MigrationReport;
+  try {
+    migration = await index.migrate();
+  } catch (e) {
+    await index.close();
+    throw e;
+  }
+  const repos: Repos = {
+    tenants: new TenantsRepo(index.db),
+    tokens: new TokensRepo(index.db),
+    trustedKeys: new TrustedKeysRepo(index.db),
+    evidence: new EvidenceRepo(index.db),
+  };
+  return { config, index, repos, migration, clock: deps.clock ?? systemClock, ids: deps.ids ?? ulidSource(), close: () => index.close() };
+}
+
+export function keyringFor(config: ResolvedConfig): Keyring {
+  return new Keyring(join(config.dataDir, 'keys'));
+}
+
+export async function openServices(config: ResolvedConfig, deps: { clock?: Clock; ids?: IdSource; events?: LockerEvents } = {}): Promise<Services> {
+  const base = await openIndexServices(config, deps);
+  const blobs = openBlobStore(config);
+  try {
+    await blobs.ping();
+    const keyring = keyringFor(config);
+    const algorithm = SIGNING_ALGORITHMS[config.Signals.Signing.Algorithm];
+    if (algorithm === undefined) throw new AttestryError('E_CONFIG', `Signals.Signing.Algorithm: unsupported ${config.Signals.Signing.Algorithm}`);
+    const { info, created } = keyring.ensure(config.Signals.Signing.KeyId, algorithm);
+    const serviceKeys = keyring.list();
+    const locker = new EvidenceLocker({
+      tenants: base.repos.tenants,
+      evidence: base.repos.evidence,
+      trustedKeys: base.repos.trustedKeys,
+      blobs,
+      serviceKeys: () => serviceKeys,
+      clock: base.clock,
+      ids: base.ids,
+      writeEnabled: config.Signals.CAS.WriteEnabled,
+      events: deps.events,
+    });
+    return {
+      ...base,
+      blobs,
+      keyring,
+      signingKey: { ...info, created },
+      locker,
+      close: async () => {
+        await locker.drain();
+        await blobs.close();
+        await base.close();
+      },
+    };
+  } catch (e) {
+    await blobs.close().catch(() => undefined);
+    await base.close();
+    throw e;
+  }
+}

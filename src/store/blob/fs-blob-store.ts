@@ -1,0 +1,166 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, readdir, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { AttestryError, ioError } from '../../core/errors.js';
+import type { Digest } from '../../core/digest.js';
+import type { BlobInfo, BlobStore } from './blob-store.js';
+import { parseCasKey, type CasKey } from './cas-layout.js';
+import { DirSyncCoalescer } from './dir-sync.js';
+import { checkExpected, DigestCheckingStream, integrityError, tooLarge } from './verify-stream.js';
+
+/**
+ * Filesystem backend: `<root>/<bucket>/<prefix>/<key>`. Writes go to a temp
+ * file in the target directory, are fsynced, renamed into place and the
+ * directory is fsynced, so readers never see a partial blob and an
+ * acknowledged blob survives a crash.
+ */
+export class FsBlobStore implements BlobStore {
+  readonly backend = 'filesystem' as const;
+  readonly location: string;
+  readonly #base: string;
+  readonly #dirSync = new DirSyncCoalescer();
+  readonly #knownDirs = new Set<string>();
+
+  constructor(root: string, bucket: string, prefix: string) {
+    this.#base = prefix === '' ? join(root, bucket) : join(root, bucket, ...prefix.split('/'));
+    this.location = this.#base;
+  }
+
+  #path(key: CasKey): string {
+    return join(this.#base, ...key.split('/'));
+  }
+
+  async #ensureDir(dir: string): Promise<void> {
+    if (this.#knownDirs.has(dir)) return;
+    await mkdir(dir, { recursive: true });
+    this.#knownDirs.add(dir);
+  }
+
+  put(key: CasKey, data: Uint8Array, expected?: Digest): Promise<BlobInfo> {
+    return this.putStream(key, [data], expected);
+  }
+
+  async putStream(key: CasKey, source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, expected?: Digest, maxBytes?: number): Promise<BlobInfo> {
+    const path = this.#path(key);
+    const dir = dirname(path);
+    const tmp = join(dir, `.tmp-${randomBytes(8).toString('hex')}`);
+    let handle: FileHandle | undefined;
+    try {
+      await this.#ensureDir(dir);
+      handle = await open(tmp, 'wx', 0o644);
+      const hash = createHash('sha256');
+      let size = 0;
+      for await (const chunk of source) {
+        size += chunk.length;
+        if (maxBytes !== undefined && size > maxBytes) throw tooLarge(`blob ${key}`, maxBytes);
+        hash.update(chunk);
+        await handle.write(chunk);
+      }
+      const hex = hash.digest('hex');
+      checkExpected(key, expected, hex);
+      await handle.sync();
+      await handle.close();
+      handle = undefined;
+      await rename(tmp, path);
+      await this.#dirSync.sync(dir);
+      return { key, digest: `sha256:${hex}`, size };
+    } catch (e) {
+      await handle?.close().catch(() => undefined);
+      await unlink(tmp).catch(() => undefined);
+      if (e instanceof AttestryError) throw e;
+      throw ioError(e, 'write blob', key);
+    }
+  }
+
+  async get(key: CasKey, expected: Digest, maxBytes?: number): Promise<Buffer> {
+    const path = this.#path(key);
+    let handle: FileHandle;
+    try {
+      handle = await open(path, 'r');
+    } catch (e) {
+      throw notFoundOr(e, key);
+    }
+    try {
+      const { size } = await handle.stat();
+      if (maxBytes !== undefined && size > maxBytes) throw tooLarge(`blob ${key}`, maxBytes);
+      const data = await handle.readFile();
+      const hex = createHash('sha256').update(data).digest('hex');
+      if (`sha256:${hex}` !== expected) throw integrityError(key, expected, hex);
+      return data;
+    } finally {
+      await handle.close();
+    }
+  }
+
+  async getStream(key: CasKey, expected: Digest): Promise<Readable> {
+    const path = this.#path(key);
+    try {
+      await stat(path);
+    } catch (e) {
+      throw notFoundOr(e, key);
+    }
+    return createReadStream(path).pipe(new DigestCheckingStream(key, expected));
+  }
+
+  async head(key: CasKey): Promise<{ size: number } | undefined> {
+    try {
+      const s = await stat(this.#path(key));
+      return { size: s.size };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw ioError(e, 'stat blob', key);
+    }
+  }
+
+  async delete(key: CasKey): Promise<void> {
+    const path = this.#path(key);
+    try {
+      await unlink(path);
+      await this.#dirSync.sync(dirname(path));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw ioError(e, 'delete blob', key);
+    }
+  }
+
+  async *list(prefix: string): AsyncIterable<CasKey> {
+    const start = prefix.replace(/\/+$/, '');
+    const stack = [start];
+    while (stack.length > 0) {
+      const rel = stack.pop() as string;
+      let entries;
+      try {
+        entries = await readdir(join(this.#base, ...rel.split('/').filter(Boolean)), { withFileTypes: true });
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue;
+        throw ioError(e, 'list blobs under', rel);
+      }
+      entries.sort((a, b) => (a.name < b.name ? 1 : -1));
+      for (const entry of entries) {
+        if (entry.name.startsWith('.tmp-')) continue;
+        const child = rel === '' ? entry.name : `${rel}/${entry.name}`;
+        if (entry.isDirectory()) stack.push(child);
+        else if (entry.isFile()) yield parseCasKey(child);
+      }
+    }
+  }
+
+  async ping(): Promise<void> {
+    try {
+      await mkdir(this.#base, { recursive: true });
+      await stat(this.#base);
+    } catch (e) {
+      throw ioError(e, 'reach blob store at', this.#base);
+    }
+  }
+
+  async close(): Promise<void> {
+    // nothing held open between calls
+  }
+}
+
+function notFoundOr(e: unknown, key: string): AttestryError {
+  if ((e as NodeJS.ErrnoException).code === 'ENOENT') return new AttestryError('E_NOT_FOUND', `blob ${key} not found`, { details: { key } });
+  return ioError(e, 'read blob', key);
+}

@@ -1,0 +1,22 @@
+import { join } from 'node:path';
+import type { ResolvedConfig } from '../../core/config.js';
+import type { BlobStore } from './blob-store.js';
+import { parseBucketPrefix } from './cas-layout.js';
+import { FsBlobStore } from './fs-blob-store.js';
+import { S3BlobStore } from './s3-blob-store.js';
+
+/** Builds the configured blob store; `cas://<bucket>/<prefix>` names the bucket on both backends. */
+export function openBlobStore(config: ResolvedConfig): BlobStore {
+  const { bucket, prefix } = parseBucketPrefix(config.Signals.CAS.BucketPrefix);
+  const blob = config.Storage.Blob;
+  if (blob.Backend === 's3') {
+    return new S3BlobStore({
+      bucket,
+      prefix,
+      region: blob.S3.Region,
+      forcePathStyle: blob.S3.ForcePathStyle,
+      ...(blob.S3.Endpoint === null ? {} : { endpoint: blob.S3.Endpoint }),
+    });
+  }
+  return new FsBlobStore(blob.Root ?? join(config.dataDir, 'cas'), bucket, prefix);
+}

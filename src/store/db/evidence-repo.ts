@@ -1,0 +1,140 @@
+import type { Kysely } from 'kysely';
+import type { Database, EvidenceTable } from './schema.js';
+
+export interface EvidenceSubject {
+  readonly digest: string;
+  readonly name: string | null;
+}
+
+export interface EvidenceRecord {
+  readonly id: string;
+  readonly tenant: string;
+  readonly kind: string;
+  readonly mediaType: string;
+  readonly payloadType: string;
+  readonly predicateType: string | null;
+  readonly blobKey: string;
+  readonly digest: string;
+  readonly size: number;
+  readonly principal: string;
+  readonly signerKeyId: string;
+  readonly createdAt: string;
+  readonly subjects: readonly EvidenceSubject[];
+}
+
+/** Outcome of one record of a batch insert: stored now, or already present under `id`. */
+export interface InsertOutcome {
+  readonly id: string;
+  readonly created: boolean;
+}
+
+const toRow = (r: EvidenceRecord): EvidenceTable => ({
+  id: r.id,
+  tenant: r.tenant,
+  kind: r.kind,
+  media_type: r.mediaType,
+  payload_type: r.payloadType,
+  predicate_type: r.predicateType,
+  blob_key: r.blobKey,
+  digest: r.digest,
+  size: r.size,
+  principal: r.principal,
+  signer_key_id: r.signerKeyId,
+  created_at: r.createdAt,
+});
+
+export type EvidenceRow = Omit<EvidenceRecord, 'subjects'>;
+
+const fromRow = (row: EvidenceTable): EvidenceRow => ({
+  id: row.id,
+  tenant: row.tenant,
+  kind: row.kind,
+  mediaType: row.media_type,
+  payloadType: row.payload_type,
+  predicateType: row.predicate_type,
+  blobKey: row.blob_key,
+  digest: row.digest,
+  size: Number(row.size),
+  principal: row.principal,
+  signerKeyId: row.signer_key_id,
+  createdAt: row.created_at,
+});
+
+export class EvidenceRepo {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  /**
+   * Inserts many records in ONE transaction (one commit, one fsync): the
+   * group-commit writer hands whole batches here. A record whose bytes the
+   * tenant already stored is not inserted again; its existing id comes back.
+   */
+  async insertBatch(records: readonly EvidenceRecord[]): Promise<InsertOutcome[]> {
+    if (records.length === 0) return [];
+    return this.db.transaction().execute(async (trx) => {
+      const outcomes: InsertOutcome[] = [];
+      for (const record of records) {
+        const inserted = await trx
+          .insertInto('evidence')
+          .values(toRow(record))
+          .onConflict((oc) => oc.columns(['tenant', 'digest']).doNothing())
+          .returning('id')
+          .executeTakeFirst();
+        if (inserted === undefined) {
+          const existing = await trx
+            .selectFrom('evidence')
+            .select('id')
+            .where('tenant', '=', record.tenant)
+            .where('digest', '=', record.digest)
+            .executeTakeFirstOrThrow();
+          outcomes.push({ id: existing.id, created: false });
+          continue;
+        }
+        if (record.subjects.length > 0) {
+          await trx
+            .insertInto('evidence_subjects')
+            .values(record.subjects.map((s) => ({ evidence_id: record.id, tenant: record.tenant, digest: s.digest, name: s.name })))
+            .onConflict((oc) => oc.columns(['evidence_id', 'digest']).doNothing())
+            .execute();
+        }
+        outcomes.push({ id: record.id, created: true });
+      }
+      return outcomes;
+    });
+  }
+
+  async findByDigest(tenant: string, digest: string): Promise<EvidenceRow | undefined> {
+    const row = await this.db.selectFrom('evidence').selectAll().where('tenant', '=', tenant).where('digest', '=', digest).executeTakeFirst();
+    return row === undefined ? undefined : fromRow(row);
+  }
+
+  async get(id: string): Promise<EvidenceRow | undefined> {
+    const row = await this.db.selectFrom('evidence').selectAll().where('id', '=', id).executeTakeFirst();
+    return row === undefined ? undefined : fromRow(row);
+  }
+
+  async subjects(id: string): Promise<EvidenceSubject[]> {
+    return this.db.selectFrom('evidence_subjects').select(['digest', 'name']).where('evidence_id', '=', id).orderBy('digest').execute();
+  }
+
+  /** Evidence naming `digest` as a subject, in the given tenants and kinds, oldest first, after a cursor id. */
+  async findBySubject(query: {
+    readonly digest: string;
+    /** '*' searches every tenant (admin). */
+    readonly tenants: readonly string[] | '*';
+    readonly kinds: readonly string[];
+    readonly after?: string | undefined;
+    readonly limit: number;
+  }): Promise<EvidenceRow[]> {
+    if (query.tenants.length === 0 || query.kinds.length === 0) return [];
+    let q = this.db
+      .selectFrom('evidence_subjects as s')
+      .innerJoin('evidence as e', 'e.id', 's.evidence_id')
+      .selectAll('e')
+      .where('s.digest', '=', query.digest)
+      .where('e.kind', 'in', query.kinds);
+    if (query.tenants !== '*') q = q.where('s.tenant', 'in', query.tenants);
+    if (query.after !== undefined) q = q.where('e.id', '>', query.after);
+    const rows = await q.orderBy('e.id').limit(query.limit).execute();
+    return rows.map(fromRow);
+  }
+}

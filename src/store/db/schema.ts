@@ -1,0 +1,62 @@
+/** Table shapes shared by SQLite and PostgreSQL; times are ISO-8601 UTC text. */
+export interface TenantsTable {
+  id: string;
+  display_name: string | null;
+  created_at: string;
+}
+
+export interface TokensTable {
+  id: string;
+  /** SHA-256 hex of the token secret; the secret itself is never stored. */
+  secret_hash: string;
+  principal: string;
+  /** JSON array of tenant ids the token may act for. */
+  tenants: string;
+  label: string | null;
+  created_at: string;
+  expires_at: string | null;
+  revoked_at: string | null;
+}
+
+export interface TrustedKeysTable {
+  tenant: string;
+  key_id: string;
+  algorithm: string;
+  public_key_pem: string;
+  fingerprint: string;
+  /** model_signing's key hint: SHA-256 hex of the SPKI PEM. */
+  hint: string;
+  created_at: string;
+  revoked_at: string | null;
+}
+
+export interface EvidenceTable {
+  id: string;
+  tenant: string;
+  kind: string;
+  media_type: string;
+  payload_type: string;
+  predicate_type: string | null;
+  blob_key: string;
+  /** sha256:<hex> of the stored bytes; unique per tenant so retries are idempotent. */
+  digest: string;
+  size: number;
+  principal: string;
+  signer_key_id: string;
+  created_at: string;
+}
+
+export interface EvidenceSubjectsTable {
+  evidence_id: string;
+  tenant: string;
+  digest: string;
+  name: string | null;
+}
+
+export interface Database {
+  tenants: TenantsTable;
+  tokens: TokensTable;
+  trusted_keys: TrustedKeysTable;
+  evidence: EvidenceTable;
+  evidence_subjects: EvidenceSubjectsTable;
+}

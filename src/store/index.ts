@@ -1,0 +1,2 @@
+export * from './blob/index.js';
+export * from './db/index.js';
