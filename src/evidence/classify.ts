@@ -34,8 +34,9 @@ export interface ParsedEvidence {
  * Accepts a DSSE envelope, or a Sigstore bundle holding one (model
  * signatures are bundles). Subjects with a sha256 digest become searchable.
  */
-export function parseEvidence(body: Uint8Array): ParsedEvidence {
-  const json = parseJsonText(Buffer.from(body).toString('utf8'), 'request body', 'E_INVALID_INPUT');
+export function parseEvidence(body: Uint8Array, alreadyParsed?: unknown): ParsedEvidence {
+  // The HTTP layer has parsed the same bytes once already; do not pay twice.
+  const json = alreadyParsed ?? parseJsonText(Buffer.from(body).toString('utf8'), 'request body', 'E_INVALID_INPUT');
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
     throw new AttestryError('E_INVALID_INPUT', 'request body must be a JSON object: a DSSE envelope or a Sigstore bundle');
   }

@@ -13,7 +13,8 @@ import type { TrustedKeysRepo } from '../store/db/keys-repo.js';
 import type { TenantsRepo } from '../store/db/tenants-repo.js';
 import { parseEvidence } from './classify.js';
 import { GroupCommitter } from './group-commit.js';
-import { verifyWithTrustedKeys, type CandidateKey } from './trust.js';
+import type { CandidateKey } from './trust.js';
+import type { VerifyPool } from './verify-pool.js';
 
 /** Hooks for metrics; the locker itself knows nothing of Prometheus. */
 export interface LockerEvents {
@@ -31,6 +32,7 @@ export interface LockerDeps {
   readonly clock: Clock;
   readonly ids: IdSource;
   readonly writeEnabled: boolean;
+  readonly verifier: VerifyPool;
   readonly events?: LockerEvents | undefined;
 }
 
@@ -50,6 +52,14 @@ export interface RetrievedEvidence {
   readonly bytes: Buffer;
 }
 
+export interface FindQuery {
+  readonly subject: string;
+  readonly tenant?: string | undefined;
+  readonly kind?: string | undefined;
+  readonly after?: string | undefined;
+  readonly limit?: number | undefined;
+}
+
 const notFound = (id: string) => () => new AttestryError('E_NOT_FOUND', `no attestation ${id}`);
 
 /**
@@ -61,27 +71,44 @@ const notFound = (id: string) => () => new AttestryError('E_NOT_FOUND', `no atte
 export class EvidenceLocker {
   readonly #deps: LockerDeps;
   readonly #committer: GroupCommitter<EvidenceRecord, InsertOutcome>;
+  /** Operations started and not finished; shutdown waits for them. */
+  #active = 0;
+  readonly #idleWaiters: (() => void)[] = [];
 
   constructor(deps: LockerDeps) {
     this.#deps = deps;
     this.#committer = new GroupCommitter((records) => deps.evidence.insertBatch(records));
   }
 
-  async put(principal: Principal, requestedTenant: string | undefined, body: Uint8Array): Promise<StoredEvidence> {
+  /** `parsedJson` is `body` already parsed by the caller (it must be the same bytes). */
+  async put(principal: Principal, requestedTenant: string | undefined, body: Uint8Array, parsedJson?: unknown): Promise<StoredEvidence> {
+    return this.#track(() => this.#put(principal, requestedTenant, body, parsedJson));
+  }
+
+  async #track<T>(operation: () => Promise<T>): Promise<T> {
+    this.#active += 1;
+    try {
+      return await operation();
+    } finally {
+      this.#active -= 1;
+      if (this.#active === 0) for (const wake of this.#idleWaiters.splice(0)) wake();
+    }
+  }
+
+  async #put(principal: Principal, requestedTenant: string | undefined, body: Uint8Array, parsedJson: unknown): Promise<StoredEvidence> {
     const d = this.#deps;
     if (!d.writeEnabled) throw new AttestryError('E_READ_ONLY', 'writes are disabled (Signals.CAS.WriteEnabled: false)');
     const tenant = writeTenant(principal, requestedTenant === undefined ? undefined : parseTenantId(requestedTenant));
     if (principal.tenants === '*' && (await d.tenants.get(tenant)) === undefined) {
       throw new AttestryError('E_NOT_FOUND', `unknown tenant "${tenant}"`);
     }
-    const parsed = parseEvidence(body);
+    const parsed = parseEvidence(body, parsedJson);
     authorize(principal, tenant, parsed.kind, 'write', notFound('(new)'));
     const digest = `sha256:${createHash('sha256').update(body).digest('hex')}` as const;
-    const existing = await d.evidence.findByDigest(tenant, digest);
-    if (existing !== undefined) return this.#describe(existing, await d.evidence.subjects(existing.id), false);
-
+    // Re-uploads are verified like new ones (a key may have been revoked
+    // since) and then resolve to the stored id through the unique index.
     const candidates = [...(await d.trustedKeys.active(tenant)), ...d.serviceKeys()];
-    const signerKeyId = verifyWithTrustedKeys(parsed.envelope, parsed.keyHint, candidates);
+    const signerKeyId = await d.verifier.verify(parsed.envelope, parsed.keyHint, candidates);
 
     const id = d.ids.next();
     const blobKey = evidenceBlobKey(parsed.kind, tenant, id);
@@ -122,7 +149,11 @@ export class EvidenceLocker {
     return { id: row.id, created, tenant: row.tenant, kind: row.kind as EvidenceKind, digest: row.digest, subjects, signerKeyId: row.signerKeyId };
   }
 
-  async get(principal: Principal, rawId: string): Promise<RetrievedEvidence> {
+  get(principal: Principal, rawId: string): Promise<RetrievedEvidence> {
+    return this.#track(() => this.#get(principal, rawId));
+  }
+
+  async #get(principal: Principal, rawId: string): Promise<RetrievedEvidence> {
     const id = parseUlid(rawId, 'id');
     const d = this.#deps;
     const row = await d.evidence.get(id);
@@ -139,10 +170,11 @@ export class EvidenceLocker {
     return { row, subjects: await d.evidence.subjects(id), bytes };
   }
 
-  async find(
-    principal: Principal,
-    query: { subject: string; tenant?: string | undefined; kind?: string | undefined; after?: string | undefined; limit?: number | undefined },
-  ): Promise<{ items: EvidenceRow[]; next: string | undefined }> {
+  find(principal: Principal, query: FindQuery): Promise<{ items: EvidenceRow[]; next: string | undefined }> {
+    return this.#track(() => this.#find(principal, query));
+  }
+
+  async #find(principal: Principal, query: FindQuery): Promise<{ items: EvidenceRow[]; next: string | undefined }> {
     const digest = parseDigest(query.subject, 'subject');
     let kinds: string[] = kindsAllowed(principal.role, 'read');
     if (kinds.length === 0) throw new AttestryError('E_FORBIDDEN', `role ${principal.role} may not read evidence`);
@@ -163,9 +195,10 @@ export class EvidenceLocker {
     return { items: page, next: items.length > limit ? page[page.length - 1]?.id : undefined };
   }
 
-  /** Waits for queued index commits (graceful shutdown). */
-  drain(): Promise<void> {
-    return this.#committer.idle();
+  /** Waits until every operation already started has finished (graceful shutdown). */
+  async drain(): Promise<void> {
+    if (this.#active > 0) await new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
+    await this.#committer.idle();
   }
 }
 

@@ -1,7 +1,6 @@
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
-import { ulid } from 'ulid';
 import { AttestryError, isAttestryError } from '../core/errors.js';
 import { bearerAuth } from './auth.js';
 import type { ServiceMetrics } from './metrics.js';
@@ -18,6 +17,8 @@ export interface AppOptions {
 }
 
 const VERSION = '0.1.0';
+const reqIdPrefix = `${process.pid.toString(36)}${Date.now().toString(36)}`;
+let reqCounter = 0;
 
 /** Builds the HTTP app (not listening): routes are thin adapters over the use cases. */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
@@ -26,7 +27,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     bodyLimit: config.Server.BodyLimitBytes,
     requestIdHeader: 'x-request-id',
-    genReqId: () => ulid(),
+    // Cheap, unique per process; a caller's x-request-id is kept instead when sent.
+    genReqId: () => `${reqIdPrefix}-${(++reqCounter).toString(36)}`,
     logger: {
       level: options.logLevel ?? config.Server.LogLevel,
       // Logs go to stderr so stdout stays the command's own (possibly --json) output.

@@ -41,7 +41,10 @@ export interface RunningServer {
   readonly services: Services;
   readonly url: string;
   readonly bootstrap: Bootstrap;
-  /** Stops accepting, finishes in-flight requests and queued writes, closes stores. */
+  /**
+   * Stops accepting (new requests on open connections get 503), lets every
+   * locker operation already started finish, then closes the stores.
+   */
   close(): Promise<void>;
 }
 

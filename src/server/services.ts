@@ -4,6 +4,7 @@ import { systemClock, ulidSource, type Clock, type IdSource } from '../core/ids.
 import { ensureDir } from '../core/atomic-file.js';
 import { Keyring, SIGNING_ALGORITHMS, type PublicKeyInfo } from '../crypto/keyring.js';
 import { EvidenceLocker, type LockerEvents } from '../evidence/locker.js';
+import { VerifyPool } from '../evidence/verify-pool.js';
 import type { BlobStore } from '../store/blob/blob-store.js';
 import { openBlobStore } from '../store/blob/open.js';
 import { openIndexDatabase, type DatabaseSettings, type IndexDatabase } from '../store/db/connect.js';
@@ -72,7 +73,10 @@ export function keyringFor(config: ResolvedConfig): Keyring {
   return new Keyring(join(config.dataDir, 'keys'));
 }
 
-export async function openServices(config: ResolvedConfig, deps: { clock?: Clock; ids?: IdSource; events?: LockerEvents } = {}): Promise<Services> {
+export async function openServices(
+  config: ResolvedConfig,
+  deps: { clock?: Clock; ids?: IdSource; events?: LockerEvents; verifyThreads?: number } = {},
+): Promise<Services> {
   const base = await openIndexServices(config, deps);
   const blobs = openBlobStore(config);
   try {
@@ -82,6 +86,7 @@ export async function openServices(config: ResolvedConfig, deps: { clock?: Clock
     if (algorithm === undefined) throw new AttestryError('E_CONFIG', `Signals.Signing.Algorithm: unsupported ${config.Signals.Signing.Algorithm}`);
     const { info, created } = keyring.ensure(config.Signals.Signing.KeyId, algorithm);
     const serviceKeys = keyring.list();
+    const verifier = new VerifyPool(deps.verifyThreads === undefined ? {} : { threads: deps.verifyThreads });
     const locker = new EvidenceLocker({
       tenants: base.repos.tenants,
       evidence: base.repos.evidence,
@@ -91,6 +96,7 @@ export async function openServices(config: ResolvedConfig, deps: { clock?: Clock
       clock: base.clock,
       ids: base.ids,
       writeEnabled: config.Signals.CAS.WriteEnabled,
+      verifier,
       events: deps.events,
     });
     return {
@@ -101,6 +107,7 @@ export async function openServices(config: ResolvedConfig, deps: { clock?: Clock
       locker,
       close: async () => {
         await locker.drain();
+        await verifier.close();
         await blobs.close();
         await base.close();
       },

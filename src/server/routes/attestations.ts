@@ -27,7 +27,7 @@ export function attestationRoutes(app: FastifyInstance, locker: EvidenceLocker, 
       if (raw === undefined) throw new AttestryError('E_INVALID_INPUT', 'request body must be JSON (Content-Type: application/json)');
       const header = request.headers['x-attestry-tenant'];
       const tenant = request.query.tenant ?? (typeof header === 'string' ? header : undefined);
-      const stored = await locker.put(request.principal!, tenant, raw);
+      const stored = await locker.put(request.principal!, tenant, raw, request.body);
       void reply.code(stored.created ? 201 : 200).header('location', `/api/v1/attestations/${stored.id}`);
       return stored;
     },

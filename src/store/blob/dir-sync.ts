@@ -1,50 +1,44 @@
 import { open } from 'node:fs/promises';
 
+interface DirState {
+  running: boolean;
+  waiters: { resolve: () => void; reject: (e: unknown) => void }[];
+}
+
 /**
  * Coalesces directory fsyncs: a rename is durable once an fsync of its
- * directory *started after* the rename has finished. Callers that arrive
- * while one fsync is running share the next one, so N concurrent writers into
- * one directory cost about two directory fsyncs instead of N.
+ * directory that *started after* the rename has finished. Callers queue;
+ * each fsync takes every caller queued before it began, so N concurrent
+ * writers into one directory cost about two fsyncs instead of N.
  */
 export class DirSyncCoalescer {
-  readonly #pending = new Map<string, { running: Promise<void> | undefined; next: Promise<void> | undefined }>();
+  readonly #dirs = new Map<string, DirState>();
 
   sync(dir: string): Promise<void> {
-    let slot = this.#pending.get(dir);
-    if (!slot) {
-      slot = { running: undefined, next: undefined };
-      this.#pending.set(dir, slot);
-    }
-    if (slot.running === undefined) {
-      slot.running = this.#run(dir, slot);
-      return slot.running;
-    }
-    // An fsync is already in flight and may have started before our rename:
-    // join (or schedule) the one that starts after it.
-    slot.next ??= slot.running.then(
-      () => this.#startNext(dir),
-      () => this.#startNext(dir),
-    );
-    return slot.next;
+    return new Promise<void>((resolve, reject) => {
+      let state = this.#dirs.get(dir);
+      if (state === undefined) {
+        state = { running: false, waiters: [] };
+        this.#dirs.set(dir, state);
+      }
+      state.waiters.push({ resolve, reject });
+      if (!state.running) void this.#loop(dir, state);
+    });
   }
 
-  #startNext(dir: string): Promise<void> {
-    const slot = this.#pending.get(dir);
-    if (!slot) return fsyncDir(dir);
-    slot.next = undefined;
-    slot.running = this.#run(dir, slot);
-    return slot.running;
-  }
-
-  async #run(dir: string, slot: { running: Promise<void> | undefined; next: Promise<void> | undefined }): Promise<void> {
-    try {
-      await fsyncDir(dir);
-    } finally {
-      if (slot.next === undefined) {
-        slot.running = undefined;
-        this.#pending.delete(dir);
+  async #loop(dir: string, state: DirState): Promise<void> {
+    state.running = true;
+    while (state.waiters.length > 0) {
+      const batch = state.waiters.splice(0);
+      try {
+        await fsyncDir(dir);
+        for (const w of batch) w.resolve();
+      } catch (e) {
+        for (const w of batch) w.reject(e);
       }
     }
+    state.running = false;
+    this.#dirs.delete(dir);
   }
 }
 

@@ -38,13 +38,38 @@ function openSqlite(path: string): IndexDatabase {
   } catch (e) {
     throw new AttestryError('E_UNAVAILABLE', `cannot open SQLite index ${path}: ${(e as Error).message}`, { cause: e });
   }
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: handle }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(handle) }) });
   return {
     db,
     driver: 'sqlite',
     location: path,
-    migrate: () => migrateToLatest(db as Kysely<unknown>),
-    close: () => db.destroy(),
+    migrate: () => migrateToLatest(db as Kysely<unknown>, { retries: 10 }),
+    close: async () => {
+      await db.destroy();
+      // Kysely's destroy() skips a driver that never ran a query.
+      if (handle.open) handle.close();
+    },
+  };
+}
+
+/**
+ * Kysely's SQLite driver prepares every statement anew; preparing costs more
+ * than running our small indexed queries. Kysely emits the same SQL text for
+ * the same query shape, so caching by text is safe and the cache stays small.
+ */
+function cachingStatements(handle: SqliteDatabase.Database): { close(): void; prepare(sql: string): SqliteDatabase.Statement } {
+  const cache = new Map<string, SqliteDatabase.Statement>();
+  return {
+    close: () => handle.close(),
+    prepare: (sql: string) => {
+      let statement = cache.get(sql);
+      if (statement === undefined) {
+        if (cache.size >= 512) cache.clear();
+        statement = handle.prepare(sql);
+        cache.set(sql, statement);
+      }
+      return statement;
+    },
   };
 }
 
@@ -54,13 +79,16 @@ async function openPostgres(settings: { url: string; schema: string; poolSize: n
     max: settings.poolSize,
     // Every connection resolves unqualified names in the configured schema,
     // so tests (and tenants of a shared server) can each have their own.
-    options: `-c search_path=${settings.schema}`,
+    options: `-c search_path="${settings.schema}"`,
   });
   const location = redactUrl(settings.url);
   try {
     const client = await pool.connect();
     try {
       await client.query(`create schema if not exists "${settings.schema}"`);
+    } catch (e) {
+      // Nodes starting together race on "if not exists"; losing that race is fine.
+      if ((e as { code?: string }).code !== '23505') throw e;
     } finally {
       client.release();
     }
@@ -73,8 +101,12 @@ async function openPostgres(settings: { url: string; schema: string; poolSize: n
     db,
     driver: 'postgres',
     location,
-    migrate: () => migrateToLatest(db as Kysely<unknown>),
-    close: () => db.destroy(),
+    migrate: () => migrateToLatest(db as Kysely<unknown>, { schema: settings.schema }),
+    close: async () => {
+      await db.destroy();
+      // Kysely's destroy() skips a driver that never ran a query.
+      if (!pool.ended) await pool.end();
+    },
   };
 }
 

@@ -82,9 +82,20 @@ export interface MigrationReport {
   readonly current: string | undefined;
 }
 
-export async function migrateToLatest(db: Kysely<unknown>): Promise<MigrationReport> {
-  const migrator = new Migrator({ db, provider });
-  const { error, results } = await migrator.migrateToLatest();
+/**
+ * `schema` keeps Kysely's bookkeeping tables in the configured PostgreSQL
+ * schema (its existence check otherwise looks across all schemas). SQLite has
+ * no migration lock in Kysely, so two processes migrating one file at once
+ * can collide; the loser's transaction rolls back and a retry finds the work
+ * done.
+ */
+export async function migrateToLatest(db: Kysely<unknown>, options: { schema?: string; retries?: number } = {}): Promise<MigrationReport> {
+  const migrator = new Migrator({ db, provider, ...(options.schema === undefined ? {} : { migrationTableSchema: options.schema }) });
+  let { error, results } = await migrator.migrateToLatest();
+  for (let attempt = 1; error !== undefined && attempt <= (options.retries ?? 0); attempt++) {
+    await new Promise((resolve) => setTimeout(resolve, 20 * attempt));
+    ({ error, results } = await migrator.migrateToLatest());
+  }
   if (error !== undefined) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
     throw new AttestryError('E_INTERNAL', `database migration ${failed} failed: ${(error as Error).message ?? String(error)}`, { cause: error });

@@ -1,0 +1,89 @@
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { AttestryError, ERROR_CODES, type ErrorCode } from '../core/errors.js';
+import type { DsseEnvelope } from '../crypto/dsse.js';
+import { verifyWithTrustedKeys, type CandidateKey } from './trust.js';
+import type { VerifyReply, VerifyRequest } from './verify-protocol.js';
+
+/**
+ * Signature verification on worker threads. A signature check costs about
+ * as much CPU as the rest of an upload together, and it is pure, so it is
+ * the part worth moving off the event loop: the main thread keeps serving
+ * HTTP, SQL and file I/O while another core verifies. With `threads: 0`
+ * checks run inline (tests, single-core machines).
+ */
+export class VerifyPool {
+  readonly threads: number;
+  readonly #workers: { worker: Worker; busy: number }[] = [];
+  readonly #pending = new Map<number, { resolve: (keyId: string) => void; reject: (e: unknown) => void }>();
+  #nextId = 0;
+  #closed = false;
+
+  constructor(options: { threads?: number } = {}) {
+    this.threads = Math.max(0, options.threads ?? Math.max(1, availableParallelism() - 1));
+  }
+
+  verify(envelope: DsseEnvelope, keyHint: string | undefined, candidates: readonly CandidateKey[]): Promise<string> {
+    if (this.threads === 0 || this.#closed) {
+      try {
+        return Promise.resolve(verifyWithTrustedKeys(envelope, keyHint, candidates));
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    }
+    const slot = this.#leastBusy();
+    const id = this.#nextId++;
+    const request: VerifyRequest = { id, envelope, keyHint, candidates };
+    return new Promise<string>((resolve, reject) => {
+      this.#pending.set(id, {
+        resolve: (keyId) => {
+          slot.busy -= 1;
+          resolve(keyId);
+        },
+        reject: (e) => {
+          slot.busy -= 1;
+          reject(e);
+        },
+      });
+      slot.busy += 1;
+      slot.worker.postMessage(request);
+    });
+  }
+
+  #leastBusy(): { worker: Worker; busy: number } {
+    while (this.#workers.length < this.threads) {
+      const worker = new Worker(new URL('./verify-worker.js', import.meta.url));
+      worker.unref();
+      worker.on('message', (reply: VerifyReply) => this.#settle(reply));
+      worker.on('error', (e) => this.#failAll(e));
+      this.#workers.push({ worker, busy: 0 });
+    }
+    let best = this.#workers[0] as { worker: Worker; busy: number };
+    for (const w of this.#workers) if (w.busy < best.busy) best = w;
+    return best;
+  }
+
+  #settle(reply: VerifyReply): void {
+    const pending = this.#pending.get(reply.id);
+    if (pending === undefined) return;
+    this.#pending.delete(reply.id);
+    if (reply.ok) pending.resolve(reply.keyId);
+    else {
+      const code: ErrorCode = reply.code in ERROR_CODES ? (reply.code as ErrorCode) : 'E_INTERNAL';
+      pending.reject(new AttestryError(code, reply.message, reply.details ? { details: reply.details } : undefined));
+    }
+  }
+
+  #failAll(e: unknown): void {
+    for (const [id, p] of this.#pending) {
+      this.#pending.delete(id);
+      p.reject(new AttestryError('E_INTERNAL', `signature verification worker failed: ${e instanceof Error ? e.message : String(e)}`));
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    await Promise.all(this.#workers.map((w) => w.worker.terminate()));
+    this.#workers.length = 0;
+  }
+}

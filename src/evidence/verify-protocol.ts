@@ -1,0 +1,14 @@
+import type { DsseEnvelope } from '../crypto/dsse.js';
+import type { CandidateKey } from './trust.js';
+
+/** One signature check sent to a verify worker. */
+export interface VerifyRequest {
+  readonly id: number;
+  readonly envelope: DsseEnvelope;
+  readonly keyHint: string | undefined;
+  readonly candidates: readonly CandidateKey[];
+}
+
+export type VerifyReply =
+  | { readonly id: number; readonly ok: true; readonly keyId: string }
+  | { readonly id: number; readonly ok: false; readonly code: string; readonly message: string; readonly details?: Record<string, unknown> };
