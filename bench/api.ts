@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { loadConfig } from '../src/core/config.js';
 import { issueToken } from '../src/authz/tokens.js';
-import { describePublicKey } from '../src/crypto/keyring.js';
+import { trustPublicKey } from '../src/evidence/trust.js';
 import { generateKeyPair } from '../src/crypto/keys.js';
 import { signEnvelope } from '../src/crypto/dsse.js';
 import { buildStatement, INTOTO_PAYLOAD_TYPE } from '../src/crypto/intoto.js';
@@ -103,8 +103,7 @@ async function prepareIndex(dataDir: string, env: NodeJS.ProcessEnv): Promise<{ 
   try {
     await s.repos.tenants.add('bench', null, new Date());
     const pair = generateKeyPair('ed25519');
-    const info = describePublicKey('bench-key', pair.publicKey);
-    await s.repos.trustedKeys.add({ tenant: 'bench', keyId: 'bench-key', algorithm: info.algorithm, publicKeyPem: info.publicKeyPem, fingerprint: info.fingerprint, hint: info.hint, createdAt: new Date().toISOString() });
+    await trustPublicKey(s.repos.trustedKeys, 'bench', 'bench-key', pair.publicKey, new Date());
     const { token } = await issueToken(s.repos, { principal: 'signals-service', tenants: ['bench'] }, s);
     return { token, signer: createSigner(pair.privateKey, 'bench-key') };
   } finally {

@@ -115,23 +115,41 @@ export function loadConfig(options: LoadConfigOptions = {}): ResolvedConfig {
   const file = options.file ?? env.ATTESTRY_CONFIG;
   const raw: Record<string, unknown> = file === undefined ? {} : readYamlFile(resolve(cwd, file));
   const origins = new Map<string, string>();
-  applyEnvOverrides(raw, env, origins);
-  const parsed = ConfigSchema.safeParse(raw);
+  const envText = new Map<string, string>();
+  applyEnvOverrides(raw, env, origins, envText);
+  let parsed = ConfigSchema.safeParse(raw);
+  // Environment values are typed by their look (8080 → number, false →
+  // boolean); where the schema wanted a string, use the text as written.
+  const retyped = parsed.success ? [] : parsed.error.issues.filter((i) => i.code === 'invalid_type' && i.expected === 'string' && envText.has(i.path.join('.')));
+  if (retyped.length > 0) {
+    for (const issue of retyped) setPath(raw, issue.path.map(String), envText.get(issue.path.join('.')));
+    parsed = ConfigSchema.safeParse(raw);
+  }
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => {
+    const whereOf = (key: string): string => origins.get(key) ?? (file === undefined ? 'defaults' : file);
+    const problems = parsed.error.issues.flatMap((issue) => {
       const key = issue.path.map(String).join('.');
-      const where = origins.get(key) ?? (file === undefined ? 'defaults' : file);
-      const unknown = issue.code === 'unrecognized_keys' ? ` (${issue.keys.join(', ')})` : '';
-      return `${where}: ${key === '' ? '(root)' : key}: ${issue.message}${unknown}`;
+      if (issue.code === 'unrecognized_keys') {
+        return issue.keys.map((k) => {
+          const full = key === '' ? k : `${key}.${k}`;
+          return `${whereOf(full)}: ${full}: unknown key`;
+        });
+      }
+      return [`${whereOf(key)}: ${key === '' ? '(root)' : key}: ${issue.message}`];
     });
     throw new AttestryError('E_CONFIG', `invalid configuration: ${problems.join('; ')}`, { details: { problems } });
   }
   const config = parsed.data;
-  if (options.port !== undefined) config.Server.Port = options.port;
+  if (options.port !== undefined) {
+    if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65535) {
+      throw new AttestryError('E_CONFIG', `--port: ${options.port} is not a TCP port (0-65535)`);
+    }
+    config.Server.Port = options.port;
+  }
   const dataDirInput = options.dataDir ?? env.ATTESTRY_DATA_DIR ?? config.DataDir ?? '.attestry/data';
   const dataDir = isAbsolute(dataDirInput) ? dataDirInput : resolve(cwd, dataDirInput);
   if (config.Storage.Database.Driver === 'postgres' && config.Storage.Database.Url === null) {
-    throw new AttestryError('E_CONFIG', `${file ?? 'configuration'}: Storage.Database.Url: required when Storage.Database.Driver is postgres (or set ATTESTRY_DATABASE_URL)`);
+    throw new AttestryError('E_CONFIG', `${origins.get('Storage.Database.Driver') ?? file ?? 'configuration'}: Storage.Database.Url: required when Storage.Database.Driver is postgres (or set ATTESTRY_DATABASE_URL)`);
   }
   return { ...config, dataDir, source: file ?? 'defaults' };
 }
@@ -159,27 +177,32 @@ function readYamlFile(path: string): Record<string, unknown> {
  * config shape comes from). Values are read as YAML scalars so `false` and
  * `8080` get their types. A few short names cover the common cases.
  */
-function applyEnvOverrides(raw: Record<string, unknown>, env: NodeJS.ProcessEnv, origins: Map<string, string>): void {
-  const set = (path: string[], value: unknown, origin: string): void => {
-    let node = raw;
-    for (const part of path.slice(0, -1)) {
-      const next = node[part];
-      if (typeof next !== 'object' || next === null || Array.isArray(next)) node[part] = {};
-      node = node[part] as Record<string, unknown>;
-    }
-    node[path[path.length - 1] as string] = value;
+function applyEnvOverrides(raw: Record<string, unknown>, env: NodeJS.ProcessEnv, origins: Map<string, string>, envText: Map<string, string>): void {
+  const set = (path: string[], text: string, origin: string, typed: unknown = scalar(text)): void => {
+    setPath(raw, path, typed);
     origins.set(path.join('.'), `environment ${origin}`);
+    envText.set(path.join('.'), text);
   };
   for (const [name, value] of Object.entries(env)) {
     if (value === undefined || !name.startsWith('ATTESTRY__')) continue;
     const path = name.slice('ATTESTRY__'.length).split('__').filter(Boolean);
-    if (path.length > 0) set(path, scalar(value), name);
+    if (path.length > 0) set(path, value, name);
   }
   if (env.ATTESTRY_DATABASE_URL) {
     set(['Storage', 'Database', 'Driver'], 'postgres', 'ATTESTRY_DATABASE_URL');
-    set(['Storage', 'Database', 'Url'], env.ATTESTRY_DATABASE_URL, 'ATTESTRY_DATABASE_URL');
+    set(['Storage', 'Database', 'Url'], env.ATTESTRY_DATABASE_URL, 'ATTESTRY_DATABASE_URL', env.ATTESTRY_DATABASE_URL);
   }
-  if (env.ATTESTRY_PORT) set(['Server', 'Port'], scalar(env.ATTESTRY_PORT), 'ATTESTRY_PORT');
+  if (env.ATTESTRY_PORT) set(['Server', 'Port'], env.ATTESTRY_PORT, 'ATTESTRY_PORT');
+}
+
+function setPath(root: Record<string, unknown>, path: readonly string[], value: unknown): void {
+  let node = root;
+  for (const part of path.slice(0, -1)) {
+    const next = node[part];
+    if (typeof next !== 'object' || next === null || Array.isArray(next)) node[part] = {};
+    node = node[part] as Record<string, unknown>;
+  }
+  node[path[path.length - 1] as string] = value;
 }
 
 function scalar(text: string): unknown {

@@ -1,4 +1,7 @@
+import type { KeyObject } from 'node:crypto';
 import { AttestryError } from '../core/errors.js';
+import { describePublicKey, type PublicKeyInfo } from '../crypto/keyring.js';
+import type { TrustedKeysRepo } from '../store/db/keys-repo.js';
 import { verifyEnvelope, type DsseEnvelope } from '../crypto/dsse.js';
 import { loadPublicKey } from '../crypto/keys.js';
 import { createVerifier, type Verifier } from '../crypto/signer.js';
@@ -64,4 +67,17 @@ export function verifyWithTrustedKeys(envelope: DsseEnvelope, keyHint: string | 
 
 function firstVerifiedKeyId(envelope: DsseEnvelope, verifiers: readonly Verifier[]): string {
   return verifyEnvelope(envelope, verifiers).verifiedKeyIds[0] ?? '';
+}
+
+/** Registers `publicKey` as trusted by `tenant` under `keyId` (what `attestry key trust` does). */
+export async function trustPublicKey(
+  keys: TrustedKeysRepo,
+  tenant: string,
+  keyId: string,
+  publicKey: KeyObject,
+  now: Date,
+): Promise<PublicKeyInfo> {
+  const info = describePublicKey(keyId, publicKey);
+  await keys.add({ tenant, keyId, algorithm: info.algorithm, publicKeyPem: info.publicKeyPem, fingerprint: info.fingerprint, hint: info.hint, createdAt: now.toISOString() });
+  return info;
 }

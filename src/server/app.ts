@@ -23,6 +23,7 @@ let reqCounter = 0;
 /** Builds the HTTP app (not listening): routes are thin adapters over the use cases. */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { services, metrics } = options;
+  const isShuttingDown = options.isShuttingDown ?? (() => false);
   const config = services.config;
   const app = Fastify({
     bodyLimit: config.Server.BodyLimitBytes,
@@ -73,6 +74,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     return reply.code(500).send({ code: 'E_INTERNAL', message: 'internal error; see the server log for request ' + request.id });
   });
 
+  // Once shutdown has begun, tell keep-alive clients to go, so closing does
+  // not wait for idle connections to time out.
+  app.addHook('onSend', async (_request, reply) => {
+    if (isShuttingDown()) void reply.header('connection', 'close');
+  });
+
   app.setNotFoundHandler((request, reply) => reply.code(404).send({ code: 'E_NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` }));
 
   app.addHook('onResponse', async (request, reply) => {
@@ -92,7 +99,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
 
   const requireAuth = bearerAuth(services.repos.tokens, services.clock);
-  opsRoutes(app, services, metrics, options.isShuttingDown ?? (() => false));
+  opsRoutes(app, services, metrics, isShuttingDown);
   keyRoutes(app, services.keyring, services.signingKey.keyId);
   attestationRoutes(app, services.locker, requireAuth);
   return app;

@@ -65,7 +65,8 @@ export const FindQuery = Type.Object({
   tenant: Type.Optional(Type.String()),
   kind: Type.Optional(Type.String()),
   after: Type.Optional(Type.String({ description: 'cursor: the `next` of the previous page' })),
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+  // Query strings are text and the service does not coerce types (a body's "1" must stay a string).
+  limit: Type.Optional(Type.String({ pattern: '^(?:[1-9][0-9]{0,2}|1000)$', description: 'page size, 1-1000 (default 100)' })),
 });
 
 export const PublicKeyReply = Type.Object({

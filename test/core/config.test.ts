@@ -125,10 +125,6 @@ describe('errors name the key and the source', () => {
   });
 
   test('an unknown key set through the environment names the variable', () => {
-    // BUG (src/core/config.ts loadConfig): zod reports an unknown key at its parent's path
-    // ("Server"), but `origins` is keyed by the full path ("Server.Prot"), so the message
-    // blames "defaults" or the config file instead of ATTESTRY__Server__Prot. Fix: for
-    // `unrecognized_keys` issues look up origins for `${path}.${key}` of each issue.keys entry.
     const file = yamlFile('Server:\n  Port: 8080\n');
     const e = expectAttestryError(() => load({ file, env: { ATTESTRY__Server__Prot: '1' } }), 'E_CONFIG', /Prot/);
     assert.match(e.message, /ATTESTRY__Server__Prot/);
@@ -136,11 +132,6 @@ describe('errors name the key and the source', () => {
   });
 
   test('a numeric-looking environment value for a string key stays a string', () => {
-    // BUG (src/core/config.ts scalar()): env values are typed by their look, not by the
-    // key's schema, so ATTESTRY__Signals__Signing__KeyId=2025 becomes the number 2025 and
-    // fails with "expected string, received number" although "2025" is a valid KeyId.
-    // Fix: when a key's schema expects a string, keep the raw text (e.g. retry the
-    // failing paths with the uncoerced value, or coerce per schema type).
     const c = load({ env: { ATTESTRY__Signals__Signing__KeyId: '2025', ATTESTRY__Storage__Blob__S3__Region: 'true' } });
     assert.equal(c.Signals.Signing.KeyId, '2025');
     assert.equal(c.Storage.Blob.S3.Region, 'true');

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { loadConfig } from '../../src/core/config.js';
 import { issueToken } from '../../src/authz/tokens.js';
-import { describePublicKey } from '../../src/crypto/keyring.js';
+import { trustPublicKey } from '../../src/evidence/trust.js';
 import { generateKeyPair } from '../../src/crypto/keys.js';
 import { createSigner } from '../../src/crypto/signer.js';
 import { openIndexServices } from '../../src/server/services.js';
@@ -28,8 +28,7 @@ async function prepare(): Promise<{ token: string; signer: ReturnType<typeof cre
   try {
     await s.repos.tenants.add('crash', null, new Date());
     const pair = generateKeyPair('ed25519');
-    const info = describePublicKey('crash-key', pair.publicKey);
-    await s.repos.trustedKeys.add({ tenant: 'crash', keyId: 'crash-key', algorithm: info.algorithm, publicKeyPem: info.publicKeyPem, fingerprint: info.fingerprint, hint: info.hint, createdAt: new Date().toISOString() });
+    await trustPublicKey(s.repos.trustedKeys, 'crash', 'crash-key', pair.publicKey, new Date());
     const { token } = await issueToken(s.repos, { principal: 'signals-service', tenants: ['crash'] }, s);
     return { token, signer: createSigner(pair.privateKey, 'crash-key') };
   } finally {

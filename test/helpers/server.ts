@@ -6,7 +6,8 @@ import { loadConfig, type ResolvedConfig } from '../../src/core/config.js';
 import { issueToken } from '../../src/authz/tokens.js';
 import { signEnvelope, type DsseEnvelope } from '../../src/crypto/dsse.js';
 import { buildStatement, INTOTO_PAYLOAD_TYPE } from '../../src/crypto/intoto.js';
-import { generateKeyPair, publicKeyToPem, type KeyAlgorithm } from '../../src/crypto/keys.js';
+import { generateKeyPair, type KeyAlgorithm } from '../../src/crypto/keys.js';
+import { trustPublicKey } from '../../src/evidence/trust.js';
 import { createSigner, type Signer } from '../../src/crypto/signer.js';
 import { startServer, type RunningServer } from '../../src/server/serve.js';
 
@@ -42,9 +43,7 @@ export async function startTestServer(options: { env?: NodeJS.ProcessEnv; dataDi
     token: async (principal, tenants, expiresAt) => (await issueToken(s.repos, { principal, tenants, expiresAt }, s)).token,
     trustNewKey: async (tenant, keyId, algorithm = 'ed25519') => {
       const pair = generateKeyPair(algorithm);
-      const { describePublicKey } = await import('../../src/crypto/keyring.js');
-      const info = describePublicKey(keyId, pair.publicKey);
-      await s.repos.trustedKeys.add({ tenant, keyId, algorithm: info.algorithm, publicKeyPem: publicKeyToPem(pair.publicKey), fingerprint: info.fingerprint, hint: info.hint, createdAt: new Date().toISOString() });
+      await trustPublicKey(s.repos.trustedKeys, tenant, keyId, pair.publicKey, s.clock.now());
       return createSigner(pair.privateKey, keyId);
     },
     request: async (method, path, opts = {}) => {

@@ -305,9 +305,6 @@ describe('request validation and verification', () => {
     const all = await srv.request('GET', `/api/v1/attestations?subject=sha256:${subject}`, { token: admin });
     assert.deepEqual(items(all).map((i) => i['id']).sort(), [...ids].sort());
     assert.equal(obj(all)['next'], undefined);
-    // BUG (src/server/app.ts: ajv `coerceTypes: false`): query-string values are strings, so the
-    // integer `limit` of FindQuery (src/server/schemas.ts) never validates: every ?limit=N is
-    // 400 "querystring/limit: must be integer", and paging through results is impossible.
     const page1 = await srv.request('GET', `/api/v1/attestations?subject=sha256:${subject}&limit=2`, { token: admin });
     assert.equal(page1.status, 200, page1.text);
     const first = items(page1);
@@ -526,10 +523,6 @@ describe('graceful shutdown', () => {
     await Promise.race([allReceived, delay(5000, undefined, { ref: false })]);
     const closing = first.close();
     const results = await Promise.all(posts);
-    // BUG (src/server/serve.ts close() / src/server/app.ts): keep-alive connections that
-    // were busy when close() began go idle afterwards and are then held open until
-    // Fastify's keepAliveTimeout (72 s), so close() -- and `attestry serve` on SIGTERM --
-    // outlives Server.ShutdownGraceMs. Shutdown must finish within the grace period.
     const grace = first.services.config.Server.ShutdownGraceMs;
     let timer: NodeJS.Timeout | undefined;
     const closedInTime = await Promise.race([

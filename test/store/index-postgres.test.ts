@@ -136,13 +136,6 @@ if (unreachable !== undefined && SKIP_PG) {
     });
 
     it('two schemas on one server are independent, each migrated on its own', async () => {
-      // BUG (src/store/db/migrations.ts migrateToLatest): Kysely's Migrator
-      // checks whether kysely_migration exists with introspection.getTables(),
-      // which looks at EVERY schema of the database; without
-      // `migrationTableSchema` it therefore skips creating kysely_migration in
-      // the second schema when another schema already has one, and the second
-      // migrate fails with `relation "kysely_migration" does not exist`.
-      // This test asserts the correct behaviour.
       const first = track(freshSchema());
       const second = track(freshSchema());
       const a = await openSchema(first);
@@ -161,12 +154,6 @@ if (unreachable !== undefined && SKIP_PG) {
     });
 
     it('several nodes opening the same new schema at once all succeed', async () => {
-      // BUG (src/store/db/connect.ts openPostgres, `create schema if not exists`):
-      // PostgreSQL's IF NOT EXISTS is not race-free; concurrent creators fail
-      // with 23505 `duplicate key value violates unique constraint
-      // "pg_namespace_nspname_index"`, which openPostgres then reports as
-      // E_UNAVAILABLE "cannot reach PostgreSQL". This test asserts the correct
-      // behaviour (several rounds, since it is a race).
       for (let round = 0; round < 5; round++) {
         const schema = track(freshSchema());
         const results = await Promise.allSettled([1, 2, 3, 4].map(() => openSchema(schema, 1)));
@@ -193,13 +180,6 @@ if (unreachable !== undefined && SKIP_PG) {
     });
 
     it('close() releases every server connection, even when no query ran', async () => {
-      // BUG (src/store/db/connect.ts openPostgres, close: () => db.destroy()):
-      // Kysely only ends the pg.Pool if the Kysely instance ever ran a query
-      // (RuntimeDriver.destroy returns early when the driver was never
-      // initialised), so a database opened and closed without a query leaves
-      // the pool's idle connection (from `create schema`) open for
-      // idleTimeoutMillis (10 s), keeping the process alive. This test
-      // asserts the correct behaviour.
       const appName = `attestry_close_${randomBytes(6).toString('hex')}`;
       const url = new URL(PG_URL);
       url.searchParams.set('application_name', appName);

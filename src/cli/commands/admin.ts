@@ -3,7 +3,8 @@ import { Command } from 'commander';
 import { AttestryError } from '../../core/errors.js';
 import { ROLES } from '../../authz/access-matrix.js';
 import { issueToken } from '../../authz/tokens.js';
-import { describePublicKey, parseKeyId, SIGNING_ALGORITHMS } from '../../crypto/keyring.js';
+import { parseKeyId, SIGNING_ALGORITHMS } from '../../crypto/keyring.js';
+import { trustPublicKey } from '../../evidence/trust.js';
 import { loadPublicKey } from '../../crypto/keys.js';
 import { parseTenantId } from '../../store/blob/cas-layout.js';
 import { keyringFor } from '../../server/services.js';
@@ -102,8 +103,7 @@ export function keyCommand(): Command {
         const tenant = parseTenantId(flags.tenant, '--tenant');
         await s.repos.tenants.requireAll([tenant]);
         const { pem, source } = pemArgument(flags.publicKey);
-        const info = describePublicKey(keyId, loadPublicKey(pem, source));
-        await s.repos.trustedKeys.add({ tenant, keyId, algorithm: info.algorithm, publicKeyPem: info.publicKeyPem, fingerprint: info.fingerprint, hint: info.hint, createdAt: s.clock.now().toISOString() });
+        const info = await trustPublicKey(s.repos.trustedKeys, tenant, keyId, loadPublicKey(pem, source), s.clock.now());
         emit(flags, { ok: true, tenant, keyId, algorithm: info.algorithm, fingerprint: info.fingerprint }, () => `tenant ${tenant} now trusts ${keyId} (${info.algorithm}, ${info.fingerprint})`);
       }),
     ),

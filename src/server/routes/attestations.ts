@@ -105,7 +105,7 @@ export function attestationRoutes(app: FastifyInstance, locker: EvidenceLocker, 
     },
     async (request) => {
       const q = request.query;
-      const { items, next } = await locker.find(request.principal!, { subject: q.subject, tenant: q.tenant, kind: q.kind, after: q.after, limit: q.limit });
+      const { items, next } = await locker.find(request.principal!, { subject: q.subject, tenant: q.tenant, kind: q.kind, after: q.after, limit: q.limit === undefined ? undefined : Number(q.limit) });
       return {
         items: items.map((r) => ({ id: r.id, tenant: r.tenant, kind: r.kind, predicateType: r.predicateType, digest: r.digest, signerKeyId: r.signerKeyId, createdAt: r.createdAt })),
         ...(next === undefined ? {} : { next }),
