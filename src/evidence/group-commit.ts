@@ -11,7 +11,7 @@ export class GroupCommitter<T, R> {
   #running: Promise<void> | undefined;
   #inFlight = 0;
 
-  constructor(flush: (items: T[]) => Promise<R[]>, maxBatch = 256) {
+  constructor(flush: (items: T[]) => Promise<R[]>, maxBatch = 512) {
     this.#flush = flush;
     this.#maxBatch = maxBatch;
   }

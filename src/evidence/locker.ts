@@ -9,6 +9,7 @@ import { authorize, writeTenant, type Principal } from '../authz/principal.js';
 import type { BlobStore } from '../store/blob/blob-store.js';
 import { evidenceBlobKey, isEvidenceKind, parseCasKey, parseTenantId, type EvidenceKind } from '../store/blob/cas-layout.js';
 import type { EvidenceRecord, EvidenceRepo, EvidenceRow, EvidenceSubject, InsertOutcome } from '../store/db/evidence-repo.js';
+import type { EvidenceWriter } from '../store/db/sqlite-writer.js';
 import type { TrustedKeysRepo } from '../store/db/keys-repo.js';
 import type { TenantsRepo } from '../store/db/tenants-repo.js';
 import { parseEvidence } from './classify.js';
@@ -25,6 +26,8 @@ export interface LockerEvents {
 export interface LockerDeps {
   readonly tenants: TenantsRepo;
   readonly evidence: EvidenceRepo;
+  /** Where batches are committed: the repo itself, or a writer thread (SQLite). */
+  readonly writer: EvidenceWriter;
   readonly trustedKeys: TrustedKeysRepo;
   readonly blobs: BlobStore;
   /** The service's own public keys, trusted for every tenant. */
@@ -77,7 +80,7 @@ export class EvidenceLocker {
 
   constructor(deps: LockerDeps) {
     this.#deps = deps;
-    this.#committer = new GroupCommitter((records) => deps.evidence.insertBatch(records));
+    this.#committer = new GroupCommitter((records) => deps.writer.insertBatch(records));
   }
 
   /** `parsedJson` is `body` already parsed by the caller (it must be the same bytes). */

@@ -10,6 +10,7 @@ import { openBlobStore } from '../store/blob/open.js';
 import { openIndexDatabase, type DatabaseSettings, type IndexDatabase } from '../store/db/connect.js';
 import type { MigrationReport } from '../store/db/migrations.js';
 import { EvidenceRepo } from '../store/db/evidence-repo.js';
+import { SqliteEvidenceWriter, type EvidenceWriter } from '../store/db/sqlite-writer.js';
 import { TrustedKeysRepo } from '../store/db/keys-repo.js';
 import { TenantsRepo } from '../store/db/tenants-repo.js';
 import { TokensRepo } from '../store/db/tokens-repo.js';
@@ -86,10 +87,14 @@ export async function openServices(
     if (algorithm === undefined) throw new AttestryError('E_CONFIG', `Signals.Signing.Algorithm: unsupported ${config.Signals.Signing.Algorithm}`);
     const { info, created } = keyring.ensure(config.Signals.Signing.KeyId, algorithm);
     const serviceKeys = keyring.list();
+    const settings = databaseSettings(config);
+    const writer: EvidenceWriter =
+      settings.driver === 'sqlite' && settings.path !== ':memory:' ? new SqliteEvidenceWriter(settings.path) : base.repos.evidence;
     const verifier = new VerifyPool(deps.verifyThreads === undefined ? {} : { threads: deps.verifyThreads });
     const locker = new EvidenceLocker({
       tenants: base.repos.tenants,
       evidence: base.repos.evidence,
+      writer,
       trustedKeys: base.repos.trustedKeys,
       blobs,
       serviceKeys: () => serviceKeys,
@@ -108,6 +113,7 @@ export async function openServices(
       close: async () => {
         await locker.drain();
         await verifier.close();
+        await writer.close?.();
         await blobs.close();
         await base.close();
       },

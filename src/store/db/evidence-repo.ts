@@ -64,41 +64,44 @@ export class EvidenceRepo {
   constructor(private readonly db: Kysely<Database>) {}
 
   /**
-   * Inserts many records in ONE transaction (one commit, one fsync): the
-   * group-commit writer hands whole batches here. A record whose bytes the
-   * tenant already stored is not inserted again; its existing id comes back.
+   * Inserts many records in ONE transaction (one commit, one fsync) and with
+   * one multi-row INSERT per table, so a batch costs four statements however
+   * large it is: the group-commit writer hands whole batches here. A record
+   * whose bytes the tenant already stored is not inserted again; its existing
+   * id comes back with `created: false`.
    */
   async insertBatch(records: readonly EvidenceRecord[]): Promise<InsertOutcome[]> {
     if (records.length === 0) return [];
     return this.db.transaction().execute(async (trx) => {
-      const outcomes: InsertOutcome[] = [];
-      for (const record of records) {
-        const inserted = await trx
-          .insertInto('evidence')
-          .values(toRow(record))
-          .onConflict((oc) => oc.columns(['tenant', 'digest']).doNothing())
-          .returning('id')
-          .executeTakeFirst();
-        if (inserted === undefined) {
-          const existing = await trx
-            .selectFrom('evidence')
-            .select('id')
-            .where('tenant', '=', record.tenant)
-            .where('digest', '=', record.digest)
-            .executeTakeFirstOrThrow();
-          outcomes.push({ id: existing.id, created: false });
-          continue;
-        }
-        if (record.subjects.length > 0) {
+      const inserted = new Set(
+        (
           await trx
-            .insertInto('evidence_subjects')
-            .values(record.subjects.map((s) => ({ evidence_id: record.id, tenant: record.tenant, digest: s.digest, name: s.name })))
-            .onConflict((oc) => oc.columns(['evidence_id', 'digest']).doNothing())
-            .execute();
-        }
-        outcomes.push({ id: record.id, created: true });
+            .insertInto('evidence')
+            .values(records.map(toRow))
+            .onConflict((oc) => oc.columns(['tenant', 'digest']).doNothing())
+            .returning('id')
+            .execute()
+        ).map((r) => r.id),
+      );
+      const subjects = records
+        .filter((r) => inserted.has(r.id))
+        .flatMap((r) => r.subjects.map((s) => ({ evidence_id: r.id, tenant: r.tenant, digest: s.digest, name: s.name })));
+      // SQLite allows 32,766 bound parameters per statement; 4 per subject row.
+      for (let i = 0; i < subjects.length; i += 4096) {
+        await trx
+          .insertInto('evidence_subjects')
+          .values(subjects.slice(i, i + 4096))
+          .onConflict((oc) => oc.columns(['evidence_id', 'digest']).doNothing())
+          .execute();
       }
-      return outcomes;
+      const duplicates = records.filter((r) => !inserted.has(r.id));
+      const existing = new Map<string, string>();
+      for (const d of duplicates) {
+        if (existing.has(`${d.tenant}\n${d.digest}`)) continue;
+        const row = await trx.selectFrom('evidence').select('id').where('tenant', '=', d.tenant).where('digest', '=', d.digest).executeTakeFirstOrThrow();
+        existing.set(`${d.tenant}\n${d.digest}`, row.id);
+      }
+      return records.map((r) => (inserted.has(r.id) ? { id: r.id, created: true } : { id: existing.get(`${r.tenant}\n${r.digest}`) as string, created: false }));
     });
   }
 

@@ -5,3 +5,4 @@ export * from './tenants-repo.js';
 export * from './tokens-repo.js';
 export * from './keys-repo.js';
 export * from './evidence-repo.js';
+export * from './sqlite-writer.js';

@@ -1,0 +1,57 @@
+import { Worker } from 'node:worker_threads';
+import { AttestryError, ERROR_CODES, type ErrorCode } from '../../core/errors.js';
+import type { EvidenceRecord, InsertOutcome } from './evidence-repo.js';
+
+/** What the evidence locker commits batches through. EvidenceRepo is one. */
+export interface EvidenceWriter {
+  insertBatch(records: readonly EvidenceRecord[]): Promise<InsertOutcome[]>;
+  close?(): Promise<void>;
+}
+
+export type WriterRequest = { readonly id: number; readonly records: readonly EvidenceRecord[] };
+export type WriterReply =
+  | { readonly id: number; readonly ok: true; readonly outcomes: InsertOutcome[] }
+  | { readonly id: number; readonly ok: false; readonly code: string; readonly message: string };
+
+/**
+ * SQLite evidence writes on their own thread. better-sqlite3 is synchronous,
+ * so on the event loop every commit (B-tree updates, WAL write, fsync) would
+ * stall HTTP work; SQLite has one writer at a time anyway, so one thread with
+ * its own connection loses nothing. Reads stay on the main connection: WAL
+ * lets them see each commit as soon as the writer replies.
+ */
+export class SqliteEvidenceWriter implements EvidenceWriter {
+  readonly #worker: Worker;
+  readonly #pending = new Map<number, { resolve: (o: InsertOutcome[]) => void; reject: (e: unknown) => void }>();
+  #nextId = 0;
+
+  constructor(path: string) {
+    this.#worker = new Worker(new URL('./sqlite-writer-worker.js', import.meta.url), { workerData: { path } });
+    this.#worker.unref();
+    this.#worker.on('message', (reply: WriterReply) => {
+      const pending = this.#pending.get(reply.id);
+      if (pending === undefined) return;
+      this.#pending.delete(reply.id);
+      if (reply.ok) pending.resolve(reply.outcomes);
+      else pending.reject(new AttestryError(reply.code in ERROR_CODES ? (reply.code as ErrorCode) : 'E_INTERNAL', reply.message));
+    });
+    this.#worker.on('error', (e) => {
+      for (const [id, p] of this.#pending) {
+        this.#pending.delete(id);
+        p.reject(new AttestryError('E_INTERNAL', `SQLite writer thread failed: ${e.message}`));
+      }
+    });
+  }
+
+  insertBatch(records: readonly EvidenceRecord[]): Promise<InsertOutcome[]> {
+    const id = this.#nextId++;
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
+      this.#worker.postMessage({ id, records } satisfies WriterRequest);
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.#worker.terminate();
+  }
+}
