@@ -142,7 +142,7 @@ export class EvidenceLocker {
       // A concurrent identical upload won; ours is an unreferenced copy.
       await d.blobs.delete(blobKey).catch(() => undefined);
       const winner = await d.evidence.get(outcome.id);
-      if (winner) return this.#describe(winner, await d.evidence.subjects(winner.id), false);
+      if (winner) return this.#describe(winner, winner.subjects, false);
     }
     d.events?.evidenceStored(parsed.kind, tenant);
     return { id, created: true, tenant, kind: parsed.kind, digest, subjects: parsed.subjects, signerKeyId };
@@ -170,7 +170,7 @@ export class EvidenceLocker {
       d.events?.casOperation('get', e instanceof AttestryError && e.code === 'E_INTEGRITY' ? 'integrity_failure' : 'failure');
       throw e;
     }
-    return { row, subjects: await d.evidence.subjects(id), bytes };
+    return { row, subjects: row.subjects, bytes };
   }
 
   find(principal: Principal, query: FindQuery): Promise<{ items: EvidenceRow[]; next: string | undefined }> {

@@ -37,15 +37,16 @@ export class VerifyPool {
     return new Promise<string>((resolve, reject) => {
       this.#pending.set(id, {
         resolve: (keyId) => {
-          slot.busy -= 1;
+          if (--slot.busy === 0) slot.worker.unref();
           resolve(keyId);
         },
         reject: (e) => {
-          slot.busy -= 1;
+          if (--slot.busy === 0) slot.worker.unref();
           reject(e);
         },
       });
-      slot.busy += 1;
+      // Referenced only while it has work, so an idle pool never holds the process open.
+      if (slot.busy++ === 0) slot.worker.ref();
       slot.worker.postMessage(request);
     });
   }
@@ -53,9 +54,10 @@ export class VerifyPool {
   #leastBusy(): { worker: Worker; busy: number } {
     while (this.#workers.length < this.threads) {
       const worker = new Worker(new URL('./verify-worker.js', import.meta.url));
-      worker.unref();
       worker.on('message', (reply: VerifyReply) => this.#settle(reply));
       worker.on('error', (e) => this.#failAll(e));
+      // After the listeners: adding a 'message' listener refs the worker again.
+      worker.unref();
       this.#workers.push({ worker, busy: 0 });
     }
     let best = this.#workers[0] as { worker: Worker; busy: number };

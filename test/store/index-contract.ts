@@ -344,7 +344,8 @@ export function indexDatabaseContract(name: string, open: () => Promise<OpenedIn
             subjects: opts.subjects ?? [],
           };
         };
-        const row = ({ subjects: _subjects, ...rest }: EvidenceRecord) => rest;
+        // A stored row carries its subjects, sorted by digest.
+        const row = (r: EvidenceRecord): EvidenceRecord => ({ ...r, subjects: [...r.subjects].sort((a, b) => a.digest.localeCompare(b.digest)) });
         const SUBJECT = digestOf('the artifact');
 
         beforeEach(async () => {

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { close, createReadStream, fsync, open as openCb, write } from 'node:fs';
+import { close, createReadStream, fdatasync, open as openCb, write } from 'node:fs';
 import { mkdir, open, readdir, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { dirname, join } from 'node:path';
@@ -65,7 +65,9 @@ export class FsBlobStore implements BlobStore {
       }
       const hex = hash.digest('hex');
       checkExpected(key, expected, hex);
-      await fsyncAsync(fd);
+      // fdatasync flushes the bytes and the size; the name is made durable by
+      // the directory fsync after the rename.
+      await fdatasyncAsync(fd);
       await closeAsync(fd);
       fd = undefined;
       await rename(tmp, path);
@@ -166,7 +168,7 @@ export class FsBlobStore implements BlobStore {
 }
 
 const openAsync = promisify(openCb);
-const fsyncAsync = promisify(fsync);
+const fdatasyncAsync = promisify(fdatasync);
 const closeAsync = promisify(close);
 const writeAsync = promisify(write);
 

@@ -43,7 +43,7 @@ function openSqlite(path: string): IndexDatabase {
     db,
     driver: 'sqlite',
     location: path,
-    migrate: () => migrateToLatest(db as Kysely<unknown>, { retries: 10 }),
+    migrate: () => migrateToLatest(db as Kysely<unknown>, 'sqlite', { retries: 10 }),
     close: async () => {
       await db.destroy();
       // Kysely's destroy() skips a driver that never ran a query.
@@ -101,7 +101,7 @@ async function openPostgres(settings: { url: string; schema: string; poolSize: n
     db,
     driver: 'postgres',
     location,
-    migrate: () => migrateToLatest(db as Kysely<unknown>, { schema: settings.schema }),
+    migrate: () => migrateToLatest(db as Kysely<unknown>, 'postgres', { schema: settings.schema }),
     close: async () => {
       await db.destroy();
       // Kysely's destroy() skips a driver that never ran a query.

@@ -41,9 +41,11 @@ const toRow = (r: EvidenceRecord): EvidenceTable => ({
   principal: r.principal,
   signer_key_id: r.signerKeyId,
   created_at: r.createdAt,
+  subjects: JSON.stringify([...r.subjects].sort((a, b) => (a.digest < b.digest ? -1 : a.digest > b.digest ? 1 : 0)).map((x) => ({ digest: x.digest, name: x.name }))),
 });
 
-export type EvidenceRow = Omit<EvidenceRecord, 'subjects'>;
+/** A stored record; `subjects` come with the row. */
+export type EvidenceRow = EvidenceRecord;
 
 const fromRow = (row: EvidenceTable): EvidenceRow => ({
   id: row.id,
@@ -58,6 +60,7 @@ const fromRow = (row: EvidenceTable): EvidenceRow => ({
   principal: row.principal,
   signerKeyId: row.signer_key_id,
   createdAt: row.created_at,
+  subjects: JSON.parse(row.subjects) as EvidenceSubject[],
 });
 
 export class EvidenceRepo {
@@ -85,13 +88,13 @@ export class EvidenceRepo {
       );
       const subjects = records
         .filter((r) => inserted.has(r.id))
-        .flatMap((r) => r.subjects.map((s) => ({ evidence_id: r.id, tenant: r.tenant, digest: s.digest, name: s.name })));
-      // SQLite allows 32,766 bound parameters per statement; 4 per subject row.
+        .flatMap((r) => [...new Set(r.subjects.map((s) => s.digest))].map((digest) => ({ tenant: r.tenant, digest, evidence_id: r.id })));
+      // SQLite allows 32,766 bound parameters per statement; 3 per subject row.
       for (let i = 0; i < subjects.length; i += 4096) {
         await trx
           .insertInto('evidence_subjects')
           .values(subjects.slice(i, i + 4096))
-          .onConflict((oc) => oc.columns(['evidence_id', 'digest']).doNothing())
+          .onConflict((oc) => oc.columns(['digest', 'tenant', 'evidence_id']).doNothing())
           .execute();
       }
       const duplicates = records.filter((r) => !inserted.has(r.id));
@@ -115,8 +118,8 @@ export class EvidenceRepo {
     return row === undefined ? undefined : fromRow(row);
   }
 
-  async subjects(id: string): Promise<EvidenceSubject[]> {
-    return this.db.selectFrom('evidence_subjects').select(['digest', 'name']).where('evidence_id', '=', id).orderBy('digest').execute();
+  async subjects(id: string): Promise<readonly EvidenceSubject[]> {
+    return (await this.get(id))?.subjects ?? [];
   }
 
   /** Evidence naming `digest` as a subject, in the given tenants and kinds, oldest first, after a cursor id. */

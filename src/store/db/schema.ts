@@ -44,13 +44,15 @@ export interface EvidenceTable {
   principal: string;
   signer_key_id: string;
   created_at: string;
+  /** JSON [{digest, name}] sorted by digest. */
+  subjects: string;
 }
 
+/** Lookup rows: which evidence names a subject digest, per tenant. */
 export interface EvidenceSubjectsTable {
-  evidence_id: string;
   tenant: string;
   digest: string;
-  name: string | null;
+  evidence_id: string;
 }
 
 export interface Database {

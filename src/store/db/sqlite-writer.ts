@@ -27,11 +27,11 @@ export class SqliteEvidenceWriter implements EvidenceWriter {
 
   constructor(path: string) {
     this.#worker = new Worker(new URL('./sqlite-writer-worker.js', import.meta.url), { workerData: { path } });
-    this.#worker.unref();
     this.#worker.on('message', (reply: WriterReply) => {
       const pending = this.#pending.get(reply.id);
       if (pending === undefined) return;
       this.#pending.delete(reply.id);
+      if (this.#pending.size === 0) this.#worker.unref();
       if (reply.ok) pending.resolve(reply.outcomes);
       else pending.reject(new AttestryError(reply.code in ERROR_CODES ? (reply.code as ErrorCode) : 'E_INTERNAL', reply.message));
     });
@@ -41,11 +41,15 @@ export class SqliteEvidenceWriter implements EvidenceWriter {
         p.reject(new AttestryError('E_INTERNAL', `SQLite writer thread failed: ${e.message}`));
       }
     });
+    // After the listeners: adding a 'message' listener refs the worker again.
+    this.#worker.unref();
   }
 
   insertBatch(records: readonly EvidenceRecord[]): Promise<InsertOutcome[]> {
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
+      // Referenced only while a batch is in flight, so it never holds the process open.
+      if (this.#pending.size === 0) this.#worker.ref();
       this.#pending.set(id, { resolve, reject });
       this.#worker.postMessage({ id, records } satisfies WriterRequest);
     });
