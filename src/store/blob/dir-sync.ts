@@ -1,4 +1,7 @@
-import { open } from 'node:fs/promises';
+import { closeSync, fsync, openSync } from 'node:fs';
+import { promisify } from 'node:util';
+
+const fsyncAsync = promisify(fsync);
 
 interface DirState {
   running: boolean;
@@ -42,11 +45,12 @@ export class DirSyncCoalescer {
   }
 }
 
+/** Opening and closing a directory are cheap in place; only the flush waits on the device. */
 async function fsyncDir(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
+  const fd = openSync(dir, 'r');
   try {
-    await handle.sync();
+    await fsyncAsync(fd);
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { close, createReadStream, fdatasync, open as openCb, write } from 'node:fs';
-import { mkdir, open, readdir, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { close, closeSync, createReadStream, fdatasync, fstatSync, open as openCb, openSync, readFile, readFileSync, renameSync, write, writeSync } from 'node:fs';
+import { mkdir, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -10,6 +10,9 @@ import type { BlobInfo, BlobStore } from './blob-store.js';
 import { parseCasKey, type CasKey } from './cas-layout.js';
 import { DirSyncCoalescer } from './dir-sync.js';
 import { checkExpected, DigestCheckingStream, integrityError, tooLarge } from './verify-stream.js';
+
+/** Up to this size `put` writes in place; larger buffers stream through the pool. */
+const SMALL_BLOB_BYTES = 1024 * 1024;
 
 /**
  * Filesystem backend: `<root>/<bucket>/<prefix>/<key>`. Writes go to a temp
@@ -41,8 +44,36 @@ export class FsBlobStore implements BlobStore {
     this.#knownDirs.add(dir);
   }
 
-  put(key: CasKey, data: Uint8Array, expected?: Digest): Promise<BlobInfo> {
-    return this.putStream(key, [data], expected);
+  /**
+   * Whole small buffers (evidence envelopes): open, write, close and rename
+   * are page-cache operations of a few microseconds, cheaper done in place
+   * than handed to the thread pool and back; only the flushes, which wait
+   * for the device, go to the pool.
+   */
+  async put(key: CasKey, data: Uint8Array, expected?: Digest): Promise<BlobInfo> {
+    if (data.length > SMALL_BLOB_BYTES) return this.putStream(key, [data], expected);
+    const hex = createHash('sha256').update(data).digest('hex');
+    checkExpected(key, expected, hex);
+    const path = this.#path(key);
+    const dir = dirname(path);
+    const tmp = join(dir, `.tmp-${this.#tmpPrefix}-${(++this.#tmpCounter).toString(36)}`);
+    let fd: number | undefined;
+    try {
+      await this.#ensureDir(dir);
+      fd = openSync(tmp, 'wx', 0o644);
+      let offset = 0;
+      while (offset < data.length) offset += writeSync(fd, data, offset, data.length - offset);
+      await fdatasyncAsync(fd);
+      closeSync(fd);
+      fd = undefined;
+      renameSync(tmp, path);
+      await this.#dirSync.sync(dir);
+      return { key, digest: `sha256:${hex}`, size: data.length };
+    } catch (e) {
+      if (fd !== undefined) closeSync(fd);
+      await unlink(tmp).catch(() => undefined);
+      throw ioError(e, 'write blob', key);
+    }
   }
 
   async putStream(key: CasKey, source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, expected?: Digest, maxBytes?: number): Promise<BlobInfo> {
@@ -81,24 +112,32 @@ export class FsBlobStore implements BlobStore {
     }
   }
 
+  /**
+   * Small blobs are read in place (page-cache reads of a few microseconds);
+   * larger ones through the thread pool so a big read never stalls the loop.
+   */
   async get(key: CasKey, expected: Digest, maxBytes?: number): Promise<Buffer> {
     const path = this.#path(key);
-    let handle: FileHandle;
+    let fd: number;
     try {
-      handle = await open(path, 'r');
+      fd = openSync(path, 'r');
     } catch (e) {
       throw notFoundOr(e, key);
     }
+    let data: Buffer;
     try {
-      const { size } = await handle.stat();
+      const { size } = fstatSync(fd);
       if (maxBytes !== undefined && size > maxBytes) throw tooLarge(`blob ${key}`, maxBytes);
-      const data = await handle.readFile();
-      const hex = createHash('sha256').update(data).digest('hex');
-      if (`sha256:${hex}` !== expected) throw integrityError(key, expected, hex);
-      return data;
+      data = size <= SMALL_BLOB_BYTES ? readFileSync(fd) : await readFileAsync(fd);
+    } catch (e) {
+      if (e instanceof AttestryError) throw e;
+      throw ioError(e, 'read blob', key);
     } finally {
-      await handle.close();
+      closeSync(fd);
     }
+    const hex = createHash('sha256').update(data).digest('hex');
+    if (`sha256:${hex}` !== expected) throw integrityError(key, expected, hex);
+    return data;
   }
 
   async getStream(key: CasKey, expected: Digest): Promise<Readable> {
@@ -169,6 +208,7 @@ export class FsBlobStore implements BlobStore {
 
 const openAsync = promisify(openCb);
 const fdatasyncAsync = promisify(fdatasync);
+const readFileAsync = promisify(readFile) as (fd: number) => Promise<Buffer>;
 const closeAsync = promisify(close);
 const writeAsync = promisify(write);
 
