@@ -3,7 +3,6 @@ import { AttestryError } from '../core/errors.js';
 import type { Clock, IdSource } from '../core/ids.js';
 import { parseUlid } from '../core/ids.js';
 import { parseDigest } from '../core/digest.js';
-import type { DsseEnvelope } from '../crypto/dsse.js';
 import { kindsAllowed } from '../authz/access-matrix.js';
 import { authorize, writeTenant, type Principal } from '../authz/principal.js';
 import type { BlobStore } from '../store/blob/blob-store.js';
@@ -203,8 +202,4 @@ export class EvidenceLocker {
     if (this.#active > 0) await new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
     await this.#committer.idle();
   }
-}
-
-export function envelopeOf(bytes: Buffer): DsseEnvelope {
-  return parseEvidence(bytes).envelope;
 }

@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { ResolvedConfig } from '../core/config.js';
@@ -80,9 +79,4 @@ export async function startServer(config: ResolvedConfig, options: { logLevel?: 
       return closing;
     },
   };
-}
-
-export function adminTokenHint(dataDir: string): string | undefined {
-  const file = join(dataDir, 'admin-token');
-  return existsSync(file) ? file : undefined;
 }

@@ -38,6 +38,13 @@ export class FsBlobStore implements BlobStore {
     return join(this.#base, ...key.split('/'));
   }
 
+  /** Final path, its directory, and a fresh temp name beside it (same filesystem, so rename is atomic). */
+  #targets(key: CasKey): { path: string; dir: string; tmp: string } {
+    const path = this.#path(key);
+    const dir = dirname(path);
+    return { path, dir, tmp: join(dir, `.tmp-${this.#tmpPrefix}-${(++this.#tmpCounter).toString(36)}`) };
+  }
+
   async #ensureDir(dir: string): Promise<void> {
     if (this.#knownDirs.has(dir)) return;
     await mkdir(dir, { recursive: true });
@@ -54,9 +61,7 @@ export class FsBlobStore implements BlobStore {
     if (data.length > SMALL_BLOB_BYTES) return this.putStream(key, [data], expected);
     const hex = createHash('sha256').update(data).digest('hex');
     checkExpected(key, expected, hex);
-    const path = this.#path(key);
-    const dir = dirname(path);
-    const tmp = join(dir, `.tmp-${this.#tmpPrefix}-${(++this.#tmpCounter).toString(36)}`);
+    const { path, dir, tmp } = this.#targets(key);
     let fd: number | undefined;
     try {
       await this.#ensureDir(dir);
@@ -77,9 +82,7 @@ export class FsBlobStore implements BlobStore {
   }
 
   async putStream(key: CasKey, source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, expected?: Digest, maxBytes?: number): Promise<BlobInfo> {
-    const path = this.#path(key);
-    const dir = dirname(path);
-    const tmp = join(dir, `.tmp-${this.#tmpPrefix}-${(++this.#tmpCounter).toString(36)}`);
+    const { path, dir, tmp } = this.#targets(key);
     // Plain fd calls: on the write path, FileHandle's promise machinery costs
     // more main-thread time than the small writes themselves.
     let fd: number | undefined;

@@ -108,6 +108,7 @@ export class EvidenceRepo {
     });
   }
 
+  /** The record a tenant stored with these exact bytes, if any. */
   async findByDigest(tenant: string, digest: string): Promise<EvidenceRow | undefined> {
     const row = await this.db.selectFrom('evidence').selectAll().where('tenant', '=', tenant).where('digest', '=', digest).executeTakeFirst();
     return row === undefined ? undefined : fromRow(row);
