@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { ResolvedConfig } from '../core/config.js';
 import { writeFileAtomic } from '../core/atomic-file.js';
+import { AttestryError } from '../core/errors.js';
 import { issueToken } from '../authz/tokens.js';
 import { ALL_TENANTS } from '../authz/principal.js';
 import { buildApp } from './app.js';
@@ -59,6 +60,10 @@ export async function startServer(config: ResolvedConfig, options: { logLevel?: 
     await app.listen({ host: config.Server.Host, port: config.Server.Port });
   } catch (e) {
     await services.close();
+    const errno = (e as NodeJS.ErrnoException).code;
+    if (errno === 'EADDRINUSE' || errno === 'EACCES' || errno === 'EADDRNOTAVAIL') {
+      throw new AttestryError('E_UNAVAILABLE', `cannot listen on ${config.Server.Host}:${config.Server.Port} (${errno}); choose another with --port or Server.Port`, { cause: e });
+    }
     throw e;
   }
   const address = app.server.address();

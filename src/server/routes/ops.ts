@@ -1,3 +1,4 @@
+import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { pingDatabase } from '../../store/db/migrations.js';
 import type { Services } from '../services.js';
@@ -5,9 +6,14 @@ import type { ServiceMetrics } from '../metrics.js';
 
 /** Liveness, readiness, metrics and the OpenAPI document. */
 export function opsRoutes(app: FastifyInstance, services: Services, metrics: ServiceMetrics, isShuttingDown: () => boolean): void {
-  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  app.get(
+    '/healthz',
+    { schema: { summary: 'Liveness: the process serves HTTP', tags: ['ops'], response: { 200: Type.Object({ status: Type.Literal('ok') }) } } },
+    async () => ({ status: 'ok' as const }),
+  );
 
-  app.get('/readyz', { schema: { summary: 'Ready when the index database and the blob store answer', tags: ['ops'] } }, async (_request, reply) => {
+  const Readiness = Type.Object({ status: Type.String(), checks: Type.Record(Type.String(), Type.String()) });
+  app.get('/readyz', { schema: { summary: 'Ready when the index database and the blob store answer', tags: ['ops'], response: { 200: Readiness, 503: Readiness } } }, async (_request, reply) => {
     const checks: Record<string, string> = {};
     let ok = !isShuttingDown();
     try {
@@ -29,7 +35,7 @@ export function opsRoutes(app: FastifyInstance, services: Services, metrics: Ser
     return { status: ok ? 'ready' : 'not ready', checks };
   });
 
-  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+  app.get('/metrics', { schema: { summary: 'Prometheus text format: process metrics, per-route latency, seed 000 §8.1 metrics', tags: ['ops'] } }, async (_request, reply) => {
     void reply.header('content-type', metrics.registry.contentType);
     return metrics.registry.metrics();
   });
