@@ -104,7 +104,7 @@ export class Keyring {
 
   get(keyId: string): PublicKeyInfo {
     const info = this.#tryLoad(keyId);
-    if (info === undefined) throw new AttestryError('E_NOT_FOUND', `no signing key "${keyId}" in ${this.dir}`);
+    if (info === undefined) throw new AttestryError('E_NOT_FOUND', `no signing key "${keyId}"`, { details: { keyId } });
     return info;
   }
 

@@ -34,6 +34,12 @@ export interface ParsedEvidence {
  * Accepts a DSSE envelope, or a Sigstore bundle holding one (model
  * signatures are bundles). Subjects with a sha256 digest become searchable.
  */
+const CONTROL_RE = /[\u0000-\u001f\u007f]/;
+
+function noControlCharacters(value: string, field: string): void {
+  if (CONTROL_RE.test(value)) throw new AttestryError('E_INVALID_INPUT', `${field} contains a control character`);
+}
+
 export function parseEvidence(body: Uint8Array, alreadyParsed?: unknown): ParsedEvidence {
   // The HTTP layer has parsed the same bytes once already; do not pay twice.
   const json = alreadyParsed ?? parseJsonText(Buffer.from(body).toString('utf8'), 'request body', 'E_INVALID_INPUT');
@@ -69,6 +75,11 @@ export function parseEvidence(body: Uint8Array, alreadyParsed?: unknown): Parsed
       predicateType = typeof p === 'string' ? p : null;
     }
   }
+  // These strings are indexed; control characters (PostgreSQL refuses NUL in
+  // text outright) have no place in a media type, URI or file name.
+  noControlCharacters(envelope.payloadType, 'payloadType');
+  if (predicateType !== null) noControlCharacters(predicateType, 'predicateType');
+  for (const s of subjects) if (s.name !== null) noControlCharacters(s.name, 'subject name');
   const kind: EvidenceKind =
     (predicateType !== null ? KIND_BY_PREDICATE[predicateType] : undefined) ?? (envelope.payloadType === AI_PAYLOAD_TYPE ? 'ai-attestations' : 'attestations');
   const unique = new Map(subjects.map((s) => [s.digest, s]));

@@ -43,7 +43,9 @@ export class GroupCommitter<T, R> {
         const results = await this.#flush(batch.map((b) => b.item));
         batch.forEach((b, i) => b.resolve(results[i] as R));
       } catch (e) {
-        for (const b of batch) b.reject(e);
+        if (batch.length === 1) (batch[0] as (typeof batch)[number]).reject(e);
+        // One bad item must not fail its neighbours: retry each on its own.
+        else for (const b of batch) await this.#flush([b.item]).then((r) => b.resolve(r[0] as R), b.reject);
       } finally {
         this.#inFlight -= batch.length;
       }

@@ -141,7 +141,8 @@ export class EvidenceLocker {
       // A concurrent identical upload won; ours is an unreferenced copy.
       await d.blobs.delete(blobKey).catch(() => undefined);
       const winner = await d.evidence.get(outcome.id);
-      if (winner) return this.#describe(winner, winner.subjects, false);
+      if (winner === undefined) throw new AttestryError('E_INTERNAL', `attestation ${outcome.id} vanished during a concurrent upload`);
+      return this.#describe(winner, winner.subjects, false);
     }
     d.events?.evidenceStored(parsed.kind, tenant);
     return { id, created: true, tenant, kind: parsed.kind, digest, subjects: parsed.subjects, signerKeyId };
@@ -166,7 +167,12 @@ export class EvidenceLocker {
       bytes = await d.blobs.get(parseCasKey(row.blobKey), parseDigest(row.digest, 'stored digest'));
       d.events?.casOperation('get', 'success');
     } catch (e) {
-      d.events?.casOperation('get', e instanceof AttestryError && e.code === 'E_INTEGRITY' ? 'integrity_failure' : 'failure');
+      const integrity = e instanceof AttestryError && (e.code === 'E_INTEGRITY' || e.code === 'E_NOT_FOUND');
+      d.events?.casOperation('get', integrity ? 'integrity_failure' : 'failure');
+      // The index says the bytes exist: their absence is damage, not "no such attestation".
+      if (e instanceof AttestryError && e.code === 'E_NOT_FOUND') {
+        throw new AttestryError('E_INTEGRITY', `stored blob for attestation ${id} is missing; it is not served`, { cause: e });
+      }
       throw e;
     }
     return { row, subjects: row.subjects, bytes };

@@ -44,25 +44,30 @@ export function verifyWithTrustedKeys(envelope: DsseEnvelope, keyHint: string | 
   const hinted = keyHint === undefined ? [] : candidates.filter((c) => c.hint === keyHint);
   const pool = hinted.length > 0 ? hinted : candidates;
   const verifiers = pool.map(verifierFor);
+  const named = envelope.signatures.filter((s) => s.keyid !== undefined && s.keyid !== '');
   try {
     return firstVerifiedKeyId(envelope, verifiers);
-  } catch {
+  } catch (e) {
+    // Without keyids the first pass already tried every key.
+    if (named.length === 0) throw untrusted(e, []);
     // A DSSE keyid is an unauthenticated hint (protocol.md): a signature made
     // by a trusted key still counts when its keyid names the key differently.
   }
   try {
     return firstVerifiedKeyId({ ...envelope, signatures: envelope.signatures.map((s) => ({ sig: s.sig })) }, verifiers);
   } catch (e) {
-    if (e instanceof AttestryError && e.code === 'E_SIGNATURE_INVALID') {
-      const named = envelope.signatures.map((s) => s.keyid).filter((k): k is string => k !== undefined && k !== '');
-      throw new AttestryError(
-        'E_SIGNATURE_INVALID',
-        `no signature on the envelope verifies with a key trusted by this tenant${named.length > 0 ? ` (signature keyid: ${named.join(', ')})` : ''}`,
-        { details: { keyids: named } },
-      );
-    }
-    throw e;
+    throw untrusted(e, named.map((s) => s.keyid as string));
   }
+}
+
+function untrusted(e: unknown, keyids: readonly string[]): unknown {
+  if (!(e instanceof AttestryError) || e.code !== 'E_SIGNATURE_INVALID') return e;
+  const shown = keyids.slice(0, 8).map((k) => k.slice(0, 128));
+  return new AttestryError(
+    'E_SIGNATURE_INVALID',
+    `no signature on the envelope verifies with a key trusted by this tenant${shown.length > 0 ? ` (signature keyid: ${shown.join(', ')})` : ''}`,
+    { details: { keyids: shown } },
+  );
 }
 
 function firstVerifiedKeyId(envelope: DsseEnvelope, verifiers: readonly Verifier[]): string {

@@ -55,7 +55,17 @@ export class VerifyPool {
     while (this.#workers.length < this.threads) {
       const worker = new Worker(new URL('./verify-worker.js', import.meta.url));
       worker.on('message', (reply: VerifyReply) => this.#settle(reply));
-      worker.on('error', (e) => this.#failAll(e));
+      // A dead worker leaves the pool (the next call starts a fresh one), and
+      // whatever it held fails instead of waiting forever.
+      const retire = (e: unknown): void => {
+        const at = this.#workers.findIndex((w) => w.worker === worker);
+        if (at >= 0) this.#workers.splice(at, 1);
+        this.#failAll(e);
+      };
+      worker.on('error', retire);
+      worker.on('exit', (code) => {
+        if (!this.#closed) retire(new Error(`exited with code ${code}`));
+      });
       // After the listeners: adding a 'message' listener refs the worker again.
       worker.unref();
       this.#workers.push({ worker, busy: 0 });

@@ -37,7 +37,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       // Tokens must never reach a log line.
       redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], censor: '[redacted]' },
     },
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true } },
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
   });
 
   // Evidence is stored byte for byte, so keep the raw body beside the parsed JSON.
@@ -60,7 +60,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     }
     if (error.validation) {
       const where = error.validationContext ?? 'request';
-      const problems = error.validation.map((v) => `${where}${v.instancePath || ''}: ${v.message ?? 'invalid'}`);
+      // Bounded: the reply to a hostile body must not grow with it.
+      const problems = error.validation.slice(0, 20).map((v) => `${where}${v.instancePath || ''}: ${v.message ?? 'invalid'}`);
       return reply.code(400).send({ code: 'E_INVALID_INPUT', message: `invalid ${where}: ${problems.join('; ')}`, details: { problems } });
     }
     if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {

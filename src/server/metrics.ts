@@ -19,7 +19,8 @@ export class ServiceMetrics implements LockerEvents {
   readonly evidenceStoredTotal = new Counter({
     name: 'attestry_evidence_stored_total',
     help: 'Evidence objects stored in the locker',
-    labelNames: ['kind', 'tenant'] as const,
+    // No tenant label: /metrics is unauthenticated and tenant ids are not public.
+    labelNames: ['kind'] as const,
     registers: [this.registry],
   });
   readonly casOperationsTotal = new Counter({
@@ -49,7 +50,7 @@ export class ServiceMetrics implements LockerEvents {
     this.casOperationsTotal.inc({ operation, result });
   }
 
-  evidenceStored(kind: EvidenceKind, tenant: string): void {
-    this.evidenceStoredTotal.inc({ kind, tenant });
+  evidenceStored(kind: EvidenceKind): void {
+    this.evidenceStoredTotal.inc({ kind });
   }
 }

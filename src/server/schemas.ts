@@ -14,7 +14,7 @@ export const DsseEnvelopeBody = Type.Object(
     payload: Base64,
     signatures: Type.Array(
       Type.Object({ keyid: Type.Optional(Type.Union([Type.String(), Type.Null()])), keyId: Type.Optional(Type.String()), sig: Base64 }),
-      { minItems: 1 },
+      { minItems: 1, maxItems: 16 },
     ),
   },
   { description: 'DSSE v1 envelope' },
@@ -64,7 +64,9 @@ export const FindQuery = Type.Object({
   subject: Type.String({ description: 'sha256:<hex> subject digest (a model digest for model signatures)' }),
   tenant: Type.Optional(Type.String()),
   kind: Type.Optional(Type.String()),
-  after: Type.Optional(Type.String({ description: 'cursor: the `next` of the previous page' })),
+  // Ids are assigned before the durable write, so a record committing late can land before a
+  // cursor already handed out; callers that need every record re-query from the start.
+  after: Type.Optional(Type.String({ description: 'cursor: the `next` of the previous page (pages follow id order; a write still in flight when a page was read may appear before its cursor)' })),
   // Query strings are text and the service does not coerce types (a body's "1" must stay a string).
   limit: Type.Optional(Type.String({ pattern: '^(?:[1-9][0-9]{0,2}|1000)$', description: 'page size, 1-1000 (default 100)' })),
 });

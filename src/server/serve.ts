@@ -24,8 +24,13 @@ export async function bootstrapIndex(services: IndexServices): Promise<Bootstrap
   const { repos, config } = services;
   let createdTenant: string | undefined;
   if ((await repos.tenants.list()).length === 0) {
-    await repos.tenants.add('default', 'created on first start', services.clock.now());
-    createdTenant = 'default';
+    try {
+      await repos.tenants.add('default', 'created on first start', services.clock.now());
+      createdTenant = 'default';
+    } catch (e) {
+      // Another node starting on the same database created it first.
+      if (!(e instanceof AttestryError && e.code === 'E_CONFLICT')) throw e;
+    }
   }
   let adminTokenFile: string | undefined;
   if ((await repos.tokens.list()).length === 0) {

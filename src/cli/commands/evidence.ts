@@ -23,7 +23,7 @@ function withClientOptions(cmd: Command): Command {
 }
 
 /** Calls the API; an error reply becomes the same AttestryError the server raised. */
-async function call(flags: ClientFlags, method: string, path: string, body?: Buffer): Promise<unknown> {
+async function call(flags: ClientFlags, method: string, path: string, body?: Buffer, raw = false): Promise<unknown> {
   const token = flags.token ?? process.env['ATTESTRY_TOKEN'];
   if (token === undefined || token === '') throw new AttestryError('E_USAGE', 'give --token or set ATTESTRY_TOKEN');
   const url = new URL(path, flags.server.endsWith('/') ? flags.server : `${flags.server}/`);
@@ -38,6 +38,7 @@ async function call(flags: ClientFlags, method: string, path: string, body?: Buf
     throw new AttestryError('E_UNAVAILABLE', `cannot reach ${url.origin}: ${(e as Error).cause instanceof Error ? ((e as Error).cause as Error).message : (e as Error).message}`);
   }
   const text = await response.text();
+  if (raw && response.ok) return text;
   let parsed: unknown;
   try {
     parsed = text === '' ? undefined : JSON.parse(text);
@@ -76,7 +77,11 @@ export function evidenceCommand(): Command {
   withClientOptions(cmd.command('get').description('fetch a stored envelope by id').argument('<id>', 'attestation id').option('--raw', 'print the exact uploaded bytes')).action(
     (id: string, flags: ClientFlags & { raw?: boolean }) =>
       run(flags, async () => {
-        const found = await call(flags, 'GET', `api/v1/attestations/${encodeURIComponent(id)}${flags.raw ? '/raw' : ''}`);
+        if (flags.raw) {
+          process.stdout.write((await call(flags, 'GET', `api/v1/attestations/${encodeURIComponent(id)}/raw`, undefined, true)) as string);
+          return;
+        }
+        const found = await call(flags, 'GET', `api/v1/attestations/${encodeURIComponent(id)}`);
         process.stdout.write(`${JSON.stringify(found, null, 2)}\n`);
       }),
   );

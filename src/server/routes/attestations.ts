@@ -12,7 +12,7 @@ export function attestationRoutes(app: FastifyInstance, locker: EvidenceLocker, 
   app.post<{ Querystring: TenantQueryT }>(
     '/api/v1/attestations',
     {
-      preHandler: requireAuth,
+      onRequest: requireAuth,
       schema: {
         summary: 'Store a signed DSSE envelope (or a Sigstore bundle holding one) after verifying its signature',
         tags: ['evidence'],
@@ -36,7 +36,7 @@ export function attestationRoutes(app: FastifyInstance, locker: EvidenceLocker, 
   app.get<{ Params: IdParamsT }>(
     '/api/v1/attestations/:id',
     {
-      preHandler: requireAuth,
+      onRequest: requireAuth,
       schema: {
         summary: 'The stored DSSE envelope, with its id and metadata (`bundle` too when a Sigstore bundle was uploaded)',
         tags: ['evidence'],
@@ -73,7 +73,7 @@ export function attestationRoutes(app: FastifyInstance, locker: EvidenceLocker, 
   app.get<{ Params: IdParamsT }>(
     '/api/v1/attestations/:id/raw',
     {
-      preHandler: requireAuth,
+      onRequest: requireAuth,
       schema: { summary: 'The exact bytes that were uploaded', tags: ['evidence'], security: [{ bearer: [] }], params: IdParams },
     },
     async (request, reply) => {
@@ -86,7 +86,7 @@ export function attestationRoutes(app: FastifyInstance, locker: EvidenceLocker, 
   app.get<{ Querystring: FindQueryT }>(
     '/api/v1/attestations',
     {
-      preHandler: requireAuth,
+      onRequest: requireAuth,
       schema: {
         summary: 'Find evidence by subject digest, in the tenants and kinds the token may read',
         tags: ['evidence'],

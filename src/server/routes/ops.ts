@@ -21,14 +21,16 @@ export function opsRoutes(app: FastifyInstance, services: Services, metrics: Ser
       checks['database'] = 'ok';
     } catch (e) {
       ok = false;
-      checks['database'] = (e as Error).message;
+      checks['database'] = 'unreachable';
+      app.log.warn({ err: (e as Error).message }, 'readiness: database check failed');
     }
     try {
       await services.blobs.ping();
       checks['blobStore'] = 'ok';
     } catch (e) {
       ok = false;
-      checks['blobStore'] = (e as Error).message;
+      checks['blobStore'] = 'unreachable';
+      app.log.warn({ err: (e as Error).message }, 'readiness: blob store check failed');
     }
     if (isShuttingDown()) checks['server'] = 'shutting down';
     void reply.code(ok ? 200 : 503);

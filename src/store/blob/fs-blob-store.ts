@@ -45,9 +45,20 @@ export class FsBlobStore implements BlobStore {
     return { path, dir, tmp: join(dir, `.tmp-${this.#tmpPrefix}-${(++this.#tmpCounter).toString(36)}`) };
   }
 
+  /**
+   * Creates the directory chain and makes each new entry durable in its
+   * parent, so the first blob of a new tenant cannot lose its directory in a
+   * crash after its write was acknowledged.
+   */
   async #ensureDir(dir: string): Promise<void> {
     if (this.#knownDirs.has(dir)) return;
-    await mkdir(dir, { recursive: true });
+    const first = await mkdir(dir, { recursive: true });
+    if (first !== undefined) {
+      for (let d = dir; ; d = dirname(d)) {
+        await this.#dirSync.sync(dirname(d));
+        if (d === first || dirname(d) === d) break;
+      }
+    }
     this.#knownDirs.add(dir);
   }
 

@@ -81,6 +81,10 @@ async function openPostgres(settings: { url: string; schema: string; poolSize: n
     // so tests (and tenants of a shared server) can each have their own.
     options: `-c search_path="${settings.schema}"`,
   });
+  // An idle connection the server drops (restart, failover, timeout) is
+  // reported here; without a listener Node would treat it as fatal. The pool
+  // discards that client and the next query connects afresh.
+  pool.on('error', () => undefined);
   const location = redactUrl(settings.url);
   try {
     const client = await pool.connect();

@@ -21,41 +21,60 @@ export type WriterReply =
  * lets them see each commit as soon as the writer replies.
  */
 export class SqliteEvidenceWriter implements EvidenceWriter {
-  readonly #worker: Worker;
+  readonly #path: string;
   readonly #pending = new Map<number, { resolve: (o: InsertOutcome[]) => void; reject: (e: unknown) => void }>();
+  #worker: Worker | undefined;
   #nextId = 0;
+  #closed = false;
 
   constructor(path: string) {
-    this.#worker = new Worker(new URL('./sqlite-writer-worker.js', import.meta.url), { workerData: { path } });
-    this.#worker.on('message', (reply: WriterReply) => {
+    this.#path = path;
+  }
+
+  /** Started on first use and again after a crash, so one failure does not wedge every later write. */
+  #ensureWorker(): Worker {
+    if (this.#worker !== undefined) return this.#worker;
+    const worker = new Worker(new URL('./sqlite-writer-worker.js', import.meta.url), { workerData: { path: this.#path } });
+    worker.on('message', (reply: WriterReply) => {
       const pending = this.#pending.get(reply.id);
       if (pending === undefined) return;
       this.#pending.delete(reply.id);
-      if (this.#pending.size === 0) this.#worker.unref();
+      if (this.#pending.size === 0) worker.unref();
       if (reply.ok) pending.resolve(reply.outcomes);
       else pending.reject(new AttestryError(reply.code in ERROR_CODES ? (reply.code as ErrorCode) : 'E_INTERNAL', reply.message));
     });
-    this.#worker.on('error', (e) => {
+    const retire = (why: string): void => {
+      if (this.#worker === worker) this.#worker = undefined;
       for (const [id, p] of this.#pending) {
         this.#pending.delete(id);
-        p.reject(new AttestryError('E_INTERNAL', `SQLite writer thread failed: ${e.message}`));
+        p.reject(new AttestryError('E_INTERNAL', `SQLite writer thread failed: ${why}`));
       }
+    };
+    worker.on('error', (e) => retire(e.message));
+    worker.on('exit', (code) => {
+      if (!this.#closed) retire(`exited with code ${code}`);
     });
     // After the listeners: adding a 'message' listener refs the worker again.
-    this.#worker.unref();
+    worker.unref();
+    this.#worker = worker;
+    return worker;
   }
 
   insertBatch(records: readonly EvidenceRecord[]): Promise<InsertOutcome[]> {
+    if (this.#closed) return Promise.reject(new AttestryError('E_UNAVAILABLE', 'the index writer is closed'));
+    const worker = this.#ensureWorker();
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
       // Referenced only while a batch is in flight, so it never holds the process open.
-      if (this.#pending.size === 0) this.#worker.ref();
+      if (this.#pending.size === 0) worker.ref();
       this.#pending.set(id, { resolve, reject });
-      this.#worker.postMessage({ id, records } satisfies WriterRequest);
+      worker.postMessage({ id, records } satisfies WriterRequest);
     });
   }
 
   async close(): Promise<void> {
-    await this.#worker.terminate();
+    this.#closed = true;
+    await this.#worker?.terminate();
+    this.#worker = undefined;
   }
 }
