@@ -7,6 +7,7 @@ import { publisherCommand } from './commands/publisher.js';
 import { dbCommand, serveCommand } from './commands/serve.js';
 import { keyCommand, tenantCommand, tokenCommand } from './commands/admin.js';
 import { evidenceCommand } from './commands/evidence.js';
+import { gcCommand } from './commands/gc.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -34,6 +35,7 @@ program.addCommand(tenantCommand());
 program.addCommand(tokenCommand());
 program.addCommand(keyCommand());
 program.addCommand(evidenceCommand());
+program.addCommand(gcCommand());
 
 try {
   await program.parseAsync(process.argv);

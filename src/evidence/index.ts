@@ -3,3 +3,4 @@ export * from './trust.js';
 export * from './group-commit.js';
 export * from './locker.js';
 export * from './verify-pool.js';
+export * from './gc.js';

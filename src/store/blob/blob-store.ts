@@ -30,6 +30,8 @@ export interface BlobStore {
   head(key: CasKey): Promise<{ size: number } | undefined>;
   delete(key: CasKey): Promise<void>;
   list(prefix: string): AsyncIterable<CasKey>;
+  /** Removes temp files a crash left behind, older than `olderThan`; returns how many (backends without temp files omit it). */
+  sweepTemporary?(olderThan: Date): Promise<number>;
   /** Throws when the store cannot be reached (readiness probe). */
   ping(): Promise<void>;
   close(): Promise<void>;

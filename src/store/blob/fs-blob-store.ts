@@ -206,6 +206,30 @@ export class FsBlobStore implements BlobStore {
     }
   }
 
+  async sweepTemporary(olderThan: Date): Promise<number> {
+    let removed = 0;
+    const stack = [this.#base];
+    while (stack.length > 0) {
+      const dir = stack.pop() as string;
+      let entries;
+      try {
+        entries = await readdir(dir, { withFileTypes: true });
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue;
+        throw ioError(e, 'list', dir);
+      }
+      for (const entry of entries) {
+        const path = join(dir, entry.name);
+        if (entry.isDirectory()) stack.push(path);
+        else if (entry.isFile() && entry.name.startsWith('.tmp-') && (await stat(path)).mtimeMs < olderThan.getTime()) {
+          await unlink(path).catch(() => undefined);
+          removed += 1;
+        }
+      }
+    }
+    return removed;
+  }
+
   async ping(): Promise<void> {
     try {
       await mkdir(this.#base, { recursive: true });

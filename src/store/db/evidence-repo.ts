@@ -114,6 +114,13 @@ export class EvidenceRepo {
     return row === undefined ? undefined : fromRow(row);
   }
 
+  /** id → blob key for those of `ids` that have a row (garbage collection). */
+  async blobKeysOf(ids: readonly string[]): Promise<Map<string, string>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.db.selectFrom('evidence').select(['id', 'blob_key']).where('id', 'in', ids).execute();
+    return new Map(rows.map((r) => [r.id, r.blob_key]));
+  }
+
   async get(id: string): Promise<EvidenceRow | undefined> {
     const row = await this.db.selectFrom('evidence').selectAll().where('id', '=', id).executeTakeFirst();
     return row === undefined ? undefined : fromRow(row);
