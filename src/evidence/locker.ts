@@ -19,7 +19,7 @@ import type { VerifyPool } from './verify-pool.js';
 /** Hooks for metrics; the locker itself knows nothing of Prometheus. */
 export interface LockerEvents {
   casOperation(operation: 'put' | 'get' | 'delete', result: 'success' | 'failure' | 'integrity_failure'): void;
-  evidenceStored(kind: EvidenceKind, tenant: string): void;
+  evidenceStored(kind: EvidenceKind): void;
 }
 
 export interface LockerDeps {
@@ -49,8 +49,8 @@ export interface StoredEvidence {
 }
 
 export interface RetrievedEvidence {
+  /** The index row, subjects included. */
   readonly row: EvidenceRow;
-  readonly subjects: readonly EvidenceSubject[];
   readonly bytes: Buffer;
 }
 
@@ -142,14 +142,14 @@ export class EvidenceLocker {
       await d.blobs.delete(blobKey).catch(() => undefined);
       const winner = await d.evidence.get(outcome.id);
       if (winner === undefined) throw new AttestryError('E_INTERNAL', `attestation ${outcome.id} vanished during a concurrent upload`);
-      return this.#describe(winner, winner.subjects, false);
+      return this.#describe(winner, false);
     }
-    d.events?.evidenceStored(parsed.kind, tenant);
+    d.events?.evidenceStored(parsed.kind);
     return { id, created: true, tenant, kind: parsed.kind, digest, subjects: parsed.subjects, signerKeyId };
   }
 
-  #describe(row: EvidenceRow, subjects: readonly EvidenceSubject[], created: boolean): StoredEvidence {
-    return { id: row.id, created, tenant: row.tenant, kind: row.kind as EvidenceKind, digest: row.digest, subjects, signerKeyId: row.signerKeyId };
+  #describe(row: EvidenceRow, created: boolean): StoredEvidence {
+    return { id: row.id, created, tenant: row.tenant, kind: row.kind as EvidenceKind, digest: row.digest, subjects: row.subjects, signerKeyId: row.signerKeyId };
   }
 
   get(principal: Principal, rawId: string): Promise<RetrievedEvidence> {
@@ -175,7 +175,7 @@ export class EvidenceLocker {
       }
       throw e;
     }
-    return { row, subjects: row.subjects, bytes };
+    return { row, bytes };
   }
 
   find(principal: Principal, query: FindQuery): Promise<{ items: EvidenceRow[]; next: string | undefined }> {

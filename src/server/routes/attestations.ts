@@ -63,7 +63,7 @@ export function attestationRoutes(app: FastifyInstance, locker: EvidenceLocker, 
         size: row.size,
         signerKeyId: row.signerKeyId,
         createdAt: row.createdAt,
-        subjects: found.subjects,
+        subjects: row.subjects,
       };
       const bundle = parsed.mediaType.startsWith('application/vnd.dev.sigstore.bundle') ? (JSON.parse(found.bytes.toString('utf8')) as unknown) : undefined;
       return { ...parsed.envelope, id: row.id, meta, ...(bundle === undefined ? {} : { bundle }) };
