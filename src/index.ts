@@ -5,3 +5,4 @@
 export * from './core/index.js';
 export * from './crypto/index.js';
 export * from './models/index.js';
+export * from './sigstore/index.js';

@@ -8,6 +8,8 @@ import { dbCommand, serveCommand } from './commands/serve.js';
 import { keyCommand, tenantCommand, tokenCommand } from './commands/admin.js';
 import { evidenceCommand } from './commands/evidence.js';
 import { gcCommand } from './commands/gc.js';
+import { verifyBundleCommand } from './commands/verify-bundle.js';
+import { trustCommand } from './commands/trust.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -36,6 +38,8 @@ program.addCommand(tokenCommand());
 program.addCommand(keyCommand());
 program.addCommand(evidenceCommand());
 program.addCommand(gcCommand());
+program.addCommand(verifyBundleCommand());
+program.addCommand(trustCommand());
 
 try {
   await program.parseAsync(process.argv);

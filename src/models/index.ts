@@ -8,3 +8,4 @@ export { HashPool, type HashJob, type HashPoolOptions } from './hash-pool.js';
 export { walkModel, type ModelFile, type WalkResult } from './walk.js';
 export { ignoreEntryFromCli, DEFAULT_GIT_IGNORES } from './paths.js';
 export { readSignatureFile } from './signature-file.js';
+export { verifyKeylessModelSignature, verifyCertificateModelSignature, type KeylessModelPolicy, type CertificateModelPolicy, type ForeignSignatureCheck } from './verify-sigstore.js';

@@ -22,6 +22,7 @@ import { assertPublisherTrusted, findPublisher, findPublisherByHint, type Publis
 import { ignoreSetFor, type HashingOptions } from './sign.js';
 import { readSignatureFile, unverifiedStatement } from './signature-file.js';
 import { walkModel, type ModelFile } from './walk.js';
+import { verifyCertificateModelSignature, verifyKeylessModelSignature, type CertificateModelPolicy, type KeylessModelPolicy } from './verify-sigstore.js';
 
 export type FileProblemKind = 'modified' | 'missing' | 'unsigned' | 'size-changed' | 'rejected';
 
@@ -38,8 +39,12 @@ export interface VerifyModelOptions extends Pick<HashingOptions, 'ignorePaths' |
   signaturePath: string;
   /** Verify with this key... */
   publicKey?: KeyObject;
-  /** ...or with the publisher the signature names (by signer id, else by key hint). */
+  /** ...or with the publisher the signature names (by signer id, else by key hint)... */
   registry?: RegistryFile;
+  /** ...or keyless: a Sigstore (Fulcio + Rekor) signature by this identity (model_signing `verify sigstore`)... */
+  keyless?: KeylessModelPolicy;
+  /** ...or a certificate chaining to these CAs (model_signing `verify certificate`). */
+  certificateChain?: CertificateModelPolicy;
   /** Accept files that are in the directory but not in the signature (OMS §8.5). */
   ignoreUnsignedFiles?: boolean;
   clock?: Clock;
@@ -49,7 +54,12 @@ export interface VerifyModelResult {
   ok: boolean;
   signature: {
     valid: true;
+    /** How the signer was established: a key (or registry publisher), a keyless identity, or a CA chain. */
+    method: 'key' | 'sigstore' | 'certificate';
     algorithm: KeyAlgorithm;
+    /** Keyless: the certificate identity and its OIDC issuer. */
+    identity?: string;
+    issuer?: string;
     keyFingerprint: Digest;
     publisher?: Pick<Publisher, 'id' | 'name'>;
     legacyFormat: boolean;
@@ -70,7 +80,10 @@ interface KeyChoice {
 function chooseKey(bundle: KeyBundle, options: VerifyModelOptions): KeyChoice {
   const material = bundle.verificationMaterial.publicKey;
   if (!material) {
-    throw new AttestryError('E_SIGNATURE_FORMAT', 'this signature was made with a certificate or keyless (Sigstore) identity, not a key; key-based verification cannot check it');
+    throw new AttestryError(
+      'E_SIGNATURE_FORMAT',
+      'this signature was made with a certificate or keyless (Sigstore) identity, not a key; verify it with an identity and identity provider, or with the CA certificate chain',
+    );
   }
   let choice: KeyChoice;
   if (options.publicKey) {
@@ -155,12 +168,35 @@ function expectedFiles(predicate: OmsPredicate, singleFileName: string | undefin
   return map;
 }
 
+/** The signature check of whichever method the options choose; exactly one must be chosen. */
+function checkSignature(signaturePath: string, options: VerifyModelOptions): { parsed: ParsedOmsStatement; signature: VerifyModelResult['signature'] } {
+  const chosen = [options.publicKey, options.registry, options.keyless, options.certificateChain].filter((o) => o !== undefined).length;
+  if (chosen > 1) throw new AttestryError('E_USAGE', 'choose one way to verify: a public key, a publisher registry, a keyless identity or a certificate chain');
+  if (options.keyless || options.certificateChain) {
+    const f = options.keyless ? verifyKeylessModelSignature(signaturePath, options.keyless) : verifyCertificateModelSignature(signaturePath, options.certificateChain!);
+    const signature: VerifyModelResult['signature'] = { valid: true, method: f.method, algorithm: f.algorithm, keyFingerprint: f.keyFingerprint, legacyFormat: f.parsed.legacy || f.legacyPae };
+    if (f.identity !== undefined) signature.identity = f.identity;
+    if (f.issuer !== undefined) signature.issuer = f.issuer;
+    return { parsed: f.parsed, signature };
+  }
+  const bundle = readSignatureFile(signaturePath);
+  const { parsed, key, legacyPae: usedLegacy } = verifyModelSignature(bundle, options);
+  const signature: VerifyModelResult['signature'] = {
+    valid: true,
+    method: 'key',
+    algorithm: keyAlgorithmOf(key.key),
+    keyFingerprint: keyFingerprint(key.key),
+    legacyFormat: parsed.legacy || usedLegacy,
+  };
+  if (key.publisher) signature.publisher = { id: key.publisher.id, name: key.publisher.name };
+  return { parsed, signature };
+}
+
 export async function verifyModel(options: VerifyModelOptions): Promise<VerifyModelResult> {
   const started = performance.now();
   const modelPath = resolve(options.modelPath);
   const signaturePath = resolve(options.signaturePath);
-  const bundle = readSignatureFile(signaturePath);
-  const { parsed, key, legacyPae: usedLegacy } = verifyModelSignature(bundle, options);
+  const { parsed, signature } = checkSignature(signaturePath, options);
   const { serialization } = parsed.predicate;
 
   const ignore = ignoreSetFor(modelPath, signaturePath, options, serialization.ignore_paths ?? []);
@@ -223,13 +259,6 @@ export async function verifyModel(options: VerifyModelOptions): Promise<VerifyMo
   });
   problems.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 
-  const signature: VerifyModelResult['signature'] = {
-    valid: true,
-    algorithm: keyAlgorithmOf(key.key),
-    keyFingerprint: keyFingerprint(key.key),
-    legacyFormat: parsed.legacy || usedLegacy,
-  };
-  if (key.publisher) signature.publisher = { id: key.publisher.id, name: key.publisher.name };
   return {
     ok: problems.length === 0,
     signature,

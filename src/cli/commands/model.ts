@@ -10,7 +10,6 @@ import {
   ignoreEntryFromCli,
   inspectSignature,
   modelDigest,
-  readRegistry,
   signDigestList,
   signModel,
   verifyModel,
@@ -19,9 +18,10 @@ import {
 import { emit, formatBytes, formatRate } from '../output.js';
 import { progressBar } from '../progress.js';
 import { passphraseFromEnv } from '../secrets.js';
-import { parseIntOption, privateKeyFromFile, publicKeyFromFile } from '../files.js';
+import { parseIntOption, privateKeyFromFile } from '../files.js';
 import { run } from '../run.js';
-import { defaultVerificationKey, ensureDefaultSigningKey } from '../default-keys.js';
+import { ensureDefaultSigningKey } from '../default-keys.js';
+import { verifyMethodOptions, type VerifyMethodFlags } from './model-verify-method.js';
 
 interface HashingFlags {
   ignorePaths?: string[];
@@ -207,33 +207,35 @@ export function modelCommand(): Command {
     .requiredOption('--model-dir <dir>', 'the model directory (or single model file)')
     .option('--key <pem>', 'public key PEM to verify with (default: $ATTESTRY_HOME/keys/public.pem)')
     .option('--registry <file>', 'trusted publisher registry; the signer id (or key) picks the publisher')
+    .option('--identity <id>', 'keyless (Sigstore) signature: the certificate identity that must have signed, exactly')
+    .option('--identity-provider <url>', 'keyless: the OIDC issuer of that identity, exactly')
+    .option('--trusted-root <file>', 'keyless: trusted_root.json of a private Sigstore instance (default: refreshed or embedded public-good root)')
+    .option('--certificate-chain <pem...>', 'certificate signature: CA certificate(s) the signing certificate must chain to')
     .option('--ignore-unsigned-files', 'accept files present in the directory but not in the signature')
     .option('--json', 'machine-readable output');
   addHashingOptions(verify).action(
-    (flags: HashingFlags & { signature?: string; modelDir: string; key?: string; registry?: string; ignoreUnsignedFiles?: boolean }) =>
+    (flags: HashingFlags & VerifyMethodFlags & { signature?: string; modelDir: string; ignoreUnsignedFiles?: boolean }) =>
       run(flags, async () => {
-        if (flags.key !== undefined && flags.registry !== undefined) {
-          throw new AttestryError('E_USAGE', 'give --key or --registry, not both');
-        }
-        const keyPath = flags.registry === undefined ? (flags.key ?? defaultVerificationKey()) : undefined;
+        const method = verifyMethodOptions(flags);
         const json = flags.json ?? false;
         const h = hashingOptions(flags.modelDir, flags, json);
-        const registry = flags.registry !== undefined ? readRegistry(flags.registry) : undefined;
         let r;
         try {
           r = await verifyModel({
             ...h,
             modelPath: flags.modelDir,
             signaturePath: flags.signature ?? defaultSignaturePath(flags.modelDir),
-            ...(keyPath !== undefined ? { publicKey: publicKeyFromFile(keyPath) } : {}),
-            ...(registry ? { registry } : {}),
+            ...method,
             ignoreUnsignedFiles: flags.ignoreUnsignedFiles ?? false,
           });
         } finally {
           h.finish();
         }
         emit(flags, { ...r, durationMs: Math.round(r.durationMs) }, () => {
-          const lines = ['Signature: VALID', `  Signer   : ${r.metadata.signerId ?? '(not recorded)'}${r.signature.publisher ? ` (trusted publisher ${r.signature.publisher.name})` : ''}`];
+          const lines = ['Signature: VALID'];
+          if (r.signature.method === 'sigstore') lines.push(`  Identity : ${r.signature.identity ?? ''} (issuer ${r.signature.issuer ?? ''}, Sigstore keyless)`);
+          else if (r.signature.method === 'certificate') lines.push('  Signer   : certificate chaining to the given CA');
+          else lines.push(`  Signer   : ${r.metadata.signerId ?? '(not recorded)'}${r.signature.publisher ? ` (trusted publisher ${r.signature.publisher.name})` : ''}`);
           if (r.metadata.modelName || r.metadata.modelVersion) lines.push(`  Model    : ${r.metadata.modelName ?? r.model.name}${r.metadata.modelVersion ? ` v${r.metadata.modelVersion}` : ''}`);
           lines.push(`  Key      : ${r.signature.algorithm} ${r.signature.keyFingerprint}`, `  Root     : ${r.model.rootDigest}`);
           lines.push(`Verified ${r.filesChecked} files, ${formatBytes(r.bytesChecked)} at ${formatRate(r.bytesChecked, r.durationMs)}.`);

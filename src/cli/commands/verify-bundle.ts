@@ -1,0 +1,110 @@
+/**
+ * `attestry verify-bundle`: verifies any Sigstore bundle (cosign, npm/PyPI
+ * provenance, GitHub attestations, sigstore-python, model_signing keyless)
+ * offline. Exit 0 verified, 2 a check failed (named), 1 usage or load error.
+ */
+import { readFileSync } from 'node:fs';
+import { Command } from 'commander';
+import { AttestryError, ioError } from '../../core/errors.js';
+import { identityRegexpPolicy, readSigstoreBundleFile, verifySigstoreBundle, type BundleArtifact, type BundleVerification, type SignerPolicy } from '../../sigstore/index.js';
+import { publicKeyFromFile } from '../files.js';
+import { emit } from '../output.js';
+import { run } from '../run.js';
+import { resolveTrustRoot } from './trust.js';
+
+interface VerifyBundleFlags {
+  bundle: string;
+  artifact?: string;
+  digest?: string;
+  key?: string;
+  identity?: string;
+  identityRegexp?: string;
+  issuer?: string;
+  trustedRoot?: string;
+  json?: boolean;
+}
+
+/** `sha256:<64 hex>` → the artifact as a digest. */
+export function artifactFromDigest(value: string): BundleArtifact {
+  const m = /^sha256:([0-9a-fA-F]{64})$/.exec(value);
+  if (!m) throw new AttestryError('E_USAGE', `--digest must be sha256:<64 hex digits>, got "${value.slice(0, 80)}"`);
+  return { kind: 'digest', algorithm: 'sha256', digest: Buffer.from(m[1]!, 'hex') };
+}
+
+function artifactFrom(flags: VerifyBundleFlags): BundleArtifact {
+  if ((flags.artifact === undefined) === (flags.digest === undefined)) throw new AttestryError('E_USAGE', 'give exactly one of --artifact FILE or --digest sha256:<hex>');
+  if (flags.digest !== undefined) return artifactFromDigest(flags.digest);
+  const path = flags.artifact!;
+  try {
+    return { kind: 'bytes', data: readFileSync(path) };
+  } catch (e) {
+    throw ioError(e, 'read artifact', path);
+  }
+}
+
+/** The signer policy from the key / identity flags; exactly one way must be chosen. */
+export function policyFrom(flags: Pick<VerifyBundleFlags, 'key' | 'identity' | 'identityRegexp' | 'issuer'>): SignerPolicy {
+  const ways = [flags.key, flags.identity, flags.identityRegexp].filter((v) => v !== undefined).length;
+  if (ways !== 1) throw new AttestryError('E_USAGE', 'give exactly one of --key PEM, --identity ID or --identity-regexp RE');
+  if (flags.key !== undefined) {
+    if (flags.issuer !== undefined) throw new AttestryError('E_USAGE', '--issuer goes with --identity or --identity-regexp, not --key');
+    return { kind: 'key', publicKey: publicKeyFromFile(flags.key) };
+  }
+  if (flags.issuer === undefined) throw new AttestryError('E_USAGE', '--issuer URL is required with --identity / --identity-regexp');
+  if (flags.identity !== undefined) return { kind: 'identity', identity: flags.identity, issuer: flags.issuer };
+  return identityRegexpPolicy(flags.identityRegexp!, flags.issuer);
+}
+
+function human(r: BundleVerification, trustSource: string): string {
+  const lines = [`Bundle: VERIFIED (v${r.bundleVersion}, ${r.content})`];
+  if (r.signer.kind === 'certificate') {
+    lines.push(`  Identity : ${r.signer.identity}`, `  Issuer   : ${r.signer.issuer}`, `  Cert     : valid ${r.signer.notBefore} to ${r.signer.notAfter}`);
+  } else {
+    lines.push(`  Key      : ${r.signer.keyFingerprint}${r.signer.hint ? ` (hint ${r.signer.hint})` : ''}`);
+  }
+  for (const e of r.tlogEntries) {
+    lines.push(`  Log entry: index ${e.logIndex} (${e.kind} ${e.version}; ${e.inclusion.map((i) => (i === 'promise' ? 'SET' : 'inclusion proof')).join(' + ')})${e.integratedTime ? `, integrated ${e.integratedTime}` : ''}`);
+  }
+  for (const t of r.timestamps.filter((x) => x.source === 'rfc3161')) lines.push(`  Timestamp: RFC 3161 ${t.time}`);
+  if (r.statement) {
+    lines.push(`  Statement: ${r.statement.predicateType || '(no predicate type)'}`);
+    for (const s of r.statement.subjects.slice(0, 10)) lines.push(`    subject ${s.name ?? '(unnamed)'} ${Object.entries(s.digest).map(([a, d]) => `${a}:${d}`).join(' ')}`);
+  }
+  lines.push(`  Trusted root: ${trustSource}`);
+  return lines.join('\n');
+}
+
+export function verifyBundleCommand(): Command {
+  return new Command('verify-bundle')
+    .description('verify a Sigstore bundle offline (keyless or key; Rekor v1/v2; RFC 3161); exit 0 verified, 2 failed, 1 usage/load error')
+    .requiredOption('--bundle <file>', 'the Sigstore bundle (.sigstore.json)')
+    .option('--artifact <file>', 'the signed artifact (for DSSE bundles: the in-toto subject)')
+    .option('--digest <sha256:hex>', "the artifact's SHA-256 digest instead of the file")
+    .option('--key <pem>', 'verify against this public key (bundles signed with a managed key)')
+    .option('--identity <id>', 'keyless: the certificate identity (SAN) that must have signed, exactly')
+    .option('--identity-regexp <re>', 'keyless: a regular expression the identity must match (unanchored, like cosign; use ^...$)')
+    .option('--issuer <url>', 'keyless: the OIDC issuer that must have vouched for the identity, exactly')
+    .option('--trusted-root <file>', 'trusted_root.json of a private Sigstore instance (default: the refreshed or embedded public-good root)')
+    .option('--json', 'machine-readable output')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  attestry verify-bundle --bundle a.txt.sigstore.json --artifact a.txt \\
+    --identity https://github.com/org/repo/.github/workflows/release.yml@refs/heads/main \\
+    --issuer https://token.actions.githubusercontent.com
+  attestry verify-bundle --bundle b.json --digest sha256:<hex> --key cosign.pub
+  attestry verify-bundle --bundle att.json --artifact pkg.tgz --identity-regexp '^https://github.com/org/' --issuer https://token.actions.githubusercontent.com`,
+    )
+    .action((flags: VerifyBundleFlags) =>
+      run(flags, () => {
+        const policy = policyFrom(flags);
+        const artifact = artifactFrom(flags);
+        const trustRoot = resolveTrustRoot(flags.trustedRoot);
+        const bundle = readSigstoreBundleFile(flags.bundle);
+        const r = verifySigstoreBundle(bundle, { policy, artifact, trustRoot });
+        const { payload: _payload, ...rest } = r;
+        emit(flags, { ...rest, trustedRoot: trustRoot.source }, () => human(r, trustRoot.source));
+      }),
+    );
+}
