@@ -8,6 +8,7 @@ import { dbCommand, serveCommand } from './commands/serve.js';
 import { keyCommand, tenantCommand, tokenCommand } from './commands/admin.js';
 import { evidenceCommand } from './commands/evidence.js';
 import { gcCommand } from './commands/gc.js';
+import { logCommand } from './commands/log.js';
 import { verifyBundleCommand } from './commands/verify-bundle.js';
 import { trustCommand } from './commands/trust.js';
 
@@ -38,6 +39,7 @@ program.addCommand(tokenCommand());
 program.addCommand(keyCommand());
 program.addCommand(evidenceCommand());
 program.addCommand(gcCommand());
+program.addCommand(logCommand());
 program.addCommand(verifyBundleCommand());
 program.addCommand(trustCommand());
 

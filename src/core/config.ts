@@ -87,6 +87,16 @@ export const ConfigSchema = z
       })
       .strict()
       .prefault({}),
+    Log: z
+      .object({
+        // C2SP tlog-checkpoint origin and note key name: a schema-less URL, never changed once entries exist.
+        Origin: z.string().regex(/^[^\s+]{1,255}$/, 'non-empty, without spaces or "+"').default('attestry.local/log'),
+        KeyId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'letters, digits, . _ - (max 128)').default('attestry-log-ed25519'),
+        // Witness verifier keys (vkey text, signature type 0x04) whose cosignatures the log accepts and serves.
+        Witnesses: z.array(z.string().min(1)).default([]),
+      })
+      .strict()
+      .prefault({}),
     Signals: SignalsSchema.prefault({}),
   })
   .strict();

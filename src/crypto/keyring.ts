@@ -92,14 +92,17 @@ export class Keyring {
   }
 
   signer(keyId: string): Signer {
+    return createSigner(loadPrivateKey(this.privateKeyPem(keyId), this.#privatePath(keyId)), keyId);
+  }
+
+  /** The PKCS#8 PEM of a key, for handing to a worker thread of this process; never log it. */
+  privateKeyPem(keyId: string): string {
     const path = this.#privatePath(keyId);
-    let pem: string;
     try {
-      pem = readFileSync(path, 'utf8');
+      return readFileSync(path, 'utf8');
     } catch (e) {
       throw ioError(e, 'read signing key', path);
     }
-    return createSigner(loadPrivateKey(pem, path), keyId);
   }
 
   get(keyId: string): PublicKeyInfo {

@@ -8,13 +8,17 @@ import { authorize, writeTenant, type Principal } from '../authz/principal.js';
 import type { BlobStore } from '../store/blob/blob-store.js';
 import { evidenceBlobKey, isEvidenceKind, parseCasKey, parseTenantId, type EvidenceKind } from '../store/blob/cas-layout.js';
 import type { EvidenceRecord, EvidenceRepo, EvidenceRow, EvidenceSubject, InsertOutcome } from '../store/db/evidence-repo.js';
-import type { EvidenceWriter } from '../store/db/sqlite-writer.js';
+import type { EvidenceWriter } from './sqlite-writer.js';
 import type { TrustedKeysRepo } from '../store/db/keys-repo.js';
 import type { TenantsRepo } from '../store/db/tenants-repo.js';
 import { parseEvidence } from './classify.js';
 import { GroupCommitter } from './group-commit.js';
 import type { CandidateKey } from './trust.js';
 import type { VerifyPool } from './verify-pool.js';
+import type { KeyObject } from 'node:crypto';
+import { buildLogBundle } from '../tlog/bundle.js';
+import { leafHash } from '../tlog/hash.js';
+import type { LogReader } from '../tlog/log-reader.js';
 
 /** Hooks for metrics; the locker itself knows nothing of Prometheus. */
 export interface LockerEvents {
@@ -36,6 +40,8 @@ export interface LockerDeps {
   readonly writeEnabled: boolean;
   readonly verifier: VerifyPool;
   readonly events?: LockerEvents | undefined;
+  /** Transparency logging: on (entries appended by the writer), or off with the reason responses give. */
+  readonly transparency: { readonly enabled: true; readonly log: LogReader; readonly logKey: KeyObject } | { readonly enabled: false; readonly skipReason: string };
 }
 
 export interface StoredEvidence {
@@ -46,6 +52,12 @@ export interface StoredEvidence {
   readonly digest: string;
   readonly subjects: readonly EvidenceSubject[];
   readonly signerKeyId: string;
+  /** Index of the record's entry in the transparency log, null when it has none. */
+  readonly logIndex: number | null;
+  /** The entry's id in the log (hex leaf hash), as seed 000 names the field. */
+  readonly rekorUuid: string | null;
+  /** Why there is no log entry, when there is none. */
+  readonly skipReason?: string | undefined;
 }
 
 export interface RetrievedEvidence {
@@ -110,7 +122,7 @@ export class EvidenceLocker {
     // Re-uploads are verified like new ones (a key may have been revoked
     // since) and then resolve to the stored id through the unique index.
     const candidates = [...(await d.trustedKeys.active(tenant)), ...d.serviceKeys()];
-    const signerKeyId = await d.verifier.verify(parsed.envelope, parsed.keyHint, candidates);
+    const { keyId: signerKeyId, logEntry } = await d.verifier.verify(parsed.envelope, parsed.keyHint, candidates, d.transparency.enabled);
 
     const id = d.ids.next();
     const blobKey = evidenceBlobKey(parsed.kind, tenant, id);
@@ -135,6 +147,7 @@ export class EvidenceLocker {
       signerKeyId,
       createdAt: d.clock.now().toISOString(),
       subjects: parsed.subjects,
+      logEntry,
     };
     const outcome = await this.#committer.submit(record);
     if (!outcome.created) {
@@ -145,11 +158,26 @@ export class EvidenceLocker {
       return this.#describe(winner, false);
     }
     d.events?.evidenceStored(parsed.kind);
-    return { id, created: true, tenant, kind: parsed.kind, digest, subjects: parsed.subjects, signerKeyId };
+    const rekorUuid = logEntry === undefined || outcome.logIndex === null ? null : leafHash(logEntry).toString('hex');
+    return { id, created: true, tenant, kind: parsed.kind, digest, subjects: parsed.subjects, signerKeyId, ...this.#logFields(outcome.logIndex, rekorUuid) };
   }
 
-  #describe(row: EvidenceRow, created: boolean): StoredEvidence {
-    return { id: row.id, created, tenant: row.tenant, kind: row.kind as EvidenceKind, digest: row.digest, subjects: row.subjects, signerKeyId: row.signerKeyId };
+  #logFields(logIndex: number | null, rekorUuid: string | null): Pick<StoredEvidence, 'logIndex' | 'rekorUuid' | 'skipReason'> {
+    if (logIndex !== null) return { logIndex, rekorUuid };
+    const t = this.#deps.transparency;
+    return { logIndex: null, rekorUuid: null, skipReason: t.enabled ? 'stored before transparency logging was enabled' : t.skipReason };
+  }
+
+  /** Log index and entry id of a stored row (the id is read from the log). */
+  async logInfo(row: EvidenceRow): Promise<Pick<StoredEvidence, 'logIndex' | 'rekorUuid' | 'skipReason'>> {
+    const t = this.#deps.transparency;
+    if (row.logIndex === null || row.logIndex === undefined || !t.enabled) return this.#logFields(row.logIndex ?? null, null);
+    const entry = await t.log.entry(row.logIndex);
+    return this.#logFields(row.logIndex, entry === undefined ? null : entry.leafHash.toString('hex'));
+  }
+
+  async #describe(row: EvidenceRow, created: boolean): Promise<StoredEvidence> {
+    return { id: row.id, created, tenant: row.tenant, kind: row.kind as EvidenceKind, digest: row.digest, subjects: row.subjects, signerKeyId: row.signerKeyId, ...(await this.logInfo(row)) };
   }
 
   get(principal: Principal, rawId: string): Promise<RetrievedEvidence> {
@@ -201,6 +229,25 @@ export class EvidenceLocker {
     const items = await this.#deps.evidence.findBySubject({ digest, tenants, kinds, after, limit: limit + 1 });
     const page = items.slice(0, limit);
     return { items: page, next: items.length > limit ? page[page.length - 1]?.id : undefined };
+  }
+
+  /**
+   * The stored envelope as a Sigstore bundle v0.3 carrying its log entry, an
+   * inclusion proof and the current signed checkpoint: verifiable offline.
+   */
+  exportBundle(principal: Principal, rawId: string): Promise<Record<string, unknown>> {
+    return this.#track(async () => {
+      const { row, bytes } = await this.#get(principal, rawId);
+      const t = this.#deps.transparency;
+      const info = await this.logInfo(row);
+      if (!t.enabled || info.logIndex === null) throw new AttestryError('E_NOT_FOUND', `attestation ${row.id} has no transparency log entry: ${info.skipReason ?? 'logging is off'}`);
+      const parsed = parseEvidence(bytes);
+      const state = await t.log.state();
+      const entry = await t.log.entry(info.logIndex);
+      if (entry === undefined || info.logIndex >= state.size) throw new AttestryError('E_INTEGRITY', `log entry ${info.logIndex} of attestation ${row.id} is missing from the log`);
+      const proof = await t.log.inclusion(info.logIndex, state.size, state);
+      return buildLogBundle({ envelope: parsed.envelope, hint: parsed.keyHint ?? row.signerKeyId, logIndex: info.logIndex, body: entry.body, proof, checkpoint: state.checkpoint, logKey: t.logKey });
+    });
   }
 
   /** Waits until every operation already started has finished (graceful shutdown). */

@@ -2,7 +2,8 @@ import type { KeyObject } from 'node:crypto';
 import { AttestryError } from '../core/errors.js';
 import { describePublicKey, type PublicKeyInfo } from '../crypto/keyring.js';
 import type { TrustedKeysRepo } from '../store/db/keys-repo.js';
-import { verifyEnvelope, type DsseEnvelope } from '../crypto/dsse.js';
+import { decodeBase64, verifyEnvelope, type DsseEnvelope, type DsseSignature } from '../crypto/dsse.js';
+import { dsseEntryBody, signatureBy } from '../tlog/entry.js';
 import { loadPublicKey } from '../crypto/keys.js';
 import { createVerifier, type Verifier } from '../crypto/signer.js';
 
@@ -68,6 +69,28 @@ function untrusted(e: unknown, keyids: readonly string[]): unknown {
     `no signature on the envelope verifies with a key trusted by this tenant${shown.length > 0 ? ` (signature keyid: ${shown.join(', ')})` : ''}`,
     { details: { keyids: shown } },
   );
+}
+
+export interface VerifiedUpload {
+  /** Id of the trusted key that verified. */
+  readonly keyId: string;
+  /** The transparency-log entry body for this envelope, when asked for. */
+  readonly logEntry?: Buffer | undefined;
+}
+
+/**
+ * The locker's check: verifies against trusted keys and, for logging, builds
+ * the log entry from the signature that verified. Runs on a worker thread, so
+ * the entry costs the event loop nothing.
+ */
+export function verifyUpload(envelope: DsseEnvelope, keyHint: string | undefined, candidates: readonly CandidateKey[], withLogEntry: boolean): VerifiedUpload {
+  const keyId = verifyWithTrustedKeys(envelope, keyHint, candidates);
+  if (!withLogEntry) return { keyId };
+  const key = candidates.find((c) => c.keyId === keyId) as CandidateKey;
+  const { publicKey } = verifierFor(key);
+  // With one signature it is the one that just verified; otherwise find it.
+  const signature = envelope.signatures.length === 1 ? decodeBase64((envelope.signatures[0] as DsseSignature).sig) : signatureBy(envelope, publicKey);
+  return { keyId, logEntry: dsseEntryBody(envelope, signature, publicKey) };
 }
 
 function firstVerifiedKeyId(envelope: DsseEnvelope, verifiers: readonly Verifier[]): string {

@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { AttestryError, ERROR_CODES, type ErrorCode } from '../core/errors.js';
 import type { DsseEnvelope } from '../crypto/dsse.js';
-import { verifyWithTrustedKeys, type CandidateKey } from './trust.js';
+import { verifyUpload, type CandidateKey, type VerifiedUpload } from './trust.js';
 import type { VerifyReply, VerifyRequest } from './verify-protocol.js';
 
 /**
@@ -15,7 +15,7 @@ import type { VerifyReply, VerifyRequest } from './verify-protocol.js';
 export class VerifyPool {
   readonly threads: number;
   readonly #workers: { worker: Worker; busy: number }[] = [];
-  readonly #pending = new Map<number, { resolve: (keyId: string) => void; reject: (e: unknown) => void }>();
+  readonly #pending = new Map<number, { resolve: (result: VerifiedUpload) => void; reject: (e: unknown) => void }>();
   #nextId = 0;
   #closed = false;
 
@@ -23,22 +23,22 @@ export class VerifyPool {
     this.threads = Math.max(0, options.threads ?? Math.max(1, availableParallelism() - 1));
   }
 
-  verify(envelope: DsseEnvelope, keyHint: string | undefined, candidates: readonly CandidateKey[]): Promise<string> {
+  verify(envelope: DsseEnvelope, keyHint: string | undefined, candidates: readonly CandidateKey[], withLogEntry = false): Promise<VerifiedUpload> {
     if (this.threads === 0 || this.#closed) {
       try {
-        return Promise.resolve(verifyWithTrustedKeys(envelope, keyHint, candidates));
+        return Promise.resolve(verifyUpload(envelope, keyHint, candidates, withLogEntry));
       } catch (e) {
         return Promise.reject(e);
       }
     }
     const slot = this.#leastBusy();
     const id = this.#nextId++;
-    const request: VerifyRequest = { id, envelope, keyHint, candidates };
-    return new Promise<string>((resolve, reject) => {
+    const request: VerifyRequest = { id, envelope, keyHint, candidates, withLogEntry };
+    return new Promise<VerifiedUpload>((resolve, reject) => {
       this.#pending.set(id, {
-        resolve: (keyId) => {
+        resolve: (result) => {
           if (--slot.busy === 0) slot.worker.unref();
-          resolve(keyId);
+          resolve(result);
         },
         reject: (e) => {
           if (--slot.busy === 0) slot.worker.unref();
@@ -79,7 +79,7 @@ export class VerifyPool {
     const pending = this.#pending.get(reply.id);
     if (pending === undefined) return;
     this.#pending.delete(reply.id);
-    if (reply.ok) pending.resolve(reply.keyId);
+    if (reply.ok) pending.resolve({ keyId: reply.keyId, logEntry: reply.logEntry === undefined ? undefined : Buffer.from(reply.logEntry) });
     else {
       const code: ErrorCode = reply.code in ERROR_CODES ? (reply.code as ErrorCode) : 'E_INTERNAL';
       pending.reject(new AttestryError(code, reply.message, reply.details ? { details: reply.details } : undefined));

@@ -7,8 +7,9 @@ export interface VerifyRequest {
   readonly envelope: DsseEnvelope;
   readonly keyHint: string | undefined;
   readonly candidates: readonly CandidateKey[];
+  readonly withLogEntry: boolean;
 }
 
 export type VerifyReply =
-  | { readonly id: number; readonly ok: true; readonly keyId: string }
+  | { readonly id: number; readonly ok: true; readonly keyId: string; readonly logEntry?: Uint8Array | undefined }
   | { readonly id: number; readonly ok: false; readonly code: string; readonly message: string; readonly details?: Record<string, unknown> };

@@ -1,13 +1,13 @@
 /** Worker side of VerifyPool: runs the same trust check off the main thread. */
 import { parentPort } from 'node:worker_threads';
 import { isAttestryError } from '../core/errors.js';
-import { verifyWithTrustedKeys } from './trust.js';
+import { verifyUpload } from './trust.js';
 import type { VerifyReply, VerifyRequest } from './verify-protocol.js';
 
 parentPort?.on('message', (request: VerifyRequest) => {
   let reply: VerifyReply;
   try {
-    reply = { id: request.id, ok: true, keyId: verifyWithTrustedKeys(request.envelope, request.keyHint, request.candidates) };
+    reply = { id: request.id, ok: true, ...verifyUpload(request.envelope, request.keyHint, request.candidates, request.withLogEntry) };
   } catch (e) {
     reply = isAttestryError(e)
       ? { id: request.id, ok: false, code: e.code, message: e.message, ...(e.details ? { details: { ...e.details } } : {}) }

@@ -7,6 +7,7 @@ import type { ServiceMetrics } from './metrics.js';
 import { attestationRoutes } from './routes/attestations.js';
 import { keyRoutes } from './routes/keys.js';
 import { opsRoutes } from './routes/ops.js';
+import { tlogRoutes } from './routes/tlog.js';
 import type { Services } from './services.js';
 
 export interface AppOptions {
@@ -103,5 +104,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   opsRoutes(app, services, metrics, isShuttingDown);
   keyRoutes(app, services.keyring, services.signingKey.keyId);
   attestationRoutes(app, services.locker, requireAuth);
+  tlogRoutes(app, services.tlog);
   return app;
 }

@@ -43,6 +43,9 @@ export const StoredReply = Type.Object({
   digest: Type.String(),
   signerKeyId: Type.String(),
   subjects: Type.Array(Subject),
+  logIndex: Type.Union([Type.Integer(), Type.Null()], { description: 'index of the entry in the transparency log (null when not logged)' }),
+  rekorUuid: Type.Union([Type.String(), Type.Null()], { description: 'the log entry id: hex RFC 6962 leaf hash' }),
+  skipReason: Type.Optional(Type.String({ description: 'why there is no log entry' })),
 });
 
 export const AttestationMeta = Type.Object({
@@ -56,6 +59,9 @@ export const AttestationMeta = Type.Object({
   signerKeyId: Type.String(),
   createdAt: Type.String(),
   subjects: Type.Array(Subject),
+  logIndex: Type.Union([Type.Integer(), Type.Null()]),
+  rekorUuid: Type.Union([Type.String(), Type.Null()]),
+  skipReason: Type.Optional(Type.String()),
 });
 
 export const IdParams = Type.Object({ id: Type.String({ minLength: 26, maxLength: 26, description: 'ULID' }) });

@@ -1,4 +1,6 @@
 import { join } from 'node:path';
+import type { Kysely } from 'kysely';
+import type { Database } from '../store/db/schema.js';
 import type { ResolvedConfig } from '../core/config.js';
 import { systemClock, ulidSource, type Clock, type IdSource } from '../core/ids.js';
 import { ensureDir } from '../core/atomic-file.js';
@@ -10,7 +12,10 @@ import { openBlobStore } from '../store/blob/open.js';
 import { openIndexDatabase, type DatabaseSettings, type IndexDatabase } from '../store/db/connect.js';
 import type { MigrationReport } from '../store/db/migrations.js';
 import { EvidenceRepo } from '../store/db/evidence-repo.js';
-import { SqliteEvidenceWriter, type EvidenceWriter } from '../store/db/sqlite-writer.js';
+import { directWriter, SqliteEvidenceWriter, type EvidenceWriter } from '../evidence/sqlite-writer.js';
+import { LogReader } from '../tlog/log-reader.js';
+import { LogSequencer } from '../tlog/log-store.js';
+import { NoteSigner, parseVerifierKey, type NoteVerifierKey } from '../tlog/note.js';
 import { TrustedKeysRepo } from '../store/db/keys-repo.js';
 import { TenantsRepo } from '../store/db/tenants-repo.js';
 import { TokensRepo } from '../store/db/tokens-repo.js';
@@ -34,11 +39,25 @@ export interface IndexServices {
   close(): Promise<void>;
 }
 
+/** The transparency log as the service runs it. */
+export interface TransparencyLog {
+  readonly enabled: boolean;
+  readonly origin: string;
+  /** The note signer's public half and its vkey text. */
+  readonly key: PublicKeyInfo & { readonly created: boolean; readonly verifierKey: string };
+  readonly noteKey: NoteVerifierKey;
+  readonly witnesses: readonly NoteVerifierKey[];
+  readonly reader: LogReader;
+  /** For the few log writes outside appends (witness cosignatures). */
+  readonly db: Kysely<Database>;
+}
+
 export interface Services extends IndexServices {
   readonly blobs: BlobStore;
   readonly keyring: Keyring;
   readonly signingKey: PublicKeyInfo & { readonly created: boolean };
   readonly locker: EvidenceLocker;
+  readonly tlog: TransparencyLog;
 }
 
 export function databaseSettings(config: ResolvedConfig): DatabaseSettings {
@@ -74,6 +93,39 @@ export function keyringFor(config: ResolvedConfig): Keyring {
   return new Keyring(join(config.dataDir, 'keys'));
 }
 
+/** The log's note key lives apart from evidence signing keys, so it is never trusted as an evidence signer. */
+export function logKeyringFor(config: ResolvedConfig): Keyring {
+  return new Keyring(join(config.dataDir, 'keys', 'log'));
+}
+
+/** Opens (creating on first use) the log's Ed25519 note key and signs the first checkpoint if there is none. */
+export async function openTransparencyLog(config: ResolvedConfig, index: IndexDatabase): Promise<{ log: TransparencyLog; signer: NoteSigner; keyring: Keyring }> {
+  const keyring = logKeyringFor(config);
+  const { info, created } = keyring.ensure(config.Log.KeyId, 'ed25519');
+  const signer = new NoteSigner(config.Log.Origin, keyring.privateKeyPem(config.Log.KeyId));
+  const witnesses = config.Log.Witnesses.map((w, i) => {
+    try {
+      return parseVerifierKey(w);
+    } catch (e) {
+      throw new AttestryError('E_CONFIG', `Log.Witnesses[${i}]: ${(e as Error).message}`, { cause: e });
+    }
+  });
+  await new LogSequencer(signer, index.driver).initialize(index.db);
+  return {
+    log: {
+      enabled: config.Signals.Provenance.RekorEnabled,
+      origin: config.Log.Origin,
+      key: { ...info, created, verifierKey: signer.verifierKey },
+      noteKey: parseVerifierKey(signer.verifierKey),
+      witnesses,
+      reader: new LogReader(index.db),
+      db: index.db,
+    },
+    signer,
+    keyring,
+  };
+}
+
 export async function openServices(
   config: ResolvedConfig,
   deps: { clock?: Clock; ids?: IdSource; events?: LockerEvents; verifyThreads?: number } = {},
@@ -88,8 +140,11 @@ export async function openServices(
     const { info, created } = keyring.ensure(config.Signals.Signing.KeyId, algorithm);
     const serviceKeys = keyring.list();
     const settings = databaseSettings(config);
+    const { log: tlog, signer: noteSigner, keyring: logKeyring } = await openTransparencyLog(config, base.index);
     const writer: EvidenceWriter =
-      settings.driver === 'sqlite' && settings.path !== ':memory:' ? new SqliteEvidenceWriter(settings.path) : base.repos.evidence;
+      settings.driver === 'sqlite' && settings.path !== ':memory:'
+        ? new SqliteEvidenceWriter(settings.path, tlog.enabled ? { origin: config.Log.Origin, privateKeyPem: logKeyring.privateKeyPem(config.Log.KeyId) } : undefined)
+        : directWriter(base.repos.evidence, tlog.enabled ? new LogSequencer(noteSigner, base.index.driver) : undefined);
     const verifier = new VerifyPool(deps.verifyThreads === undefined ? {} : { threads: deps.verifyThreads });
     const locker = new EvidenceLocker({
       tenants: base.repos.tenants,
@@ -103,6 +158,9 @@ export async function openServices(
       writeEnabled: config.Signals.CAS.WriteEnabled,
       verifier,
       events: deps.events,
+      transparency: tlog.enabled
+        ? { enabled: true, log: tlog.reader, logKey: noteSigner.publicKey }
+        : { enabled: false, skipReason: 'transparency logging is disabled (Signals.Provenance.RekorEnabled: false)' },
     });
     return {
       ...base,
@@ -110,6 +168,7 @@ export async function openServices(
       keyring,
       signingKey: { ...info, created },
       locker,
+      tlog,
       close: async () => {
         await locker.drain();
         await verifier.close();

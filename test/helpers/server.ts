@@ -28,10 +28,11 @@ export interface TestServer extends RunningServer {
  * `env` lets a test set config through ATTESTRY__* variables (e.g. to use
  * PostgreSQL or S3) without touching the process environment.
  */
-export async function startTestServer(options: { env?: NodeJS.ProcessEnv; dataDir?: string; keepDataDir?: boolean } = {}): Promise<TestServer> {
+export async function startTestServer(options: { env?: NodeJS.ProcessEnv; dataDir?: string; keepDataDir?: boolean; configure?: (config: ResolvedConfig) => void } = {}): Promise<TestServer> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'attestry-srv-'));
   const config: ResolvedConfig = loadConfig({ env: { ...(options.env ?? {}) }, dataDir, port: 0 });
   config.Server.LogLevel = 'silent';
+  options.configure?.(config);
   const server = await startServer(config, { logLevel: 'silent' });
   const s = server.services;
   return {

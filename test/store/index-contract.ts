@@ -30,6 +30,9 @@ export interface OpenedIndex {
   cleanup(): Promise<void>;
 }
 
+/** Every migration, in order: a fresh database gets all of them. */
+const ALL_MIGRATIONS = ['0001_initial', '0002_transparency_log'];
+
 const T0 = new Date('2030-01-02T03:04:05.000Z');
 const fixedClock: Clock = { now: () => new Date(T0) };
 const minutes = (n: number): Date => new Date(T0.getTime() + n * 60_000);
@@ -52,9 +55,9 @@ export function indexDatabaseContract(name: string, open: () => Promise<OpenedIn
         await opened.cleanup();
       });
 
-      it('applies 0001_initial the first time and nothing the second time', async () => {
+      it('applies every migration the first time and nothing the second time', async () => {
         const first = await opened.db.migrate();
-        assert.deepEqual(first.applied, ['0001_initial']);
+        assert.deepEqual(first.applied, ALL_MIGRATIONS);
         assert.equal(first.current, LATEST_MIGRATION);
         // The tables really exist and are empty.
         for (const table of ['tenants', 'tokens', 'trusted_keys', 'evidence', 'evidence_subjects'] as const) {
@@ -64,7 +67,7 @@ export function indexDatabaseContract(name: string, open: () => Promise<OpenedIn
         assert.deepEqual(second.applied, []);
         assert.equal(second.current, LATEST_MIGRATION);
         const recorded = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(opened.db.db);
-        assert.deepEqual(recorded.rows.map((r) => r.name), ['0001_initial']);
+        assert.deepEqual(recorded.rows.map((r) => r.name), ALL_MIGRATIONS);
       });
 
       it('two concurrent migrate() calls on two connections both succeed and apply the schema once', async () => {
@@ -74,9 +77,9 @@ export function indexDatabaseContract(name: string, open: () => Promise<OpenedIn
           assert.equal(a.current, LATEST_MIGRATION);
           assert.equal(b.current, LATEST_MIGRATION);
           // Exactly one of them applied it.
-          assert.deepEqual([...a.applied, ...b.applied], ['0001_initial']);
+          assert.deepEqual([...a.applied, ...b.applied], ALL_MIGRATIONS);
           const recorded = await sql<{ name: string }>`select name from kysely_migration`.execute(other.db);
-          assert.deepEqual(recorded.rows.map((r) => r.name), ['0001_initial']);
+          assert.deepEqual(recorded.rows.map((r) => r.name), ALL_MIGRATIONS);
           // Both connections see the same, working schema.
           await new TenantsRepo(other.db).add('acme', null, T0);
           assert.deepEqual((await new TenantsRepo(opened.db.db).list()).map((t) => t.id), ['acme']);
@@ -345,7 +348,7 @@ export function indexDatabaseContract(name: string, open: () => Promise<OpenedIn
           };
         };
         // A stored row carries its subjects, sorted by digest.
-        const row = (r: EvidenceRecord): EvidenceRecord => ({ ...r, subjects: [...r.subjects].sort((a, b) => a.digest.localeCompare(b.digest)) });
+        const row = (r: EvidenceRecord): EvidenceRecord => ({ ...r, logIndex: null, subjects: [...r.subjects].sort((a, b) => a.digest.localeCompare(b.digest)) });
         const SUBJECT = digestOf('the artifact');
 
         beforeEach(async () => {
@@ -362,7 +365,7 @@ export function indexDatabaseContract(name: string, open: () => Promise<OpenedIn
           const outcomes = await evidence.insertBatch(batch);
           assert.deepEqual(
             outcomes,
-            batch.map((r) => ({ id: r.id, created: true })),
+            batch.map((r) => ({ id: r.id, created: true, logIndex: null })),
           );
           for (const r of batch) assert.deepEqual(await evidence.get(r.id), row(r));
           assert.deepEqual(await evidence.findByDigest('acme', digestOf('two')), row(batch[1] as EvidenceRecord));
@@ -373,10 +376,10 @@ export function indexDatabaseContract(name: string, open: () => Promise<OpenedIn
 
         it('re-inserting the same (tenant, digest) under a new id returns the original id and adds no row', async () => {
           const original = record('acme', 'same bytes', { subjects: [{ digest: SUBJECT, name: 'a' }] });
-          assert.deepEqual(await evidence.insertBatch([original]), [{ id: original.id, created: true }]);
+          assert.deepEqual(await evidence.insertBatch([original]), [{ id: original.id, created: true, logIndex: null }]);
           const retry = record('acme', 'same bytes', { subjects: [{ digest: digestOf('another subject'), name: 'b' }] });
           assert.notEqual(retry.id, original.id);
-          assert.deepEqual(await evidence.insertBatch([retry]), [{ id: original.id, created: false }]);
+          assert.deepEqual(await evidence.insertBatch([retry]), [{ id: original.id, created: false, logIndex: null }]);
           assert.equal(await countRows(opened.db, 'evidence'), 1);
           assert.equal(await evidence.get(retry.id), undefined);
           // The retry's subjects were not attached to anything.
@@ -390,9 +393,9 @@ export function indexDatabaseContract(name: string, open: () => Promise<OpenedIn
           const second = record('acme', 'dup');
           const other = record('acme', 'not dup');
           assert.deepEqual(await evidence.insertBatch([first, second, other]), [
-            { id: first.id, created: true },
-            { id: first.id, created: false },
-            { id: other.id, created: true },
+            { id: first.id, created: true, logIndex: null },
+            { id: first.id, created: false, logIndex: null },
+            { id: other.id, created: true, logIndex: null },
           ]);
           assert.equal(await countRows(opened.db, 'evidence'), 2);
         });
@@ -400,8 +403,8 @@ export function indexDatabaseContract(name: string, open: () => Promise<OpenedIn
         it('the same digest in another tenant is a separate row', async () => {
           const a = record('acme', 'shared bytes');
           const g = record('globex', 'shared bytes');
-          assert.deepEqual(await evidence.insertBatch([a]), [{ id: a.id, created: true }]);
-          assert.deepEqual(await evidence.insertBatch([g]), [{ id: g.id, created: true }]);
+          assert.deepEqual(await evidence.insertBatch([a]), [{ id: a.id, created: true, logIndex: null }]);
+          assert.deepEqual(await evidence.insertBatch([g]), [{ id: g.id, created: true, logIndex: null }]);
           assert.equal(await countRows(opened.db, 'evidence'), 2);
           assert.equal((await evidence.findByDigest('acme', a.digest))?.id, a.id);
           assert.equal((await evidence.findByDigest('globex', g.digest))?.id, g.id);
@@ -519,7 +522,7 @@ export function indexDatabaseContract(name: string, open: () => Promise<OpenedIn
           const outcomes = await Promise.all(records.map((r) => evidence.insertBatch([r])));
           assert.deepEqual(
             outcomes,
-            records.map((r) => [{ id: r.id, created: true }]),
+            records.map((r) => [{ id: r.id, created: true, logIndex: null }]),
           );
           assert.equal(await countRows(opened.db, 'evidence'), 50);
           assert.equal(await countRows(opened.db, 'evidence_subjects'), 50);

@@ -64,9 +64,28 @@ export function attestationRoutes(app: FastifyInstance, locker: EvidenceLocker, 
         signerKeyId: row.signerKeyId,
         createdAt: row.createdAt,
         subjects: row.subjects,
+        ...(await locker.logInfo(row)),
       };
       const bundle = parsed.mediaType.startsWith('application/vnd.dev.sigstore.bundle') ? (JSON.parse(found.bytes.toString('utf8')) as unknown) : undefined;
       return { ...parsed.envelope, id: row.id, meta, ...(bundle === undefined ? {} : { bundle }) };
+    },
+  );
+
+  app.get<{ Params: IdParamsT }>(
+    '/api/v1/attestations/:id/bundle',
+    {
+      onRequest: requireAuth,
+      schema: {
+        summary: 'The envelope as a Sigstore bundle v0.3 with its transparency log entry, inclusion proof and signed checkpoint (verifies offline)',
+        tags: ['evidence', 'log'],
+        security: [{ bearer: [] }],
+        params: IdParams,
+        response: { ...errors, 500: ErrorReply },
+      },
+    },
+    async (request, reply) => {
+      void reply.header('content-type', 'application/vnd.dev.sigstore.bundle.v0.3+json');
+      return locker.exportBundle(request.principal!, request.params.id);
     },
   );
 

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database, EvidenceTable } from './schema.js';
 
 export interface EvidenceSubject {
@@ -20,13 +20,25 @@ export interface EvidenceRecord {
   readonly signerKeyId: string;
   readonly createdAt: string;
   readonly subjects: readonly EvidenceSubject[];
+  /** The transparency-log entry body to append with the record (absent when logging is off). */
+  readonly logEntry?: Uint8Array | undefined;
+  /** Where the record sits in the transparency log; null when it was stored unlogged. */
+  readonly logIndex?: number | null | undefined;
 }
 
 /** Outcome of one record of a batch insert: stored now, or already present under `id`. */
 export interface InsertOutcome {
   readonly id: string;
   readonly created: boolean;
+  readonly logIndex: number | null;
 }
+
+/**
+ * Appends entry bodies to the transparency log inside the given transaction
+ * and says where the first one landed (the rest follow in order). Supplied by
+ * the log layer; the repository only calls it.
+ */
+export type LogAppend = (trx: Transaction<Database>, entries: readonly Uint8Array[]) => Promise<{ readonly first: number }>;
 
 const toRow = (r: EvidenceRecord): EvidenceTable => ({
   id: r.id,
@@ -41,6 +53,7 @@ const toRow = (r: EvidenceRecord): EvidenceTable => ({
   principal: r.principal,
   signer_key_id: r.signerKeyId,
   created_at: r.createdAt,
+  log_index: null,
   subjects: JSON.stringify([...r.subjects].sort((a, b) => (a.digest < b.digest ? -1 : a.digest > b.digest ? 1 : 0)).map((x) => ({ digest: x.digest, name: x.name }))),
 });
 
@@ -61,6 +74,7 @@ const fromRow = (row: EvidenceTable): EvidenceRow => ({
   signerKeyId: row.signer_key_id,
   createdAt: row.created_at,
   subjects: JSON.parse(row.subjects) as EvidenceSubject[],
+  logIndex: row.log_index === null ? null : Number(row.log_index),
 });
 
 export class EvidenceRepo {
@@ -72,8 +86,12 @@ export class EvidenceRepo {
    * large it is: the group-commit writer hands whole batches here. A record
    * whose bytes the tenant already stored is not inserted again; its existing
    * id comes back with `created: false`.
+   *
+   * With `appendToLog`, every newly inserted record that carries a log entry
+   * is appended to the transparency log in the same transaction, so a record
+   * and its log entry commit together or not at all.
    */
-  async insertBatch(records: readonly EvidenceRecord[]): Promise<InsertOutcome[]> {
+  async insertBatch(records: readonly EvidenceRecord[], appendToLog?: LogAppend): Promise<InsertOutcome[]> {
     if (records.length === 0) return [];
     return this.db.transaction().execute(async (trx) => {
       const inserted = new Set(
@@ -97,14 +115,29 @@ export class EvidenceRepo {
           .onConflict((oc) => oc.columns(['digest', 'tenant', 'evidence_id']).doNothing())
           .execute();
       }
+      const logIndex = new Map<string, number>();
+      const toLog = records.filter((r) => inserted.has(r.id) && r.logEntry !== undefined);
+      if (appendToLog !== undefined && toLog.length > 0) {
+        const { first } = await appendToLog(trx, toLog.map((r) => r.logEntry as Uint8Array));
+        toLog.forEach((r, i) => logIndex.set(r.id, first + i));
+        // One statement for the batch; VALUES columns are column1, column2 in both dialects.
+        for (let i = 0; i < toLog.length; i += 4096) {
+          const rows = toLog.slice(i, i + 4096).map((r) => sql`(${r.id}, ${logIndex.get(r.id)})`);
+          await sql`update evidence set log_index = cast(v.column2 as bigint) from (values ${sql.join(rows)}) as v where evidence.id = v.column1`.execute(trx);
+        }
+      }
       const duplicates = records.filter((r) => !inserted.has(r.id));
-      const existing = new Map<string, string>();
+      const existing = new Map<string, { id: string; logIndex: number | null }>();
       for (const d of duplicates) {
         if (existing.has(`${d.tenant}\n${d.digest}`)) continue;
-        const row = await trx.selectFrom('evidence').select('id').where('tenant', '=', d.tenant).where('digest', '=', d.digest).executeTakeFirstOrThrow();
-        existing.set(`${d.tenant}\n${d.digest}`, row.id);
+        const row = await trx.selectFrom('evidence').select(['id', 'log_index']).where('tenant', '=', d.tenant).where('digest', '=', d.digest).executeTakeFirstOrThrow();
+        existing.set(`${d.tenant}\n${d.digest}`, { id: row.id, logIndex: row.log_index === null ? null : Number(row.log_index) });
       }
-      return records.map((r) => (inserted.has(r.id) ? { id: r.id, created: true } : { id: existing.get(`${r.tenant}\n${r.digest}`) as string, created: false }));
+      return records.map((r) =>
+        inserted.has(r.id)
+          ? { id: r.id, created: true, logIndex: logIndex.get(r.id) ?? null }
+          : { ...(existing.get(`${r.tenant}\n${r.digest}`) as { id: string; logIndex: number | null }), created: false },
+      );
     });
   }
 

@@ -5,4 +5,3 @@ export * from './tenants-repo.js';
 export * from './tokens-repo.js';
 export * from './keys-repo.js';
 export * from './evidence-repo.js';
-export * from './sqlite-writer.js';

@@ -88,6 +88,74 @@ function migrations(dialect: SqlDialect): Record<string, Migration> {
       }
     },
   },
+  // The transparency log (src/tlog): tiles hold the Merkle tree, entries the
+  // leaf data, one state row the sequencer locks. Evidence rows learn their
+  // log index in the same transaction that appends them.
+  '0002_transparency_log': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      const blob = dialect === 'sqlite' ? 'blob' : 'bytea';
+      const int64 = dialect === 'sqlite' ? 'integer' : 'bigint';
+      await db.schema
+        .createTable('tlog_state')
+        .addColumn('id', 'integer', (c) => c.primaryKey())
+        .addColumn('origin', 'text')
+        .addColumn('size', int64, (c) => c.notNull())
+        .addColumn('root', blob, (c) => c.notNull())
+        .addColumn('checkpoint', 'text')
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .execute();
+      await db
+        .insertInto('tlog_state' as never)
+        .values({ id: 1, origin: null, size: 0, root: Buffer.from('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855', 'hex'), checkpoint: null, updated_at: new Date(0).toISOString() } as never)
+        .execute();
+      await db.schema
+        .createTable('tlog_tiles')
+        .addColumn('level', 'integer', (c) => c.notNull())
+        .addColumn('idx', int64, (c) => c.notNull())
+        .addColumn('hashes', blob, (c) => c.notNull())
+        .addPrimaryKeyConstraint('tlog_tiles_pk', ['level', 'idx'])
+        .execute();
+      // SQLite: "integer primary key" is the rowid itself, so an entry is one B-tree insertion.
+      await db.schema
+        .createTable('tlog_entries')
+        .addColumn('idx', int64, (c) => c.primaryKey())
+        .addColumn('body', blob, (c) => c.notNull())
+        .execute();
+      // Leaf lookup by a 48-bit prefix of the leaf hash: a third of the bytes
+      // of a full hash key; candidates are confirmed against the level-0 tile.
+      await withoutRowid(
+        db.schema
+          .createTable('tlog_leaf_lookup')
+          .addColumn('prefix', int64, (c) => c.notNull())
+          .addColumn('idx', int64, (c) => c.notNull())
+          .addPrimaryKeyConstraint('tlog_leaf_lookup_pk', ['prefix', 'idx']),
+        dialect,
+      ).execute();
+      await db.schema
+        .createTable('tlog_checkpoints')
+        .addColumn('size', int64, (c) => c.primaryKey())
+        .addColumn('note', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      await withoutRowid(
+        db.schema
+          .createTable('tlog_cosignatures')
+          .addColumn('size', int64, (c) => c.notNull())
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('line', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addPrimaryKeyConstraint('tlog_cosignatures_pk', ['size', 'name']),
+        dialect,
+      ).execute();
+      await db.schema.alterTable('evidence').addColumn('log_index', int64).execute();
+    },
+    async down(db: Kysely<unknown>): Promise<void> {
+      await db.schema.alterTable('evidence').dropColumn('log_index').execute();
+      for (const table of ['tlog_cosignatures', 'tlog_checkpoints', 'tlog_leaf_lookup', 'tlog_entries', 'tlog_tiles', 'tlog_state']) {
+        await db.schema.dropTable(table).execute();
+      }
+    },
+  },
   };
 }
 

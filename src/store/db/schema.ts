@@ -46,6 +46,8 @@ export interface EvidenceTable {
   created_at: string;
   /** JSON [{digest, name}] sorted by digest. */
   subjects: string;
+  /** Index of the record's entry in the transparency log; null when logging was off. */
+  log_index: number | string | null;
 }
 
 /** Lookup rows: which evidence names a subject digest, per tenant. */
@@ -55,10 +57,57 @@ export interface EvidenceSubjectsTable {
   evidence_id: string;
 }
 
+/** The transparency log's single state row (id 1), locked by the sequencer. */
+export interface TlogStateTable {
+  id: number;
+  origin: string | null;
+  /** PostgreSQL returns bigint as a string. */
+  size: number | string;
+  root: Buffer;
+  checkpoint: string | null;
+  updated_at: string;
+}
+
+/** One C2SP tile: up to 256 32-byte hashes of one tree level, back to back. */
+export interface TlogTilesTable {
+  level: number;
+  idx: number | string;
+  hashes: Buffer;
+}
+
+export interface TlogEntriesTable {
+  idx: number | string;
+  body: Buffer;
+}
+
+export interface TlogLeafLookupTable {
+  prefix: number | string;
+  idx: number | string;
+}
+
+export interface TlogCheckpointsTable {
+  size: number | string;
+  note: string;
+  created_at: string;
+}
+
+export interface TlogCosignaturesTable {
+  size: number | string;
+  name: string;
+  line: string;
+  created_at: string;
+}
+
 export interface Database {
   tenants: TenantsTable;
   tokens: TokensTable;
   trusted_keys: TrustedKeysTable;
   evidence: EvidenceTable;
   evidence_subjects: EvidenceSubjectsTable;
+  tlog_state: TlogStateTable;
+  tlog_tiles: TlogTilesTable;
+  tlog_entries: TlogEntriesTable;
+  tlog_leaf_lookup: TlogLeafLookupTable;
+  tlog_checkpoints: TlogCheckpointsTable;
+  tlog_cosignatures: TlogCosignaturesTable;
 }

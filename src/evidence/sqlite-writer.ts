@@ -1,11 +1,23 @@
 import { Worker } from 'node:worker_threads';
-import { AttestryError, ERROR_CODES, type ErrorCode } from '../../core/errors.js';
-import type { EvidenceRecord, InsertOutcome } from './evidence-repo.js';
+import { AttestryError, ERROR_CODES, type ErrorCode } from '../core/errors.js';
+import type { EvidenceRecord, EvidenceRepo, InsertOutcome } from '../store/db/evidence-repo.js';
+import type { LogSequencer } from '../tlog/log-store.js';
 
-/** What the evidence locker commits batches through. EvidenceRepo is one. */
+/** What the evidence locker commits batches through. */
 export interface EvidenceWriter {
   insertBatch(records: readonly EvidenceRecord[]): Promise<InsertOutcome[]>;
   close?(): Promise<void>;
+}
+
+/** Commits on the caller's connection (PostgreSQL, in-memory SQLite), appending to the log when there is one. */
+export function directWriter(repo: EvidenceRepo, sequencer: LogSequencer | undefined): EvidenceWriter {
+  return { insertBatch: (records) => repo.insertBatch(records, sequencer === undefined ? undefined : (trx, entries) => sequencer.append(trx, entries)) };
+}
+
+/** What the writer thread needs to sequence the log itself: the note key never leaves the process. */
+export interface WriterLogSettings {
+  readonly origin: string;
+  readonly privateKeyPem: string;
 }
 
 export type WriterRequest = { readonly id: number; readonly records: readonly EvidenceRecord[] };
@@ -22,19 +34,21 @@ export type WriterReply =
  */
 export class SqliteEvidenceWriter implements EvidenceWriter {
   readonly #path: string;
+  readonly #log: WriterLogSettings | undefined;
   readonly #pending = new Map<number, { resolve: (o: InsertOutcome[]) => void; reject: (e: unknown) => void }>();
   #worker: Worker | undefined;
   #nextId = 0;
   #closed = false;
 
-  constructor(path: string) {
+  constructor(path: string, log?: WriterLogSettings) {
     this.#path = path;
+    this.#log = log;
   }
 
   /** Started on first use and again after a crash, so one failure does not wedge every later write. */
   #ensureWorker(): Worker {
     if (this.#worker !== undefined) return this.#worker;
-    const worker = new Worker(new URL('./sqlite-writer-worker.js', import.meta.url), { workerData: { path: this.#path } });
+    const worker = new Worker(new URL('./sqlite-writer-worker.js', import.meta.url), { workerData: { path: this.#path, log: this.#log } });
     worker.on('message', (reply: WriterReply) => {
       const pending = this.#pending.get(reply.id);
       if (pending === undefined) return;
