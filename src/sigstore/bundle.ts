@@ -3,7 +3,6 @@
  * `sigstore_bundle.proto`) from untrusted bytes into `@sigstore/bundle`'s
  * validated form, with messages that say what is wrong.
  */
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import {
   BUNDLE_V01_MEDIA_TYPE,
   BUNDLE_V02_MEDIA_TYPE,
@@ -14,7 +13,8 @@ import {
   type Bundle,
 } from '@sigstore/bundle';
 import { Bundle as ProtoBundle } from '@sigstore/protobuf-specs';
-import { AttestryError, ioError } from '../core/errors.js';
+import { AttestryError } from '../core/errors.js';
+import { readTextFileBounded } from '../core/bounded-read.js';
 import { parseJsonText } from '../core/validation.js';
 
 export type BundleVersion = '0.1' | '0.2' | '0.3';
@@ -73,7 +73,7 @@ export function parseSigstoreBundleText(text: string, what = 'Sigstore bundle'):
 
 /** Reads a bundle file, refusing files over `limit` bytes before reading them. */
 export function readSigstoreBundleFile(path: string, limit = MAX_BUNDLE_BYTES): ParsedSigstoreBundle {
-  return parseSigstoreBundleText(readBounded(path, limit, 'bundle'), `bundle ${path}`);
+  return parseSigstoreBundleText(readTextFileBounded(path, limit, 'bundle'), `bundle ${path}`);
 }
 
 /** A bundle decoded by protobuf-specs only, without `@sigstore/bundle`'s per-version rules. */
@@ -90,7 +90,7 @@ export interface LenientBundle {
  */
 export function readLenientBundleFile(path: string, limit = MAX_BUNDLE_BYTES): LenientBundle {
   const what = `bundle ${path}`;
-  const input = parseJsonText(readBounded(path, limit, 'bundle'), what, 'E_SIGNATURE_FORMAT');
+  const input = parseJsonText(readTextFileBounded(path, limit, 'bundle'), what, 'E_SIGNATURE_FORMAT');
   if (!isRecord(input) || typeof input['mediaType'] !== 'string' || VERSIONS[input['mediaType']] === undefined) {
     throw new AttestryError('E_SIGNATURE_FORMAT', `${what} is not a Sigstore bundle (missing or unknown mediaType)`);
   }
@@ -109,35 +109,3 @@ export function readLenientBundleFile(path: string, limit = MAX_BUNDLE_BYTES): L
   return { bundle, mediaType: input['mediaType'] };
 }
 
-/** Reads a file of at most `limit` bytes (pipes too: the limit is enforced while reading). */
-export function readBounded(path: string, limit: number, what: string): string {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch (e) {
-    throw ioError(e, `read ${what}`, path);
-  }
-  try {
-    const st = fstatSync(fd);
-    if (st.isFile() && st.size > limit) throw new AttestryError('E_INVALID_INPUT', `${what} ${path} is ${st.size} bytes, over the ${limit}-byte limit`);
-    const chunks: Buffer[] = [];
-    let total = 0;
-    const buf = Buffer.allocUnsafe(1 << 20);
-    for (;;) {
-      let n: number;
-      try {
-        n = readSync(fd, buf, 0, buf.length, null);
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === 'EAGAIN') continue;
-        throw ioError(e, `read ${what}`, path);
-      }
-      if (n === 0) break;
-      total += n;
-      if (total > limit) throw new AttestryError('E_INVALID_INPUT', `${what} ${path} is over the ${limit}-byte limit`);
-      chunks.push(Buffer.from(buf.subarray(0, n)));
-    }
-    return Buffer.concat(chunks).toString('utf8');
-  } finally {
-    closeSync(fd);
-  }
-}

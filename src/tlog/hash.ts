@@ -24,8 +24,9 @@ export function leafHash(data: Uint8Array): Buffer {
 const scratch = Buffer.alloc(1 + 2 * HASH_SIZE);
 scratch[0] = 0x01;
 
-/** SHA-256(0x01 || left || right). */
+/** SHA-256(0x01 || left || right); both must be 32 bytes (the scratch buffer would silently cut or pad them). */
 export function nodeHash(left: Uint8Array, right: Uint8Array): Buffer {
+  if (left.length !== HASH_SIZE || right.length !== HASH_SIZE) throw new RangeError(`node hash inputs must be ${HASH_SIZE} bytes, got ${left.length} and ${right.length}`);
   scratch.set(left, 1);
   scratch.set(right, 1 + HASH_SIZE);
   return sha256(scratch);

@@ -97,9 +97,12 @@ function isPowerOfTwo(n: number): boolean {
 
 const equal = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && timingSafeEqual(a, b);
 
-function checkHashes(proof: readonly Uint8Array[], what: string): void {
+function checkHashes(proof: readonly Uint8Array[], what: string, named: Record<string, Uint8Array> = {}): void {
   for (const [i, h] of proof.entries()) {
     if (h.length !== HASH_SIZE) throw new AttestryError('E_SIGNATURE_INVALID', `${what} hash ${i} is ${h.length} bytes, not ${HASH_SIZE}`);
+  }
+  for (const [name, h] of Object.entries(named)) {
+    if (h.length !== HASH_SIZE) throw new AttestryError('E_SIGNATURE_INVALID', `${what}: the ${name} is ${h.length} bytes, not ${HASH_SIZE}`);
   }
 }
 
@@ -111,7 +114,7 @@ export function verifyInclusion(index: number, size: number, leaf: Uint8Array, p
   if (!Number.isSafeInteger(index) || !Number.isSafeInteger(size) || index < 0 || index >= size) {
     throw new AttestryError('E_SIGNATURE_INVALID', `inclusion proof: index ${index} is outside a tree of size ${size}`);
   }
-  checkHashes(proof, 'inclusion proof');
+  checkHashes(proof, 'inclusion proof', { 'leaf hash': leaf, 'root hash': root });
   let fn = index;
   let sn = size - 1;
   let r: Uint8Array = leaf;
@@ -140,14 +143,17 @@ export function verifyConsistency(from: number, to: number, proof: readonly Uint
   if (!Number.isSafeInteger(from) || !Number.isSafeInteger(to) || from < 0 || from > to) {
     throw new AttestryError('E_SIGNATURE_INVALID', `consistency proof: size ${from} cannot precede size ${to}`);
   }
-  checkHashes(proof, 'consistency proof');
+  checkHashes(proof, 'consistency proof', { 'old root hash': fromRoot, 'new root hash': toRoot });
+  if (from === 0) {
+    // Everything extends the empty tree, whose root is fixed (RFC 6962 §2.1).
+    if (proof.length !== 0) throw new AttestryError('E_SIGNATURE_INVALID', 'consistency proof from the empty tree must be empty');
+    if (!equal(fromRoot, EMPTY_ROOT)) throw new AttestryError('E_SIGNATURE_INVALID', 'the root hash of the empty tree must be SHA-256 of nothing');
+    if (to === 0 && !equal(toRoot, EMPTY_ROOT)) throw new AttestryError('E_SIGNATURE_INVALID', 'the root hash of the empty tree must be SHA-256 of nothing');
+    return;
+  }
   if (from === to) {
     if (proof.length !== 0) throw new AttestryError('E_SIGNATURE_INVALID', 'consistency proof between equal sizes must be empty');
     if (!equal(fromRoot, toRoot)) throw new AttestryError('E_SIGNATURE_INVALID', `two different root hashes for tree size ${to}: the log forked`);
-    return;
-  }
-  if (from === 0) {
-    if (proof.length !== 0) throw new AttestryError('E_SIGNATURE_INVALID', 'consistency proof from the empty tree must be empty');
     return;
   }
   if (proof.length === 0) throw new AttestryError('E_SIGNATURE_INVALID', 'consistency proof is empty');

@@ -162,6 +162,9 @@ export function verifyNote(note: SignedNote, keys: readonly NoteVerifierKey[]): 
   for (const s of note.signatures) {
     const key = keys.find((k) => k.name === s.name && k.keyId === s.keyId);
     if (key === undefined) continue;
+    // A key counts once however many lines it signed (as Go's note.Open): a
+    // repeated cosignature must not count towards a witness quorum twice.
+    if (verified.some((v) => v.key === key)) continue;
     if (key.type === SIG_ED25519) {
       if (!verify(null, Buffer.from(note.text), key.publicKey, s.signature)) {
         throw new AttestryError('E_SIGNATURE_INVALID', `signed note: the signature by ${key.name} does not verify`);

@@ -3,6 +3,8 @@
  * of writes: after restart, every write that was acknowledged (201) is there
  * and verifies, and no index row lacks its bytes. Blobs written but never
  * acknowledged may remain unreferenced; they are not visible through the API.
+ * Each acknowledged write is also in the transparency log at the index its
+ * reply named, and the log is one tree under its signed checkpoint.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -19,6 +21,9 @@ import { openIndexServices } from '../../src/server/services.js';
 import { parseCasKey } from '../../src/store/blob/cas-layout.js';
 import { CLI_PATH } from '../helpers/cli.js';
 import { signedStatement, startTestServer } from '../helpers/server.js';
+import { openCheckpoint } from '../../src/tlog/checkpoint.js';
+import { parseVerifierKey } from '../../src/tlog/note.js';
+import { naiveLeaf, naiveRoot } from '../tlog/naive.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'attestry-kill9-'));
 after(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -66,6 +71,7 @@ test('kill -9 during a stream of writes loses no acknowledged write and leaves n
   const { token, signer } = await prepare();
   const server = await startChild();
   const acked = new Map<string, string>(); // id → subject hex
+  const loggedAt = new Map<string, { logIndex: number; rekorUuid: string }>();
   let stop = false;
   let attempted = 0;
   const writer = async (w: number): Promise<void> => {
@@ -75,7 +81,11 @@ test('kill -9 during a stream of writes loses no acknowledged write and leaves n
       attempted += 1;
       try {
         const res = await fetch(`${server.url}/api/v1/attestations`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(envelope) });
-        if (res.status === 201) acked.set(((await res.json()) as { id: string }).id, subject);
+        if (res.status === 201) {
+          const body = (await res.json()) as { id: string; logIndex: number; rekorUuid: string };
+          acked.set(body.id, subject);
+          loggedAt.set(body.id, { logIndex: body.logIndex, rekorUuid: body.rekorUuid });
+        }
         else assert.fail(`unexpected status ${res.status}: ${await res.text()}`);
       } catch (e) {
         if (!stop) throw e;
@@ -115,6 +125,19 @@ test('kill -9 during a stream of writes loses no acknowledged write and leaves n
       .where('e.id', 'is', null)
       .execute();
     assert.deepEqual(dangling, []);
+    // Every acknowledged write is in the transparency log where its reply said,
+    // and the log after the crash is one consistent tree under a signed checkpoint.
+    const vkey = parseVerifierKey(((await restarted.request('GET', '/api/v1/log/key')).json as { verifierKey: string }).verifierKey);
+    const cp = openCheckpoint((await restarted.request('GET', '/tlog/checkpoint')).text, vkey);
+    assert.ok(cp.size >= acked.size);
+    const entries = await restarted.services.index.db.selectFrom('tlog_entries').select(['idx', 'body']).orderBy('idx').execute();
+    assert.equal(entries.length, cp.size, 'one entry per index, none lost or duplicated');
+    assert.deepEqual(naiveRoot(entries.map((e) => naiveLeaf(e.body))), cp.root);
+    for (const [id, at] of loggedAt) {
+      assert.equal(naiveLeaf((entries[at.logIndex] as { body: Buffer }).body).toString('hex'), at.rekorUuid, `log entry of ${id}`);
+      const row = await restarted.services.repos.evidence.get(id);
+      assert.equal(row?.logIndex, at.logIndex);
+    }
   } finally {
     await restarted.stop();
   }
