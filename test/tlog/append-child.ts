@@ -17,7 +17,10 @@ interface ChildSettings {
   readonly batchSize: number;
 }
 
-const s = JSON.parse(process.env['ATTESTRY_APPEND_CHILD'] ?? '{}') as ChildSettings;
+// `node --test dist/test/` loads every file under test/; without settings this is not a child run.
+const raw = process.env['ATTESTRY_APPEND_CHILD'];
+if (raw === undefined) process.exit(0);
+const s = JSON.parse(raw) as ChildSettings;
 const index = await openIndexDatabase(s.settings);
 await index.migrate();
 const sequencer = new LogSequencer(new NoteSigner(s.origin, s.keyPem), index.driver);
