@@ -10,7 +10,8 @@
  *   proof generation from tiles) vs a primary-key point lookup of one entry;
  * - monitor verification rate (signed checkpoint + consistency proof
  *   verified) vs a raw Ed25519 `crypto.verify`;
- * - tile + leaf-lookup storage per leaf vs the 32-byte leaf hashes.
+ * - storage per leaf of the tree (tiles) and of the leaf-hash index vs the
+ *   32-byte leaf hashes themselves.
  *
  * Env: BENCH_APPENDS (default 200000), BENCH_BATCH (default 1000),
  * BENCH_PROOF_SIZES (default 1000000,10000000), ATTESTRY_TEST_PG_URL,
@@ -154,11 +155,11 @@ async function monitorRate(index: IndexDatabase, size: number): Promise<{ rate: 
 
 async function storagePerLeaf(index: IndexDatabase, size: number): Promise<{ tiles: number; lookup: number } | undefined> {
   if (index.driver === 'sqlite') {
-    const rows = await sql<{ name: string; bytes: number }>`select name, sum(pgsize) as bytes from dbstat where name in ('tlog_tiles', 'sqlite_autoindex_tlog_tiles_1', 'tlog_leaf_lookup') group by name`.execute(index.db);
+    const rows = await sql<{ name: string; bytes: number }>`select name, sum(pgsize) as bytes from dbstat where name in ('tlog_tiles', 'sqlite_autoindex_tlog_tiles_1', 'tlog_entries_prefix') group by name`.execute(index.db);
     const by = new Map(rows.rows.map((r) => [r.name, Number(r.bytes)]));
-    return { tiles: ((by.get('tlog_tiles') ?? 0) + (by.get('sqlite_autoindex_tlog_tiles_1') ?? 0)) / size, lookup: (by.get('tlog_leaf_lookup') ?? 0) / size };
+    return { tiles: ((by.get('tlog_tiles') ?? 0) + (by.get('sqlite_autoindex_tlog_tiles_1') ?? 0)) / size, lookup: (by.get('tlog_entries_prefix') ?? 0) / size };
   }
-  const r = await sql<{ tiles: string; lookup: string }>`select pg_total_relation_size('tlog_tiles') as tiles, pg_total_relation_size('tlog_leaf_lookup') as lookup`.execute(index.db);
+  const r = await sql<{ tiles: string; lookup: string }>`select pg_total_relation_size('tlog_tiles') as tiles, pg_relation_size('tlog_entries_prefix') as lookup`.execute(index.db);
   const row = r.rows[0];
   return row === undefined ? undefined : { tiles: Number(row.tiles) / size, lookup: Number(row.lookup) / size };
 }

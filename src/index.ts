@@ -6,3 +6,4 @@ export * from './core/index.js';
 export * from './crypto/index.js';
 export * from './models/index.js';
 export * from './sigstore/index.js';
+export * from './tlog/index.js';

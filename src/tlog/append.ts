@@ -1,12 +1,14 @@
 import { AttestryError } from '../core/errors.js';
 import { HASH_SIZE, perfectRoot } from './hash.js';
 import { treeRoot } from './merkle.js';
-import { levelWidth, nodesFromTiles, rightEdge, TILE_WIDTH, tileHash, tileKeyString, type TileKey } from './tiles.js';
+import { levelWidth, midHashes, nodesFromTiles, rightEdge, TILE_WIDTH, tileHash, tileKeyString, type TileKey } from './tiles.js';
 
 export interface TileWrite {
   readonly key: TileKey;
   /** The tile's whole content after the append (full: 8,192 bytes). */
   readonly hashes: Buffer;
+  /** Level-0 tiles: their level-4 hashes (see TileTree), stored beside them. */
+  readonly mids: Buffer | null;
 }
 
 export interface AppendResult {
@@ -15,6 +17,8 @@ export interface AppendResult {
   /** Every tile whose content changed, full or partial; written in the same transaction. */
   readonly tiles: TileWrite[];
 }
+
+const write = (key: TileKey, hashes: Buffer): TileWrite => ({ key, hashes, mids: key.level === 0 ? midHashes(hashes) : null });
 
 /** The tiles an append must read first: the partial tile at each level of the current tree. */
 export function edgeKeys(size: number): TileKey[] {
@@ -45,11 +49,11 @@ export function appendLeaves(size: number, edge: ReadonlyMap<string, Uint8Array>
     counts[level] = position + 1;
     const key = { level, index: Math.floor(position / TILE_WIDTH) };
     if (row.length === TILE_WIDTH) {
-      changed.set(tileKeyString(key), { key, hashes: Buffer.concat(row) });
+      changed.set(tileKeyString(key), write(key, Buffer.concat(row)));
       rows[level] = [];
       push(level + 1, perfectRoot(row));
     } else {
-      changed.set(tileKeyString(key), { key, hashes: Buffer.alloc(0) });
+      changed.set(tileKeyString(key), { key, hashes: Buffer.alloc(0), mids: null });
     }
   };
   for (const leaf of leaves) {
@@ -62,7 +66,7 @@ export function appendLeaves(size: number, edge: ReadonlyMap<string, Uint8Array>
   for (const { key, width } of rightEdge(newSize)) {
     const hashes = Buffer.concat((rows[key.level] ?? []).slice(0, width));
     partial.set(tileKeyString(key), hashes);
-    changed.set(tileKeyString(key), { key, hashes });
+    changed.set(tileKeyString(key), write(key, hashes));
   }
   for (const [k, w] of changed) if (w.hashes.length === 0) changed.delete(k);
   return { size: newSize, root: Buffer.from(treeRoot(newSize, nodesFromTiles(partial))), tiles: [...changed.values()] };

@@ -4,7 +4,7 @@ import type { Database } from '../store/db/schema.js';
 import { HASH_SIZE } from './hash.js';
 import { consistencyProof, inclusionProof, treeRoot } from './merkle.js';
 import { leafPrefix, readTiles } from './log-store.js';
-import { TILE_WIDTH, tileHash, tileKeyString, TileTreeCache, withTiles, type TileKey, type TileNeed } from './tiles.js';
+import { parseTileKey, TILE_WIDTH, tileHash, tileKeyString, TileTreeCache, withTiles, type TileKey, type TileNeed } from './tiles.js';
 import type { PerfectNode } from './merkle.js';
 
 export interface LogState {
@@ -34,6 +34,7 @@ export class LogReader {
   // Level-0 tiles (one per 256 entries) apart from the few upper ones every proof uses.
   readonly #bottomTiles = new Map<string, Buffer>();
   readonly #upperTiles = new Map<string, Buffer>();
+  readonly #mids = new Map<string, Buffer>();
   readonly #cacheLimit: number;
   readonly #trees = new TileTreeCache();
 
@@ -63,11 +64,22 @@ export class LogReader {
     for (const n of needs) {
       const id = tileKeyString(n.key);
       const cached = (n.key.level === 0 ? this.#bottomTiles : this.#upperTiles).get(id);
-      if (cached !== undefined && cached.length >= n.width * HASH_SIZE) out.set(id, cached);
-      else missing.push(n.key);
+      if (cached !== undefined && cached.length >= n.width * HASH_SIZE) {
+        out.set(id, cached);
+        // Its tree may have left the (smaller) tree cache: rebuild it from the stored level-4 hashes.
+        const m = this.#mids.get(id);
+        if (m !== undefined && !this.#trees.has(n.key, cached)) this.#trees.prime(n.key, cached, m);
+      } else missing.push(n.key);
     }
-    for (const [id, tile] of await readTiles(this.db, missing)) {
+    const mids = new Map<string, Buffer>();
+    for (const [id, tile] of await readTiles(this.db, missing, mids)) {
       out.set(id, tile);
+      const m = mids.get(id);
+      if (m !== undefined) {
+        this.#trees.prime(parseTileKey(id), tile, m);
+        if (this.#mids.size >= this.#cacheLimit) this.#mids.delete(this.#mids.keys().next().value as string);
+        this.#mids.set(id, m);
+      }
       const level0 = id.startsWith('0/');
       const cache = level0 ? this.#bottomTiles : this.#upperTiles;
       if (cache.size >= (level0 ? this.#cacheLimit : 4 * this.#cacheLimit)) cache.delete(cache.keys().next().value as string);
@@ -114,7 +126,7 @@ export class LogReader {
   /** The lowest index whose leaf hash is `leaf`, below `size`. */
   async findLeaf(leaf: Uint8Array, size: number): Promise<number | undefined> {
     if (leaf.length !== HASH_SIZE) throw new AttestryError('E_INVALID_INPUT', `leaf hash must be ${HASH_SIZE} bytes`);
-    const rows = await this.db.selectFrom('tlog_leaf_lookup').select('idx').where('prefix', '=', leafPrefix(leaf)).orderBy('idx').execute();
+    const rows = await this.db.selectFrom('tlog_entries').select('idx').where('prefix', '=', leafPrefix(leaf)).orderBy('idx').execute();
     for (const r of rows) {
       const idx = Number(r.idx);
       if (idx < size && (await this.#leafAt(idx)).equals(leaf)) return idx;

@@ -24,16 +24,21 @@ export interface AppendOutcome {
   readonly checkpoint: string;
 }
 
-/** Reads the tiles named by `keys` (absent ones are simply missing from the map). */
-export async function readTiles(db: Db, keys: readonly TileKey[]): Promise<Map<string, Buffer>> {
+/** Reads the tiles named by `keys` (absent ones are simply missing from the map); `mids` receives their level-4 hashes. */
+export async function readTiles(db: Db, keys: readonly TileKey[], mids?: Map<string, Buffer>): Promise<Map<string, Buffer>> {
   const out = new Map<string, Buffer>();
   if (keys.length === 0) return out;
   const rows = await db
     .selectFrom('tlog_tiles')
-    .select(['level', 'idx', 'hashes'])
+    .select(mids === undefined ? ['level', 'idx', 'hashes'] : ['level', 'idx', 'hashes', 'mids'])
     .where((eb) => eb.or(keys.map((k) => eb.and([eb('level', '=', k.level), eb('idx', '=', k.index)]))))
     .execute();
-  for (const r of rows) out.set(tileKeyString({ level: r.level, index: Number(r.idx) }), Buffer.from(r.hashes));
+  for (const r of rows) {
+    const id = tileKeyString({ level: r.level, index: Number(r.idx) });
+    out.set(id, Buffer.from(r.hashes));
+    const m = (r as { mids?: Buffer | null }).mids;
+    if (mids !== undefined && m !== null && m !== undefined) mids.set(id, Buffer.from(m));
+  }
   return out;
 }
 
@@ -84,17 +89,16 @@ export class LogSequencer {
     for (let i = 0; i < result.tiles.length; i += 1000) {
       await trx
         .insertInto('tlog_tiles')
-        .values(result.tiles.slice(i, i + 1000).map((t) => ({ level: t.key.level, idx: t.key.index, hashes: t.hashes })))
-        .onConflict((oc) => oc.columns(['level', 'idx']).doUpdateSet({ hashes: (eb) => eb.ref('excluded.hashes') }))
+        .values(result.tiles.slice(i, i + 1000).map((t) => ({ level: t.key.level, idx: t.key.index, hashes: t.hashes, mids: t.mids })))
+        .onConflict((oc) => oc.columns(['level', 'idx']).doUpdateSet({ hashes: (eb) => eb.ref('excluded.hashes'), mids: (eb) => eb.ref('excluded.mids') }))
         .execute();
     }
-    // Bound parameters: SQLite allows 32,766 per statement; two per row here.
+    // Bound parameters: SQLite allows 32,766 per statement; three per row here.
     for (let i = 0; i < bodies.length; i += 8192) {
       const chunk = bodies.slice(i, i + 8192);
-      await trx.insertInto('tlog_entries').values(chunk.map((body, j) => ({ idx: size + i + j, body: Buffer.from(body) }))).execute();
       await trx
-        .insertInto('tlog_leaf_lookup')
-        .values(chunk.map((_, j) => ({ prefix: leafPrefix(leaves[i + j] as Uint8Array), idx: size + i + j })))
+        .insertInto('tlog_entries')
+        .values(chunk.map((body, j) => ({ idx: size + i + j, prefix: leafPrefix(leaves[i + j] as Uint8Array), body: Buffer.from(body) })))
         .execute();
     }
     const checkpoint = signCheckpoint(this.signer, result.size, result.root);

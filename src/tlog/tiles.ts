@@ -19,6 +19,11 @@ export interface TileKey {
 
 export const tileKeyString = (k: TileKey): string => `${k.level}/${k.index}`;
 
+export function parseTileKey(id: string): TileKey {
+  const [level, index] = id.split('/').map(Number) as [number, number];
+  return { level, index };
+}
+
 /** Number of hashes at tile level `level` of a tree of `size` leaves. */
 export function levelWidth(size: number, level: number): number {
   return Math.floor(size / TILE_WIDTH ** level);
@@ -85,23 +90,69 @@ export function tileRunFor(height: number, index: number): { key: TileKey; first
   return { key: { level, index: Math.floor(start / TILE_WIDTH) }, first: start % TILE_WIDTH, count };
 }
 
-/**
- * Every complete subtree inside one tile: levels[r][j] is the hash of the
- * 2^r tile hashes from j·2^r. Computing it costs at most 255 hashes, once;
- * after that any node a proof needs from the tile is a lookup.
- */
-export type TileTree = Uint8Array[][];
+/** Level-0 tiles are stored with the hashes of their 16-leaf groups (tree level 4) beside them. */
+export const MID_HEIGHT = 4;
+const MID_SPAN = 2 ** MID_HEIGHT;
 
-export function tileTree(tile: Uint8Array): TileTree {
-  const levels: Uint8Array[][] = [Array.from({ length: Math.floor(tile.length / HASH_SIZE) }, (_, i) => tileHash(tile, i))];
-  for (let r = 1; r <= TILE_HEIGHT; r++) {
-    const below = levels[r - 1] as Uint8Array[];
-    const row: Uint8Array[] = [];
-    for (let j = 0; j + 1 < below.length; j += 2) row.push(nodeHash(below[j] as Uint8Array, below[j + 1] as Uint8Array));
-    levels.push(row);
-  }
-  return levels;
+/** MTH of `count` (a power of two) consecutive hashes of a tile from `first`: count - 1 node hashes. */
+function perfectRun(tile: Uint8Array, first: number, count: number): Uint8Array {
+  if (count === 1) return tileHash(tile, first);
+  const half = count / 2;
+  return nodeHash(perfectRun(tile, first, half), perfectRun(tile, first + half, half));
 }
+
+/** The level-4 hashes of a tile: one per complete group of 16 hashes. */
+export function midHashes(tile: Uint8Array): Buffer {
+  const groups = Math.floor(tile.length / HASH_SIZE / MID_SPAN);
+  const out = Buffer.allocUnsafe(groups * HASH_SIZE);
+  for (let g = 0; g < groups; g++) out.set(perfectRun(tile, g * MID_SPAN, MID_SPAN), g * HASH_SIZE);
+  return out;
+}
+
+/**
+ * Every complete subtree inside one tile: node(r, j) is the hash of the 2^r
+ * tile hashes from j·2^r. Levels 4–8 are kept (from the stored level-4
+ * hashes when the tile has them: 15 hashes to build, not 255); levels 1–3
+ * are recomputed on demand from the tile itself, at most 7 hashes each. So a
+ * proof through an uncached level-0 tile costs about 25 hashes. All kept
+ * levels share one buffer: one object for the collector, not hundreds.
+ */
+export class TileTree {
+  readonly #tile: Uint8Array;
+  readonly #upper: Buffer;
+  readonly #offsets: number[] = [];
+  readonly #widths: number[] = [];
+
+  constructor(tile: Uint8Array, mids?: Uint8Array) {
+    this.#tile = tile;
+    for (let w = Math.floor(tile.length / HASH_SIZE), r = 0; r <= TILE_HEIGHT; r++, w = Math.floor(w / 2)) this.#widths.push(w);
+    let total = 0;
+    for (let r = MID_HEIGHT; r <= TILE_HEIGHT; r++) {
+      this.#offsets[r] = total;
+      total += this.width(r) * HASH_SIZE;
+    }
+    this.#upper = Buffer.allocUnsafe(total);
+    const groups = this.width(MID_HEIGHT);
+    if (mids !== undefined && mids.length >= groups * HASH_SIZE) this.#upper.set(mids.subarray(0, groups * HASH_SIZE), 0);
+    else for (let g = 0; g < groups; g++) this.#upper.set(perfectRun(tile, g * MID_SPAN, MID_SPAN), g * HASH_SIZE);
+    for (let r = MID_HEIGHT + 1; r <= TILE_HEIGHT; r++) {
+      for (let j = 0; j < this.width(r); j++) this.#upper.set(nodeHash(this.node(r - 1, 2 * j), this.node(r - 1, 2 * j + 1)), (this.#offsets[r] as number) + j * HASH_SIZE);
+    }
+  }
+
+  /** How many complete subtrees of height r the tile holds. */
+  width(r: number): number {
+    return this.#widths[r] ?? 0;
+  }
+
+  node(r: number, j: number): Uint8Array {
+    if (r < MID_HEIGHT) return perfectRun(this.#tile, j * 2 ** r, 2 ** r);
+    const at = (this.#offsets[r] as number) + j * HASH_SIZE;
+    return this.#upper.subarray(at, at + HASH_SIZE);
+  }
+}
+
+export const tileTree = (tile: Uint8Array): TileTree => new TileTree(tile);
 
 /** Bounded caches of tile trees. A tile's content at a given width never changes, so entries never go stale. */
 export class TileTreeCache {
@@ -110,18 +161,31 @@ export class TileTreeCache {
 
   // Level-0 tiles are many and each proof touches one at random; keep them
   // apart so they cannot evict the few upper-level trees every proof uses.
-  constructor(private readonly upperLimit = 4096, private readonly bottomLimit = 256) {}
+  constructor(private readonly upperLimit = 4096, private readonly bottomLimit = 64) {}
 
   get(key: TileKey, tile: Uint8Array): TileTree {
-    const id = `${tileKeyString(key)}/${tile.length / HASH_SIZE}`;
-    const map = key.level === 0 ? this.#bottom : this.#upper;
-    let tree = map.get(id);
-    if (tree === undefined) {
-      tree = tileTree(tile);
-      if (map.size >= (key.level === 0 ? this.bottomLimit : this.upperLimit)) map.delete(map.keys().next().value as string);
-      map.set(id, tree);
-    }
+    return this.#map(key).get(this.#id(key, tile)) ?? this.prime(key, tile);
+  }
+
+  has(key: TileKey, tile: Uint8Array): boolean {
+    return this.#map(key).has(this.#id(key, tile));
+  }
+
+  /** Builds and keeps the tree of a tile just read, with its stored level-4 hashes if it has them. */
+  prime(key: TileKey, tile: Uint8Array, mids?: Uint8Array): TileTree {
+    const map = this.#map(key);
+    const tree = new TileTree(tile, mids);
+    if (map.size >= (key.level === 0 ? this.bottomLimit : this.upperLimit)) map.delete(map.keys().next().value as string);
+    if (map === this.#bottom ? this.bottomLimit > 0 : this.upperLimit > 0) map.set(this.#id(key, tile), tree);
     return tree;
+  }
+
+  #id(key: TileKey, tile: Uint8Array): string {
+    return `${tileKeyString(key)}/${tile.length / HASH_SIZE}`;
+  }
+
+  #map(key: TileKey): Map<string, TileTree> {
+    return key.level === 0 ? this.#bottom : this.#upper;
   }
 }
 
@@ -135,7 +199,7 @@ export function nodesFromTiles(tiles: ReadonlyMap<string, Uint8Array>, cache: Ti
     }
     if (run.count === 1) return tileHash(tile, run.first);
     const r = height % TILE_HEIGHT;
-    return (cache.get(run.key, tile)[r] as Uint8Array[])[run.first >> r] as Uint8Array;
+    return cache.get(run.key, tile).node(r, run.first >> r);
   };
 }
 

@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { HASH_SIZE } from '../../src/tlog/hash.js';
 import {
+  midHashes,
+  TileTree,
   FULL_TILE_BYTES,
   TILE_WIDTH,
   TileTreeCache,
@@ -199,17 +201,31 @@ describe('C2SP tlog-tiles geometry', () => {
     const tree = new ReferenceTree(Array.from({ length: 256 }, (_, i) => Buffer.from(`t${i}`)));
     const tile = Buffer.concat(Array.from({ length: 256 }, (_, p) => tree.leafHash(p)));
     const full = tileTree(tile);
-    assert.deepEqual(
-      full.map((row) => row.length),
-      [256, 128, 64, 32, 16, 8, 4, 2, 1],
-    );
-    for (const [r, row] of full.entries()) for (const [j, h] of row.entries()) assert.equal(hex(h), hex(tree.mth(j * 2 ** r, (j + 1) * 2 ** r)), `${r}/${j}`);
+    const widths = (t: ReturnType<typeof tileTree>): number[] => Array.from({ length: 9 }, (_, r) => t.width(r));
+    assert.deepEqual(widths(full), [256, 128, 64, 32, 16, 8, 4, 2, 1]);
+    for (let r = 0; r <= 8; r++) for (let j = 0; j < full.width(r); j++) assert.equal(hex(full.node(r, j)), hex(tree.mth(j * 2 ** r, (j + 1) * 2 ** r)), `${r}/${j}`);
     const partial = tileTree(tile.subarray(0, 100 * HASH_SIZE));
-    assert.deepEqual(
-      partial.map((row) => row.length),
-      [100, 50, 25, 12, 6, 3, 1, 0, 0],
-    );
-    assert.equal(hex(partial[6]?.[0] as Uint8Array), hex(tree.mth(0, 64)));
+    assert.deepEqual(widths(partial), [100, 50, 25, 12, 6, 3, 1, 0, 0]);
+    assert.equal(hex(partial.node(6, 0)), hex(tree.mth(0, 64)));
+  });
+
+  test('a TileTree built from stored level-4 hashes equals one computed from the tile; wrong mids are caught by proofs', () => {
+    const tree = new ReferenceTree(Array.from({ length: 256 }, (_, i) => Buffer.from(`m${i}`)));
+    const tile = Buffer.concat(Array.from({ length: 256 }, (_, p) => tree.leafHash(p)));
+    for (const width of [256, 200, 17, 15]) {
+      const t = tile.subarray(0, width * HASH_SIZE);
+      const mids = midHashes(t);
+      assert.equal(mids.length, Math.floor(width / 16) * HASH_SIZE);
+      const fromMids = new TileTree(t, mids);
+      const computed = new TileTree(t);
+      for (let r = 0; r <= 8; r++) {
+        assert.equal(fromMids.width(r), Math.floor(width / 2 ** r));
+        for (let j = 0; j < fromMids.width(r); j++) {
+          assert.equal(hex(fromMids.node(r, j)), hex(tree.mth(j * 2 ** r, (j + 1) * 2 ** r)), `${width}: ${r}/${j}`);
+          assert.equal(hex(computed.node(r, j)), hex(fromMids.node(r, j)));
+        }
+      }
+    }
   });
 
   test('a shared TileTreeCache tells a partial tile from the same tile grown wider', () => {

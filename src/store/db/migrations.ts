@@ -113,24 +113,22 @@ function migrations(dialect: SqlDialect): Record<string, Migration> {
         .addColumn('level', 'integer', (c) => c.notNull())
         .addColumn('idx', int64, (c) => c.notNull())
         .addColumn('hashes', blob, (c) => c.notNull())
+        // Level-0 tiles only: the hashes of their 16-leaf groups, so a proof
+        // through a tile costs ~25 hashes instead of 255 (+6% storage).
+        .addColumn('mids', blob)
         .addPrimaryKeyConstraint('tlog_tiles_pk', ['level', 'idx'])
         .execute();
-      // SQLite: "integer primary key" is the rowid itself, so an entry is one B-tree insertion.
+      // SQLite: "integer primary key" is the rowid itself, so an entry costs
+      // its row plus one index entry for lookups by leaf hash. That index
+      // holds a 48-bit prefix of the leaf hash (a third of the bytes of the
+      // full hash); candidates are confirmed against the level-0 tile.
       await db.schema
         .createTable('tlog_entries')
         .addColumn('idx', int64, (c) => c.primaryKey())
+        .addColumn('prefix', int64, (c) => c.notNull())
         .addColumn('body', blob, (c) => c.notNull())
         .execute();
-      // Leaf lookup by a 48-bit prefix of the leaf hash: a third of the bytes
-      // of a full hash key; candidates are confirmed against the level-0 tile.
-      await withoutRowid(
-        db.schema
-          .createTable('tlog_leaf_lookup')
-          .addColumn('prefix', int64, (c) => c.notNull())
-          .addColumn('idx', int64, (c) => c.notNull())
-          .addPrimaryKeyConstraint('tlog_leaf_lookup_pk', ['prefix', 'idx']),
-        dialect,
-      ).execute();
+      await db.schema.createIndex('tlog_entries_prefix').on('tlog_entries').column('prefix').execute();
       await db.schema
         .createTable('tlog_checkpoints')
         .addColumn('size', int64, (c) => c.primaryKey())
@@ -151,7 +149,7 @@ function migrations(dialect: SqlDialect): Record<string, Migration> {
     },
     async down(db: Kysely<unknown>): Promise<void> {
       await db.schema.alterTable('evidence').dropColumn('log_index').execute();
-      for (const table of ['tlog_cosignatures', 'tlog_checkpoints', 'tlog_leaf_lookup', 'tlog_entries', 'tlog_tiles', 'tlog_state']) {
+      for (const table of ['tlog_cosignatures', 'tlog_checkpoints', 'tlog_entries', 'tlog_tiles', 'tlog_state']) {
         await db.schema.dropTable(table).execute();
       }
     },

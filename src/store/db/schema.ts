@@ -73,16 +73,15 @@ export interface TlogTilesTable {
   level: number;
   idx: number | string;
   hashes: Buffer;
+  /** Level-0 tiles: the level-4 hashes (one per 16 leaves), to shorten proofs. */
+  mids: Buffer | null;
 }
 
 export interface TlogEntriesTable {
   idx: number | string;
-  body: Buffer;
-}
-
-export interface TlogLeafLookupTable {
+  /** The first 48 bits of the leaf hash, indexed for lookups by leaf hash. */
   prefix: number | string;
-  idx: number | string;
+  body: Buffer;
 }
 
 export interface TlogCheckpointsTable {
@@ -107,7 +106,6 @@ export interface Database {
   tlog_state: TlogStateTable;
   tlog_tiles: TlogTilesTable;
   tlog_entries: TlogEntriesTable;
-  tlog_leaf_lookup: TlogLeafLookupTable;
   tlog_checkpoints: TlogCheckpointsTable;
   tlog_cosignatures: TlogCosignaturesTable;
 }
