@@ -20,7 +20,7 @@ export function serveCommand(): Command {
       const { bootstrap, services, url } = server;
       emit(
         flags,
-        { ok: true, url, dataDir: config.dataDir, database: services.index.location, blobStore: services.blobs.location, signingKey: services.signingKey.keyId, adminTokenFile: bootstrap.adminTokenFile ?? null },
+        { ok: true, url, dataDir: config.dataDir, database: services.index.location, blobStore: services.blobs.location, signingKey: services.signingKey.keyId, log: { enabled: services.tlog.enabled, origin: services.tlog.origin, verifierKey: services.tlog.key.verifierKey }, adminTokenFile: bootstrap.adminTokenFile ?? null },
         () =>
           [
             `attestry listening on ${url}`,
@@ -28,6 +28,7 @@ export function serveCommand(): Command {
             `  index       ${services.index.driver} ${services.index.location}`,
             `  blob store  ${services.blobs.backend} ${services.blobs.location}`,
             `  signing key ${services.signingKey.keyId} (${services.signingKey.algorithm}${services.signingKey.created ? ', created now' : ''})`,
+            `  log         ${services.tlog.enabled ? services.tlog.origin : 'off (Signals.Provenance.RekorEnabled: false)'}, key ${services.tlog.key.verifierKey}${services.tlog.key.created ? ' (created now)' : ''}`,
             ...(bootstrap.createdTenant ? [`  tenant      ${bootstrap.createdTenant} (created on first start)`] : []),
             ...(bootstrap.adminTokenFile
               ? [
@@ -35,6 +36,7 @@ export function serveCommand(): Command {
                   '',
                   'Try:',
                   `  curl -s ${url}/api/v1/keys`,
+                  `  curl -s ${url}/tlog/checkpoint`,
                   `  curl -s -H "Authorization: Bearer $(cat ${bootstrap.adminTokenFile})" "${url}/api/v1/attestations?subject=sha256:<hex>"`,
                   `  open ${url}/docs for the API reference`,
                 ]
