@@ -1,4 +1,4 @@
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { LockerEvents } from '../evidence/locker.js';
 import type { EvidenceKind } from '../store/blob/cas-layout.js';
 
@@ -44,6 +44,18 @@ export class ServiceMetrics implements LockerEvents {
     new Counter({ name: 'signals_runtime_facts_ingested_total', help: 'Facts ingested', labelNames: ['fact_type', 'tenant'], registers: r });
     new Histogram({ name: 'signals_runtime_facts_batch_size', help: 'Facts per batch', registers: r });
     new Counter({ name: 'signals_provenance_records_total', help: 'Provenance records created', registers: r });
+  }
+
+  /** Exposes the transparency log's size, read when /metrics is scraped (monitors alert on it standing still). */
+  watchLog(size: () => Promise<number>): void {
+    new Gauge({
+      name: 'attestry_tlog_tree_size',
+      help: 'Entries in the transparency log (size of the latest signed checkpoint)',
+      registers: [this.registry],
+      async collect() {
+        this.set(await size());
+      },
+    });
   }
 
   casOperation(operation: 'put' | 'get' | 'delete', result: 'success' | 'failure' | 'integrity_failure'): void {

@@ -56,6 +56,7 @@ export interface RunningServer {
 export async function startServer(config: ResolvedConfig, options: { logLevel?: string } = {}): Promise<RunningServer> {
   const metrics = new ServiceMetrics();
   const services = await openServices(config, { events: metrics });
+  metrics.watchLog(async () => (await services.tlog.reader.state()).size);
   let shuttingDown = false;
   let app: FastifyInstance;
   let bootstrap: Bootstrap;

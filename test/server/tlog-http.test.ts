@@ -97,6 +97,13 @@ describe('logged writes', () => {
 });
 
 describe('C2SP tlog-tiles read API', () => {
+  test('/metrics reports the log size', async () => {
+    const m = await srv.request('GET', '/metrics');
+    const size = /^attestry_tlog_tree_size (\d+)$/m.exec(m.text);
+    assert.ok(size, m.text.slice(0, 200));
+    assert.ok(Number(size[1]) >= 261);
+  });
+
   test('checkpoint: text/plain, not cached, signed by the published key', async () => {
     const r = await srv.request('GET', '/tlog/checkpoint');
     assert.equal(r.status, 200);

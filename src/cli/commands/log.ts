@@ -119,7 +119,17 @@ export function logCommand(): Command {
       let previous = readMonitorState(flags.state);
       const logKey = flags.logKey !== undefined ? vkeyArg(flags.logKey, 'log key') : previous === undefined ? await logKeyOf(flags, client) : undefined;
       for (;;) {
-        const { outcome, state } = await monitorStep(client, previous, { ...(logKey ? { logKey } : {}), witnesses, ...(flags.minCosigners !== undefined ? { minCosigners: flags.minCosigners } : {}) });
+        let step: Awaited<ReturnType<typeof monitorStep>>;
+        try {
+          step = await monitorStep(client, previous, { ...(logKey ? { logKey } : {}), witnesses, ...(flags.minCosigners !== undefined ? { minCosigners: flags.minCosigners } : {}) });
+        } catch (e) {
+          // A log that cannot be reached is retried when following; anything it serves that fails to verify ends the run.
+          if (flags.once || !(e instanceof AttestryError) || e.code !== 'E_UNAVAILABLE') throw e;
+          process.stderr.write(`attestry: ${e.message}; retrying in ${flags.interval} s\n`);
+          await new Promise((resolve) => setTimeout(resolve, flags.interval * 1000));
+          continue;
+        }
+        const { outcome, state } = step;
         writeMonitorState(flags.state, state);
         if (cosigner !== undefined && outcome.status !== 'unchanged') await client.postCosignature(cosignCheckpoint(state.checkpoint, cosigner));
         const cp = outcome.checkpoint;
