@@ -14,23 +14,8 @@ import { LATEST_MIGRATION } from '../../src/store/db/migrations.js';
 import { TenantsRepo } from '../../src/store/db/tenants-repo.js';
 import { expectCode } from './blob-contract.js';
 import { indexDatabaseContract } from './index-contract.js';
+import { PG_URL, probePostgres, SKIP_PG } from '../helpers/databases.js';
 
-const PG_URL = process.env['ATTESTRY_TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
-const SKIP_PG = process.env['ATTESTRY_TEST_SKIP_PG'] === '1';
-
-/** Undefined when the server answers, else why not. */
-async function probe(): Promise<string | undefined> {
-  const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 5000 });
-  try {
-    await client.connect();
-    await client.query('select 1');
-    return undefined;
-  } catch (e) {
-    return (e as Error).message || String(e);
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
 
 const freshSchema = (): string => `attestry_test_${randomBytes(8).toString('hex')}`;
 
@@ -52,7 +37,7 @@ async function dropSchema(schema: string): Promise<void> {
 const openSchema = (schema: string, poolSize = 5): Promise<IndexDatabase> =>
   openIndexDatabase({ driver: 'postgres', url: PG_URL, schema, poolSize });
 
-const unreachable = await probe();
+const unreachable = await probePostgres();
 
 if (unreachable !== undefined && SKIP_PG) {
   describe('PostgreSQL index', { skip: `ATTESTRY_TEST_SKIP_PG=1 and PostgreSQL at ${redactUrl(PG_URL)} is unreachable: ${unreachable}` }, () => {

@@ -16,7 +16,7 @@ import { LogSequencer } from '../../src/tlog/log-store.js';
 import { verifyConsistency, verifyInclusion } from '../../src/tlog/merkle.js';
 import { NoteSigner, parseVerifierKey } from '../../src/tlog/note.js';
 import { TILE_WIDTH } from '../../src/tlog/tiles.js';
-import { backends, type FreshDatabase } from './db-harness.js';
+import { backends, type FreshDatabase } from '../helpers/databases.js';
 import { naiveLeaf, naiveRoot } from './naive.js';
 
 const ORIGIN = 'test.example/log';

@@ -13,7 +13,7 @@ import { openCheckpoint } from '../../src/tlog/checkpoint.js';
 import { LogReader } from '../../src/tlog/log-reader.js';
 import { LogSequencer } from '../../src/tlog/log-store.js';
 import { NoteSigner, parseVerifierKey } from '../../src/tlog/note.js';
-import { backends } from './db-harness.js';
+import { backends } from '../helpers/databases.js';
 import { naiveLeaf, naiveRoot } from './naive.js';
 
 const ORIGIN = 'procs.example/log';
