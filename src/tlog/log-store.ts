@@ -109,14 +109,22 @@ export class LogSequencer {
   }
 
   /**
-   * Signs the checkpoint of the current tree if none exists yet (a fresh log,
-   * or one whose key changed), so /tlog/checkpoint answers from the start.
+   * Signs the checkpoint of the current tree if none exists yet, so
+   * /tlog/checkpoint answers from the start. A log whose checkpoint another
+   * key signed is refused: nodes sharing a database must share the log key,
+   * or verifiers would see two keys and monitors a broken log.
    */
   async initialize(db: Kysely<Database>): Promise<string> {
     return db.transaction().execute(async (trx) => {
       await this.#lockState(trx);
       const row = await trx.selectFrom('tlog_state').select(['size', 'root', 'checkpoint']).where('id', '=', 1).executeTakeFirstOrThrow();
-      if (row.checkpoint !== null && this.#signedByUs(row.checkpoint)) return row.checkpoint;
+      if (row.checkpoint !== null) {
+        if (this.#signedByUs(row.checkpoint)) return row.checkpoint;
+        throw new AttestryError(
+          'E_CONFIG',
+          `the transparency log "${this.signer.name}" is signed by another key than ${this.signer.verifierKey}; every node must use the same log key (copy keys/log/ from the first node)`,
+        );
+      }
       const checkpoint = signCheckpoint(this.signer, Number(row.size), Buffer.from(row.root));
       const at = this.now().toISOString();
       await trx.updateTable('tlog_state').set({ checkpoint, origin: this.signer.name, updated_at: at }).where('id', '=', 1).execute();

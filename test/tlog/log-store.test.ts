@@ -150,6 +150,12 @@ for (const backend of await backends()) {
       assert.equal(await reader.tile(0, 4, 4), undefined);
     });
 
+    it('refuses to start with another log key than the one that signed the log', async () => {
+      const stranger = new LogSequencer(new NoteSigner(ORIGIN, generateKeyPairSync('ed25519').privateKey), index.driver);
+      await assert.rejects(stranger.initialize(index.db), { code: 'E_CONFIG', message: /same log key/ });
+      assert.equal((await reader.state()).checkpoint, checkpoints.at(-1), 'the stored checkpoint is untouched');
+    });
+
     it('refuses to sign for another origin once entries exist', async () => {
       const other = new LogSequencer(new NoteSigner('other.example/log', generateKeyPairSync('ed25519').privateKey), index.driver);
       await assert.rejects(index.db.transaction().execute((trx) => other.append(trx, [body(9)])), { code: 'E_CONFIG' });
