@@ -11,6 +11,8 @@ import { gcCommand } from './commands/gc.js';
 import { logCommand } from './commands/log.js';
 import { verifyBundleCommand } from './commands/verify-bundle.js';
 import { trustCommand } from './commands/trust.js';
+import { signBlobCommand } from './commands/sign-blob.js';
+import { attestCommand } from './commands/attest.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -42,6 +44,8 @@ program.addCommand(gcCommand());
 program.addCommand(logCommand());
 program.addCommand(verifyBundleCommand());
 program.addCommand(trustCommand());
+program.addCommand(signBlobCommand());
+program.addCommand(attestCommand());
 
 try {
   await program.parseAsync(process.argv);

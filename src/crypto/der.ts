@@ -50,3 +50,16 @@ export function toPem(label: string, der: Uint8Array): string {
   const lines = b64.match(/.{1,64}/g) ?? [];
   return `-----BEGIN ${label}-----\n${lines.join('\n')}\n-----END ${label}-----\n`;
 }
+
+/** BIT STRING with no unused bits (SubjectPublicKeyInfo's subjectPublicKey). */
+export function derBitString(bytes: Uint8Array): Buffer {
+  return tlv(0x03, Buffer.concat([Buffer.of(0), Buffer.from(bytes)]));
+}
+
+/** INTEGER from unsigned big-endian bytes (ECDSA r and s), minimal encoding. */
+export function derUnsignedInteger(bytes: Uint8Array): Buffer {
+  let i = 0;
+  while (i < bytes.length - 1 && bytes[i] === 0) i++;
+  const body = Buffer.from(bytes.subarray(i));
+  return tlv(0x02, body.length > 0 && (body[0]! & 0x80) !== 0 ? Buffer.concat([Buffer.of(0), body]) : body);
+}

@@ -1,4 +1,4 @@
-import { createPublicKey, sign as nodeSign, verify as nodeVerify, type KeyObject } from 'node:crypto';
+import { createPublicKey, KeyObject, sign as nodeSign, verify as nodeVerify } from 'node:crypto';
 import { keyAlgorithmOf, keyFingerprint, type KeyAlgorithm } from './keys.js';
 
 /**
@@ -57,4 +57,9 @@ export function createSigner(privateKey: KeyObject, keyid = ''): Signer {
 export function createVerifier(publicKey: KeyObject, keyid = ''): Verifier {
   const algorithm = keyAlgorithmOf(publicKey);
   return { keyid, algorithm, publicKey, fingerprint: keyFingerprint(publicKey), verify: (data, sig) => verifyBytes(publicKey, data, sig) };
+}
+
+/** A signer for a software key, or the given signer (e.g. a PKCS#11 one) as it is. */
+export function asSigner(key: KeyObject | Signer): Signer {
+  return key instanceof KeyObject ? createSigner(key) : key;
 }

@@ -10,7 +10,7 @@ import { AttestryError } from '../core/errors.js';
 import { digestFromHex, type Digest } from '../core/digest.js';
 import { systemClock, type Clock } from '../core/ids.js';
 import { parseJsonText } from '../core/validation.js';
-import { createSigner } from '../crypto/signer.js';
+import { asSigner, type Signer } from '../crypto/signer.js';
 import { keyFingerprint, type KeyAlgorithm } from '../crypto/keys.js';
 import type { KeyBundle } from '../crypto/bundle.js';
 import { buildOmsStatement, compareResources, type ModelMetadata, type OmsResource } from './oms.js';
@@ -49,7 +49,8 @@ export function parseDigestList(text: string, source: string): Map<string, strin
 
 export interface SignDigestListOptions {
   digestsPath: string;
-  privateKey: KeyObject;
+  /** A software private key, or a signer whose key lives elsewhere (a PKCS#11 token). */
+  privateKey: KeyObject | Signer;
   signerId: string;
   output: string;
   /** Subject name; defaults to the list file's name without extension. */
@@ -75,7 +76,7 @@ export function signDigestList(options: SignDigestListOptions): SignDigestListRe
   const resources: OmsResource[] = [...entries]
     .map(([name, digest]) => ({ name, algorithm: 'sha256', digest }))
     .sort((a, b) => compareResources('files', a.name, b.name));
-  const signer = createSigner(options.privateKey);
+  const signer = asSigner(options.privateKey);
   const subjectName = options.subjectName ?? basename(source, extname(source));
   const statement = buildOmsStatement(subjectName, resources, serialization, {
     ...options.metadata,

@@ -12,7 +12,7 @@ import { buildKeyBundle, type KeyBundle } from '../crypto/bundle.js';
 import { signEnvelope } from '../crypto/dsse.js';
 import { INTOTO_PAYLOAD_TYPE, type Statement } from '../crypto/intoto.js';
 import { keyFingerprint, omsKeyHint, type KeyAlgorithm } from '../crypto/keys.js';
-import { createSigner, type Signer } from '../crypto/signer.js';
+import { asSigner, type Signer } from '../crypto/signer.js';
 import { HashPool } from './hash-pool.js';
 import { hashModel, type ReusableFile } from './manifest.js';
 import {
@@ -51,7 +51,8 @@ export interface HashingOptions {
 
 export interface SignModelOptions extends HashingOptions {
   modelPath: string;
-  privateKey: KeyObject;
+  /** A software private key, or a signer whose key lives elsewhere (a PKCS#11 token). */
+  privateKey: KeyObject | Signer;
   signerId: string;
   metadata?: Omit<ModelMetadata, 'signerId' | 'signedAt'>;
   /** Where to write the signature; default `<model dir>/model.sig` (for a single file, `<file>.sig`). */
@@ -132,7 +133,7 @@ export async function signModel(options: SignModelOptions): Promise<SignModelRes
   if (!options.signerId || options.signerId.trim() === '') throw new AttestryError('E_USAGE', 'a signer id is required');
   const modelPath = resolve(options.modelPath);
   const signaturePath = resolve(options.output ?? defaultSignaturePath(modelPath));
-  const signer = createSigner(options.privateKey);
+  const signer = asSigner(options.privateKey);
 
   const ignore = ignoreSetFor(modelPath, signaturePath, options);
   const walked = walkModel(modelPath, { ignore: new Set(ignore), allowSymlinks: options.allowSymlinks ?? false });

@@ -8,7 +8,7 @@ import { ioError } from '../../core/errors.js';
 import { emit } from '../output.js';
 import { run } from '../run.js';
 
-interface ClientFlags {
+export interface ClientFlags {
   server: string;
   token?: string;
   tenant?: string;
@@ -23,7 +23,7 @@ function withClientOptions(cmd: Command): Command {
 }
 
 /** Calls the API; an error reply becomes the same AttestryError the server raised. */
-async function call(flags: ClientFlags, method: string, path: string, body?: Buffer, raw = false): Promise<unknown> {
+export async function call(flags: ClientFlags, method: string, path: string, body?: Buffer, raw = false): Promise<unknown> {
   const token = flags.token ?? process.env['ATTESTRY_TOKEN'];
   if (token === undefined || token === '') throw new AttestryError('E_USAGE', 'give --token or set ATTESTRY_TOKEN');
   const url = new URL(path, flags.server.endsWith('/') ? flags.server : `${flags.server}/`);

@@ -18,7 +18,8 @@ import {
 import { emit, formatBytes, formatRate } from '../output.js';
 import { progressBar } from '../progress.js';
 import { passphraseFromEnv } from '../secrets.js';
-import { parseIntOption, privateKeyFromFile } from '../files.js';
+import { parseIntOption } from '../files.js';
+import { loadSigningKey } from '../signing-key.js';
 import { run } from '../run.js';
 import { ensureDefaultSigningKey } from '../default-keys.js';
 import { verifyMethodOptions, type VerifyMethodFlags } from './model-verify-method.js';
@@ -108,7 +109,7 @@ export function modelCommand(): Command {
     .command('sign')
     .description('hash every file of a model directory and write a signed OMS bundle (default <model-dir>/model.sig)')
     .option('--model-dir <dir>', 'the model directory (or a single model file)')
-    .option('--key <pem>', 'private key PEM (default: $ATTESTRY_HOME/keys/private.pem, created on first use)')
+    .option('--key <pem|pkcs11-uri>', 'private key PEM or PKCS#11 URI (pkcs11:token=…;object=…?module-path=…&pin-source=file:…) (default: $ATTESTRY_HOME/keys/private.pem, created on first use)')
     .requiredOption('--signer-id <id>', 'signer identity (e.g. email or org id); checked against the publisher registry on verify')
     .option('--model-name <name>', 'model name (recorded as metadata)')
     .option('--model-version <version>', 'model version (recorded as metadata)')
@@ -146,7 +147,7 @@ export function modelCommand(): Command {
           ...(flags.description !== undefined ? { description: flags.description } : {}),
         };
         const keyPath = flags.key ?? ensureDefaultSigningKey((m) => process.stderr.write(`attestry: ${m}\n`));
-        const privateKey = privateKeyFromFile(keyPath, passphraseFromEnv(flags.passphraseEnv));
+        const privateKey = loadSigningKey(keyPath, flags.passphraseEnv).signer;
         if (flags.fromDigests !== undefined) {
           const output = flags.output ?? (flags.modelDir !== undefined ? defaultSignaturePath(flags.modelDir) : undefined);
           if (output === undefined) throw new AttestryError('E_USAGE', '--from-digests needs --output (or --model-dir for the default location)');

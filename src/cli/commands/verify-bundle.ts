@@ -21,6 +21,7 @@ interface VerifyBundleFlags {
   identityRegexp?: string;
   issuer?: string;
   trustedRoot?: string;
+  offlineKeyOnly?: boolean;
   json?: boolean;
 }
 
@@ -85,6 +86,7 @@ export function verifyBundleCommand(): Command {
     .option('--identity-regexp <re>', 'keyless: a regular expression the identity must match (unanchored, like cosign; use ^...$)')
     .option('--issuer <url>', 'keyless: the OIDC issuer that must have vouched for the identity, exactly')
     .option('--trusted-root <file>', 'trusted_root.json of a private Sigstore instance (default: the refreshed or embedded public-good root)')
+    .option('--offline-key-only', 'with --key: accept a bundle with no log entry and no timestamp (the signature alone, no proof of time)')
     .option('--json', 'machine-readable output')
     .addHelpText(
       'after',
@@ -102,7 +104,9 @@ Examples:
         const artifact = artifactFrom(flags);
         const trustRoot = resolveTrustRoot(flags.trustedRoot);
         const bundle = readSigstoreBundleFile(flags.bundle);
-        const r = verifySigstoreBundle(bundle, { policy, artifact, trustRoot });
+        if (flags.offlineKeyOnly && policy.kind !== 'key') throw new AttestryError('E_USAGE', '--offline-key-only goes with --key');
+        const keyOnly = flags.offlineKeyOnly ? { tlogThreshold: 0, timestampThreshold: 0 } : {};
+        const r = verifySigstoreBundle(bundle, { policy, artifact, trustRoot, ...keyOnly });
         const { payload: _payload, ...rest } = r;
         emit(flags, { ...rest, trustedRoot: trustRoot.source }, () => human(r, trustRoot.source));
       }),

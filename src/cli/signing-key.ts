@@ -1,0 +1,36 @@
+/**
+ * The one way commands turn `--key` into a signer: a PEM file (PKCS#8,
+ * optionally passphrase-protected) or a PKCS#11 URI (RFC 7512) naming a key
+ * on a token. The passphrase environment variable gives the PEM passphrase,
+ * or the token PIN when the URI carries none.
+ */
+import { createSigner, type Signer } from '../crypto/signer.js';
+import { isPkcs11Uri } from '../crypto/pkcs11-uri.js';
+import { openPkcs11Signer } from '../crypto/pkcs11-signer.js';
+import { privateKeyFromFile } from './files.js';
+import { passphraseFromEnv } from './secrets.js';
+
+export interface CliSigner {
+  readonly signer: Signer;
+  /** "file" or "pkcs11", for output. */
+  readonly source: 'file' | 'pkcs11';
+  /** Releases a token session; a no-op for file keys. Call it in `finally`. */
+  close(): void;
+}
+
+export const KEY_OPTION_HELP = 'private key: a PEM file, or a PKCS#11 URI (pkcs11:token=…;object=…?module-path=…&pin-source=file:…)';
+
+export function loadSigningKey(key: string, passphraseEnv: string | undefined, keyid = ''): CliSigner {
+  const secret = passphraseFromEnv(passphraseEnv);
+  if (isPkcs11Uri(key)) {
+    const signer = openPkcs11Signer(key, { ...(secret !== undefined ? { pin: secret } : {}), keyid });
+    // Commands that forget close() still end the token session cleanly.
+    const close = (): void => {
+      process.removeListener('exit', close);
+      signer.close();
+    };
+    process.once('exit', close);
+    return { signer, source: 'pkcs11', close };
+  }
+  return { signer: createSigner(privateKeyFromFile(key, secret), keyid), source: 'file', close: () => undefined };
+}
