@@ -111,7 +111,7 @@ export function openPkcs11Signer(uriText: string, options: OpenPkcs11Options = {
     const tokens = slots.map((slot) => ({ slot, info: m.C_GetTokenInfo(slot) }));
     const matching = tokens.filter((t) => tokenMatches(t.info, uri) && (t.info.flags & CK.CKF_TOKEN_INITIALIZED) !== 0);
     if (matching.length === 0) {
-      const seen = tokens.map((t) => `"${trimmed(t.info.label)}"`).join(', ') || 'none';
+      const seen = tokens.filter((t) => (t.info.flags & CK.CKF_TOKEN_INITIALIZED) !== 0).map((t) => `"${trimmed(t.info.label)}"`).join(', ') || 'none';
       throw new AttestryError('E_NOT_FOUND', `no PKCS#11 token matches ${what} in ${modulePath} (tokens present: ${seen})`);
     }
     const template: Attribute[] = [{ type: CK.CKA_CLASS, value: CK.CKO_PRIVATE_KEY }];
@@ -142,6 +142,8 @@ export function openPkcs11Signer(uriText: string, options: OpenPkcs11Options = {
         let signature: Buffer;
         try {
           if (algorithm === 'ed25519') {
+            // The binding hands a zero-length buffer to the token as a NULL pointer, which tokens refuse.
+            if (data.length === 0) throw new AttestryError('E_KEY_UNSUPPORTED', `${description}: a PKCS#11 Ed25519 key cannot sign an empty message (the token is given no data); sign a non-empty file`);
             m.C_SignInit(s, { mechanism }, privateKey);
             signature = Buffer.from(m.C_Sign(s, Buffer.from(data), Buffer.alloc(64)));
           } else {
