@@ -110,3 +110,29 @@ export function bytesMessageContent(content: SignatureContent, artifact: Buffer)
     },
   };
 }
+
+const CURVE_HASH: Record<string, string> = { secp384r1: 'sha384', secp521r1: 'sha512' };
+
+/**
+ * A DSSE signature made with a P-384 or P-521 key over SHA-384 / SHA-512 of
+ * the PAE, the hash of the curve (Sigstore's PKIX_ECDSA_P384_SHA_384, what
+ * model_signing and attestry sign with). @sigstore/verify 3 verifies DSSE with
+ * SHA-256 whatever the curve; that reading is still accepted.
+ */
+export function curveHashDsseContent(content: SignatureContent, pae: Buffer): SignatureContent {
+  return {
+    signature: content.signature,
+    compareSignature: (signature: Buffer) => content.compareSignature(signature),
+    compareDigest: (digest: Buffer) => content.compareDigest(digest),
+    verifySignature: (key: KeyObject) => {
+      if (content.verifySignature(key)) return true;
+      const hash = key.asymmetricKeyType === 'ec' ? CURVE_HASH[key.asymmetricKeyDetails?.namedCurve ?? ''] : undefined;
+      if (hash === undefined) return false;
+      try {
+        return nodeVerify(hash, pae, key, content.signature);
+      } catch {
+        return false;
+      }
+    },
+  };
+}

@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash, randomBytes, type KeyObject } from 'node:crypto';
+import { createHash, randomBytes, sign, type KeyObject } from 'node:crypto';
 import { bundleFromJSON } from '@sigstore/bundle';
 import { TrustedRoot } from '@sigstore/protobuf-specs';
 import { toSignedEntity, toTrustMaterial, Verifier } from '@sigstore/verify';
@@ -96,8 +96,7 @@ test('sign-blob tampering: artifact, signature, digest and key each fail, named'
 test('attest bundles: in-toto Statement v1 in DSSE, verified by attestry (subject) and @sigstore/verify', () => {
   const artifact = Buffer.from('app.tgz bytes');
   const hex = createHash('sha256').update(artifact).digest('hex');
-  // P-384 is left out: @sigstore/verify 3 checks DSSE signatures with SHA-256 whatever the curve.
-  for (const algorithm of ['ecdsa-p256', 'ed25519'] satisfies KeyAlgorithm[]) {
+  for (const algorithm of ['ecdsa-p256', 'ecdsa-p384', 'ed25519'] satisfies KeyAlgorithm[]) {
     const pair = generateKeyPair(algorithm);
     const { bundle, statement } = attestBundle(
       { subjects: [{ name: 'app.tgz', digest: { sha256: hex } }, subjectFromDigest(`sha256:${'AB'.repeat(32)}`)], predicateType: 'https://slsa.dev/provenance/v1', predicate: { buildType: 'x' } },
@@ -109,7 +108,9 @@ test('attest bundles: in-toto Statement v1 in DSSE, verified by attestry (subjec
     const r = attestryVerify(copy(bundle), pair.publicKey, { kind: 'bytes', data: artifact });
     assert.equal(r.statement?.predicateType, 'https://slsa.dev/provenance/v1');
     assert.equal(r.content, 'dsse');
-    sigstoreJsVerify(copy(bundle), pair.publicKey);
+    // @sigstore/verify 3 checks DSSE signatures with SHA-256 whatever the curve, so it refuses
+    // P-384 signatures over SHA-384 (the curve's hash, which attestry and model_signing use).
+    if (algorithm !== 'ecdsa-p384') sigstoreJsVerify(copy(bundle), pair.publicKey);
 
     failsCheck(() => attestryVerify(copy(bundle), pair.publicKey, { kind: 'bytes', data: Buffer.from('another file') }), 'subject-digest');
     const tampered = copy(bundle);
@@ -119,6 +120,18 @@ test('attest bundles: in-toto Statement v1 in DSSE, verified by attestry (subjec
     failsCheck(() => attestryVerify(tampered, pair.publicKey, { kind: 'bytes', data: artifact }), 'signature');
     assert.throws(() => sigstoreJsVerify(copy(tampered), pair.publicKey));
   }
+});
+
+test('DSSE bundles signed with P-384 over SHA-384 or over SHA-256 (sigstore-js reading) both verify; other keys do not', () => {
+  const pair = generateKeyPair('ecdsa-p384');
+  const subjects = [subjectFromDigest(`sha256:${'e'.repeat(64)}`)];
+  const { bundle } = attestBundle({ subjects, predicateType: 'https://x/v1', predicate: {} }, createSigner(pair.privateKey));
+  attestryVerify(copy(bundle), pair.publicKey, { kind: 'digest', algorithm: 'sha256', digest: Buffer.from('e'.repeat(64), 'hex') });
+  const sha256Signer = { ...createSigner(pair.privateKey), sign: (data: Uint8Array) => sign('sha256', data, pair.privateKey) };
+  const { bundle: b256 } = attestBundle({ subjects, predicateType: 'https://x/v1', predicate: {} }, sha256Signer);
+  attestryVerify(copy(b256), pair.publicKey, { kind: 'digest', algorithm: 'sha256', digest: Buffer.from('e'.repeat(64), 'hex') });
+  sigstoreJsVerify(copy(b256), pair.publicKey);
+  failsCheck(() => attestryVerify(copy(bundle), generateKeyPair('ecdsa-p384').publicKey, { kind: 'digest', algorithm: 'sha256', digest: Buffer.from('e'.repeat(64), 'hex') }), 'signature');
 });
 
 test('attest input checks: subjects, predicate type URI, predicate object', () => {
