@@ -5,3 +5,6 @@ export * from './intoto.js';
 export * from './bundle.js';
 export { encryptPrivateKeyPem, SCRYPT_PARAMS } from './pkcs8-scrypt.js';
 export * from './keyring.js';
+export * from './blob-bundle.js';
+export { openPkcs11Signer, type Pkcs11Signer, type OpenPkcs11Options } from './pkcs11-signer.js';
+export { isPkcs11Uri, parsePkcs11Uri, type Pkcs11Uri } from './pkcs11-uri.js';
