@@ -15,10 +15,11 @@ import {
   verifyModel,
   type HashingOptions,
 } from '../../models/index.js';
-import { emit, formatBytes, formatRate } from '../output.js';
+import { emit, formatBytes, formatRate, safeText } from '../output.js';
+import { inspectHuman, verifyHuman } from '../model-human.js';
 import { progressBar } from '../progress.js';
-import { passphraseFromEnv } from '../secrets.js';
-import { parseIntOption, privateKeyFromFile } from '../files.js';
+import { passphraseFromEnv, privateKeyWithPassphrase } from '../secrets.js';
+import { parseIntOption } from '../files.js';
 import { run } from '../run.js';
 import { ensureDefaultSigningKey } from '../default-keys.js';
 import { verifyMethodOptions, type VerifyMethodFlags } from './model-verify-method.js';
@@ -116,7 +117,8 @@ export function modelCommand(): Command {
     .option('--author <name>', 'author or team (recorded as metadata)')
     .option('--description <text>', 'description (recorded as metadata)')
     .option('--output <file>', 'where to write the signature')
-    .option('--passphrase-env <var>', 'environment variable holding the private key passphrase')
+    .option('--passphrase-env <var>', 'environment variable holding the private key passphrase (default: ATTESTRY_PASSWORD, else a prompt on the terminal)')
+    .option('--force', 'overwrite an existing signature file')
     .option('--reuse-digests <old.sig>', 're-hash only files whose size or mtime changed since OLD.sig (must be signed by the same key)')
     .option('--from-digests <file>', 'sign a path→digest list (sha256sum output or JSON) instead of reading files')
     .option('--json', 'machine-readable output');
@@ -133,6 +135,7 @@ export function modelCommand(): Command {
         description?: string;
         output?: string;
         passphraseEnv?: string;
+        force?: boolean;
         reuseDigests?: string;
         fromDigests?: string;
       },
@@ -145,14 +148,19 @@ export function modelCommand(): Command {
           ...(flags.author !== undefined ? { author: flags.author } : {}),
           ...(flags.description !== undefined ? { description: flags.description } : {}),
         };
+        const target = flags.output ?? (flags.modelDir !== undefined ? defaultSignaturePath(flags.modelDir) : undefined);
+        // As keygen: an existing signature is replaced only when asked to, before any key is unlocked or file hashed.
+        if (target !== undefined && !flags.force && existsSync(target)) {
+          throw new AttestryError('E_CONFLICT', `${resolve(target)} already exists; use --force to replace it (or --output for another file)`);
+        }
         const keyPath = flags.key ?? ensureDefaultSigningKey((m) => process.stderr.write(`attestry: ${m}\n`));
-        const privateKey = privateKeyFromFile(keyPath, passphraseFromEnv(flags.passphraseEnv));
+        const privateKey = await privateKeyWithPassphrase(keyPath, flags.passphraseEnv);
         if (flags.fromDigests !== undefined) {
-          const output = flags.output ?? (flags.modelDir !== undefined ? defaultSignaturePath(flags.modelDir) : undefined);
+          const output = target;
           if (output === undefined) throw new AttestryError('E_USAGE', '--from-digests needs --output (or --model-dir for the default location)');
           const r = signDigestList({ digestsPath: flags.fromDigests, privateKey, signerId: flags.signerId, output, metadata, ...(flags.modelName ? { subjectName: flags.modelName } : {}) });
           emit(flags, { ok: true, ...r, bundle: undefined }, () =>
-            [`Signed digest list written to: ${r.signaturePath}`, `  Resources: ${r.resources}`, `  Root     : ${r.rootDigest}`, `  Signer   : ${flags.signerId}`, `  Algorithm: ${r.algorithm}`].join('\n'),
+            [`Signed digest list written to: ${safeText(r.signaturePath)}`, `  Resources: ${r.resources}`, `  Root     : ${r.rootDigest}`, `  Signer   : ${safeText(flags.signerId)}`, `  Algorithm: ${r.algorithm}`].join('\n'),
           );
           return;
         }
@@ -186,11 +194,11 @@ export function modelCommand(): Command {
           };
           emit(flags, out, () =>
             [
-              `Signed manifest written to: ${r.signaturePath}`,
-              `  Files    : ${r.files}${r.filesReused > 0 ? ` (${r.filesReused} reused from ${flags.reuseDigests})` : ''}`,
+              `Signed manifest written to: ${safeText(r.signaturePath)}`,
+              `  Files    : ${r.files}${r.filesReused > 0 ? ` (${r.filesReused} reused from ${safeText(flags.reuseDigests)})` : ''}`,
               `  Total    : ${formatBytes(r.bytesTotal)} (hashed ${formatBytes(r.bytesHashed)} at ${formatRate(r.bytesHashed, r.durationMs)})`,
               `  Root     : ${r.rootDigest}`,
-              `  Signer   : ${flags.signerId}`,
+              `  Signer   : ${safeText(flags.signerId)}`,
               `  Algorithm: ${r.algorithm}`,
             ].join('\n'),
           );
@@ -216,6 +224,8 @@ export function modelCommand(): Command {
   addHashingOptions(verify).action(
     (flags: HashingFlags & VerifyMethodFlags & { signature?: string; modelDir: string; ignoreUnsignedFiles?: boolean }) =>
       run(flags, async () => {
+        // Else a missing directory surfaces as a missing <dir>/model.sig, which sends the user looking for the wrong file.
+        if (!existsSync(flags.modelDir)) throw new AttestryError('E_NOT_FOUND', `model directory ${resolve(flags.modelDir)} does not exist (--model-dir)`);
         const method = verifyMethodOptions(flags);
         const json = flags.json ?? false;
         const h = hashingOptions(flags.modelDir, flags, json);
@@ -231,22 +241,7 @@ export function modelCommand(): Command {
         } finally {
           h.finish();
         }
-        emit(flags, { ...r, durationMs: Math.round(r.durationMs) }, () => {
-          const lines = ['Signature: VALID'];
-          if (r.signature.method === 'sigstore') lines.push(`  Identity : ${r.signature.identity ?? ''} (issuer ${r.signature.issuer ?? ''}, Sigstore keyless)`);
-          else if (r.signature.method === 'certificate') lines.push('  Signer   : certificate chaining to the given CA');
-          else lines.push(`  Signer   : ${r.metadata.signerId ?? '(not recorded)'}${r.signature.publisher ? ` (trusted publisher ${r.signature.publisher.name})` : ''}`);
-          if (r.metadata.modelName || r.metadata.modelVersion) lines.push(`  Model    : ${r.metadata.modelName ?? r.model.name}${r.metadata.modelVersion ? ` v${r.metadata.modelVersion}` : ''}`);
-          lines.push(`  Key      : ${r.signature.algorithm} ${r.signature.keyFingerprint}`, `  Root     : ${r.model.rootDigest}`);
-          lines.push(`Verified ${r.filesChecked} files, ${formatBytes(r.bytesChecked)} at ${formatRate(r.bytesChecked, r.durationMs)}.`);
-          if (r.ok) {
-            lines.push('All files verified successfully.');
-          } else {
-            for (const p of r.problems) lines.push(`  [${p.kind.toUpperCase()}] ${p.name}: ${p.detail}`);
-            lines.push(`FAILED: ${r.problems.length} file problem(s).`);
-          }
-          return lines.join('\n');
-        });
+        emit(flags, { ...r, durationMs: Math.round(r.durationMs) }, () => verifyHuman(r));
         if (!r.ok) process.exitCode = 2;
       }),
   );
@@ -261,21 +256,7 @@ export function modelCommand(): Command {
       const json = { json: Boolean(flags.json || flags.jsonOutput) };
       return run(json, () => {
         const i = inspectSignature(flags.signature);
-        emit(json, i, () => {
-          const lines = [
-            `Signature file: ${resolve(flags.signature)} (not verified)`,
-            `  Format   : ${i.mediaType}, ${i.predicateType}`,
-            `  Method   : ${i.method}${i.keyHint ? ` (key hint ${i.keyHint})` : ''}, ${i.signatures} signature(s)`,
-            `  Subject  : ${i.subjectName} ${i.rootDigest}${i.consistent ? '' : '  ** does not match the resources **'}`,
-          ];
-          for (const [k, v] of Object.entries(i.metadata)) lines.push(`  ${k.padEnd(9)}: ${v}`);
-          lines.push(`  Hashing  : ${i.serialization.method}, ${i.serialization.hash_type}${i.serialization.shard_size ? `, shard ${i.serialization.shard_size}` : ''}, symlinks ${i.serialization.allow_symlinks ? 'followed' : 'refused'}`);
-          if (i.serialization.ignore_paths?.length) lines.push(`  Ignored  : ${i.serialization.ignore_paths.join(', ')}`);
-          lines.push(`  Resources: ${i.resources.length}`);
-          for (const r of i.resources.slice(0, 50)) lines.push(`    ${r.digest.slice(0, 16)}…  ${r.name}`);
-          if (i.resources.length > 50) lines.push(`    … and ${i.resources.length - 50} more (use --json)`);
-          return lines.join('\n');
-        });
+        emit(json, i, () => inspectHuman(i, flags.signature));
       });
     });
 
