@@ -21,6 +21,12 @@ export function passphraseFromEnv(variable: string | undefined): string | undefi
   return value;
 }
 
+/** ATTESTRY_PASSWORD when set and not empty: what keygen encrypts with when no --passphrase-env is named (as cosign). */
+export function defaultPassphrase(): string | undefined {
+  const value = process.env[DEFAULT_PASSPHRASE_ENV];
+  return value === undefined || value === '' ? undefined : value;
+}
+
 /**
  * Loads a private key, finding the passphrase for an encrypted one: the
  * variable --passphrase-env names, else ATTESTRY_PASSWORD, else a prompt on
@@ -35,11 +41,11 @@ export async function privateKeyWithPassphrase(path: string, passphraseEnv: stri
   } catch (e) {
     if (!(e instanceof AttestryError) || e.code !== 'E_PASSPHRASE_REQUIRED') throw e;
   }
-  const fromDefault = process.env[DEFAULT_PASSPHRASE_ENV];
-  if (fromDefault !== undefined && fromDefault !== '') return loadPrivateKey(pem, path, fromDefault);
+  const fromDefault = defaultPassphrase();
+  if (fromDefault !== undefined) return loadPrivateKey(pem, path, fromDefault);
   if (canPrompt()) return loadPrivateKey(pem, path, await readHidden(`Enter passphrase for ${safeText(path)}: `));
   throw new AttestryError(
     'E_PASSPHRASE_REQUIRED',
-    `${path} is passphrase-protected and there is no terminal to ask on: set ${DEFAULT_PASSPHRASE_ENV}${fromDefault === '' ? ` (it is set but empty)` : ''}, or name another variable with --passphrase-env VAR`,
+    `${path} is passphrase-protected and there is no terminal to ask on: set ${DEFAULT_PASSPHRASE_ENV}${process.env[DEFAULT_PASSPHRASE_ENV] === '' ? ' (it is set but empty)' : ''}, or name another variable with --passphrase-env VAR`,
   );
 }

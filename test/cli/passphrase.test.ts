@@ -8,7 +8,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateKeyPair, privateKeyToPem, publicKeyToPem } from '../../src/crypto/keys.js';
 import { CLI_PATH, cliHome, expectExit, runCli } from '../helpers/cli.js';
@@ -43,6 +43,19 @@ describe('passphrases', { concurrency: true }, () => {
     const r = expectExit(await runCli(signArgs(m), { env: { ATTESTRY_PASSWORD: PASS } }), 0);
     assertNoSecret(r.stdout + r.stderr);
     expectExit(await runCli(['model', 'verify', '--model-dir', m.dir, '--key', publicPem, '--threads', '1']), 0);
+  });
+
+  test('keygen encrypts with ATTESTRY_PASSWORD when set (as cosign), and sign reads it back', async (t) => {
+    const dir = makeTempDir();
+    t.after(() => removeDir(dir));
+    const k = expectExit(await runCli(['model', 'keygen', '--output', join(dir, 'k'), '--json'], { env: { ATTESTRY_PASSWORD: PASS } }), 0);
+    assert.equal(JSON.parse(k.stdout).encrypted, true);
+    assert.match(readFileSync(join(dir, 'k', 'private.pem'), 'utf8'), /ENCRYPTED PRIVATE KEY/);
+    const m = makeModel({ 'w.bin': 'w' });
+    t.after(m.cleanup);
+    const args = ['model', 'sign', '--model-dir', m.dir, '--key', join(dir, 'k', 'private.pem'), '--signer-id', 'x', '--threads', '1'];
+    expectExit(await runCli(args), 1);
+    expectExit(await runCli(args, { env: { ATTESTRY_PASSWORD: PASS } }), 0);
   });
 
   test('a wrong ATTESTRY_PASSWORD → E_BAD_PASSPHRASE, the value not echoed', async (t) => {

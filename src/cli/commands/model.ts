@@ -18,7 +18,7 @@ import {
 import { emit, formatBytes, formatRate, safeText } from '../output.js';
 import { inspectHuman, verifyHuman } from '../model-human.js';
 import { progressBar } from '../progress.js';
-import { passphraseFromEnv, privateKeyWithPassphrase } from '../secrets.js';
+import { defaultPassphrase, passphraseFromEnv, privateKeyWithPassphrase } from '../secrets.js';
 import { parseIntOption } from '../files.js';
 import { run } from '../run.js';
 import { ensureDefaultSigningKey } from '../default-keys.js';
@@ -81,13 +81,13 @@ export function modelCommand(): Command {
     .description('create a key pair: private.pem (PKCS#8, mode 0600) and public.pem (SPKI)')
     .option('--output <dir>', 'directory for the key files', 'keys')
     .option('--algorithm <alg>', 'ed25519 | ecdsa-p256 | ecdsa-p384 | ecdsa-p521', 'ed25519')
-    .option('--passphrase-env <var>', 'encrypt the private key with the passphrase in this environment variable (scrypt + AES-256)')
+    .option('--passphrase-env <var>', 'encrypt the private key with the passphrase in this environment variable (scrypt + AES-256); default: ATTESTRY_PASSWORD when set')
     .option('--force', 'overwrite existing key files')
     .option('--json', 'machine-readable output')
     .action((flags: { output: string; algorithm: string; passphraseEnv?: string; force?: boolean; json?: boolean }) =>
       run(flags, () => {
         const algorithm = parseKeyAlgorithm(flags.algorithm);
-        const passphrase = passphraseFromEnv(flags.passphraseEnv);
+        const passphrase = passphraseFromEnv(flags.passphraseEnv) ?? defaultPassphrase();
         const dir = resolve(flags.output);
         const privatePath = join(dir, 'private.pem');
         const publicPath = join(dir, 'public.pem');
