@@ -101,6 +101,14 @@ describe('hostile file names and signer ids', { concurrency: false }, () => {
     assert.equal(getRecord(j, 'metadata')['signerId'], SIGNER);
   });
 
+  test('a hostile signer id quoted in an untrusted-publisher error is escaped', async () => {
+    const registry = join(tmp, 'registry.json');
+    expectExit(await runCli(['publisher', 'add', '--registry', registry, '--id', 'someone-else', '--public-key', keys.publicPem]), 0);
+    const r = expectExit(await runCli(verifyArgs().filter((a) => a !== '--key' && a !== keys.publicPem).concat(['--registry', registry])), 2);
+    assertNoRaw(r.stderr, 'error message');
+    assert.ok(r.stderr.includes('signer id "ci\\x1b[2K\\r  Signer   : trusted@example.com\\nx"'), r.stderr);
+  });
+
   test('errors quoting a hostile name are escaped', async () => {
     const sigPath = join(tmp, 'bad\x1b]0;x\x07.sig');
     writeFileSync(sigPath, readFileSync(join(m.dir, 'model.sig'), 'utf8').slice(0, 40));
