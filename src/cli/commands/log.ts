@@ -45,7 +45,7 @@ function vkeyArg(value: string, what: string): NoteVerifierKey {
  * operator pinned.
  */
 function noLogKey(server: string, tofu: string): AttestryError {
-  const url = new URL('api/v1/log/key', server.endsWith('/') ? server : `${server}/`).href;
+  const url = `${server.replace(/\/+$/, '')}/api/v1/log/key`;
   return new AttestryError(
     'E_USAGE',
     `no --log-key given: a checkpoint can only be verified against a log key you obtained independently. Fetch it once over a channel you trust (GET ${url}, field verifierKey; \`attestry serve\` also prints it), save it as log.vkey and pass --log-key @log.vkey${tofu}`,
