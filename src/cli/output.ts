@@ -6,7 +6,7 @@ export interface OutputOptions {
 }
 
 export function emit(options: OutputOptions, data: unknown, human: () => string): void {
-  if (options.json) process.stdout.write(`${JSON.stringify(data, jsonReplacer, 2)}\n`);
+  if (options.json) process.stdout.write(`${safeJson(JSON.stringify(data, jsonReplacer, 2))}\n`);
   // A second line of defence: whatever a formatter forgot to pass through safeText, no escape reaches the terminal.
   else process.stdout.write(`${safeLines(human())}\n`);
 }
@@ -36,6 +36,15 @@ export function safeText(value: unknown): string {
   return String(value).replace(HOSTILE, escapeChar);
 }
 
+/**
+ * JSON.stringify escapes C0 controls but writes DEL, C1 and bidi characters
+ * raw; they can only occur inside strings, so writing them as \u escapes keeps
+ * the JSON exactly the same value while a terminal showing it obeys nothing.
+ */
+export function safeJson(json: string): string {
+  return json.replace(/[\u007f-\u009f\u202a-\u202e\u2066-\u2069]/gu, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 /** As safeText, but keeps line breaks: for whole blocks of human output. */
 export function safeLines(text: string): string {
   return text.replace(HOSTILE_BUT_NEWLINE, escapeChar);
@@ -52,7 +61,7 @@ export function reportError(e: unknown, json: boolean): number {
       ? e
       : new AttestryError('E_INTERNAL', e instanceof Error ? e.message : String(e), { cause: e });
   if (json) {
-    process.stdout.write(`${JSON.stringify({ ok: false, error: err.toJSON() }, null, 2)}\n`);
+    process.stdout.write(`${safeJson(JSON.stringify({ ok: false, error: err.toJSON() }, null, 2))}\n`);
   } else {
     // Messages quote file names and server replies: escape them. A verification that ran and failed says so first.
     process.stderr.write(`attestry: ${err.exitCode === 2 ? 'FAILED: ' : ''}${safeText(err.message)} [${err.code}]\n`);

@@ -95,7 +95,9 @@ describe('hostile file names and signer ids', { concurrency: false }, () => {
     for (const escaped of ['evil\\x1b]0;pwned\\x07.bin', 'clr\\x1b[2K\\rSignature: VALID.bin', 'line\\nAll files verified successfully.bin', 'bidi\\u202etxt.exe', 'csi\\x9b2J.bin']) {
       assert.ok(r.stdout.includes(escaped), `inspect does not show ${escaped}:\n${r.stdout}`);
     }
-    const j = jsonOut(expectExit(await runCli(['model', 'inspect', '--signature', sig, '--json']), 0));
+    const jr = expectExit(await runCli(['model', 'inspect', '--signature', sig, '--json']), 0);
+    assertNoRaw(jr.stdout, 'inspect --json stdout');
+    const j = jsonOut(jr);
     const names = getArray(j, 'resources').map((x) => (isRecord(x) ? x['name'] : undefined));
     assert.deepEqual(new Set(names), new Set([TITLE, WIPE, NEWLINE, BIDI, C1, 'plain.bin']));
     assert.equal(getRecord(j, 'metadata')['signerId'], SIGNER);

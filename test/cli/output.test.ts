@@ -1,7 +1,7 @@
 /** safeText / safeLines: what human output does to characters a terminal would obey. */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { safeLines, safeText } from '../../src/cli/output.js';
+import { safeJson, safeLines, safeText } from '../../src/cli/output.js';
 
 describe('safeText', () => {
   test('escapes C0 controls (newline, carriage return, ESC, BEL, NUL, tab), DEL and C1 (CSI U+009B)', () => {
@@ -25,5 +25,12 @@ describe('safeText', () => {
 
   test('safeLines keeps line breaks and escapes everything else', () => {
     assert.equal(safeLines('line 1\nline\r2\x1b[K\n'), 'line 1\nline\\r2\\x1b[K\n');
+  });
+
+  test('safeJson writes DEL, C1 and bidi characters as \\u escapes: same JSON value, nothing raw', () => {
+    const value = { name: 'a\u202eb\u009bc\u007fd\u2066', n: 1 };
+    const text = safeJson(JSON.stringify(value));
+    assert.doesNotMatch(text, /[\u007f-\u009f\u202a-\u202e\u2066-\u2069]/u);
+    assert.deepEqual(JSON.parse(text), value);
   });
 });
