@@ -5,7 +5,7 @@ import { parseDigest } from '../../core/digest.js';
 import { modelDigest } from '../../models/inspect.js';
 import { readFileSync } from 'node:fs';
 import { ioError } from '../../core/errors.js';
-import { emit, safeText as s } from '../output.js';
+import { emit, safeJson, safeText as s } from '../output.js';
 import { run } from '../run.js';
 
 interface ClientFlags {
@@ -87,7 +87,7 @@ export function evidenceCommand(): Command {
           return;
         }
         const found = await call(flags, 'GET', `api/v1/attestations/${encodeURIComponent(id)}`);
-        process.stdout.write(`${JSON.stringify(found, null, 2)}\n`);
+        process.stdout.write(`${safeJson(JSON.stringify(found, null, 2))}\n`);
       }),
   );
   withClientOptions(
