@@ -66,7 +66,7 @@ export async function monitorStep(
   if (logKey === undefined) throw new AttestryError('E_USAGE', 'no log key: give --log-key <vkey> (or a state file from an earlier run)');
   if (previous !== undefined && previous.origin !== logKey.name) throw new AttestryError('E_USAGE', `state file is for log "${previous.origin}", not "${logKey.name}"`);
   // The state pins a key: a different one given later is a key change, which this monitor must not accept silently.
-  if (previous !== undefined && options.logKey !== undefined && parseVerifierKey(previous.verifierKey).publicKey.export({ type: 'spki', format: 'der' }).compare(options.logKey.publicKey.export({ type: 'spki', format: 'der' })) !== 0) {
+  if (previous !== undefined && options.logKey !== undefined && !rawKey(parseVerifierKey(previous.verifierKey)).equals(rawKey(options.logKey))) {
     throw new AttestryError('E_USAGE', `the state file pins the log key ${previous.verifierKey}, not the one given; start a new state file to monitor with another key`);
   }
   const note = await client.checkpoint();
@@ -78,7 +78,8 @@ export async function monitorStep(
     rootHash: cp.root.toString('base64'),
     checkpoint: note,
     verifiedAt: (options.now ?? new Date()).toISOString(),
-    ...((previous?.pinnedOnFirstUse ?? (previous === undefined && options.pinnedOnFirstUse === true)) ? { pinnedOnFirstUse: true } : {}),
+    // A key the operator gives (again) confirms the pin; without one, how the key was pinned carries over.
+    ...((options.logKey !== undefined ? options.pinnedOnFirstUse === true : previous?.pinnedOnFirstUse === true) ? { pinnedOnFirstUse: true } : {}),
   };
   if (previous === undefined) return { outcome: { status: 'first', checkpoint: cp }, state };
   const oldRoot = Buffer.from(previous.rootHash, 'base64');

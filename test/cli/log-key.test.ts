@@ -108,6 +108,10 @@ describe('log monitor: pinned key or explicit trust on first use', () => {
     } finally {
       await impostor.stop();
     }
+    // The operator giving the same key confirms the pin: no longer "pinned on first use".
+    const confirmed = expectExit(await runCli(['log', 'monitor', '--once', '--state', state, '--server', srv.url, '--log-key', vkey, '--json']), 0);
+    assert.equal((JSON.parse(confirmed.stdout) as Record<string, unknown>)['logKeyPinnedOnFirstUse'], false);
+    assert.equal(JSON.parse(readFileSync(state, 'utf8')).pinnedOnFirstUse, undefined);
   });
 
   test('a state file pinned to one key refuses a different --log-key', async () => {
