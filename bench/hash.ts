@@ -132,7 +132,7 @@ async function main(): Promise<void> {
     }
     console.log(`\nverify/sign speed ratio (files): ${(signMs / verifyMs).toFixed(2)}`);
     for (const [label, args] of [
-      ['sign', ['model', 'sign', '--model-dir', model, '--key', keyPath, '--signer-id', 'bench', '--output', sig, '--json']],
+      ['sign', ['model', 'sign', '--model-dir', model, '--key', keyPath, '--signer-id', 'bench', '--output', sig, '--force', '--json']],
       ['verify', ['model', 'verify', '--model-dir', model, '--key', pubPath, '--signature', sig, '--json']],
     ] as const) {
       console.log(`peak RSS of \`attestry model ${label}\` (all threads): ${cliPeakRssMiB([...args]).toFixed(0)} MiB`);

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { KeyObject } from 'node:crypto';
 import { InvalidArgumentError } from 'commander';
 import { ioError } from '../core/errors.js';
-import { loadPrivateKey, loadPublicKey } from '../crypto/keys.js';
+import { loadPublicKey } from '../crypto/keys.js';
 
 export function readText(path: string, what: string): string {
   try {
@@ -10,10 +10,6 @@ export function readText(path: string, what: string): string {
   } catch (e) {
     throw ioError(e, `read ${what}`, path);
   }
-}
-
-export function privateKeyFromFile(path: string, passphrase: string | undefined): KeyObject {
-  return loadPrivateKey(readText(path, 'private key'), path, passphrase);
 }
 
 export function publicKeyFromFile(path: string): KeyObject {

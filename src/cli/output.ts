@@ -6,8 +6,48 @@ export interface OutputOptions {
 }
 
 export function emit(options: OutputOptions, data: unknown, human: () => string): void {
-  if (options.json) process.stdout.write(`${JSON.stringify(data, jsonReplacer, 2)}\n`);
-  else process.stdout.write(`${human()}\n`);
+  if (options.json) process.stdout.write(`${safeJson(JSON.stringify(data, jsonReplacer, 2))}\n`);
+  // A second line of defence: whatever a formatter forgot to pass through safeText, no escape reaches the terminal.
+  else process.stdout.write(`${safeLines(human())}\n`);
+}
+
+/**
+ * Terminal-hostile characters: C0 controls (with newline and tab), DEL, C1
+ * controls, and the Unicode bidi embeddings, overrides and isolates
+ * (U+202A–U+202E, U+2066–U+2069) that reorder what a terminal shows.
+ */
+const HOSTILE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/gu;
+const HOSTILE_BUT_NEWLINE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/gu;
+const SHORT_ESCAPES: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+function escapeChar(c: string): string {
+  const code = c.charCodeAt(0);
+  return SHORT_ESCAPES[c] ?? (code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`);
+}
+
+/**
+ * Any value from a file, a signature or a server, made safe to print in
+ * human output: control and bidi characters become visible escapes (`\x1b`,
+ * `\n`, `\u202e`), so a file name or signer id cannot move the cursor, set
+ * the window title or forge an output line. JSON output needs none of this
+ * (JSON.stringify escapes control characters; bidi characters stay exact).
+ */
+export function safeText(value: unknown): string {
+  return String(value).replace(HOSTILE, escapeChar);
+}
+
+/**
+ * JSON.stringify escapes C0 controls but writes DEL, C1 and bidi characters
+ * raw; they can only occur inside strings, so writing them as \u escapes keeps
+ * the JSON exactly the same value while a terminal showing it obeys nothing.
+ */
+export function safeJson(json: string): string {
+  return json.replace(/[\u007f-\u009f\u202a-\u202e\u2066-\u2069]/gu, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** As safeText, but keeps line breaks: for whole blocks of human output. */
+export function safeLines(text: string): string {
+  return text.replace(HOSTILE_BUT_NEWLINE, escapeChar);
 }
 
 function jsonReplacer(_key: string, value: unknown): unknown {
@@ -21,9 +61,10 @@ export function reportError(e: unknown, json: boolean): number {
       ? e
       : new AttestryError('E_INTERNAL', e instanceof Error ? e.message : String(e), { cause: e });
   if (json) {
-    process.stdout.write(`${JSON.stringify({ ok: false, error: err.toJSON() }, null, 2)}\n`);
+    process.stdout.write(`${safeJson(JSON.stringify({ ok: false, error: err.toJSON() }, null, 2))}\n`);
   } else {
-    process.stderr.write(`attestry: ${err.message} [${err.code}]\n`);
+    // Messages quote file names and server replies: escape them. A verification that ran and failed says so first.
+    process.stderr.write(`attestry: ${err.exitCode === 2 ? 'FAILED: ' : ''}${safeText(err.message)} [${err.code}]\n`);
     if (err.code === 'E_INTERNAL' && process.env['ATTESTRY_DEBUG'] && e instanceof Error && e.stack) {
       process.stderr.write(`${e.stack}\n`);
     }

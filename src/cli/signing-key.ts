@@ -7,8 +7,7 @@
 import { createSigner, type Signer } from '../crypto/signer.js';
 import { isPkcs11Uri } from '../crypto/pkcs11-uri.js';
 import { openPkcs11Signer } from '../crypto/pkcs11-signer.js';
-import { privateKeyFromFile } from './files.js';
-import { passphraseFromEnv } from './secrets.js';
+import { passphraseFromEnv, privateKeyWithPassphrase } from './secrets.js';
 
 export interface CliSigner {
   readonly signer: Signer;
@@ -20,9 +19,10 @@ export interface CliSigner {
 
 export const KEY_OPTION_HELP = 'private key: a PEM file, or a PKCS#11 URI (pkcs11:token=…;object=…?module-path=…&pin-source=file:…)';
 
-export function loadSigningKey(key: string, passphraseEnv: string | undefined, keyid = ''): CliSigner {
-  const secret = passphraseFromEnv(passphraseEnv);
+/** PEM passphrases come as `privateKeyWithPassphrase` finds them (named variable, ATTESTRY_PASSWORD, a TTY prompt). */
+export async function loadSigningKey(key: string, passphraseEnv: string | undefined, keyid = ''): Promise<CliSigner> {
   if (isPkcs11Uri(key)) {
+    const secret = passphraseFromEnv(passphraseEnv);
     const signer = openPkcs11Signer(key, { ...(secret !== undefined ? { pin: secret } : {}), keyid });
     // Commands that forget close() still end the token session cleanly.
     const close = (): void => {
@@ -32,5 +32,5 @@ export function loadSigningKey(key: string, passphraseEnv: string | undefined, k
     process.once('exit', close);
     return { signer, source: 'pkcs11', close };
   }
-  return { signer: createSigner(privateKeyFromFile(key, secret), keyid), source: 'file', close: () => undefined };
+  return { signer: createSigner(await privateKeyWithPassphrase(key, passphraseEnv), keyid), source: 'file', close: () => undefined };
 }

@@ -95,6 +95,10 @@ export function loadPrivateKey(pem: string, source: string, passphrase?: string)
     const hit = privateCache.get(pem);
     if (hit) return hit;
   }
+  // Without this, OpenSSL's "DECODER routines::unsupported" is all a user who passed public.pem would see.
+  if (!pem.includes('PRIVATE KEY-----') && /-----BEGIN (PUBLIC KEY|CERTIFICATE)-----/.test(pem)) {
+    throw new AttestryError('E_KEY_FORMAT', `${source} is a public key; signing needs the private key (the private.pem that keygen wrote beside public.pem)`);
+  }
   if (encrypted && (passphrase === undefined || passphrase.length === 0)) {
     throw new AttestryError('E_PASSPHRASE_REQUIRED', `${source} is passphrase-protected; supply the passphrase (e.g. --passphrase-env VAR)`);
   }

@@ -108,7 +108,11 @@ function chooseKey(bundle: KeyBundle, options: VerifyModelOptions): KeyChoice {
   }
   // model_signing's check: the bundle's key hint (or embedded key) must name the key we verify with.
   if (material.hint && material.hint !== omsKeyHint(choice.key)) {
-    throw new AttestryError('E_KEY_MISMATCH', 'the signature names a different key (verificationMaterial.publicKey.hint does not match the public key given)');
+    throw new AttestryError(
+      'E_KEY_MISMATCH',
+      `the signature names a different key: its verificationMaterial.publicKey.hint is ${material.hint.slice(0, 80)}, the public key given has hint ${omsKeyHint(choice.key)}`,
+      { details: { signatureKeyHint: material.hint.slice(0, 200), givenKeyHint: omsKeyHint(choice.key) } },
+    );
   }
   if (material.rawBytes) {
     const embedded = Buffer.from(material.rawBytes, 'base64').toString('utf8');
@@ -118,7 +122,7 @@ function chooseKey(bundle: KeyBundle, options: VerifyModelOptions): KeyChoice {
     } catch {
       same = false;
     }
-    if (!same) throw new AttestryError('E_KEY_MISMATCH', 'the signature embeds a different public key than the one given');
+    if (!same) throw new AttestryError('E_KEY_MISMATCH', `the signature embeds a different public key than the one given (${keyFingerprint(choice.key)}, hint ${omsKeyHint(choice.key)})`);
   }
   return choice;
 }

@@ -1,6 +1,6 @@
 import { AttestryError } from '../core/errors.js';
 import { HASH_SIZE } from './hash.js';
-import { formatNote, parseNote, verifyNote, type NoteSigner, type NoteVerifierKey } from './note.js';
+import { formatNote, keyLabel, parseNote, signersOf, verifyNote, type NoteSigner, type NoteVerifierKey } from './note.js';
 
 /** C2SP tlog-checkpoint body: origin, tree size, base64 root hash, optional extension lines. */
 export interface Checkpoint {
@@ -48,7 +48,7 @@ export function openCheckpoint(note: string, logKey: NoteVerifierKey, options: {
   const parsed = parseNote(note);
   const witnesses = options.witnesses ?? [];
   const verified = verifyNote(parsed, [logKey, ...witnesses]);
-  if (!verified.some((v) => v.key === logKey)) throw new AttestryError('E_SIGNATURE_INVALID', `checkpoint is not signed by the log key ${logKey.name}`);
+  if (!verified.some((v) => v.key === logKey)) throw new AttestryError('E_SIGNATURE_INVALID', `checkpoint is not signed by the log key ${keyLabel(logKey.name, logKey.keyId)} (signed by ${signersOf(parsed)})`);
   const cp = parseCheckpointText(parsed.text);
   if (cp.origin !== logKey.name) throw new AttestryError('E_SIGNATURE_INVALID', `checkpoint origin "${cp.origin}" is not the log's "${logKey.name}"`);
   const cosigners = verified.filter((v) => v.key !== logKey && v.timestamp !== undefined).map((v) => ({ name: v.key.name, timestamp: v.timestamp as number }));

@@ -16,6 +16,8 @@ export interface MonitorState {
   readonly rootHash: string;
   readonly checkpoint: string;
   readonly verifiedAt: string;
+  /** True when the key was taken from the log itself on the first run (trust on first use), not given by the operator. */
+  readonly pinnedOnFirstUse?: boolean;
 }
 
 const StateSchema = z.object({
@@ -25,6 +27,7 @@ const StateSchema = z.object({
   rootHash: z.string().regex(/^[A-Za-z0-9+/]{43}=$/),
   checkpoint: z.string(),
   verifiedAt: z.string(),
+  pinnedOnFirstUse: z.boolean().optional(),
 });
 
 export function readMonitorState(path: string): MonitorState | undefined {
@@ -57,11 +60,15 @@ export type MonitorOutcome =
 export async function monitorStep(
   client: LogClient,
   previous: MonitorState | undefined,
-  options: { logKey?: NoteVerifierKey; witnesses?: readonly NoteVerifierKey[]; minCosigners?: number; now?: Date } = {},
+  options: { logKey?: NoteVerifierKey; witnesses?: readonly NoteVerifierKey[]; minCosigners?: number; now?: Date; pinnedOnFirstUse?: boolean } = {},
 ): Promise<{ outcome: MonitorOutcome; state: MonitorState }> {
   const logKey = options.logKey ?? (previous === undefined ? undefined : parseVerifierKey(previous.verifierKey));
   if (logKey === undefined) throw new AttestryError('E_USAGE', 'no log key: give --log-key <vkey> (or a state file from an earlier run)');
   if (previous !== undefined && previous.origin !== logKey.name) throw new AttestryError('E_USAGE', `state file is for log "${previous.origin}", not "${logKey.name}"`);
+  // The state pins a key: a different one given later is a key change, which this monitor must not accept silently.
+  if (previous !== undefined && options.logKey !== undefined && !rawKey(parseVerifierKey(previous.verifierKey)).equals(rawKey(options.logKey))) {
+    throw new AttestryError('E_USAGE', `the state file pins the log key ${previous.verifierKey}, not the one given; start a new state file to monitor with another key`);
+  }
   const note = await client.checkpoint();
   const cp = openCheckpoint(note, logKey, { ...(options.witnesses ? { witnesses: options.witnesses } : {}), ...(options.minCosigners !== undefined ? { minCosigners: options.minCosigners } : {}) });
   const state: MonitorState = {
@@ -71,6 +78,8 @@ export async function monitorStep(
     rootHash: cp.root.toString('base64'),
     checkpoint: note,
     verifiedAt: (options.now ?? new Date()).toISOString(),
+    // A key the operator gives (again) confirms the pin; without one, how the key was pinned carries over.
+    ...((options.logKey !== undefined ? options.pinnedOnFirstUse === true : previous?.pinnedOnFirstUse === true) ? { pinnedOnFirstUse: true } : {}),
   };
   if (previous === undefined) return { outcome: { status: 'first', checkpoint: cp }, state };
   const oldRoot = Buffer.from(previous.rootHash, 'base64');

@@ -147,6 +147,16 @@ export class NoteSigner {
   }
 }
 
+/** `name+<8-hex key id>`, the first two fields of a vkey: how errors name a key, so a changed key is visible. */
+export function keyLabel(name: string, keyId: number): string {
+  return `${name}+${keyId.toString(16).padStart(8, '0')}`;
+}
+
+/** The keys that signed a note, for error messages (names are clipped; they come from the note). */
+export function signersOf(note: SignedNote): string {
+  return note.signatures.map((s) => keyLabel(s.name.slice(0, 80), s.keyId)).join(', ') || 'none';
+}
+
 function cosignedMessage(text: string, timestamp: number): Buffer {
   return Buffer.from(`cosignature/v1\ntime ${timestamp}\n${text}`);
 }
@@ -167,18 +177,23 @@ export function verifyNote(note: SignedNote, keys: readonly NoteVerifierKey[]): 
     if (verified.some((v) => v.key === key)) continue;
     if (key.type === SIG_ED25519) {
       if (!verify(null, Buffer.from(note.text), key.publicKey, s.signature)) {
-        throw new AttestryError('E_SIGNATURE_INVALID', `signed note: the signature by ${key.name} does not verify`);
+        throw new AttestryError('E_SIGNATURE_INVALID', `signed note: the signature by ${keyLabel(key.name, key.keyId)} does not verify`);
       }
       verified.push({ key });
     } else {
-      if (s.signature.length !== 72) throw new AttestryError('E_SIGNATURE_INVALID', `signed note: cosignature by ${key.name} is not 8 + 64 bytes`);
+      if (s.signature.length !== 72) throw new AttestryError('E_SIGNATURE_INVALID', `signed note: cosignature by ${keyLabel(key.name, key.keyId)} is not 8 + 64 bytes`);
       const timestamp = Number(s.signature.readBigUInt64BE(0));
       if (!verify(null, cosignedMessage(note.text, timestamp), key.publicKey, s.signature.subarray(8))) {
-        throw new AttestryError('E_SIGNATURE_INVALID', `signed note: the cosignature by ${key.name} does not verify`);
+        throw new AttestryError('E_SIGNATURE_INVALID', `signed note: the cosignature by ${keyLabel(key.name, key.keyId)} does not verify`);
       }
       verified.push({ key, timestamp });
     }
   }
-  if (verified.length === 0) throw new AttestryError('E_SIGNATURE_INVALID', `signed note: no signature by a known key (${keys.map((k) => k.name).join(', ') || 'none configured'})`);
+  if (verified.length === 0) {
+    throw new AttestryError(
+      'E_SIGNATURE_INVALID',
+      `signed note: no signature by a known key: signed by ${signersOf(note)}; expected ${keys.map((k) => keyLabel(k.name, k.keyId)).join(', ') || 'none configured'}`,
+    );
+  }
   return verified;
 }

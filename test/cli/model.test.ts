@@ -330,7 +330,7 @@ describe('model sign and verify', { concurrency: 3 }, () => {
     expectExit(await runCli(['model', 'verify', '--model-dir', m.dir], { env }), 0);
     // A second sign reuses the same key rather than making a new one.
     const before = readFileSync(priv, 'utf8');
-    expectExit(await runCli(['model', 'sign', '--model-dir', m.dir, '--signer-id', 'x', '--threads', '1'], { env }), 0);
+    expectExit(await runCli(['model', 'sign', '--model-dir', m.dir, '--signer-id', 'x', '--threads', '1', '--force'], { env }), 0);
     assert.equal(readFileSync(priv, 'utf8'), before);
   });
 
@@ -344,7 +344,7 @@ describe('model sign and verify', { concurrency: 3 }, () => {
     assert.match(refused.stderr, /E_SYMLINK/);
     assert.match(refused.stderr, /link\.bin/);
     expectExit(await runCli([...base, '--allow-symlinks']), 0);
-    const escape = await runCli([...base, '--allow-symlinks', '--ignore-paths', '../elsewhere']);
+    const escape = await runCli([...base, '--allow-symlinks', '--ignore-paths', '../elsewhere', '--force']);
     expectExit(escape, 1);
     assert.match(escape.stderr, /E_PATH_ESCAPE/);
   });
@@ -372,13 +372,13 @@ describe('model sign and verify', { concurrency: 3 }, () => {
     const old = join(m.base, 'old.sig');
     writeFileSync(old, readFileSync(join(m.dir, 'model.sig')));
     writeFileSync(join(m.dir, 'README.md'), '# model v2, longer\n');
-    const r = await runCli(['model', 'sign', '--model-dir', m.dir, '--key', keys.privatePem, '--signer-id', 'x', '--threads', '1', '--reuse-digests', old, '--json']);
+    const r = await runCli(['model', 'sign', '--model-dir', m.dir, '--key', keys.privatePem, '--signer-id', 'x', '--threads', '1', '--reuse-digests', old, '--force', '--json']);
     expectExit(r, 0);
     const j = jsonOut(r);
     assert.equal(j['filesReused'], Object.keys(SAMPLE_FILES).length - 1);
     assert.equal(j['bytesHashed'], Buffer.byteLength('# model v2, longer\n'));
     expectExit(await runCli(verifyArgs(m)), 0);
-    const foreign = await runCli(['model', 'sign', '--model-dir', m.dir, '--key', otherKeys.privatePem, '--signer-id', 'x', '--reuse-digests', old]);
+    const foreign = await runCli(['model', 'sign', '--model-dir', m.dir, '--key', otherKeys.privatePem, '--signer-id', 'x', '--reuse-digests', old, '--force']);
     expectExit(foreign, 2);
     assert.match(foreign.stderr, /E_SIGNATURE_INVALID/);
   });
@@ -420,7 +420,7 @@ describe('model sign and verify', { concurrency: 3 }, () => {
     assert.equal(jsonOut(r)['resources'], Object.keys(SAMPLE_FILES).length);
     expectExit(await runCli(['model', 'verify', '--model-dir', m.dir, '--key', keys.publicPem, '--signature', out]), 0);
     writeFileSync(list, 'garbage line\n');
-    const bad = await runCli(['model', 'sign', '--from-digests', list, '--key', keys.privatePem, '--signer-id', 'x', '--output', out]);
+    const bad = await runCli(['model', 'sign', '--from-digests', list, '--key', keys.privatePem, '--signer-id', 'x', '--output', out, '--force']);
     expectExit(bad, 1);
     assert.match(bad.stderr, /line 1/);
   });

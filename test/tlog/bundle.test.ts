@@ -131,7 +131,7 @@ const TAMPERING: { what: string; code: ErrorCode; message: RegExp; apply: (b: Bu
   {
     what: 'the checkpoint signature',
     code: 'E_SIGNATURE_INVALID',
-    message: /the signature by test\.example\/log does not verify/,
+    message: /the signature by test\.example\/log\+[0-9a-f]{8} does not verify/,
     apply: (b) => {
       const cp: string = entryOf(b)['inclusionProof'].checkpoint.envelope;
       const at = cp.lastIndexOf(' ') + 1;

@@ -9,7 +9,7 @@ import { loadPublicKey } from '../../crypto/keys.js';
 import { parseTenantId } from '../../store/blob/cas-layout.js';
 import { keyringFor } from '../../server/services.js';
 import { parseDateOption, readText } from '../files.js';
-import { emit } from '../output.js';
+import { emit, safeText as st } from '../output.js';
 import { run } from '../run.js';
 import { collect, configFrom, withIndex, withServiceOptions, type ServiceFlags } from '../service-options.js';
 
@@ -28,7 +28,7 @@ export function tenantCommand(): Command {
     run(flags, () =>
       withIndex(flags, async (s) => {
         const tenants = await s.repos.tenants.list();
-        emit(flags, { tenants }, () => (tenants.length === 0 ? 'no tenants' : tenants.map((t) => `${t.id.padEnd(24)} ${t.createdAt}  ${t.displayName ?? ''}`).join('\n')));
+        emit(flags, { tenants }, () => (tenants.length === 0 ? 'no tenants' : tenants.map((t) => `${st(t.id).padEnd(24)} ${t.createdAt}  ${st(t.displayName ?? '')}`).join('\n')));
       }),
     ),
   );
@@ -51,7 +51,7 @@ export function tokenCommand(): Command {
         const issued = await issueToken(s.repos, { principal: flags.principal, tenants: flags.tenant, label: flags.label, expiresAt: flags.expires }, s);
         const r = issued.record;
         emit(flags, { token: issued.token, id: r.id, principal: r.principal, tenants: r.tenants, expiresAt: r.expiresAt }, () =>
-          [`${issued.token}`, '', `token ${r.id} for ${r.principal} acting for ${r.tenants.join(', ')}${r.expiresAt ? `, expires ${r.expiresAt}` : ''}.`, 'It is shown only now; store it in a secret manager.'].join('\n'),
+          [`${issued.token}`, '', `token ${r.id} for ${r.principal} acting for ${r.tenants.map(st).join(', ')}${r.expiresAt ? `, expires ${r.expiresAt}` : ''}.`, 'It is shown only now; store it in a secret manager.'].join('\n'),
         );
       }),
     ),
@@ -65,7 +65,7 @@ export function tokenCommand(): Command {
           status: t.revokedAt ? 'revoked' : t.expiresAt && Date.parse(t.expiresAt) <= now ? 'expired' : 'active',
         }));
         emit(flags, { tokens }, () =>
-          tokens.length === 0 ? 'no tokens' : tokens.map((t) => `${t.id}  ${t.status.padEnd(8)} ${t.principal.padEnd(16)} ${t.tenants.join(',')}${t.label ? `  (${t.label})` : ''}`).join('\n'),
+          tokens.length === 0 ? 'no tokens' : tokens.map((t) => `${t.id}  ${t.status.padEnd(8)} ${t.principal.padEnd(16)} ${t.tenants.map(st).join(',')}${t.label ? `  (${st(t.label)})` : ''}`).join('\n'),
         );
       }),
     ),
@@ -113,7 +113,7 @@ export function keyCommand(): Command {
       withIndex(flags, async (s) => {
         const keys = await s.repos.trustedKeys.list(flags.tenant);
         emit(flags, { keys }, () =>
-          keys.length === 0 ? 'no trusted keys' : keys.map((k) => `${k.tenant.padEnd(16)} ${k.keyId.padEnd(32)} ${k.algorithm.padEnd(11)} ${k.revokedAt ? 'revoked' : 'active '} ${k.fingerprint}`).join('\n'),
+          keys.length === 0 ? 'no trusted keys' : keys.map((k) => `${st(k.tenant).padEnd(16)} ${st(k.keyId).padEnd(32)} ${k.algorithm.padEnd(11)} ${k.revokedAt ? 'revoked' : 'active '} ${k.fingerprint}`).join('\n'),
         );
       }),
     ),
@@ -123,7 +123,7 @@ export function keyCommand(): Command {
       run(flags, () =>
         withIndex(flags, async (s) => {
           await s.repos.trustedKeys.revoke(flags.tenant, flags.keyId, s.clock.now());
-          emit(flags, { ok: true }, () => `tenant ${flags.tenant} no longer trusts ${flags.keyId}`);
+          emit(flags, { ok: true }, () => `tenant ${st(flags.tenant)} no longer trusts ${st(flags.keyId)}`);
         }),
       ),
   );

@@ -77,7 +77,7 @@ logs it, and OUT receives the service's bundle: log entry, inclusion proof, chec
         const predicate = parseJsonText(readTextFileBounded(flags.predicate, MAX_PREDICATE_BYTES, 'predicate'), `predicate ${flags.predicate}`, 'E_INVALID_INPUT');
         const subjects: ResourceDescriptor[] = [...digests.map((d) => subjectFromDigest(d))];
         for (const f of files) subjects.push(await fileSubject(f));
-        const key = loadSigningKey(flags.key, flags.passphraseEnv);
+        const key = await loadSigningKey(flags.key, flags.passphraseEnv);
         let signed;
         try {
           signed = attestBundle({ subjects, predicateType: flags.type, predicate }, key.signer);

@@ -5,7 +5,7 @@ import { parseDigest } from '../../core/digest.js';
 import { modelDigest } from '../../models/inspect.js';
 import { readFileSync } from 'node:fs';
 import { ioError } from '../../core/errors.js';
-import { emit } from '../output.js';
+import { emit, safeJson, safeText as s } from '../output.js';
 import { run } from '../run.js';
 
 export interface ClientFlags {
@@ -48,9 +48,14 @@ export async function call(flags: ClientFlags, method: string, path: string, bod
   if (!response.ok) {
     const err = parsed as { code?: string; message?: string } | undefined;
     const code = err?.code !== undefined && err.code in ERROR_CODES ? (err.code as ErrorCode) : 'E_INTERNAL';
-    throw new AttestryError(code, `${method} ${url.pathname}: ${response.status} ${err?.message ?? text.slice(0, 200)}`);
+    throw new AttestryError(code, `${method} ${url.pathname}: ${response.status} ${cliWording(err?.message ?? text.slice(0, 200))}`);
   }
   return parsed;
+}
+
+/** The server words its hints for HTTP clients; on the command line the same choice is a flag. */
+export function cliWording(serverMessage: string): string {
+  return serverMessage.replace(/\?tenant=ID( or the X-Attestry-Tenant header)?/g, '--tenant ID');
 }
 
 export function evidenceCommand(): Command {
@@ -71,7 +76,7 @@ export function evidenceCommand(): Command {
       }
       const query = flags.tenant ? `?tenant=${encodeURIComponent(flags.tenant)}` : '';
       const stored = (await call(flags, 'POST', `api/v1/attestations${query}`, body)) as { id: string; created: boolean; kind: string; tenant: string; subjects: { digest: string }[] };
-      emit(flags, stored, () => `${stored.created ? 'stored' : 'already stored'} ${stored.kind} ${stored.id} in tenant ${stored.tenant}${stored.subjects.length ? `\n  subjects: ${stored.subjects.map((s) => s.digest).join(', ')}` : ''}`);
+      emit(flags, stored, () => `${stored.created ? 'stored' : 'already stored'} ${s(stored.kind)} ${s(stored.id)} in tenant ${s(stored.tenant)}${stored.subjects.length ? `\n  subjects: ${stored.subjects.map((x) => s(x.digest)).join(', ')}` : ''}`);
     }),
   );
   withClientOptions(cmd.command('get').description('fetch a stored envelope by id').argument('<id>', 'attestation id').option('--raw', 'print the exact uploaded bytes')).action(
@@ -82,7 +87,7 @@ export function evidenceCommand(): Command {
           return;
         }
         const found = await call(flags, 'GET', `api/v1/attestations/${encodeURIComponent(id)}`);
-        process.stdout.write(`${JSON.stringify(found, null, 2)}\n`);
+        process.stdout.write(`${safeJson(JSON.stringify(found, null, 2))}\n`);
       }),
   );
   withClientOptions(
@@ -104,7 +109,7 @@ export function evidenceCommand(): Command {
       if (flags.tenant) params.set('tenant', flags.tenant);
       const found = (await call(flags, 'GET', `api/v1/attestations?${params.toString()}`)) as { items: { id: string; kind: string; tenant: string; createdAt: string; predicateType: string | null }[] };
       emit(flags, { subject, ...found }, () =>
-        found.items.length === 0 ? `nothing stored about ${subject}` : found.items.map((i) => `${i.id}  ${i.kind.padEnd(17)} ${i.tenant.padEnd(16)} ${i.createdAt}  ${i.predicateType ?? ''}`).join('\n'),
+        found.items.length === 0 ? `nothing stored about ${subject}` : found.items.map((i) => `${s(i.id)}  ${s(i.kind).padEnd(17)} ${s(i.tenant).padEnd(16)} ${s(i.createdAt)}  ${s(i.predicateType ?? '')}`).join('\n'),
       );
     }),
   );

@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { collectOrphanBlobs } from '../../evidence/gc.js';
 import { openBlobStore } from '../../store/blob/open.js';
 import { parseIntOption } from '../files.js';
-import { emit } from '../output.js';
+import { emit, safeText } from '../output.js';
 import { run } from '../run.js';
 import { configFrom, withIndex, withServiceOptions, type ServiceFlags } from '../service-options.js';
 
@@ -22,7 +22,7 @@ export function gcCommand(): Command {
           emit(flags, { ok: true, ...report }, () =>
             [
               `scanned ${report.scanned} blobs; ${report.orphans.length} unreferenced${report.dryRun ? ' (dry run: nothing removed)' : `, removed ${report.removed}; ${report.tempFilesRemoved} stale temp files removed`}`,
-              ...report.orphans.map((k) => `  ${k}`),
+              ...report.orphans.map((k) => `  ${safeText(k)}`),
             ].join('\n'),
           );
         } finally {

@@ -15,9 +15,10 @@ import {
   verifyModel,
   type HashingOptions,
 } from '../../models/index.js';
-import { emit, formatBytes, formatRate } from '../output.js';
+import { emit, formatBytes, formatRate, safeText } from '../output.js';
+import { inspectHuman, verifyHuman } from '../model-human.js';
 import { progressBar } from '../progress.js';
-import { passphraseFromEnv } from '../secrets.js';
+import { defaultPassphrase, passphraseFromEnv } from '../secrets.js';
 import { parseIntOption } from '../files.js';
 import { loadSigningKey } from '../signing-key.js';
 import { run } from '../run.js';
@@ -81,13 +82,13 @@ export function modelCommand(): Command {
     .description('create a key pair: private.pem (PKCS#8, mode 0600) and public.pem (SPKI)')
     .option('--output <dir>', 'directory for the key files', 'keys')
     .option('--algorithm <alg>', 'ed25519 | ecdsa-p256 | ecdsa-p384 | ecdsa-p521', 'ed25519')
-    .option('--passphrase-env <var>', 'encrypt the private key with the passphrase in this environment variable (scrypt + AES-256)')
+    .option('--passphrase-env <var>', 'encrypt the private key with the passphrase in this environment variable (scrypt + AES-256); default: ATTESTRY_PASSWORD when set')
     .option('--force', 'overwrite existing key files')
     .option('--json', 'machine-readable output')
     .action((flags: { output: string; algorithm: string; passphraseEnv?: string; force?: boolean; json?: boolean }) =>
       run(flags, () => {
         const algorithm = parseKeyAlgorithm(flags.algorithm);
-        const passphrase = passphraseFromEnv(flags.passphraseEnv);
+        const passphrase = passphraseFromEnv(flags.passphraseEnv) ?? defaultPassphrase();
         const dir = resolve(flags.output);
         const privatePath = join(dir, 'private.pem');
         const publicPath = join(dir, 'public.pem');
@@ -117,7 +118,8 @@ export function modelCommand(): Command {
     .option('--author <name>', 'author or team (recorded as metadata)')
     .option('--description <text>', 'description (recorded as metadata)')
     .option('--output <file>', 'where to write the signature')
-    .option('--passphrase-env <var>', 'environment variable holding the private key passphrase')
+    .option('--passphrase-env <var>', 'environment variable holding the private key passphrase (default: ATTESTRY_PASSWORD, else a prompt on the terminal)')
+    .option('--force', 'overwrite an existing signature file')
     .option('--reuse-digests <old.sig>', 're-hash only files whose size or mtime changed since OLD.sig (must be signed by the same key)')
     .option('--from-digests <file>', 'sign a path→digest list (sha256sum output or JSON) instead of reading files')
     .option('--json', 'machine-readable output');
@@ -134,6 +136,7 @@ export function modelCommand(): Command {
         description?: string;
         output?: string;
         passphraseEnv?: string;
+        force?: boolean;
         reuseDigests?: string;
         fromDigests?: string;
       },
@@ -146,14 +149,19 @@ export function modelCommand(): Command {
           ...(flags.author !== undefined ? { author: flags.author } : {}),
           ...(flags.description !== undefined ? { description: flags.description } : {}),
         };
+        const target = flags.output ?? (flags.modelDir !== undefined ? defaultSignaturePath(flags.modelDir) : undefined);
+        // As keygen: an existing signature is replaced only when asked to, before any key is unlocked or file hashed.
+        if (target !== undefined && !flags.force && existsSync(target)) {
+          throw new AttestryError('E_CONFLICT', `${resolve(target)} already exists; use --force to replace it (or --output for another file)`);
+        }
         const keyPath = flags.key ?? ensureDefaultSigningKey((m) => process.stderr.write(`attestry: ${m}\n`));
-        const privateKey = loadSigningKey(keyPath, flags.passphraseEnv).signer;
+        const privateKey = (await loadSigningKey(keyPath, flags.passphraseEnv)).signer;
         if (flags.fromDigests !== undefined) {
-          const output = flags.output ?? (flags.modelDir !== undefined ? defaultSignaturePath(flags.modelDir) : undefined);
+          const output = target;
           if (output === undefined) throw new AttestryError('E_USAGE', '--from-digests needs --output (or --model-dir for the default location)');
           const r = signDigestList({ digestsPath: flags.fromDigests, privateKey, signerId: flags.signerId, output, metadata, ...(flags.modelName ? { subjectName: flags.modelName } : {}) });
           emit(flags, { ok: true, ...r, bundle: undefined }, () =>
-            [`Signed digest list written to: ${r.signaturePath}`, `  Resources: ${r.resources}`, `  Root     : ${r.rootDigest}`, `  Signer   : ${flags.signerId}`, `  Algorithm: ${r.algorithm}`].join('\n'),
+            [`Signed digest list written to: ${safeText(r.signaturePath)}`, `  Resources: ${r.resources}`, `  Root     : ${r.rootDigest}`, `  Signer   : ${safeText(flags.signerId)}`, `  Algorithm: ${r.algorithm}`].join('\n'),
           );
           return;
         }
@@ -187,11 +195,11 @@ export function modelCommand(): Command {
           };
           emit(flags, out, () =>
             [
-              `Signed manifest written to: ${r.signaturePath}`,
-              `  Files    : ${r.files}${r.filesReused > 0 ? ` (${r.filesReused} reused from ${flags.reuseDigests})` : ''}`,
+              `Signed manifest written to: ${safeText(r.signaturePath)}`,
+              `  Files    : ${r.files}${r.filesReused > 0 ? ` (${r.filesReused} reused from ${safeText(flags.reuseDigests)})` : ''}`,
               `  Total    : ${formatBytes(r.bytesTotal)} (hashed ${formatBytes(r.bytesHashed)} at ${formatRate(r.bytesHashed, r.durationMs)})`,
               `  Root     : ${r.rootDigest}`,
-              `  Signer   : ${flags.signerId}`,
+              `  Signer   : ${safeText(flags.signerId)}`,
               `  Algorithm: ${r.algorithm}`,
             ].join('\n'),
           );
@@ -217,6 +225,8 @@ export function modelCommand(): Command {
   addHashingOptions(verify).action(
     (flags: HashingFlags & VerifyMethodFlags & { signature?: string; modelDir: string; ignoreUnsignedFiles?: boolean }) =>
       run(flags, async () => {
+        // Else a missing directory surfaces as a missing <dir>/model.sig, which sends the user looking for the wrong file.
+        if (!existsSync(flags.modelDir)) throw new AttestryError('E_NOT_FOUND', `model directory ${resolve(flags.modelDir)} does not exist (--model-dir)`);
         const method = verifyMethodOptions(flags);
         const json = flags.json ?? false;
         const h = hashingOptions(flags.modelDir, flags, json);
@@ -232,22 +242,7 @@ export function modelCommand(): Command {
         } finally {
           h.finish();
         }
-        emit(flags, { ...r, durationMs: Math.round(r.durationMs) }, () => {
-          const lines = ['Signature: VALID'];
-          if (r.signature.method === 'sigstore') lines.push(`  Identity : ${r.signature.identity ?? ''} (issuer ${r.signature.issuer ?? ''}, Sigstore keyless)`);
-          else if (r.signature.method === 'certificate') lines.push('  Signer   : certificate chaining to the given CA');
-          else lines.push(`  Signer   : ${r.metadata.signerId ?? '(not recorded)'}${r.signature.publisher ? ` (trusted publisher ${r.signature.publisher.name})` : ''}`);
-          if (r.metadata.modelName || r.metadata.modelVersion) lines.push(`  Model    : ${r.metadata.modelName ?? r.model.name}${r.metadata.modelVersion ? ` v${r.metadata.modelVersion}` : ''}`);
-          lines.push(`  Key      : ${r.signature.algorithm} ${r.signature.keyFingerprint}`, `  Root     : ${r.model.rootDigest}`);
-          lines.push(`Verified ${r.filesChecked} files, ${formatBytes(r.bytesChecked)} at ${formatRate(r.bytesChecked, r.durationMs)}.`);
-          if (r.ok) {
-            lines.push('All files verified successfully.');
-          } else {
-            for (const p of r.problems) lines.push(`  [${p.kind.toUpperCase()}] ${p.name}: ${p.detail}`);
-            lines.push(`FAILED: ${r.problems.length} file problem(s).`);
-          }
-          return lines.join('\n');
-        });
+        emit(flags, { ...r, durationMs: Math.round(r.durationMs) }, () => verifyHuman(r));
         if (!r.ok) process.exitCode = 2;
       }),
   );
@@ -262,21 +257,7 @@ export function modelCommand(): Command {
       const json = { json: Boolean(flags.json || flags.jsonOutput) };
       return run(json, () => {
         const i = inspectSignature(flags.signature);
-        emit(json, i, () => {
-          const lines = [
-            `Signature file: ${resolve(flags.signature)} (not verified)`,
-            `  Format   : ${i.mediaType}, ${i.predicateType}`,
-            `  Method   : ${i.method}${i.keyHint ? ` (key hint ${i.keyHint})` : ''}, ${i.signatures} signature(s)`,
-            `  Subject  : ${i.subjectName} ${i.rootDigest}${i.consistent ? '' : '  ** does not match the resources **'}`,
-          ];
-          for (const [k, v] of Object.entries(i.metadata)) lines.push(`  ${k.padEnd(9)}: ${v}`);
-          lines.push(`  Hashing  : ${i.serialization.method}, ${i.serialization.hash_type}${i.serialization.shard_size ? `, shard ${i.serialization.shard_size}` : ''}, symlinks ${i.serialization.allow_symlinks ? 'followed' : 'refused'}`);
-          if (i.serialization.ignore_paths?.length) lines.push(`  Ignored  : ${i.serialization.ignore_paths.join(', ')}`);
-          lines.push(`  Resources: ${i.resources.length}`);
-          for (const r of i.resources.slice(0, 50)) lines.push(`    ${r.digest.slice(0, 16)}…  ${r.name}`);
-          if (i.resources.length > 50) lines.push(`    … and ${i.resources.length - 50} more (use --json)`);
-          return lines.join('\n');
-        });
+        emit(json, i, () => inspectHuman(i, flags.signature));
       });
     });
 

@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { AttestryError } from '../../core/errors.js';
 import { systemClock } from '../../core/ids.js';
 import { addPublisher, findPublisher, readRegistry, removePublisher, revokePublisher, type Publisher } from '../../models/registry.js';
-import { emit } from '../output.js';
+import { emit, safeText as s } from '../output.js';
 import { parseDateOption, publicKeyFromFile } from '../files.js';
 import { run } from '../run.js';
 
@@ -18,12 +18,12 @@ function status(p: Publisher, now = new Date()): string {
 
 function describe(p: Publisher): string {
   return [
-    `${p.id} — ${p.name} [${status(p)}]`,
+    `${s(p.id)} — ${s(p.name)} [${status(p)}]`,
     `  Algorithm    : ${p.algorithm}`,
     `  Fingerprint  : ${p.fingerprint}`,
     `  Trusted since: ${p.trustedSince}`,
     ...(p.expiresAt ? [`  Expires      : ${p.expiresAt}`] : []),
-    ...(p.revokedAt ? [`  Revoked      : ${p.revokedAt}${p.revocationReason ? ` (${p.revocationReason})` : ''}`] : []),
+    ...(p.revokedAt ? [`  Revoked      : ${p.revokedAt}${p.revocationReason ? ` (${s(p.revocationReason)})` : ''}`] : []),
   ].join('\n');
 }
 
@@ -67,7 +67,7 @@ export function publisherCommand(): Command {
       run(flags, () => {
         const r = readRegistry(flags.registry);
         emit(flags, { publishers: r.publishers.map((p) => ({ ...p, status: status(p) })) }, () =>
-          r.publishers.length === 0 ? `No publishers in ${flags.registry}.` : r.publishers.map((p) => `${p.id.padEnd(32)} ${status(p).padEnd(10)} ${p.algorithm.padEnd(11)} ${p.name}`).join('\n'),
+          r.publishers.length === 0 ? `No publishers in ${flags.registry}.` : r.publishers.map((p) => `${s(p.id).padEnd(32)} ${status(p).padEnd(10)} ${p.algorithm.padEnd(11)} ${s(p.name)}`).join('\n'),
         );
       }),
     );
@@ -95,7 +95,7 @@ export function publisherCommand(): Command {
     .action((id: string, flags: { registry: string; json?: boolean }) =>
       run(flags, async () => {
         const p = await removePublisher(flags.registry, id);
-        emit(flags, { ok: true, removed: p.id }, () => `Removed ${p.id} from ${flags.registry}.`);
+        emit(flags, { ok: true, removed: p.id }, () => `Removed ${s(p.id)} from ${flags.registry}.`);
       }),
     );
 
@@ -109,7 +109,7 @@ export function publisherCommand(): Command {
     .action((id: string, flags: { registry: string; reason?: string; json?: boolean }) =>
       run(flags, async () => {
         const p = await revokePublisher(flags.registry, id, flags.reason, systemClock);
-        emit(flags, { ok: true, publisher: p }, () => `Revoked ${p.id} in ${flags.registry}.`);
+        emit(flags, { ok: true, publisher: p }, () => `Revoked ${s(p.id)} in ${flags.registry}.`);
       }),
     );
 

@@ -39,7 +39,7 @@ signatures, so sign-blob --upload is refused; record a file in the locker with
   attestry attest --subject FILE --type URI --predicate P.json --key K --bundle OUT --upload`,
     )
     .action((file: string, flags: SignBlobFlags) =>
-      run(flags, () => {
+      run(flags, async () => {
         if (flags.upload) {
           throw new AttestryError(
             'E_USAGE',
@@ -53,7 +53,7 @@ signatures, so sign-blob --upload is refused; record a file in the locker with
           throw ioError(e, 'read', file);
         }
         const out = resolve(flags.bundle ?? `${file}.sigstore.json`);
-        const key = loadSigningKey(flags.key, flags.passphraseEnv);
+        const key = await loadSigningKey(flags.key, flags.passphraseEnv);
         let bundle;
         try {
           bundle = signBlobBundle(data, key.signer);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { publicGoodTrustRoot, loadTrustRootFile, refreshTrustRoot, refreshedTrustRootPath, type SigstoreTrustRoot } from '../../sigstore/index.js';
 import { attestryHome } from '../default-keys.js';
-import { emit } from '../output.js';
+import { emit, safeText } from '../output.js';
 import { parseIntOption } from '../files.js';
 import { run } from '../run.js';
 
@@ -71,8 +71,8 @@ export function trustCommand(): Command {
       run(flags, () => {
         const s = summary(resolveTrustRoot(flags.trustedRoot));
         emit(flags, { ok: true, ...s }, () => {
-          const lines = [`Trusted root: ${String(s['source'])}`];
-          for (const t of s['tlogs'] as { baseUrl: string; validFrom: string; validUntil: string | null }[]) lines.push(`  tlog ${t.baseUrl} from ${t.validFrom}${t.validUntil ? ` until ${t.validUntil}` : ''}`);
+          const lines = [`Trusted root: ${safeText(s['source'])}`];
+          for (const t of s['tlogs'] as { baseUrl: string; validFrom: string; validUntil: string | null }[]) lines.push(`  tlog ${safeText(t.baseUrl)} from ${t.validFrom}${t.validUntil ? ` until ${t.validUntil}` : ''}`);
           lines.push(`  ${String(s['certificateAuthorities'])} CAs, ${String(s['ctlogs'])} CT logs, ${String(s['timestampAuthorities'])} timestamp authorities`);
           return lines.join('\n');
         });

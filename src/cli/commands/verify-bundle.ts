@@ -8,7 +8,7 @@ import { Command } from 'commander';
 import { AttestryError, ioError } from '../../core/errors.js';
 import { identityRegexpPolicy, readSigstoreBundleFile, verifySigstoreBundle, type BundleArtifact, type BundleVerification, type SignerPolicy } from '../../sigstore/index.js';
 import { publicKeyFromFile } from '../files.js';
-import { emit } from '../output.js';
+import { emit, safeText as s } from '../output.js';
 import { run } from '../run.js';
 import { resolveTrustRoot } from './trust.js';
 
@@ -59,19 +59,19 @@ export function policyFrom(flags: Pick<VerifyBundleFlags, 'key' | 'identity' | '
 function human(r: BundleVerification, trustSource: string): string {
   const lines = [`Bundle: VERIFIED (v${r.bundleVersion}, ${r.content})`];
   if (r.signer.kind === 'certificate') {
-    lines.push(`  Identity : ${r.signer.identity}`, `  Issuer   : ${r.signer.issuer}`, `  Cert     : valid ${r.signer.notBefore} to ${r.signer.notAfter}`);
+    lines.push(`  Identity : ${s(r.signer.identity)}`, `  Issuer   : ${s(r.signer.issuer)}`, `  Cert     : valid ${s(r.signer.notBefore)} to ${s(r.signer.notAfter)}`);
   } else {
-    lines.push(`  Key      : ${r.signer.keyFingerprint}${r.signer.hint ? ` (hint ${r.signer.hint})` : ''}`);
+    lines.push(`  Key      : ${r.signer.keyFingerprint}${r.signer.hint ? ` (hint ${s(r.signer.hint)})` : ''}`);
   }
   for (const e of r.tlogEntries) {
-    lines.push(`  Log entry: index ${e.logIndex} (${e.kind} ${e.version}; ${e.inclusion.map((i) => (i === 'promise' ? 'SET' : 'inclusion proof')).join(' + ')})${e.integratedTime ? `, integrated ${e.integratedTime}` : ''}`);
+    lines.push(`  Log entry: index ${s(e.logIndex)} (${s(e.kind)} ${s(e.version)}; ${e.inclusion.map((i) => (i === 'promise' ? 'SET' : 'inclusion proof')).join(' + ')})${e.integratedTime ? `, integrated ${s(e.integratedTime)}` : ''}`);
   }
-  for (const t of r.timestamps.filter((x) => x.source === 'rfc3161')) lines.push(`  Timestamp: RFC 3161 ${t.time}`);
+  for (const t of r.timestamps.filter((x) => x.source === 'rfc3161')) lines.push(`  Timestamp: RFC 3161 ${s(t.time)}`);
   if (r.statement) {
-    lines.push(`  Statement: ${r.statement.predicateType || '(no predicate type)'}`);
-    for (const s of r.statement.subjects.slice(0, 10)) lines.push(`    subject ${s.name ?? '(unnamed)'} ${Object.entries(s.digest).map(([a, d]) => `${a}:${d}`).join(' ')}`);
+    lines.push(`  Statement: ${r.statement.predicateType ? s(r.statement.predicateType) : '(no predicate type)'}`);
+    for (const x of r.statement.subjects.slice(0, 10)) lines.push(`    subject ${x.name !== undefined ? s(x.name) : '(unnamed)'} ${Object.entries(x.digest).map(([a, d]) => `${s(a)}:${s(d)}`).join(' ')}`);
   }
-  lines.push(`  Trusted root: ${trustSource}`);
+  lines.push(`  Trusted root: ${s(trustSource)}`);
   return lines.join('\n');
 }
 
