@@ -17,7 +17,7 @@ import { createVerifier } from '../crypto/signer.js';
 import { HashPool, type HashJob } from './hash-pool.js';
 import { legacyPae } from './legacy-pae.js';
 import { rangesOf } from './manifest.js';
-import { acceptedAlgorithms, parseOmsStatement, parseShardName, type ModelMetadata, type OmsPredicate, type ParsedOmsStatement } from './oms.js';
+import { acceptedAlgorithms, compareResources, parseOmsStatement, parseShardName, rootDigestHex, shardName, type ModelMetadata, type OmsPredicate, type ParsedOmsStatement } from './oms.js';
 import { assertPublisherTrusted, findPublisher, findPublisherByHint, type Publisher, type RegistryFile } from './registry.js';
 import { ignoreSetFor, type HashingOptions } from './sign.js';
 import { readSignatureFile, unverifiedStatement } from './signature-file.js';
@@ -64,7 +64,12 @@ export interface VerifyModelResult {
     publisher?: Pick<Publisher, 'id' | 'name'>;
     legacyFormat: boolean;
   };
-  model: { name: string; rootDigest: Digest; method: string; resources: number };
+  /**
+   * `rootDigest`: the OMS root digest (§6.5.1) of the files on disk, recomputed by this verification,
+   * in the signature's resource order (files the signature lacks after them); equal to
+   * `signedRootDigest`, what the signed statement claims, exactly when nothing was modified.
+   */
+  model: { name: string; rootDigest: Digest; signedRootDigest: Digest; method: string; resources: number };
   metadata: ModelMetadata;
   filesChecked: number;
   bytesChecked: number;
@@ -162,6 +167,10 @@ function expectedFiles(predicate: OmsPredicate, singleFileName: string | undefin
     // Old model_signing named a single-file model's resource "."; it is that file.
     const file = singleFileName !== undefined && (shard.path === '.' || shard.path === singleFileName) ? singleFileName : shard.path;
     const entry = map.get(file) ?? { ranges: [] };
+    // "." and the file's own name are one file: listing both is listing it twice.
+    if (s.method === 'files' && entry.ranges.length > 0) {
+      throw new AttestryError('E_SIGNATURE_FORMAT', `resources "${entry.ranges[0]!.name}" and "${r.name}" both name the file "${file}"; a signature names each file once`, { details: { resource: r.name } });
+    }
     entry.ranges.push({ name: r.name, start: shard.start, end: shard.end, digest: r.digest });
     map.set(file, entry);
   }
@@ -192,6 +201,27 @@ function checkSignature(signaturePath: string, options: VerifyModelOptions): { p
   return { parsed, signature };
 }
 
+/**
+ * The root digest (§6.5.1) of what is on disk: the digests of the signed resources that were
+ * found, in the signature's order, then those of files the signature lacks, in model_signing's
+ * order. Equal to the signed root exactly when every resource matched and nothing was added.
+ */
+function diskRootDigest(
+  predicate: OmsPredicate,
+  onDisk: ReadonlyMap<string, string>,
+  extras: readonly { name: string }[],
+  extraDigests: readonly string[],
+  method: 'files' | 'shards',
+): string {
+  const resources: { digest: string }[] = [];
+  for (const r of predicate.resources) {
+    const d = onDisk.get(r.name);
+    if (d !== undefined) resources.push({ digest: d });
+  }
+  const added = extras.map((e, i) => ({ name: e.name, digest: extraDigests[i]! })).sort((a, b) => compareResources(method, a.name, b.name));
+  return rootDigestHex([...resources, ...added]);
+}
+
 export async function verifyModel(options: VerifyModelOptions): Promise<VerifyModelResult> {
   const started = performance.now();
   const modelPath = resolve(options.modelPath);
@@ -205,9 +235,21 @@ export async function verifyModel(options: VerifyModelOptions): Promise<VerifyMo
   const expected = expectedFiles(parsed.predicate, walked.singleFile ? basename(walked.files[0]!.name) : undefined);
 
   const jobs: HashJob[] = [];
-  const checks: { file: ModelFile; name: string; digest: string }[] = [];
+  const checks: { file: ModelFile; name: string; resource: string; digest: string }[] = [];
+  // Files (or a file's shards) on disk that the signature does not describe: hashed too, only
+  // for the root digest of what is on disk (normally none).
+  const extras: { name: string }[] = [];
+  const extraJobs: HashJob[] = [];
   const seen = new Set<string>();
   let bytesChecked = 0;
+  let bytesExtra = 0;
+  const addExtra = (file: ModelFile): void => {
+    for (const [start, end] of rangesOf(file, serialization.method, serialization.shard_size ?? 0)) {
+      extras.push({ name: serialization.method === 'files' ? file.name : shardName(file.name, start, end) });
+      extraJobs.push({ path: file.path, start, end });
+    }
+    bytesExtra += file.size;
+  };
   for (const file of walked.files) {
     const want = expected.get(file.name);
     if (!want) {
@@ -215,6 +257,7 @@ export async function verifyModel(options: VerifyModelOptions): Promise<VerifyMo
       if (!options.ignoreUnsignedFiles && !emptyShardFile) {
         problems.push({ name: file.name, kind: 'unsigned', detail: 'is in the directory but not in the signature' });
       }
+      if (!options.ignoreUnsignedFiles) addExtra(file);
       continue;
     }
     seen.add(file.name);
@@ -224,15 +267,16 @@ export async function verifyModel(options: VerifyModelOptions): Promise<VerifyMo
       const sameLayout = layout.length === want.ranges.length && layout.every(([s, e]) => want.ranges.some((r) => r.start === s && r.end === e));
       if (file.size !== expectedEnd || !sameLayout) {
         problems.push({ name: file.name, kind: 'size-changed', detail: `is ${file.size} bytes, the signature covers ${expectedEnd}`, expected: String(expectedEnd), actual: String(file.size) });
+        addExtra(file);
         continue;
       }
       for (const r of want.ranges) {
         jobs.push({ path: file.path, start: r.start, end: r.end });
-        checks.push({ file, name: r.name, digest: r.digest });
+        checks.push({ file, name: r.name, resource: r.name, digest: r.digest });
       }
     } else {
       jobs.push({ path: file.path, start: 0, end: file.size });
-      checks.push({ file, name: file.name, digest: want.ranges[0]!.digest });
+      checks.push({ file, name: file.name, resource: want.ranges[0]!.name, digest: want.ranges[0]!.digest });
     }
     bytesChecked += file.size;
   }
@@ -245,24 +289,32 @@ export async function verifyModel(options: VerifyModelOptions): Promise<VerifyMo
   let digests: string[];
   try {
     const onProgress = options.onProgress;
-    digests = await pool.hash(jobs, {
+    digests = await pool.hash([...jobs, ...extraJobs], {
       algorithm: serialization.hash_type,
-      ...(onProgress ? { onProgress: (done: number) => onProgress(done, bytesChecked) } : {}),
+      ...(onProgress ? { onProgress: (done: number) => onProgress(done, bytesChecked + bytesExtra) } : {}),
     });
   } finally {
     if (ownPool) await pool.close();
   }
+  const onDisk = new Map<string, string>();
   checks.forEach((c, i) => {
+    onDisk.set(c.resource, digests[i]!);
     if (digests[i] !== c.digest) {
       problems.push({ name: c.name, kind: 'modified', detail: 'content differs from the signed digest', expected: c.digest, actual: digests[i]! });
     }
   });
+  const rootDigest = diskRootDigest(parsed.predicate, onDisk, extras, digests.slice(jobs.length), serialization.method);
+  if (problems.length === 0 && rootDigest !== parsed.rootDigest) {
+    // Unreachable once every resource matched (names are unique); kept so a report can never say
+    // "verified" next to a root digest that is not the files'.
+    problems.push({ name: '.', kind: 'modified', detail: 'the root digest of the files differs from the signed one', expected: parsed.rootDigest, actual: rootDigest });
+  }
   problems.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 
   return {
     ok: problems.length === 0,
     signature,
-    model: { name: parsed.subjectName, rootDigest: digestFromHex(parsed.rootDigest), method: serialization.method, resources: parsed.predicate.resources.length },
+    model: { name: parsed.subjectName, rootDigest: digestFromHex(rootDigest), signedRootDigest: digestFromHex(parsed.rootDigest), method: serialization.method, resources: parsed.predicate.resources.length },
     metadata: parsed.metadata,
     filesChecked: checks.length === 0 ? 0 : new Set(checks.map((c) => c.file.name)).size,
     bytesChecked,
