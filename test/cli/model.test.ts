@@ -253,12 +253,12 @@ describe('model sign and verify', { concurrency: 3 }, () => {
     assert.equal(getRecord(jsonOut(r), 'error')['code'], 'E_SIGNATURE_INVALID');
   });
 
-  test('verifying with another key → exit 2 (E_KEY_MISMATCH)', async (t) => {
+  test('verifying with another key → exit 2 (E_SIGNATURE_INVALID: the key given decides, not the hint)', async (t) => {
     const m = await signedModel();
     t.after(m.cleanup);
     const r = await runCli(['model', 'verify', '--model-dir', m.dir, '--key', otherKeys.publicPem, '--json']);
     expectExit(r, 2);
-    assert.equal(getRecord(jsonOut(r), 'error')['code'], 'E_KEY_MISMATCH');
+    assert.equal(getRecord(jsonOut(r), 'error')['code'], 'E_SIGNATURE_INVALID');
   });
 
   test('a garbage signature file → exit 1 (load error, not a verification verdict)', async (t) => {

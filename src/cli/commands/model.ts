@@ -231,6 +231,8 @@ export function modelCommand(): Command {
         } finally {
           h.finish();
         }
+        // Unauthenticated key material that names another key: said, but the key decided (JSON: `warnings`).
+        if (!json) for (const w of r.warnings) process.stderr.write(`Warning: ${w}\n`);
         emit(flags, { ...r, durationMs: Math.round(r.durationMs) }, () => {
           const lines = ['Signature: VALID'];
           if (r.signature.method === 'sigstore') lines.push(`  Identity : ${r.signature.identity ?? ''} (issuer ${r.signature.issuer ?? ''}, Sigstore keyless)`);
