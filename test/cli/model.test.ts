@@ -371,6 +371,8 @@ describe('model sign and verify', { concurrency: 3 }, () => {
     t.after(m.cleanup);
     const old = join(m.base, 'old.sig');
     writeFileSync(old, readFileSync(join(m.dir, 'model.sig')));
+    // Sizes and mtimes travel in the sidecar next to the signature (not in the signed statement).
+    writeFileSync(`${old}.reuse.json`, readFileSync(join(m.dir, 'model.sig.reuse.json')));
     writeFileSync(join(m.dir, 'README.md'), '# model v2, longer\n');
     const r = await runCli(['model', 'sign', '--model-dir', m.dir, '--key', keys.privatePem, '--signer-id', 'x', '--threads', '1', '--reuse-digests', old, '--json']);
     expectExit(r, 0);
