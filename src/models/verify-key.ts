@@ -75,13 +75,19 @@ function tryVerify(bundle: KeyBundle, key: KeyObject): { payload: Buffer; legacy
   return undefined;
 }
 
+/** An attacker-chosen hint, safe to print: control characters escaped, length capped. */
+function showHint(hint: string): string {
+  const shown = hint.length > 200 ? `${hint.slice(0, 200)}…` : hint;
+  return shown.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 /** What the bundle's unauthenticated key material says that does not fit the key that verified. */
 function keyMaterialWarnings(bundle: KeyBundle, key: KeyObject): string[] {
   const material = bundle.verificationMaterial.publicKey;
   const warnings: string[] = [];
   if (material?.hint && !keyHintMatches(material.hint, key)) {
     warnings.push(
-      `the key hint "${material.hint}" (verificationMaterial.publicKey.hint, not signed) is neither SHA-256 of the verifying key's SPKI PEM (${omsKeyHint(key)}) nor of its DER (${keyFingerprint(key).slice(7)}); the signature was checked with the key, which verified it`,
+      `the key hint "${showHint(material.hint)}" (verificationMaterial.publicKey.hint, not signed) is neither SHA-256 of the verifying key's SPKI PEM (${omsKeyHint(key)}) nor of its DER (${keyFingerprint(key).slice(7)}); the signature was checked with the key, which verified it`,
     );
   }
   if (material?.rawBytes) {
@@ -116,14 +122,14 @@ export function verifyModelSignature(
   if (options.publicKey === undefined && unverifiedSignerId(bundle) === undefined) {
     // Registry, matched by key: none of its publishers made this signature.
     throw new AttestryError('E_UNTRUSTED_PUBLISHER', `no publisher in the registry holds the key that made this signature (tried ${candidates.length}; the signature names no signer id)`, {
-      details: { tried: candidates.length, ...(hint ? { hint } : {}) },
+      details: { tried: candidates.length, ...(hint ? { hint: showHint(hint) } : {}) },
     });
   }
   const tried = candidates.map((c) => (c.publisher ? `publisher "${c.publisher.id}" (${keyFingerprint(c.key)})` : keyFingerprint(c.key)));
-  const named = hint ? ` The signature's key hint is "${hint}"; the key given hashes to ${omsKeyHint(candidates[0]!.key)} (SPKI PEM) / ${keyFingerprint(candidates[0]!.key).slice(7)} (SPKI DER).` : '';
+  const named = hint ? ` The signature's key hint is "${showHint(hint)}"; the key given hashes to ${omsKeyHint(candidates[0]!.key)} (SPKI PEM) / ${keyFingerprint(candidates[0]!.key).slice(7)} (SPKI DER).` : '';
   throw new AttestryError(
     'E_SIGNATURE_INVALID',
     `the signature does not verify with ${candidates.length === 1 ? 'the key' : `any of the ${candidates.length} keys`} tried: ${tried.join(', ')}; it was made with another key or the envelope was changed.${candidates.length === 1 ? named : ''}`,
-    { details: { check: 'signature', tried: tried.length, ...(hint ? { hint } : {}) } },
+    { details: { check: 'signature', tried: tried.length, ...(hint ? { hint: showHint(hint) } : {}) } },
   );
 }

@@ -102,6 +102,25 @@ describe('independent OMS v1.0 signatures', () => {
   });
 });
 
+describe('a hostile hint', () => {
+  test('terminal escapes and newlines in the hint are escaped in the warning, and a long hint is cut', async (t) => {
+    const m = makeModel(MODEL);
+    t.after(m.cleanup);
+    const keys = makeKeyPair('ecdsa-p256');
+    const sig = join(m.base, 'model.sig');
+    signOms({ modelDir: m.dir, output: sig, privateKey: keys.privateKey, publicKey: keys.publicKey, method: 'files', hint: 'none' });
+    const bundle = readBundle(sig);
+    bundle.verificationMaterial.publicKey = { hint: `\u001b]0;owned\u0007\r\nSignature: FORGED\u009b${'x'.repeat(5000)}` };
+    writeFileSync(sig, JSON.stringify(bundle));
+    const r = await verifyModel({ modelPath: m.dir, signaturePath: sig, publicKey: keys.publicKey, pool });
+    assert.equal(r.ok, true);
+    const w = r.warnings[0]!;
+    assert.doesNotMatch(w, /[\u0000-\u001f\u007f-\u009f]/);
+    assert.match(w, /\\u001b\]0;owned\\u0007\\u000d\\u000aSignature: FORGED\\u009b/);
+    assert.ok(w.length < 1000, `warning of ${w.length} characters`);
+  });
+});
+
 describe('registry lookup without a signer id', () => {
   test('the hint orders the candidates; with a useless hint every publisher is tried and the one whose key verifies is named', async (t) => {
     const m = makeModel(MODEL);
