@@ -10,11 +10,10 @@
  * proof and checkpoint, log body, signature, policy).
  *
  * The bundles are real ones from sigstore-conformance (test/assets/bundle-verify),
- * read from a local git copy (ATTESTRY_SIGSTORE_CONFORMANCE_GIT).
+ * read in place from ../shared/fixtures/sigstore-conformance (beside the project root).
  */
-import { execFileSync } from 'node:child_process';
 import { createHash, createPublicKey, verify as rawVerify, type KeyObject } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { X509Certificate as NodeX509 } from 'node:crypto';
 import { RFC3161Timestamp } from '@sigstore/core';
@@ -27,20 +26,28 @@ import {
   type SignerPolicy,
   type SigstoreTrustRoot,
 } from '../src/index.js';
-import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-const GIT = process.env['ATTESTRY_SIGSTORE_CONFORMANCE_GIT'] ?? '/work/.mirror/sigstore+sigstore-conformance/repo';
-const SUITE = 'test/assets/bundle-verify';
 const IDENTITY = 'https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main';
 const ISSUER = 'https://token.actions.githubusercontent.com';
 
-if (!existsSync(GIT)) {
-  console.error(`bench:bundles needs a local copy of sigstore/sigstore-conformance at ${GIT} (set ATTESTRY_SIGSTORE_CONFORMANCE_GIT)`);
+/** The project root (the bench runs from dist/bench/), then ../shared/fixtures beside it. */
+function projectRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json'))) {
+    const up = dirname(dir);
+    if (up === dir) throw new Error('bench:bundles: no package.json above the bench');
+    dir = up;
+  }
+  return dir;
+}
+const SUITE = resolve(projectRoot(), '..', 'shared', 'fixtures', 'sigstore-conformance', 'test', 'assets', 'bundle-verify');
+if (!existsSync(SUITE)) {
+  console.error(`bench:bundles needs the fixture folder ../shared/fixtures/sigstore-conformance (expected at ${SUITE})`);
   process.exit(1);
 }
-const show = (path: string): Buffer => execFileSync('git', ['--git-dir', GIT, 'show', `HEAD:${SUITE}/${path}`]);
+const show = (path: string): Buffer => readFileSync(join(SUITE, path));
 
 function perSecond(durationMs: number, fn: () => void): number {
   for (let i = 0; i < 200; i++) fn(); // warm up
@@ -63,11 +70,8 @@ interface Case {
 }
 
 const artifact = show('a.txt');
-const tmp = mkdtempSync(join(tmpdir(), 'attestry-bench-'));
 function rootOf(caseName: string): SigstoreTrustRoot {
-  const path = join(tmp, `${caseName}.json`);
-  writeFileSync(path, show(`${caseName}/trusted_root.json`));
-  return loadTrustRootFile(path);
+  return loadTrustRootFile(join(SUITE, caseName, 'trusted_root.json'));
 }
 
 const managedKey = createPublicKey(show('managed-key-happy-path/key.pub'));
@@ -178,4 +182,3 @@ for (const c of cases) {
     `| ${c.name} | ${raw.toFixed(0)} | ${rawAll.toFixed(0)} (${checks.map((r) => r.what).join(', ')}) | ${ours.toFixed(0)} | ${(ours / raw).toFixed(3)} | ${(ours / rawAll).toFixed(2)} |`,
   );
 }
-rmSync(tmp, { recursive: true, force: true });

@@ -36,9 +36,33 @@ export function signEnvelope(payloadType: string, payload: Uint8Array, signers: 
   };
 }
 
-// DSSE accepts standard or URL-safe base64 on input (envelope.md "Base64()").
-const BASE64_RE = /^(?:[A-Za-z0-9+/_-]{4})*(?:[A-Za-z0-9+/_-]{2}(?:==)?|[A-Za-z0-9+/_-]{3}=?)?$/;
-const base64String = z.string().regex(BASE64_RE, 'not base64');
+/** Whether `c` (a UTF-16 code unit) is in the standard or URL-safe base64 alphabet. */
+function isBase64Char(c: number): boolean {
+  return (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x2b || c === 0x2f || c === 0x2d || c === 0x5f;
+}
+
+/**
+ * Standard or URL-safe base64, padded or not (DSSE envelope.md "Base64()"):
+ * groups of four, then an optional final group of two (`==` optional) or three
+ * (`=` optional) characters. A loop, not a regular expression: a grouped,
+ * repeated regex keeps one backtrack entry per group and overflows V8's regex
+ * stack on a payload of a few MiB (a signature of ~20,000 files).
+ */
+export function isBase64Text(value: string): boolean {
+  let n = value.length;
+  let pad = 0;
+  while (pad < 2 && n > 0 && value.charCodeAt(n - 1) === 0x3d) {
+    n--;
+    pad++;
+  }
+  for (let i = 0; i < n; i++) if (!isBase64Char(value.charCodeAt(i))) return false;
+  const tail = n % 4;
+  if (tail === 1) return false;
+  // Padding only completes a final group: "xx==" or "xxx=".
+  return pad === 0 || (tail === 2 && pad === 2) || (tail === 3 && pad === 1);
+}
+
+const base64String = z.string().refine(isBase64Text, 'not base64');
 
 const SignatureSchema = z
   .object({

@@ -74,6 +74,20 @@ export function omsKeyHint(publicKey: KeyObject): string {
   return sha256Hex(publicKeyToPem(publicKey));
 }
 
+/**
+ * Whether an OMS / Sigstore `publicKey.hint` names this key. The hint is an
+ * unauthenticated label whose format is agreed out of band (sigstore
+ * protobuf-specs `PublicKeyIdentifier`); attestry knows two conventions: hex
+ * SHA-256 of the SPKI PEM text (model_signing) and of the SPKI DER (other OMS
+ * signers; attestry's `sha256:` fingerprint is the same digest). A hint that
+ * does not match is no proof of anything: the signature check decides.
+ */
+export function keyHintMatches(hint: string, publicKey: KeyObject): boolean {
+  const h = hint.toLowerCase();
+  const der = sha256Hex(publicKeyDer(publicKey));
+  return h === omsKeyHint(publicKey) || h === der || h === `sha256:${der}`;
+}
+
 const privateCache = new Map<string, KeyObject>();
 const publicCache = new Map<string, KeyObject>();
 const CACHE_LIMIT = 256;

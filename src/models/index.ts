@@ -1,5 +1,6 @@
 export { signModel, defaultSignaturePath, DEFAULT_SIGNATURE_NAME, type SignModelOptions, type SignModelResult, type HashingOptions } from './sign.js';
-export { verifyModel, verifyModelSignature, type VerifyModelOptions, type VerifyModelResult, type FileProblem, type FileProblemKind } from './verify.js';
+export { verifyModelSignature, type KeySignatureOptions } from './verify-key.js';
+export { verifyModel, type VerifyModelOptions, type VerifyModelResult, type FileProblem, type FileProblemKind } from './verify.js';
 export { inspectSignature, modelDigest, type SignatureInspection, type ModelDigestResult } from './inspect.js';
 export { signDigestList, parseDigestList, type SignDigestListOptions, type SignDigestListResult } from './sign-digests.js';
 export * from './registry.js';

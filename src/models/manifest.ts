@@ -6,10 +6,14 @@ import type { ModelFile } from './walk.js';
 import type { HashJob, HashPool } from './hash-pool.js';
 import { compareResources, resourceAlgorithm, shardName, type OmsResource, type OmsSerialization, type ShardAlgorithmSpelling } from './oms.js';
 
-/** Per-resource stat annotations; they let `--reuse-digests` skip unchanged files. */
-export interface StatAnnotations {
-  fileSize: number;
-  fileMtimeNs: string;
+/**
+ * Size and mtime of a hashed file: what `--reuse-digests` compares. Kept out of
+ * the signed statement (so the same files sign to the same bytes), in the
+ * signature's sidecar (see reuse.ts).
+ */
+export interface FileStat {
+  size: number;
+  mtimeNs: string;
 }
 
 export interface ReusableFile {
@@ -28,6 +32,8 @@ export interface HashModelOptions {
 
 export interface HashedModel {
   resources: OmsResource[];
+  /** By model-relative file name. */
+  stats: Map<string, FileStat>;
   bytesTotal: number;
   bytesHashed: number;
   filesReused: number;
@@ -52,16 +58,18 @@ export async function hashModel(files: readonly ModelFile[], options: HashModelO
   const algorithm = resourceAlgorithm(serialization, options.shardAlgorithm);
   const shardSize = serialization.shard_size ?? 0;
   const resources: OmsResource[] = [];
+  const stats = new Map<string, FileStat>();
   const planned: PlannedResource[] = [];
   let bytesTotal = 0;
   let filesReused = 0;
 
   for (const file of files) {
     bytesTotal += file.size;
-    const annotations = { fileSize: file.size, fileMtimeNs: file.mtimeNs.toString() } satisfies StatAnnotations;
+    const stat: FileStat = { size: file.size, mtimeNs: file.mtimeNs.toString() };
+    stats.set(file.name, stat);
     const old = reuse?.get(file.name);
-    if (old && old.size === file.size && old.mtimeNs === annotations.fileMtimeNs) {
-      resources.push(...old.resources.map((r) => ({ ...r, algorithm, annotations })));
+    if (old && old.size === stat.size && old.mtimeNs === stat.mtimeNs) {
+      resources.push(...old.resources.map((r) => ({ name: r.name, algorithm, digest: r.digest })));
       filesReused++;
       continue;
     }
@@ -76,14 +84,9 @@ export async function hashModel(files: readonly ModelFile[], options: HashModelO
     { algorithm: serialization.hash_type, ...(options.onProgress ? { onProgress: options.onProgress } : {}) },
   );
   planned.forEach((p, i) => {
-    resources.push({
-      name: p.name,
-      algorithm,
-      digest: digests[i]!,
-      annotations: { fileSize: p.file.size, fileMtimeNs: p.file.mtimeNs.toString() } satisfies StatAnnotations,
-    });
+    resources.push({ name: p.name, algorithm, digest: digests[i]! });
   });
   resources.sort((a, b) => compareResources(serialization.method, a.name, b.name));
   const bytesHashed = planned.reduce((n, p) => n + (p.job.end - p.job.start), 0);
-  return { resources, bytesTotal, bytesHashed, filesReused };
+  return { resources, stats, bytesTotal, bytesHashed, filesReused };
 }

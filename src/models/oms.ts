@@ -146,6 +146,44 @@ const PredicateSchema = z.object({
   serialization: SerializationSchema,
 });
 
+/**
+ * A statement must describe every byte it covers once: no resource name twice
+ * and, for shards, the ranges of each file contiguous from 0 (§6.3.2). Else
+ * one file could be listed with two digests, or a verifier and a reader of the
+ * statement could disagree about which digest covers which bytes.
+ */
+export function assertResourcesDescribeEachByteOnce(resources: readonly Pick<OmsResource, 'name'>[], method: 'files' | 'shards'): void {
+  const names = new Set<string>();
+  for (const r of resources) {
+    if (names.has(r.name)) {
+      throw new AttestryError('E_SIGNATURE_FORMAT', `resource "${r.name}" is listed more than once in the signed statement; a signature names each ${method === 'files' ? 'file' : 'shard'} once`, { details: { resource: r.name } });
+    }
+    names.add(r.name);
+  }
+  if (method !== 'shards') return;
+  const byPath = new Map<string, { start: number; end: number; name: string }[]>();
+  for (const r of resources) {
+    const shard = parseShardName(r.name);
+    const list = byPath.get(shard.path) ?? [];
+    list.push({ start: shard.start, end: shard.end, name: r.name });
+    byPath.set(shard.path, list);
+  }
+  for (const [path, ranges] of byPath) {
+    ranges.sort((a, b) => a.start - b.start || a.end - b.end);
+    if (ranges[0]!.start !== 0) {
+      throw new AttestryError('E_SIGNATURE_FORMAT', `the shards of "${path}" must start at 0; the first is "${ranges[0]!.name}" (a gap before it)`, { details: { resource: ranges[0]!.name } });
+    }
+    for (let i = 1; i < ranges.length; i++) {
+      const prev = ranges[i - 1]!;
+      const cur = ranges[i]!;
+      if (cur.start !== prev.end) {
+        const what = cur.start < prev.end ? 'overlap' : 'leave a gap';
+        throw new AttestryError('E_SIGNATURE_FORMAT', `the shards "${prev.name}" and "${cur.name}" of "${path}" ${what}; shard ranges must be contiguous`, { details: { resource: cur.name } });
+      }
+    }
+  }
+}
+
 export interface ParsedOmsStatement {
   subjectName: string;
   /** The root digest recomputed from the resources. */
@@ -172,6 +210,7 @@ export function parseOmsStatement(statement: Statement, options: { allowInconsis
   }
   const subject = statement.subject[0]!;
   const predicate = parseWith(PredicateSchema, statement.predicate, 'OMS predicate', 'E_SIGNATURE_FORMAT') as OmsPredicate;
+  assertResourcesDescribeEachByteOnce(predicate.resources, predicate.serialization.method);
   const rootDigest = subject.digest['sha256'];
   if (rootDigest === undefined) throw new AttestryError('E_SIGNATURE_FORMAT', 'subject[0].digest.sha256 is missing');
   const computed = rootDigestHex(predicate.resources);
@@ -194,6 +233,7 @@ function parseLegacy(statement: Statement): ParsedOmsStatement {
     if (!s.name || !d) throw new AttestryError('E_SIGNATURE_FORMAT', `subject[${i}] needs a name and a sha256 digest`);
     return { name: s.name, algorithm: 'sha256', digest: d.toLowerCase() };
   });
+  assertResourcesDescribeEachByteOnce(resources, 'files');
   return {
     subjectName: 'model',
     rootDigest: rootDigestHex(resources),

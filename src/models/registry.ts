@@ -10,7 +10,7 @@ import type { KeyObject } from 'node:crypto';
 import { AttestryError } from '../core/errors.js';
 import { writeFileAtomic } from '../core/atomic-file.js';
 import { parseJsonText, parseWith } from '../core/validation.js';
-import { keyAlgorithmOf, keyFingerprint, loadPublicKey, omsKeyHint, publicKeyToPem, type KeyAlgorithm } from '../crypto/keys.js';
+import { keyAlgorithmOf, keyFingerprint, keyHintMatches, loadPublicKey, publicKeyToPem, type KeyAlgorithm } from '../crypto/keys.js';
 import type { Clock } from '../core/ids.js';
 import { readTextFileBounded } from './signature-file.js';
 
@@ -68,7 +68,18 @@ export function findPublisher(registry: RegistryFile, id: string): Publisher | u
 }
 
 export function findPublisherByHint(registry: RegistryFile, hint: string): Publisher | undefined {
-  return registry.publishers.find((p) => omsKeyHint(loadPublicKey(p.publicKey, p.id)) === hint);
+  return registry.publishers.find((p) => keyHintMatches(hint, loadPublicKey(p.publicKey, p.id)));
+}
+
+/**
+ * The publishers whose keys may have made a signature that names no signer:
+ * those the key hint names first (it is only a hint), then every other one,
+ * so a signature with an unknown or missing hint is still matched by its key.
+ */
+export function publisherCandidates(registry: RegistryFile, hint: string | undefined): Publisher[] {
+  if (hint === undefined || hint === '') return [...registry.publishers];
+  const named = registry.publishers.filter((p) => keyHintMatches(hint, loadPublicKey(p.publicKey, p.id)));
+  return [...named, ...registry.publishers.filter((p) => !named.includes(p))];
 }
 
 /** Throws E_UNTRUSTED_PUBLISHER unless the publisher is currently trusted. */

@@ -8,7 +8,6 @@ import { resolve, basename, extname } from 'node:path';
 import type { KeyObject } from 'node:crypto';
 import { AttestryError } from '../core/errors.js';
 import { digestFromHex, type Digest } from '../core/digest.js';
-import { systemClock, type Clock } from '../core/ids.js';
 import { parseJsonText } from '../core/validation.js';
 import { asSigner, type Signer } from '../crypto/signer.js';
 import { keyFingerprint, type KeyAlgorithm } from '../crypto/keys.js';
@@ -56,7 +55,6 @@ export interface SignDigestListOptions {
   /** Subject name; defaults to the list file's name without extension. */
   subjectName?: string;
   metadata?: Omit<ModelMetadata, 'signerId' | 'signedAt'>;
-  clock?: Clock;
 }
 
 export interface SignDigestListResult {
@@ -81,7 +79,6 @@ export function signDigestList(options: SignDigestListOptions): SignDigestListRe
   const statement = buildOmsStatement(subjectName, resources, serialization, {
     ...options.metadata,
     signerId: options.signerId,
-    signedAt: (options.clock ?? systemClock).now().toISOString(),
   });
   const signaturePath = resolve(options.output);
   const bundle = sealStatement(statement, signer, signaturePath);

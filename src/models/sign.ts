@@ -7,7 +7,6 @@ import type { KeyObject } from 'node:crypto';
 import { AttestryError } from '../core/errors.js';
 import { canonicalBytes } from '../core/canonical-json.js';
 import { digestFromHex, type Digest } from '../core/digest.js';
-import { systemClock, type Clock } from '../core/ids.js';
 import { buildKeyBundle, type KeyBundle } from '../crypto/bundle.js';
 import { signEnvelope } from '../crypto/dsse.js';
 import { INTOTO_PAYLOAD_TYPE, type Statement } from '../crypto/intoto.js';
@@ -26,7 +25,7 @@ import {
   type ShardAlgorithmSpelling,
 } from './oms.js';
 import { DEFAULT_GIT_IGNORES, normaliseRelativePath } from './paths.js';
-import { reusableFromSignature } from './reuse.js';
+import { REUSE_SIDECAR_SUFFIX, reusableFromSignature, reuseSidecarPath, writeReuseSidecar } from './reuse.js';
 import { writeSignatureFile } from './signature-file.js';
 import { assertNoRejected, walkModel } from './walk.js';
 
@@ -54,16 +53,18 @@ export interface SignModelOptions extends HashingOptions {
   /** A software private key, or a signer whose key lives elsewhere (a PKCS#11 token). */
   privateKey: KeyObject | Signer;
   signerId: string;
-  metadata?: Omit<ModelMetadata, 'signerId' | 'signedAt'>;
+  /** Recorded in subject[0].annotations; `signedAt` only when the caller sets it (it makes signatures differ). */
+  metadata?: Omit<ModelMetadata, 'signerId'>;
   /** Where to write the signature; default `<model dir>/model.sig` (for a single file, `<file>.sig`). */
   output?: string;
   /** An earlier signature by the same key whose digests are reused for files with unchanged size and mtime. */
   reuseDigestsFrom?: string;
-  clock?: Clock;
 }
 
 export interface SignModelResult {
   signaturePath: string;
+  /** The unsigned sidecar with file sizes and mtimes for a later `reuseDigestsFrom` (`<signature>.reuse.json`). */
+  reuseSidecarPath: string;
   bundle: KeyBundle;
   statement: Statement<OmsPredicate>;
   rootDigest: Digest;
@@ -115,7 +116,10 @@ export function ignoreSetFor(modelPath: string, signaturePath: string, options: 
   for (const p of options.ignorePaths ?? []) set.add(normaliseRelativePath(p, 'ignore path'));
   if (options.ignoreGitPaths ?? true) for (const p of DEFAULT_GIT_IGNORES) set.add(p);
   const sigInside = pathInsideModel(modelPath, signaturePath);
-  if (sigInside !== undefined) set.add(sigInside);
+  if (sigInside !== undefined) {
+    set.add(sigInside);
+    set.add(`${sigInside}${REUSE_SIDECAR_SUFFIX}`);
+  }
   return [...set].sort();
 }
 
@@ -166,16 +170,15 @@ export async function signModel(options: SignModelOptions): Promise<SignModelRes
     if (ownPool) await pool.close();
   }
 
-  const clock = options.clock ?? systemClock;
-  const statement = buildOmsStatement(walked.modelName, hashed.resources, serialization, {
-    ...options.metadata,
-    signerId: options.signerId,
-    signedAt: clock.now().toISOString(),
-  });
+  // No signing time and no file stats in the statement: the same files, key and options sign to
+  // the same bytes. When it was signed is the log's and the timestamp's to say.
+  const statement = buildOmsStatement(walked.modelName, hashed.resources, serialization, { ...options.metadata, signerId: options.signerId });
   const bundle = sealStatement(statement, signer, signaturePath);
+  writeReuseSidecar(signaturePath, canonicalBytes(statement), hashed.stats);
 
   return {
     signaturePath,
+    reuseSidecarPath: reuseSidecarPath(signaturePath),
     bundle,
     statement,
     rootDigest: digestFromHex(statement.subject[0]!.digest['sha256']!),

@@ -12,7 +12,7 @@
  *
  * Both end where key-based verification ends: a verified in-toto statement.
  */
-import type { KeyObject } from 'node:crypto';
+import { verify as nodeVerify, type KeyObject } from 'node:crypto';
 import { AttestryError } from '../core/errors.js';
 import { parseJsonText } from '../core/validation.js';
 import type { Digest } from '../core/digest.js';
@@ -91,7 +91,7 @@ export function verifyKeylessModelSignature(signaturePath: string, policy: Keyle
   };
 }
 
-/** Certificate: chain to the given CA, then the envelope with the leaf's key (standard PAE, else model_signing's pre-1.0 one). */
+/** Certificate: chain to the given CA, then the envelope with the leaf's key (standard PAE, else model_signing's pre-1.0 one, else v0.2's SHA-256 one). */
 export function verifyCertificateModelSignature(signaturePath: string, policy: CertificateModelPolicy): ForeignSignatureCheck {
   if (policy.certificateChainPems.length === 0) throw new AttestryError('E_USAGE', 'give at least one CA certificate (--certificate-chain)');
   const anchors = policy.certificateChainPems.flatMap((c) => certificatesFromPem(c.pem, c.source));
@@ -115,7 +115,17 @@ export function verifyCertificateModelSignature(signaturePath: string, policy: C
       payload = verifyEnvelope(envelope, [verifier], 1, legacyPae).payload;
       usedLegacy = true;
     } catch {
-      throw e;
+      // v0.2 signed with ECDSA over SHA-256 whatever the curve (model_signing
+      // v0.2.0 signature/key.py; its own verifier keeps this fallback for
+      // certificates, sign_certificate.py `_verify_bundle`).
+      if (key.asymmetricKeyType !== 'ec') throw e;
+      const sha256Verifier = { ...verifier, verify: (data: Buffer, sig: Buffer) => nodeVerify('sha256', data, key, sig) };
+      try {
+        payload = verifyEnvelope(envelope, [sha256Verifier], 1, legacyPae).payload;
+        usedLegacy = true;
+      } catch {
+        throw e;
+      }
     }
   }
   return {

@@ -7,20 +7,15 @@ import { resolve, basename } from 'node:path';
 import type { KeyObject } from 'node:crypto';
 import { AttestryError } from '../core/errors.js';
 import { digestFromHex, type Digest } from '../core/digest.js';
-import { systemClock, type Clock } from '../core/ids.js';
-import { parseJsonText } from '../core/validation.js';
-import type { KeyBundle } from '../crypto/bundle.js';
-import { verifyEnvelope } from '../crypto/dsse.js';
-import { parseStatement } from '../crypto/intoto.js';
-import { keyAlgorithmOf, keyFingerprint, loadPublicKey, omsKeyHint, publicKeyToPem, type KeyAlgorithm } from '../crypto/keys.js';
-import { createVerifier } from '../crypto/signer.js';
+import type { Clock } from '../core/ids.js';
+import { keyAlgorithmOf, keyFingerprint, type KeyAlgorithm } from '../crypto/keys.js';
 import { HashPool, type HashJob } from './hash-pool.js';
-import { legacyPae } from './legacy-pae.js';
 import { rangesOf } from './manifest.js';
-import { acceptedAlgorithms, parseOmsStatement, parseShardName, type ModelMetadata, type OmsPredicate, type ParsedOmsStatement } from './oms.js';
-import { assertPublisherTrusted, findPublisher, findPublisherByHint, type Publisher, type RegistryFile } from './registry.js';
+import { acceptedAlgorithms, compareResources, parseShardName, rootDigestHex, shardName, type ModelMetadata, type OmsPredicate, type ParsedOmsStatement } from './oms.js';
+import type { Publisher, RegistryFile } from './registry.js';
+import { verifyModelSignature } from './verify-key.js';
 import { ignoreSetFor, type HashingOptions } from './sign.js';
-import { readSignatureFile, unverifiedStatement } from './signature-file.js';
+import { readSignatureFile } from './signature-file.js';
 import { walkModel, type ModelFile } from './walk.js';
 import { verifyCertificateModelSignature, verifyKeylessModelSignature, type CertificateModelPolicy, type KeylessModelPolicy } from './verify-sigstore.js';
 
@@ -64,90 +59,19 @@ export interface VerifyModelResult {
     publisher?: Pick<Publisher, 'id' | 'name'>;
     legacyFormat: boolean;
   };
-  model: { name: string; rootDigest: Digest; method: string; resources: number };
+  /**
+   * `rootDigest`: the OMS root digest (§6.5.1) of the files on disk, recomputed by this verification,
+   * in the signature's resource order (files the signature lacks after them); equal to
+   * `signedRootDigest`, what the signed statement claims, exactly when nothing was modified.
+   */
+  model: { name: string; rootDigest: Digest; signedRootDigest: Digest; method: string; resources: number };
   metadata: ModelMetadata;
   filesChecked: number;
   bytesChecked: number;
   problems: FileProblem[];
+  /** Things that did not decide the verdict but deserve a look, e.g. a key hint that names another key. */
+  warnings: string[];
   durationMs: number;
-}
-
-interface KeyChoice {
-  key: KeyObject;
-  publisher?: Publisher;
-}
-
-function chooseKey(bundle: KeyBundle, options: VerifyModelOptions): KeyChoice {
-  const material = bundle.verificationMaterial.publicKey;
-  if (!material) {
-    throw new AttestryError(
-      'E_SIGNATURE_FORMAT',
-      'this signature was made with a certificate or keyless (Sigstore) identity, not a key; verify it with an identity and identity provider, or with the CA certificate chain',
-    );
-  }
-  let choice: KeyChoice;
-  if (options.publicKey) {
-    choice = { key: options.publicKey };
-  } else if (options.registry) {
-    const signerId = unverifiedStatement(bundle).subject[0]?.annotations?.['signerId'];
-    // A signature that names its signer is checked against that publisher only; only
-    // signatures without a signer id (e.g. made by model_signing) are matched by key hint.
-    const publisher =
-      typeof signerId === 'string'
-        ? findPublisher(options.registry, signerId)
-        : material.hint
-          ? findPublisherByHint(options.registry, material.hint)
-          : undefined;
-    if (!publisher) {
-      throw new AttestryError('E_UNTRUSTED_PUBLISHER', `no trusted publisher in the registry matches this signature${typeof signerId === 'string' ? ` (signer id "${signerId}")` : ''}`);
-    }
-    assertPublisherTrusted(publisher, (options.clock ?? systemClock).now());
-    choice = { key: loadPublicKey(publisher.publicKey, `publisher ${publisher.id}`), publisher };
-  } else {
-    throw new AttestryError('E_USAGE', 'give a public key or a publisher registry to verify against');
-  }
-  // model_signing's check: the bundle's key hint (or embedded key) must name the key we verify with.
-  if (material.hint && material.hint !== omsKeyHint(choice.key)) {
-    throw new AttestryError(
-      'E_KEY_MISMATCH',
-      `the signature names a different key: its verificationMaterial.publicKey.hint is ${material.hint.slice(0, 80)}, the public key given has hint ${omsKeyHint(choice.key)}`,
-      { details: { signatureKeyHint: material.hint.slice(0, 200), givenKeyHint: omsKeyHint(choice.key) } },
-    );
-  }
-  if (material.rawBytes) {
-    const embedded = Buffer.from(material.rawBytes, 'base64').toString('utf8');
-    let same = false;
-    try {
-      same = publicKeyToPem(loadPublicKey(embedded, 'embedded public key')) === publicKeyToPem(choice.key);
-    } catch {
-      same = false;
-    }
-    if (!same) throw new AttestryError('E_KEY_MISMATCH', `the signature embeds a different public key than the one given (${keyFingerprint(choice.key)}, hint ${omsKeyHint(choice.key)})`);
-  }
-  return choice;
-}
-
-/** Verifies the bundle's signature and returns the parsed OMS statement. */
-export function verifyModelSignature(bundle: KeyBundle, options: VerifyModelOptions): { parsed: ParsedOmsStatement; key: KeyChoice; legacyPae: boolean } {
-  const key = chooseKey(bundle, options);
-  const verifier = createVerifier(key.key);
-  let payload: Buffer;
-  let usedLegacy = false;
-  try {
-    payload = verifyEnvelope(bundle.dsseEnvelope, [verifier]).payload;
-  } catch (e) {
-    try {
-      payload = verifyEnvelope(bundle.dsseEnvelope, [verifier], 1, legacyPae).payload;
-      usedLegacy = true;
-    } catch {
-      throw e;
-    }
-  }
-  if (bundle.dsseEnvelope.payloadType !== 'application/vnd.in-toto+json') {
-    throw new AttestryError('E_SIGNATURE_FORMAT', `payloadType is "${bundle.dsseEnvelope.payloadType}", expected application/vnd.in-toto+json`);
-  }
-  const statement = parseStatement(parseJsonText(payload.toString('utf8'), 'DSSE payload', 'E_SIGNATURE_FORMAT'));
-  return { parsed: parseOmsStatement(statement), key, legacyPae: usedLegacy };
 }
 
 interface ExpectedFile {
@@ -166,6 +90,10 @@ function expectedFiles(predicate: OmsPredicate, singleFileName: string | undefin
     // Old model_signing named a single-file model's resource "."; it is that file.
     const file = singleFileName !== undefined && (shard.path === '.' || shard.path === singleFileName) ? singleFileName : shard.path;
     const entry = map.get(file) ?? { ranges: [] };
+    // "." and the file's own name are one file: listing both is listing it twice.
+    if (s.method === 'files' && entry.ranges.length > 0) {
+      throw new AttestryError('E_SIGNATURE_FORMAT', `resources "${entry.ranges[0]!.name}" and "${r.name}" both name the file "${file}"; a signature names each file once`, { details: { resource: r.name } });
+    }
     entry.ranges.push({ name: r.name, start: shard.start, end: shard.end, digest: r.digest });
     map.set(file, entry);
   }
@@ -173,7 +101,7 @@ function expectedFiles(predicate: OmsPredicate, singleFileName: string | undefin
 }
 
 /** The signature check of whichever method the options choose; exactly one must be chosen. */
-function checkSignature(signaturePath: string, options: VerifyModelOptions): { parsed: ParsedOmsStatement; signature: VerifyModelResult['signature'] } {
+function checkSignature(signaturePath: string, options: VerifyModelOptions): { parsed: ParsedOmsStatement; signature: VerifyModelResult['signature']; warnings: string[] } {
   const chosen = [options.publicKey, options.registry, options.keyless, options.certificateChain].filter((o) => o !== undefined).length;
   if (chosen > 1) throw new AttestryError('E_USAGE', 'choose one way to verify: a public key, a publisher registry, a keyless identity or a certificate chain');
   if (options.keyless || options.certificateChain) {
@@ -181,10 +109,10 @@ function checkSignature(signaturePath: string, options: VerifyModelOptions): { p
     const signature: VerifyModelResult['signature'] = { valid: true, method: f.method, algorithm: f.algorithm, keyFingerprint: f.keyFingerprint, legacyFormat: f.parsed.legacy || f.legacyPae };
     if (f.identity !== undefined) signature.identity = f.identity;
     if (f.issuer !== undefined) signature.issuer = f.issuer;
-    return { parsed: f.parsed, signature };
+    return { parsed: f.parsed, signature, warnings: [] };
   }
   const bundle = readSignatureFile(signaturePath);
-  const { parsed, key, legacyPae: usedLegacy } = verifyModelSignature(bundle, options);
+  const { parsed, key, legacyPae: usedLegacy, warnings } = verifyModelSignature(bundle, options);
   const signature: VerifyModelResult['signature'] = {
     valid: true,
     method: 'key',
@@ -193,14 +121,35 @@ function checkSignature(signaturePath: string, options: VerifyModelOptions): { p
     legacyFormat: parsed.legacy || usedLegacy,
   };
   if (key.publisher) signature.publisher = { id: key.publisher.id, name: key.publisher.name };
-  return { parsed, signature };
+  return { parsed, signature, warnings };
+}
+
+/**
+ * The root digest (§6.5.1) of what is on disk: the digests of the signed resources that were
+ * found, in the signature's order, then those of files the signature lacks, in model_signing's
+ * order. Equal to the signed root exactly when every resource matched and nothing was added.
+ */
+function diskRootDigest(
+  predicate: OmsPredicate,
+  onDisk: ReadonlyMap<string, string>,
+  extras: readonly { name: string }[],
+  extraDigests: readonly string[],
+  method: 'files' | 'shards',
+): string {
+  const resources: { digest: string }[] = [];
+  for (const r of predicate.resources) {
+    const d = onDisk.get(r.name);
+    if (d !== undefined) resources.push({ digest: d });
+  }
+  const added = extras.map((e, i) => ({ name: e.name, digest: extraDigests[i]! })).sort((a, b) => compareResources(method, a.name, b.name));
+  return rootDigestHex([...resources, ...added]);
 }
 
 export async function verifyModel(options: VerifyModelOptions): Promise<VerifyModelResult> {
   const started = performance.now();
   const modelPath = resolve(options.modelPath);
   const signaturePath = resolve(options.signaturePath);
-  const { parsed, signature } = checkSignature(signaturePath, options);
+  const { parsed, signature, warnings } = checkSignature(signaturePath, options);
   const { serialization } = parsed.predicate;
 
   const ignore = ignoreSetFor(modelPath, signaturePath, options, serialization.ignore_paths ?? []);
@@ -209,9 +158,21 @@ export async function verifyModel(options: VerifyModelOptions): Promise<VerifyMo
   const expected = expectedFiles(parsed.predicate, walked.singleFile ? basename(walked.files[0]!.name) : undefined);
 
   const jobs: HashJob[] = [];
-  const checks: { file: ModelFile; name: string; digest: string }[] = [];
+  const checks: { file: ModelFile; name: string; resource: string; digest: string }[] = [];
+  // Files (or a file's shards) on disk that the signature does not describe: hashed too, only
+  // for the root digest of what is on disk (normally none).
+  const extras: { name: string }[] = [];
+  const extraJobs: HashJob[] = [];
   const seen = new Set<string>();
   let bytesChecked = 0;
+  let bytesExtra = 0;
+  const addExtra = (file: ModelFile): void => {
+    for (const [start, end] of rangesOf(file, serialization.method, serialization.shard_size ?? 0)) {
+      extras.push({ name: serialization.method === 'files' ? file.name : shardName(file.name, start, end) });
+      extraJobs.push({ path: file.path, start, end });
+    }
+    bytesExtra += file.size;
+  };
   for (const file of walked.files) {
     const want = expected.get(file.name);
     if (!want) {
@@ -219,6 +180,7 @@ export async function verifyModel(options: VerifyModelOptions): Promise<VerifyMo
       if (!options.ignoreUnsignedFiles && !emptyShardFile) {
         problems.push({ name: file.name, kind: 'unsigned', detail: 'is in the directory but not in the signature' });
       }
+      if (!options.ignoreUnsignedFiles) addExtra(file);
       continue;
     }
     seen.add(file.name);
@@ -228,15 +190,16 @@ export async function verifyModel(options: VerifyModelOptions): Promise<VerifyMo
       const sameLayout = layout.length === want.ranges.length && layout.every(([s, e]) => want.ranges.some((r) => r.start === s && r.end === e));
       if (file.size !== expectedEnd || !sameLayout) {
         problems.push({ name: file.name, kind: 'size-changed', detail: `is ${file.size} bytes, the signature covers ${expectedEnd}`, expected: String(expectedEnd), actual: String(file.size) });
+        addExtra(file);
         continue;
       }
       for (const r of want.ranges) {
         jobs.push({ path: file.path, start: r.start, end: r.end });
-        checks.push({ file, name: r.name, digest: r.digest });
+        checks.push({ file, name: r.name, resource: r.name, digest: r.digest });
       }
     } else {
       jobs.push({ path: file.path, start: 0, end: file.size });
-      checks.push({ file, name: file.name, digest: want.ranges[0]!.digest });
+      checks.push({ file, name: file.name, resource: want.ranges[0]!.name, digest: want.ranges[0]!.digest });
     }
     bytesChecked += file.size;
   }
@@ -249,28 +212,37 @@ export async function verifyModel(options: VerifyModelOptions): Promise<VerifyMo
   let digests: string[];
   try {
     const onProgress = options.onProgress;
-    digests = await pool.hash(jobs, {
+    digests = await pool.hash([...jobs, ...extraJobs], {
       algorithm: serialization.hash_type,
-      ...(onProgress ? { onProgress: (done: number) => onProgress(done, bytesChecked) } : {}),
+      ...(onProgress ? { onProgress: (done: number) => onProgress(done, bytesChecked + bytesExtra) } : {}),
     });
   } finally {
     if (ownPool) await pool.close();
   }
+  const onDisk = new Map<string, string>();
   checks.forEach((c, i) => {
+    onDisk.set(c.resource, digests[i]!);
     if (digests[i] !== c.digest) {
       problems.push({ name: c.name, kind: 'modified', detail: 'content differs from the signed digest', expected: c.digest, actual: digests[i]! });
     }
   });
+  const rootDigest = diskRootDigest(parsed.predicate, onDisk, extras, digests.slice(jobs.length), serialization.method);
+  if (problems.length === 0 && rootDigest !== parsed.rootDigest) {
+    // Unreachable once every resource matched (names are unique); kept so a report can never say
+    // "verified" next to a root digest that is not the files'.
+    problems.push({ name: '.', kind: 'modified', detail: 'the root digest of the files differs from the signed one', expected: parsed.rootDigest, actual: rootDigest });
+  }
   problems.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 
   return {
     ok: problems.length === 0,
     signature,
-    model: { name: parsed.subjectName, rootDigest: digestFromHex(parsed.rootDigest), method: serialization.method, resources: parsed.predicate.resources.length },
+    model: { name: parsed.subjectName, rootDigest: digestFromHex(rootDigest), signedRootDigest: digestFromHex(parsed.rootDigest), method: serialization.method, resources: parsed.predicate.resources.length },
     metadata: parsed.metadata,
     filesChecked: checks.length === 0 ? 0 : new Set(checks.map((c) => c.file.name)).size,
     bytesChecked,
     problems,
+    warnings,
     durationMs: performance.now() - started,
   };
 }

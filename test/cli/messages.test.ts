@@ -72,12 +72,12 @@ describe('failed verifications say FAILED first', { concurrency: true }, () => {
 });
 
 describe('messages that name the real problem', { concurrency: true }, () => {
-  test('E_KEY_MISMATCH carries both key hints: the one the signature names and the one given', async (t) => {
+  test('a wrong key (E_SIGNATURE_INVALID: hints are hints) names both key hints: the one the signature names and the one given', async (t) => {
     const m = await signedModel();
     t.after(m.cleanup);
     const r = expectExit(await runCli(['model', 'verify', '--model-dir', m.dir, '--key', otherKeys.publicPem, '--threads', '1', '--json']), 2);
     const err = (JSON.parse(r.stdout) as { error: { code: string; message: string } }).error;
-    assert.equal(err.code, 'E_KEY_MISMATCH');
+    assert.equal(err.code, 'E_SIGNATURE_INVALID');
     assert.ok(err.message.includes(hintOf(keys.publicPem)), err.message);
     assert.ok(err.message.includes(hintOf(otherKeys.publicPem)), err.message);
   });

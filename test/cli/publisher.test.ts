@@ -208,7 +208,7 @@ describe('model verify --registry', { concurrency: 3 }, () => {
     await seed(reg2, 'alice@example.com', bob);
     const mismatch = await verifyWith(reg2, sigAlice);
     expectExit(mismatch, 2);
-    assert.match(mismatch.stderr, /E_KEY_MISMATCH/);
+    assert.match(mismatch.stderr, /E_SIGNATURE_INVALID/);
   });
 
   test('a missing registry file → exit 2 (no publishers are trusted)', async () => {

@@ -368,3 +368,19 @@ describe('decodeBase64', () => {
     assert.ok(decodeBase64(bytes.toString('base64url')).equals(bytes));
   });
 });
+
+describe('base64 validation of envelope fields', () => {
+  test('a 16 MiB payload parses (no regex stack overflow) and round-trips', () => {
+    const big = Buffer.alloc(16 * 1024 * 1024, 0xab);
+    const env = parseEnvelope({ payloadType: PAYLOAD_TYPE, payload: big.toString('base64'), signatures: [{ sig: 'AAAA' }] });
+    assert.equal(decodeBase64(env.payload).length, big.length);
+  });
+  test('standard and URL-safe, padded or not, are accepted; anything else is E_SIGNATURE_FORMAT', () => {
+    for (const ok of ['', 'QQ', 'QQ==', 'QUI', 'QUI=', 'QUJD', '-_-_', 'QUJDRA', 'QUJDRA==']) {
+      assert.equal(parseEnvelope({ payloadType: PAYLOAD_TYPE, payload: ok, signatures: [{ sig: 'AAAA' }] }).payload, ok, ok);
+    }
+    for (const bad of ['Q', 'Q===', 'QQ=', 'QUJD=', 'QU JD', 'QUJD\n', '=QUJ', 'QU=D', 'QUJ*', 'QUJD'.repeat(1_000_000) + '!']) {
+      expectAttestryError(() => parseEnvelope({ payloadType: PAYLOAD_TYPE, payload: bad, signatures: [{ sig: 'AAAA' }] }), 'E_SIGNATURE_FORMAT');
+    }
+  });
+});

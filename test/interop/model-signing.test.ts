@@ -1,84 +1,83 @@
 /**
- * Interop with the reference `model_signing` tool: verifies the real
- * signatures in sigstore/model-transparency `scripts/tests/v*-elliptic-key`
- * (P-384 keys; bundle forms of v0.3.1, v1.0.0, v1.0.1 and v1.1.0).
- *
- * Those files are not ours to commit, so the test reads them from a local git
- * copy of that repository: ATTESTRY_MODEL_TRANSPARENCY_GIT, or the mirror path
- * used on the project's machines. Without one the test is skipped, saying so.
+ * Interop with the reference `model_signing` tool: every released signature in
+ * sigstore/model-transparency `scripts/tests` (v0.2.0 … v1.1.0; ECDSA P-384
+ * key, keyless Sigstore and certificate-chain methods) verifies with
+ * `verifyModel`, with the options its test-verify-*.sh script uses (see
+ * model-signing-cases.ts). Read in place from ../shared/fixtures; tampering
+ * happens on a temp copy.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { AttestryError, generateKeyPair, loadPublicKey, verifyModel } from '../../src/index.js';
+import { appendFileSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { generateKeyPair, loadPublicKey, verifyModel, type VerifyModelOptions } from '../../src/index.js';
+import { expectRejects } from '../helpers/model.js';
+import { copyFixture, modelTransparencyPath, modelTransparencySkip } from '../sigstore/external.js';
+import { interopCases, type InteropCase } from './model-signing-cases.js';
 
-const GIT_DIR = process.env['ATTESTRY_MODEL_TRANSPARENCY_GIT'] ?? '/work/.mirror/sigstore+model-transparency/repo';
-const available = existsSync(GIT_DIR);
-const skip = available ? false : `no local copy of sigstore/model-transparency at ${GIT_DIR} (set ATTESTRY_MODEL_TRANSPARENCY_GIT)`;
+const skip = modelTransparencySkip();
 
-function extract(dest: string): void {
-  const names = execFileSync('git', ['--git-dir', GIT_DIR, 'ls-tree', '-r', '--name-only', 'HEAD', 'scripts/tests'], { encoding: 'utf8' })
-    .split('\n')
-    .filter((n) => /elliptic-key\/|keys\/certificate\/signing-key-pub\.pem$/.test(n));
-  for (const name of names) {
-    const out = join(dest, name.replace(/^scripts\/tests\//, ''));
-    mkdirSync(dirname(out), { recursive: true });
-    writeFileSync(out, execFileSync('git', ['--git-dir', GIT_DIR, 'show', `HEAD:${name}`]));
+function optionsFor(c: InteropCase, modelPath = c.modelPath, signaturePath = c.signaturePath): VerifyModelOptions {
+  const o: VerifyModelOptions = {
+    modelPath,
+    signaturePath,
+    ignorePaths: c.ignorePaths.map((p) => relative(c.modelPath, p)),
+    threads: 1,
+  };
+  if (c.publicKeyPath) o.publicKey = loadPublicKey(readFileSync(c.publicKeyPath, 'utf8'), c.publicKeyPath);
+  if (c.certificateChainPath) o.certificateChain = { certificateChainPems: [{ pem: readFileSync(c.certificateChainPath, 'utf8'), source: c.certificateChainPath }] };
+  if (c.identity !== undefined || c.identityProvider !== undefined) {
+    assert.ok(c.identity !== undefined && c.identityProvider !== undefined, `${c.name}: keyless needs both --identity and --identity_provider`);
+    o.keyless = { identity: c.identity, identityProvider: c.identityProvider };
   }
+  return o;
 }
 
-// [signature directory, model path relative to it ('' = the directory itself)]
-const CASES: [string, string][] = [
-  ['v1.1.0-elliptic-key', ''],
-  ['v1.0.1-elliptic-key', ''],
-  ['v1.0.0-elliptic-key', 'signme-1'],
-  ['v0.3.1-elliptic-key', 'signme-1'],
-];
-
-test('verifies model_signing key signatures of every released bundle form', { skip }, async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'attestry-interop-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  extract(dir);
-  const publicKey = loadPublicKey(readFileSync(join(dir, 'keys/certificate/signing-key-pub.pem'), 'utf8'), 'fixture key');
-
-  for (const [sigDir, model] of CASES) {
-    const modelPath = join(dir, sigDir, model);
-    const result = await verifyModel({
-      modelPath,
-      signaturePath: join(dir, sigDir, 'model.sig'),
-      publicKey,
-      ignorePaths: ['ignore-me'],
-      threads: 1,
-    });
-    assert.equal(result.ok, true, `${sigDir}: ${JSON.stringify(result.problems)}`);
-    assert.equal(result.signature.algorithm, 'ecdsa-p384', sigDir);
+test('every released model_signing signature verifies (all versions, all three methods)', { skip }, async (t) => {
+  const cases = interopCases();
+  // The fixture holds 13 cases (v0.2.0 certificate; v0.3.1 … v1.1.0 × three methods): fewer is a broken fixture.
+  assert.ok(cases.length >= 13, `expected >= 13 interop cases, found ${cases.map((c) => c.name).join(', ')}`);
+  for (const method of ['elliptic-key', 'sigstore', 'certificate'] as const) {
+    assert.ok(cases.filter((c) => c.method === method).length >= 4, `fewer than 4 ${method} cases`);
   }
+  for (const c of cases) {
+    await t.test(c.name, async () => {
+      const r = await verifyModel(optionsFor(c));
+      assert.equal(r.ok, true, `${c.name}: ${JSON.stringify(r.problems)}`);
+      assert.equal(r.signature.method, c.method === 'elliptic-key' ? 'key' : c.method);
+      if (c.method !== 'sigstore') assert.equal(r.signature.algorithm, 'ecdsa-p384', c.name);
+      if (c.method === 'sigstore') {
+        assert.equal(r.signature.identity, c.identity);
+        assert.equal(r.signature.issuer, c.identityProvider);
+      }
+      assert.ok(r.filesChecked >= 1, `${c.name}: no file checked`);
+      if (c.version === '0.2.0') assert.equal(r.signature.legacyFormat, true, `${c.name}: legacyFormat`);
+    });
+  }
+});
 
-  // Tampering with a file model_signing signed is caught and named.
-  appendFileSync(join(dir, 'v1.1.0-elliptic-key', 'signme-2'), 'x');
-  const tampered = await verifyModel({
-    modelPath: join(dir, 'v1.1.0-elliptic-key'),
-    signaturePath: join(dir, 'v1.1.0-elliptic-key', 'model.sig'),
-    publicKey,
-    threads: 1,
-  });
-  assert.equal(tampered.ok, false);
-  assert.deepEqual(
-    tampered.problems.map((p) => [p.name, p.kind]),
-    [['signme-2', 'modified']],
-  );
+test('a file model_signing signed, changed by one byte, is caught and named (every version and method)', { skip }, async (t) => {
+  for (const c of interopCases()) {
+    await t.test(c.name, async (tt) => {
+      const caseDir = modelTransparencyPath(c.name);
+      const copy = copyFixture(caseDir);
+      tt.after(copy.cleanup);
+      const inCopy = (p: string): string => join(copy.dir, relative(caseDir, p));
+      // Every case signs signme-1, either as the model itself or as a file of the model directory.
+      appendFileSync(join(copy.dir, 'signme-1'), 'x');
+      const r = await verifyModel(optionsFor(c, inCopy(c.modelPath), inCopy(c.signaturePath)));
+      assert.equal(r.ok, false);
+      assert.deepEqual(r.problems.map((p) => [p.name, p.kind]), [['signme-1', 'modified']]);
+    });
+  }
+});
 
-  // Another P-384 key is refused by the key hint before any hashing.
-  await assert.rejects(
-    verifyModel({
-      modelPath: join(dir, 'v1.1.0-elliptic-key'),
-      signaturePath: join(dir, 'v1.1.0-elliptic-key', 'model.sig'),
-      publicKey: generateKeyPair('ecdsa-p384').publicKey,
-      threads: 1,
-    }),
-    (e: unknown) => e instanceof AttestryError && e.code === 'E_KEY_MISMATCH',
-  );
+test('another P-384 key does not verify model_signing key signatures (the key decides, not the hint)', { skip }, async (t) => {
+  for (const c of interopCases().filter((x) => x.method === 'elliptic-key')) {
+    await t.test(c.name, async () => {
+      const o = optionsFor(c);
+      o.publicKey = generateKeyPair('ecdsa-p384').publicKey;
+      await expectRejects(verifyModel(o), 'E_SIGNATURE_INVALID');
+    });
+  }
 });

@@ -1,9 +1,12 @@
 /** `reuseDigestsFrom`: re-hash only files whose size or mtime changed since an earlier signature. */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HashPool, signModel, verifyModel } from '../../src/models/index.js';
+import { buildOmsStatement } from '../../src/models/oms.js';
+import { sealStatement } from '../../src/models/sign.js';
+import { createSigner } from '../../src/crypto/signer.js';
 import { expectRejects, fileSha256, makeKeyPair, makeModel, readStatement, rewritePayload, SAMPLE_FILES } from '../helpers/model.js';
 
 let pool: HashPool;
@@ -24,6 +27,7 @@ describe('reusing digests', () => {
     const first = await signModel({ modelPath: m.dir, privateKey: keys.privateKey, signerId: 'x', pool });
     const oldSig = join(m.base, 'old.sig');
     writeFileSync(oldSig, JSON.stringify(first.bundle));
+    copyFileSync(`${first.signaturePath}.reuse.json`, `${oldSig}.reuse.json`);
 
     const changed = join(m.dir, 'weights', 'model-00002.safetensors');
     const newContent = Buffer.from('a different and longer second shard of the weights');
@@ -109,5 +113,30 @@ describe('reusing digests', () => {
     assert.equal(second.filesReused, 0);
     assert.equal(second.bytesHashed, second.bytesTotal);
     assert.equal(second.statement.predicate.serialization.method, 'files');
+  });
+
+  test('a signature without its sidecar (copied alone) reuses nothing: everything is hashed, nothing fails', async (t) => {
+    const m = makeModel(SAMPLE_FILES);
+    t.after(m.cleanup);
+    const first = await signModel({ modelPath: m.dir, privateKey: keys.privateKey, signerId: 'x', pool });
+    const alone = join(m.base, 'alone.sig');
+    copyFileSync(first.signaturePath, alone);
+    const second = await signModel({ modelPath: m.dir, privateKey: keys.privateKey, signerId: 'x', pool, reuseDigestsFrom: alone });
+    assert.equal(second.filesReused, 0);
+    assert.equal(second.bytesHashed, second.bytesTotal);
+    assert.equal(second.rootDigest, first.rootDigest);
+  });
+
+  test('signatures made before the sidecar (stats in resource annotations) are still reused', async (t) => {
+    const m = makeModel(SAMPLE_FILES);
+    t.after(m.cleanup);
+    const first = await signModel({ modelPath: m.dir, privateKey: keys.privateKey, signerId: 'x', pool });
+    const stats = (JSON.parse(readFileSync(`${first.signaturePath}.reuse.json`, 'utf8')) as { files: Record<string, { size: number; mtimeNs: string }> }).files;
+    const resources = first.statement.predicate.resources.map((r) => ({ ...r, annotations: { fileSize: stats[r.name]!.size, fileMtimeNs: stats[r.name]!.mtimeNs } }));
+    const legacy = join(m.base, 'legacy.sig');
+    sealStatement(buildOmsStatement(first.statement.subject[0]!.name ?? 'm', resources, first.statement.predicate.serialization, { signerId: 'x' }), createSigner(keys.privateKey), legacy);
+    const second = await signModel({ modelPath: m.dir, privateKey: keys.privateKey, signerId: 'x', pool, reuseDigestsFrom: legacy });
+    assert.equal(second.filesReused, n);
+    assert.equal(second.bytesHashed, 0);
   });
 });

@@ -1,25 +1,34 @@
 /**
- * model_signing's keyless ("sigstore") and certificate methods against the
- * real signatures in sigstore/model-transparency `scripts/tests/v1.*-sigstore`
- * and `v1.*-certificate`, with the identities of its test scripts
- * (test-verify-v1.*-sigstore.sh, test-verify-v1.*-certificate.sh). Read from a
- * local git copy (see test/sigstore/external.ts); skipped without one.
+ * model_signing's three methods through the CLI (`attestry model verify`)
+ * against every real signature in sigstore/model-transparency `scripts/tests`
+ * (read in place from ../shared/fixtures; see
+ * test/interop/model-signing-cases.ts), with the identities and options of
+ * its test-verify-*.sh scripts; then wrong identity, issuer, CA and flipped
+ * bytes (on a temp copy) fail with exit 2.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { AttestryError, publicGoodTrustRoot, verifyModel } from '../../src/index.js';
 import { expectExit, getRecord, getString, jsonOut, runCli } from '../helpers/cli.js';
-import { MODEL_TRANSPARENCY_GIT, extractTree, skipUnless } from '../sigstore/external.js';
+import { copyFixture, modelTransparencyPath, modelTransparencySkip } from '../sigstore/external.js';
+import { interopCases, type InteropCase } from '../interop/model-signing-cases.js';
 
-const skip = skipUnless(MODEL_TRANSPARENCY_GIT, 'sigstore/model-transparency', 'ATTESTRY_MODEL_TRANSPARENCY_GIT');
+const skip = modelTransparencySkip();
 const IDENTITY = 'stefanb@us.ibm.com';
 const PROVIDER = 'https://sigstore.verify.ibm.com/oauth2';
-const VERSIONS = ['v1.0.0', 'v1.0.1', 'v1.1.0'];
 
-function ignoreArgs(dir: string): string[] {
-  return existsSync(join(dir, 'ignore-me')) ? ['--ignore-paths', join(dir, 'ignore-me')] : [];
+/** The CLI arguments of a case's verify script, with paths moved under `base` (a copy) when given. */
+function cliArgs(c: InteropCase, base?: string): string[] {
+  const at = (p: string): string => (base === undefined ? p : join(base, relative(modelTransparencyPath(c.name), p)));
+  const args = ['model', 'verify', '--model-dir', at(c.modelPath), '--signature', at(c.signaturePath)];
+  if (c.publicKeyPath) args.push('--key', c.publicKeyPath);
+  if (c.certificateChainPath) args.push('--certificate-chain', c.certificateChainPath);
+  if (c.identity !== undefined) args.push('--identity', c.identity);
+  if (c.identityProvider !== undefined) args.push('--identity-provider', c.identityProvider);
+  for (const p of c.ignorePaths) args.push('--ignore-paths', at(p));
+  return args;
 }
 
 /** A self-signed CA that did not issue the fixtures: the public-good Fulcio root. */
@@ -30,28 +39,28 @@ function anotherCaPem(): string {
   return `-----BEGIN CERTIFICATE-----\n${b64}\n-----END CERTIFICATE-----\n`;
 }
 
-test('model_signing keyless and certificate signatures verify; wrong identity, issuer, CA or a flipped byte fail with exit 2', { skip }, async (t) => {
-  const { dir: root, cleanup } = extractTree(MODEL_TRANSPARENCY_GIT, 'scripts/tests');
-  t.after(cleanup);
-  const dir = join(root, 'scripts/tests');
+test('model_signing signatures of every version and method verify through the CLI; wrong identity, issuer, CA or a flipped byte fail with exit 2', { skip }, async (t) => {
+  const dir = modelTransparencyPath();
+  const cases = interopCases();
+  assert.ok(cases.length >= 13, `expected >= 13 interop cases, found ${cases.length}`);
   const caCert = join(dir, 'keys/certificate/ca-cert.pem');
-  const otherCa = join(root, 'other-ca.pem');
+  const scratch = copyFixture(join(dir, 'keys'));
+  t.after(scratch.cleanup);
+  const otherCa = join(scratch.dir, 'other-ca.pem');
   writeFileSync(otherCa, anotherCaPem());
+  const ignoreArgs = (caseDir: string): string[] => ['--ignore-paths', join(caseDir, 'ignore-me')];
 
-  for (const v of VERSIONS) {
-    const keyless = join(dir, `${v}-sigstore`);
-    const cert = join(dir, `${v}-certificate`);
-    await t.test(`${v} keyless verifies`, async () => {
-      const r = jsonOut(expectExit(await runCli(['model', 'verify', '--model-dir', keyless, '--identity', IDENTITY, '--identity-provider', PROVIDER, ...ignoreArgs(keyless), '--json']), 0));
+  for (const c of cases) {
+    await t.test(`${c.name} verifies`, async () => {
+      const r = jsonOut(expectExit(await runCli([...cliArgs(c), '--json']), 0));
       const sig = getRecord(r, 'signature');
-      assert.equal(getString(sig, 'method'), 'sigstore');
-      assert.equal(getString(sig, 'identity'), IDENTITY);
-      assert.equal(getString(sig, 'issuer'), PROVIDER);
-    });
-    await t.test(`${v} certificate verifies`, async () => {
-      const r = jsonOut(expectExit(await runCli(['model', 'verify', '--model-dir', cert, '--certificate-chain', caCert, ...ignoreArgs(cert), '--json']), 0));
-      assert.equal(getString(getRecord(r, 'signature'), 'method'), 'certificate');
-      assert.equal(getString(getRecord(r, 'signature'), 'algorithm'), 'ecdsa-p384');
+      assert.equal(getString(sig, 'method'), c.method === 'elliptic-key' ? 'key' : c.method);
+      if (c.method === 'sigstore') {
+        assert.equal(getString(sig, 'identity'), IDENTITY);
+        assert.equal(getString(sig, 'issuer'), PROVIDER);
+      } else {
+        assert.equal(getString(sig, 'algorithm'), 'ecdsa-p384');
+      }
     });
   }
 
@@ -73,22 +82,19 @@ test('model_signing keyless and certificate signatures verify; wrong identity, i
     });
   }
 
-  for (const [what, modelDir, args] of [
-    ['keyless', keyless, ['--identity', IDENTITY, '--identity-provider', PROVIDER]],
-    ['certificate', cert, ['--certificate-chain', caCert]],
-  ] as const) {
-    await t.test(`${what}: one flipped byte in a model file fails with exit 2 naming the file`, async () => {
-      const file = join(modelDir, 'signme-1');
-      const original = readFileSync(file);
-      const flipped = Buffer.from(original);
+  // The library test (test/interop/model-signing.test.ts) tampers with every case; here the newest of each method.
+  const newest = ['elliptic-key', 'sigstore', 'certificate'].map((m) => cases.filter((c) => c.method === m).at(-1)!);
+  for (const c of newest) {
+    await t.test(`${c.name}: one flipped byte in a model file fails with exit 2 naming the file`, async (tt) => {
+      const copy = copyFixture(modelTransparencyPath(c.name));
+      tt.after(copy.cleanup);
+      const file = join(copy.dir, 'signme-1');
+      const flipped = readFileSync(file);
       flipped[0] = flipped[0]! ^ 0x01;
       writeFileSync(file, flipped);
-      try {
-        const r = jsonOut(expectExit(await runCli(['model', 'verify', '--model-dir', modelDir, ...args, ...ignoreArgs(modelDir), '--json']), 2));
-        assert.deepEqual(r['problems'], [{ name: 'signme-1', kind: 'modified', detail: 'content differs from the signed digest', expected: (r['problems'] as { expected: string }[])[0]!.expected, actual: (r['problems'] as { actual: string }[])[0]!.actual }]);
-      } finally {
-        writeFileSync(file, original);
-      }
+      const r = jsonOut(expectExit(await runCli([...cliArgs(c, copy.dir), '--json']), 2));
+      const problems = r['problems'] as { expected: string; actual: string }[];
+      assert.deepEqual(r['problems'], [{ name: 'signme-1', kind: 'modified', detail: 'content differs from the signed digest', expected: problems[0]!.expected, actual: problems[0]!.actual }]);
     });
   }
 
@@ -98,7 +104,7 @@ test('model_signing keyless and certificate signatures verify; wrong identity, i
     const sig = Buffer.from(bundle.dsseEnvelope.signatures[0]!.sig, 'base64');
     sig[sig.length - 1] = sig[sig.length - 1]! ^ 0x01;
     bundle.dsseEnvelope.signatures[0]!.sig = sig.toString('base64');
-    const tampered = join(root, 'tampered.sig');
+    const tampered = join(scratch.dir, 'tampered.sig');
     writeFileSync(tampered, JSON.stringify(bundle));
     await assert.rejects(
       verifyModel({ modelPath: cert, signaturePath: tampered, certificateChain: { certificateChainPems: [{ pem: readFileSync(caCert, 'utf8'), source: caCert }] }, ignorePaths: ['ignore-me'], threads: 1 }),

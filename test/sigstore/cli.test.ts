@@ -12,9 +12,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { publicGoodSeed } from '../../src/sigstore/trust-root.js';
 import { expectExit, getRecord, getString, jsonOut, runCli, show, type CliResult } from '../helpers/cli.js';
-import { CONFORMANCE_GIT, CONFORMANCE_IDENTITY, CONFORMANCE_ISSUER, extractTree, skipUnless } from './external.js';
+import { CONFORMANCE_IDENTITY, CONFORMANCE_ISSUER, conformancePath, conformanceSkip } from './external.js';
 
-const skip = skipUnless(CONFORMANCE_GIT, 'sigstore/sigstore-conformance', 'ATTESTRY_SIGSTORE_CONFORMANCE_GIT');
+const skip = conformanceSkip();
 const KEYLESS = ['--identity', CONFORMANCE_IDENTITY, '--issuer', CONFORMANCE_ISSUER];
 
 function noStack(r: CliResult): CliResult {
@@ -29,9 +29,7 @@ function failedCheck(r: CliResult): string {
 }
 
 test('verify-bundle on real bundles', { skip }, async (t) => {
-  const { dir, cleanup } = extractTree(CONFORMANCE_GIT, 'test/assets/bundle-verify');
-  t.after(cleanup);
-  const suite = join(dir, 'test/assets/bundle-verify');
+  const suite = conformancePath();
   const art = join(suite, 'a.txt');
   const digest = `sha256:${createHash('sha256').update(readFileSync(art)).digest('hex')}`;
   const bundle = (name: string) => join(suite, name, 'bundle.sigstore.json');

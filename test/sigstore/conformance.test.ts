@@ -1,6 +1,6 @@
 /**
  * sigstore-conformance's bundle-verify suite (test/assets/bundle-verify of
- * sigstore/sigstore-conformance) as an external suite: every case directory
+ * sigstore/sigstore-conformance, read in place from ../shared/fixtures) as an external suite: every case directory
  * is one subtest, verified both against the artifact's bytes and against its
  * sha256 digest (the suite's PATH and DIGEST modes). A name ending in `_fail`
  * must fail, every other must verify.
@@ -25,10 +25,9 @@ import {
   type BundleArtifact,
   type SignerPolicy,
 } from '../../src/index.js';
-import { CONFORMANCE_GIT, CONFORMANCE_IDENTITY, CONFORMANCE_ISSUER, extractTree, skipUnless } from './external.js';
+import { CONFORMANCE_IDENTITY, CONFORMANCE_ISSUER, conformancePath, conformanceSkip } from './external.js';
 
-const skip = skipUnless(CONFORMANCE_GIT, 'sigstore/sigstore-conformance', 'ATTESTRY_SIGSTORE_CONFORMANCE_GIT');
-const SUITE = 'test/assets/bundle-verify';
+const skip = conformanceSkip();
 
 function optionalText(path: string): string | undefined {
   return existsSync(path) ? readFileSync(path, 'utf8').trim() : undefined;
@@ -54,11 +53,9 @@ function runCase(caseDir: string, suiteDir: string, mode: 'bytes' | 'digest'): u
 }
 
 test('sigstore-conformance bundle-verify suite', { skip }, async (t) => {
-  const { dir, cleanup } = extractTree(CONFORMANCE_GIT, SUITE);
-  t.after(cleanup);
-  const suiteDir = join(dir, SUITE);
+  const suiteDir = conformancePath();
   const cases = readdirSync(suiteDir).filter((n) => statSync(join(suiteDir, n)).isDirectory()).sort();
-  // The mirror is present: an empty or truncated suite is a failure, not a pass.
+  // The fixture is present: an empty or truncated suite is a failure, not a pass.
   assert.ok(cases.length >= 70, `expected the full suite (>= 70 cases), found ${cases.length} in ${suiteDir}`);
 
   let asExpected = 0;

@@ -1,28 +1,38 @@
 /**
- * External test data that is not ours to commit, read from local git copies
- * at run time: sigstore/sigstore-conformance (test/assets/bundle-verify) and
- * sigstore/model-transparency (scripts/tests). Each has an environment
- * override and defaults to the mirror path used on the project's machines;
- * without a copy the tests that need it are skipped, saying why.
+ * Third-party test data read in place from `../shared/fixtures/` (see
+ * test/helpers/fixtures.ts and each folder's SOURCE.md):
+ * sigstore/sigstore-conformance (test/assets/bundle-verify) and
+ * sigstore/model-transparency (scripts/tests). A test that must change a
+ * fixture file (tampering) copies it into a temp directory first; the shared
+ * folder is never written.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
+import { fixturePath, fixtureSkip } from '../helpers/fixtures.js';
 
-export const CONFORMANCE_GIT = process.env['ATTESTRY_SIGSTORE_CONFORMANCE_GIT'] ?? '/work/.mirror/sigstore+sigstore-conformance/repo';
-export const MODEL_TRANSPARENCY_GIT = process.env['ATTESTRY_MODEL_TRANSPARENCY_GIT'] ?? '/work/.mirror/sigstore+model-transparency/repo';
+export const CONFORMANCE_SUITE = ['sigstore-conformance', 'test', 'assets', 'bundle-verify'] as const;
+export const MODEL_TRANSPARENCY_TESTS = ['model-transparency', 'scripts', 'tests'] as const;
 
-export function skipUnless(gitDir: string, repo: string, envVar: string): false | string {
-  return existsSync(gitDir) ? false : `no local copy of ${repo} at ${gitDir} (set ${envVar})`;
+export const conformanceSkip = (): false | string => fixtureSkip(...CONFORMANCE_SUITE);
+export const modelTransparencySkip = (): false | string => fixtureSkip(...MODEL_TRANSPARENCY_TESTS);
+
+/** `../shared/fixtures/sigstore-conformance/test/assets/bundle-verify[/parts]`. */
+export function conformancePath(...parts: string[]): string {
+  return fixturePath(...CONFORMANCE_SUITE, ...parts);
 }
 
-/** Extracts `path` of HEAD into a fresh temp directory; returns the directory and a cleanup. */
-export function extractTree(gitDir: string, path: string): { dir: string; cleanup: () => void } {
-  const dir = mkdtempSync(join(tmpdir(), 'attestry-ext-'));
-  const tar = execFileSync('git', ['--git-dir', gitDir, 'archive', '--format=tar', 'HEAD', path], { maxBuffer: 256 * 1024 * 1024 });
-  execFileSync('tar', ['-x', '-C', dir], { input: tar });
-  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+/** `../shared/fixtures/model-transparency/scripts/tests[/parts]`. */
+export function modelTransparencyPath(...parts: string[]): string {
+  return fixturePath(...MODEL_TRANSPARENCY_TESTS, ...parts);
+}
+
+/** Copies a fixture folder into a fresh temp directory (for tests that tamper with it). */
+export function copyFixture(source: string): { dir: string; cleanup: () => void } {
+  const base = mkdtempSync(join(tmpdir(), 'attestry-fixture-'));
+  const dir = join(base, basename(source));
+  cpSync(source, dir, { recursive: true });
+  return { dir, cleanup: () => rmSync(base, { recursive: true, force: true }) };
 }
 
 /** The conformance suite's defaults (test/client.py, test/assets/bundle-verify/README.md). */

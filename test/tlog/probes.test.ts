@@ -5,40 +5,30 @@
  * RFC 6962 reference tree), each run through verifyInclusion /
  * verifyConsistency. A probe with `wantErr` must throw; any other must pass.
  *
- * Those files are not ours to commit, so the test reads them from a local git
- * copy of that repository: ATTESTRY_MERKLE_GIT, or the mirror path used on the
- * project's machines. Without one the test is skipped, saying so.
+ * The probes are read in place from ../shared/fixtures/merkle/testdata (see
+ * its SOURCE.md); without that folder the suites skip, naming it (under
+ * CI=true they fail).
  */
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
 import { AttestryError } from '../../src/core/errors.js';
 import { verifyConsistency, verifyInclusion } from '../../src/tlog/merkle.js';
+import { fixturePath, fixtureSkip } from '../helpers/fixtures.js';
 
-const GIT_DIR = process.env['ATTESTRY_MERKLE_GIT'] ?? '/work/.mirror/transparency-dev+merkle/repo';
-const available = existsSync(GIT_DIR);
-const skip = available ? false : `no local copy of transparency-dev/merkle at ${GIT_DIR} (set ATTESTRY_MERKLE_GIT)`;
+const skip = fixtureSkip('merkle', 'testdata');
+const ROOT = fixturePath('merkle');
 
-const git = (...args: string[]): string => execFileSync('git', ['--git-dir', GIT_DIR, ...args], { encoding: 'utf8', maxBuffer: 1 << 24 });
-
-/** Every `.json` file under `dir` at HEAD, read in one `git cat-file --batch`. */
+/** Every `.json` file under `merkle/<dir>`, keyed by its path relative to the merkle folder. */
 function readAll(dir: string): Map<string, string> {
-  const names = git('ls-tree', '-r', '--name-only', 'HEAD', dir)
-    .split('\n')
-    .filter((n) => n.endsWith('.json'));
-  const out = execFileSync('git', ['--git-dir', GIT_DIR, 'cat-file', '--batch'], { input: names.map((n) => `HEAD:${n}\n`).join(''), maxBuffer: 1 << 26 });
   const files = new Map<string, string>();
-  let at = 0;
-  for (const name of names) {
-    const eol = out.indexOf(0x0a, at);
-    const header = out.subarray(at, eol).toString('utf8');
-    const m = /^[0-9a-f]+ blob (\d+)$/.exec(header);
-    assert.ok(m !== null, `git cat-file: unexpected header "${header}" for ${name}`);
-    const size = Number(m[1]);
-    files.set(name, out.subarray(eol + 1, eol + 1 + size).toString('utf8'));
-    at = eol + 1 + size + 1;
-  }
+  const entries = readdirSync(join(ROOT, dir), { recursive: true, withFileTypes: true });
+  const names = entries
+    .filter((e) => e.isFile() && e.name.endsWith('.json'))
+    .map((e) => relative(ROOT, join(e.parentPath, e.name)).split(sep).join('/'))
+    .sort();
+  for (const name of names) files.set(name, readFileSync(join(ROOT, name), 'utf8'));
   return files;
 }
 
@@ -104,8 +94,8 @@ function expectOutcome(path: string, json: Json, unsafe: string[], verify: () =>
 }
 
 describe('transparency-dev/merkle inclusion probes', { skip }, () => {
-  const files = available ? readAll('testdata/inclusion') : new Map<string, string>();
-  test('the mirror holds the inclusion probes', () => {
+  const files = skip === false ? readAll('testdata/inclusion') : new Map<string, string>();
+  test('the fixture holds the inclusion probes', () => {
     assert.ok(files.size >= 80, `only ${files.size} inclusion probes found`);
     assert.ok([...files.keys()].some((p) => p.endsWith('/happy-path.json')));
   });
@@ -123,8 +113,8 @@ describe('transparency-dev/merkle inclusion probes', { skip }, () => {
 });
 
 describe('transparency-dev/merkle consistency probes', { skip }, () => {
-  const files = available ? readAll('testdata/consistency') : new Map<string, string>();
-  test('the mirror holds the consistency probes', () => {
+  const files = skip === false ? readAll('testdata/consistency') : new Map<string, string>();
+  test('the fixture holds the consistency probes', () => {
     assert.ok(files.size >= 90, `only ${files.size} consistency probes found`);
     assert.ok([...files.keys()].some((p) => p.endsWith('/happy-path.json')));
   });

@@ -242,6 +242,8 @@ export function modelCommand(): Command {
         } finally {
           h.finish();
         }
+        // Unauthenticated key material that names another key: said, but the key decided (JSON: `warnings`).
+        if (!json) for (const w of r.warnings) process.stderr.write(`Warning: ${safeText(w)}\n`);
         emit(flags, { ...r, durationMs: Math.round(r.durationMs) }, () => verifyHuman(r));
         if (!r.ok) process.exitCode = 2;
       }),

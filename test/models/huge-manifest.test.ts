@@ -1,0 +1,56 @@
+/**
+ * A model of 100,000 files (issue 12 defect 2): its signature is ~10 MB of
+ * base64, which a backtracking base64 regex could not match ("Maximum call
+ * stack size exceeded"). Sign, verify, inspect and --reuse-digests must all
+ * work, through the library and the CLI.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { HashPool, inspectSignature, signModel, verifyModel } from '../../src/models/index.js';
+import { privateKeyToPem, publicKeyToPem } from '../../src/crypto/keys.js';
+import { expectExit, jsonOut, runCli } from '../helpers/cli.js';
+import { makeKeyPair, makeTempDir, removeDir } from '../helpers/model.js';
+
+let pool: HashPool;
+before(() => {
+  pool = new HashPool({ threads: 2 });
+});
+after(async () => {
+  await pool.close();
+});
+
+const N = 100_000;
+
+test('100,000 files: sign, verify, inspect and reuse digests (library and CLI)', { timeout: 120_000 }, async (t) => {
+  const base = makeTempDir();
+  t.after(() => removeDir(base));
+  const dir = join(base, 'many');
+  for (let d = 0; d < 100; d++) mkdirSync(join(dir, `d${String(d).padStart(2, '0')}`), { recursive: true });
+  for (let i = 0; i < N; i++) writeFileSync(join(dir, `d${String(i % 100).padStart(2, '0')}`, `f${String(i).padStart(6, '0')}`), String(i));
+  const keys = makeKeyPair();
+  const keyPath = join(base, 'key.pem');
+  const pubPath = join(base, 'key.pub');
+  writeFileSync(keyPath, privateKeyToPem(keys.privateKey));
+  writeFileSync(pubPath, publicKeyToPem(keys.publicKey));
+
+  const signed = await signModel({ modelPath: dir, privateKey: keys.privateKey, signerId: 'x', pool });
+  assert.equal(signed.files, N);
+  assert.ok(statSync(signed.signaturePath).size > 5 * 1024 * 1024, 'the signature should be past the size that broke the regex');
+
+  const r = await verifyModel({ modelPath: dir, signaturePath: signed.signaturePath, publicKey: keys.publicKey, pool });
+  assert.equal(r.ok, true, JSON.stringify(r.problems.slice(0, 3)));
+  assert.equal(r.filesChecked, N);
+  assert.equal(inspectSignature(signed.signaturePath).resources.length, N);
+
+  const again = await signModel({ modelPath: dir, privateKey: keys.privateKey, signerId: 'x', pool, reuseDigestsFrom: signed.signaturePath });
+  assert.equal(again.filesReused, N);
+  assert.equal(again.bytesHashed, 0);
+
+  const cliVerify = jsonOut(expectExit(await runCli(['model', 'verify', '--model-dir', dir, '--key', pubPath, '--threads', '2', '--json'], { timeoutMs: 90_000 }), 0));
+  assert.equal(cliVerify['ok'], true);
+  assert.equal(cliVerify['filesChecked'], N);
+  const cliInspect = jsonOut(expectExit(await runCli(['model', 'inspect', '--signature', signed.signaturePath, '--json'], { timeoutMs: 60_000 }), 0));
+  assert.equal((cliInspect['resources'] as unknown[]).length, N);
+});
