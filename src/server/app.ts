@@ -1,6 +1,7 @@
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import { parseJsonBounded } from '../core/bounded-json.js';
 import { AttestryError, isAttestryError } from '../core/errors.js';
 import { bearerAuth } from './auth.js';
 import type { ServiceMetrics } from './metrics.js';
@@ -48,9 +49,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     const raw = body as Buffer;
     request.rawBody = raw;
     try {
-      done(null, raw.length === 0 ? undefined : (JSON.parse(raw.toString('utf8')) as unknown));
+      // Depth is checked on the bytes before parsing, so a deep body costs one scan, not a heap.
+      done(null, raw.length === 0 ? undefined : parseJsonBounded(raw, { what: 'request body' }));
     } catch (e) {
-      done(new AttestryError('E_INVALID_INPUT', `request body is not valid JSON: ${(e as Error).message}`), undefined);
+      done(e as AttestryError, undefined);
     }
   });
 

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { ioError } from '../../core/errors.js';
 import { emit } from '../output.js';
 import { run } from '../run.js';
+import { parseJsonBounded } from '../../core/bounded-json.js';
 
 interface ClientFlags {
   server: string;
@@ -41,7 +42,7 @@ async function call(flags: ClientFlags, method: string, path: string, body?: Buf
   if (raw && response.ok) return text;
   let parsed: unknown;
   try {
-    parsed = text === '' ? undefined : JSON.parse(text);
+    parsed = text === '' ? undefined : parseJsonBounded(text, { what: 'server reply' });
   } catch {
     parsed = text;
   }
