@@ -54,8 +54,20 @@ export const ConfigSchema = z
         BodyLimitBytes: positiveInt.default(4 * 1024 * 1024),
         LogLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
         ShutdownGraceMs: positiveInt.default(10_000),
+        // Requests that never finish must not hold a connection (issue 12): Node answers 408 past these.
+        RequestTimeoutMs: positiveInt.default(60_000),
+        HeadersTimeoutMs: positiveInt.default(10_000),
+        KeepAliveTimeoutMs: positiveInt.default(5_000),
+        IdleTimeoutMs: positiveInt.default(60_000),
+        MaxHeaderBytes: positiveInt.default(16_384),
+        MaxConnections: positiveInt.default(1_000),
+        MaxConnectionsPerClient: positiveInt.default(500),
       })
       .strict()
+      .superRefine((s, ctx) => {
+        if (s.HeadersTimeoutMs > s.RequestTimeoutMs) ctx.addIssue({ code: 'custom', path: ['HeadersTimeoutMs'], message: `must not exceed Server.RequestTimeoutMs (${s.RequestTimeoutMs})` });
+        if (s.MaxConnectionsPerClient > s.MaxConnections) ctx.addIssue({ code: 'custom', path: ['MaxConnectionsPerClient'], message: `must not exceed Server.MaxConnections (${s.MaxConnections})` });
+      })
       .prefault({}),
     Storage: z
       .object({

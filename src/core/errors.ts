@@ -27,6 +27,8 @@ export const ERROR_CODES = {
   E_FORBIDDEN: { exit: 2, http: 403 },
   E_UNAUTHENTICATED: { exit: 1, http: 401 },
   E_PAYLOAD_TOO_LARGE: { exit: 1, http: 413 },
+  E_TIMEOUT: { exit: 1, http: 408 },
+  E_NO_SPACE: { exit: 1, http: 507 },
   E_CONFIG: { exit: 1, http: 500 },
   E_READ_ONLY: { exit: 1, http: 503 },
   E_UNAVAILABLE: { exit: 1, http: 503 },

@@ -4,6 +4,7 @@ import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { parseJsonBounded } from '../core/bounded-json.js';
 import { AttestryError, isAttestryError } from '../core/errors.js';
 import { bearerAuth } from './auth.js';
+import { clientErrorHandler, frameworkErrors, limitedServerFactory } from './limits.js';
 import type { ServiceMetrics } from './metrics.js';
 import { attestationRoutes } from './routes/attestations.js';
 import { keyRoutes } from './routes/keys.js';
@@ -19,6 +20,8 @@ export interface AppOptions {
 }
 
 const VERSION = '0.1.0';
+/** Longest path parameter: key ids go up to 128 characters, ULIDs are 26. */
+const MAX_PARAM_LENGTH = 256;
 const reqIdPrefix = `${process.pid.toString(36)}${Date.now().toString(36)}`;
 let reqCounter = 0;
 
@@ -40,6 +43,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], censor: '[redacted]' },
     },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+    // Timeouts, header size and connection caps live on the Node server (see limits.ts).
+    serverFactory: limitedServerFactory(config.Server),
+    clientErrorHandler: clientErrorHandler(config.Server),
+    frameworkErrors: frameworkErrors(MAX_PARAM_LENGTH),
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
   });
 
   // Evidence is stored byte for byte, so keep the raw body beside the parsed JSON.
@@ -68,7 +76,15 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       return reply.code(400).send({ code: 'E_INVALID_INPUT', message: `invalid ${where}: ${problems.join('; ')}`, details: { problems } });
     }
     if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      return reply.code(413).send({ code: 'E_PAYLOAD_TOO_LARGE', message: `request body is larger than the limit of ${config.Server.BodyLimitBytes} bytes (Server.BodyLimitBytes)` });
+      // Quote the limit of the route that refused, which may be its own (e.g. cosignatures: 64 KiB).
+      const limit = request.routeOptions.bodyLimit;
+      const where = limit === config.Server.BodyLimitBytes ? 'Server.BodyLimitBytes' : `the limit of ${request.method} ${request.routeOptions.url ?? request.url.split('?')[0]}`;
+      return reply.code(413).send({ code: 'E_PAYLOAD_TOO_LARGE', message: `request body is larger than ${limit} bytes (${where})` });
+    }
+    if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || error.statusCode === 415) {
+      const accepts = request.routeOptions.config.accepts ?? 'application/json';
+      const sent = request.headers['content-type'] ?? 'none';
+      return reply.code(415).send({ code: 'E_INVALID_INPUT', message: `Content-Type ${sent.slice(0, 100)} is not accepted here: send the body as ${accepts}` });
     }
     if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
       const code = error.statusCode === 415 ? 'E_INVALID_INPUT' : error.statusCode === 404 ? 'E_NOT_FOUND' : 'E_INVALID_INPUT';
@@ -109,3 +125,4 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   tlogRoutes(app, services.tlog);
   return app;
 }
+
