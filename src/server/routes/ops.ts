@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { pingDatabase } from '../../store/db/migrations.js';
 import type { Services } from '../services.js';
 import type { ServiceMetrics } from '../metrics.js';
+import { writeProbeFor } from '../write-probe.js';
 
 /** Liveness, readiness, metrics and the OpenAPI document. */
 export function opsRoutes(app: FastifyInstance, services: Services, metrics: ServiceMetrics, isShuttingDown: () => boolean): void {
@@ -12,8 +13,9 @@ export function opsRoutes(app: FastifyInstance, services: Services, metrics: Ser
     async () => ({ status: 'ok' as const }),
   );
 
+  const probe = writeProbeFor(services.config);
   const Readiness = Type.Object({ status: Type.String(), checks: Type.Record(Type.String(), Type.String()) });
-  app.get('/readyz', { schema: { summary: 'Ready when the index database and the blob store answer', tags: ['ops'], response: { 200: Readiness, 503: Readiness } } }, async (_request, reply) => {
+  app.get('/readyz', { schema: { summary: 'Ready when the index database and the blob store answer and the data directory takes a write (probed at most every 2 s)', tags: ['ops'], response: { 200: Readiness, 503: Readiness } } }, async (_request, reply) => {
     const checks: Record<string, string> = {};
     let ok = !isShuttingDown();
     try {
@@ -31,6 +33,13 @@ export function opsRoutes(app: FastifyInstance, services: Services, metrics: Ser
       ok = false;
       checks['blobStore'] = 'unreachable';
       app.log.warn({ err: (e as Error).message }, 'readiness: blob store check failed');
+    }
+    // A full or read-only disk still answers reads; only a write shows it.
+    const writable = await probe.check();
+    checks['dataDir'] = writable.ok ? 'ok' : writable.problems.map((p) => p.message).join('; ');
+    if (!writable.ok) {
+      ok = false;
+      app.log.warn({ problems: writable.problems.map((p) => p.message) }, 'readiness: data directory is not writable');
     }
     if (isShuttingDown()) checks['server'] = 'shutting down';
     void reply.code(ok ? 200 : 503);
