@@ -1,6 +1,6 @@
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyError, type FastifyInstance } from 'fastify';
 import { parseJsonBounded } from '../core/bounded-json.js';
 import { AttestryError, isAttestryError } from '../core/errors.js';
 import { bearerAuth } from './auth.js';
@@ -25,6 +25,9 @@ const MAX_PARAM_LENGTH = 256;
 const reqIdPrefix = `${process.pid.toString(36)}${Date.now().toString(36)}`;
 let reqCounter = 0;
 
+/** Why a request failed with a 5xx, logged on its one request line (not on a line of its own). */
+const failures = new WeakMap<object, Record<string, unknown>>();
+
 /** Builds the HTTP app (not listening): routes are thin adapters over the use cases. */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { services, metrics } = options;
@@ -42,6 +45,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       // Tokens must never reach a log line.
       redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], censor: '[redacted]' },
     },
+    // One line per request (onResponse below), not Fastify's two.
+    logController: new LogController({ disableRequestLogging: true }),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
     // Timeouts, header size and connection caps live on the Node server (see limits.ts).
     serverFactory: limitedServerFactory(config.Server),
@@ -66,7 +71,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   app.setErrorHandler((error: FastifyError | AttestryError, request, reply) => {
     if (isAttestryError(error)) {
-      if (error.httpStatus >= 500) request.log.error({ code: error.code, err: error.message }, 'request failed');
+      if (error.httpStatus >= 500) failures.set(request, { code: error.code, err: error.message });
       return reply.code(error.httpStatus).send(error.toJSON());
     }
     if (error.validation) {
@@ -90,7 +95,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       const code = error.statusCode === 415 ? 'E_INVALID_INPUT' : error.statusCode === 404 ? 'E_NOT_FOUND' : 'E_INVALID_INPUT';
       return reply.code(error.statusCode).send({ code, message: error.message });
     }
-    request.log.error({ err: error }, 'unexpected error');
+    failures.set(request, { code: 'E_INTERNAL', err: error.message, stack: error.stack });
     return reply.code(500).send({ code: 'E_INTERNAL', message: 'internal error; see the server log for request ' + request.id });
   });
 
@@ -103,6 +108,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.setNotFoundHandler((request, reply) => reply.code(404).send({ code: 'E_NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` }));
 
   app.addHook('onResponse', async (request, reply) => {
+    // Probes and scrapes poll all day; they are logged only at debug.
+    const route = request.routeOptions.url;
+    const failure = failures.get(request);
+    const level = failure !== undefined ? 'error' : route === '/healthz' || route === '/readyz' || route === '/metrics' ? 'debug' : 'info';
+    const path = (request.url.split('?')[0] ?? '').slice(0, 512);
+    request.log[level]({ method: request.method, path, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10, ...failure }, failure === undefined ? 'request' : 'request failed');
     metrics.httpDuration.observe(
       { method: request.method, route: request.routeOptions.url ?? 'unmatched', status_code: String(reply.statusCode) },
       reply.elapsedTime / 1000,

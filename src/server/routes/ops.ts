@@ -14,9 +14,11 @@ export function opsRoutes(app: FastifyInstance, services: Services, metrics: Ser
   );
 
   const probe = writeProbeFor(services.config);
+  let lastState = '';
   const Readiness = Type.Object({ status: Type.String(), checks: Type.Record(Type.String(), Type.String()) });
   app.get('/readyz', { schema: { summary: 'Ready when the index database and the blob store answer and the data directory takes a write (probed at most every 2 s)', tags: ['ops'], response: { 200: Readiness, 503: Readiness } } }, async (_request, reply) => {
     const checks: Record<string, string> = {};
+    const problems: string[] = [];
     let ok = !isShuttingDown();
     try {
       await pingDatabase(services.index.db);
@@ -24,7 +26,7 @@ export function opsRoutes(app: FastifyInstance, services: Services, metrics: Ser
     } catch (e) {
       ok = false;
       checks['database'] = 'unreachable';
-      app.log.warn({ err: (e as Error).message }, 'readiness: database check failed');
+      problems.push(`database: ${(e as Error).message}`);
     }
     try {
       await services.blobs.ping();
@@ -32,14 +34,21 @@ export function opsRoutes(app: FastifyInstance, services: Services, metrics: Ser
     } catch (e) {
       ok = false;
       checks['blobStore'] = 'unreachable';
-      app.log.warn({ err: (e as Error).message }, 'readiness: blob store check failed');
+      problems.push(`blob store: ${(e as Error).message}`);
     }
     // A full or read-only disk still answers reads; only a write shows it.
     const writable = await probe.check();
     checks['dataDir'] = writable.ok ? 'ok' : writable.problems.map((p) => p.message).join('; ');
     if (!writable.ok) {
       ok = false;
-      app.log.warn({ problems: writable.problems.map((p) => p.message) }, 'readiness: data directory is not writable');
+      problems.push(...writable.problems.map((p) => `data directory: ${p.message}`));
+    }
+    // Pollers call this every few seconds: log when readiness changes, not on every call.
+    const state = problems.join('; ');
+    if (state !== lastState) {
+      if (state === '') app.log.info('ready again');
+      else app.log.warn({ problems }, 'not ready');
+      lastState = state;
     }
     if (isShuttingDown()) checks['server'] = 'shutting down';
     void reply.code(ok ? 200 : 503);
