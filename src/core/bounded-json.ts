@@ -44,16 +44,28 @@ const CLOSE_CURLY = 0x7d;
 export function jsonNestingDepth(input: string | Uint8Array, limit = Number.MAX_SAFE_INTEGER): number {
   const isText = typeof input === 'string';
   const n = input.length;
+  const at = isText ? (i: number): number => input.charCodeAt(i) : (i: number): number => input[i] as number;
+  // Native search for the next quote; strings (base64 payloads, signatures) are most of the bytes.
+  const nextQuote = isText ? (from: number): number => input.indexOf('"', from) : (from: number): number => input.indexOf(QUOTE, from);
   let depth = 0;
   let deepest = 0;
-  let inString = false;
   for (let i = 0; i < n; i++) {
-    const c = isText ? input.charCodeAt(i) : (input[i] as number);
-    if (inString) {
-      if (c === BACKSLASH) i++;
-      else if (c === QUOTE) inString = false;
-    } else if (c === QUOTE) {
-      inString = true;
+    const c = at(i);
+    if (c === QUOTE) {
+      // Skip to the closing quote: one preceded by an even number of backslashes.
+      // Each backslash is counted once, so the scan stays linear.
+      let from = i + 1;
+      for (;;) {
+        const q = nextQuote(from);
+        if (q === -1) return deepest; // unterminated: JSON.parse reports it
+        let backslashes = 0;
+        for (let k = q - 1; k > i && at(k) === BACKSLASH; k--) backslashes++;
+        if (backslashes % 2 === 0) {
+          i = q;
+          break;
+        }
+        from = q + 1;
+      }
     } else if (c === OPEN_SQUARE || c === OPEN_CURLY) {
       depth++;
       if (depth > deepest) {
