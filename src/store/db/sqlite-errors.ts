@@ -43,7 +43,8 @@ export function sqliteError(e: unknown, action: string, path: string): AttestryE
   if (code !== undefined && /^SQLITE_(CANTOPEN|READONLY|IOERR|PERM)/.test(code)) {
     const problem = path === ':memory:' ? undefined : directoryWriteProblem(dirname(path));
     if (problem !== undefined) return ioError(problem, `${action} SQLite index`, path);
-    return new AttestryError('E_IO', `cannot ${action} SQLite index ${path}: ${text} (${code})`, { cause: e, details: { path, sqlite: code } });
+    // Nothing wrong with the directory: an unopenable file (a directory, a broken path) is unavailable, as before.
+    return new AttestryError(code === 'SQLITE_CANTOPEN' ? 'E_UNAVAILABLE' : 'E_IO', `cannot ${action} SQLite index ${path}: ${text} (${code})`, { cause: e, details: { path, sqlite: code } });
   }
   return new AttestryError('E_INTERNAL', `cannot ${action} SQLite index ${path}: ${text}${code === undefined ? '' : ` (${code})`}`, { cause: e, details: { path } });
 }
