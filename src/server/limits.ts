@@ -132,7 +132,9 @@ export function clientErrorHandler(limits: ServerLimits): (error: Error & { code
     } else {
       reply = rawReply(400, 'E_INVALID_INPUT', `malformed HTTP request (${error.code ?? 'parse error'})`);
     }
-    if (socket.writable) socket.write(reply);
+    // As Node's own handler: never write into a reply already under way on this socket.
+    const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } | null })._httpMessage;
+    if (socket.writable && inFlight?.headersSent !== true) socket.write(reply);
     socket.destroy();
   };
 }
