@@ -39,5 +39,8 @@ export function writeTenant(principal: Principal, requested: string | undefined)
     return requested;
   }
   if (principal.tenants !== '*' && principal.tenants.length === 1) return principal.tenants[0] as string;
-  throw new AttestryError('E_INVALID_INPUT', 'this token acts for several tenants: say which with ?tenant=ID or the X-Attestry-Tenant header');
+  // `details.missing` lets a client name its own way of choosing (the CLI says --tenant).
+  throw new AttestryError('E_INVALID_INPUT', 'this token acts for several tenants: say which with ?tenant=ID or the X-Attestry-Tenant header', {
+    details: { missing: 'tenant', query: 'tenant', header: 'X-Attestry-Tenant', ...(principal.tenants === '*' ? {} : { tenants: principal.tenants.slice(0, 16) }) },
+  });
 }

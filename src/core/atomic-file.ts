@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync, mkdirSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync, mkdirSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import { ioError } from './errors.js';
@@ -46,6 +46,30 @@ export function ensureDir(dir: string, mode = 0o755): void {
   try {
     mkdirSync(dir, { recursive: true, mode });
   } catch (e) {
-    throw ioError(e, 'create directory', dir);
+    const cause = realMkdirError(dir, e, mode);
+    if (cause !== undefined) throw ioError(cause, 'create directory', dir);
+  }
+}
+
+/**
+ * Node's recursive mkdir reports ENOENT when an ancestor cannot be created
+ * for another reason (EROFS, EACCES): retry the first missing level alone to
+ * learn the real cause, so a read-only disk is not called "no such file".
+ */
+function realMkdirError(dir: string, e: unknown, mode: number): unknown {
+  // undefined: the retry created it after all (another process raced us).
+  if ((e as NodeJS.ErrnoException).code !== 'ENOENT') return e;
+  let missing = dir;
+  while (dirname(missing) !== missing && !existsSync(dirname(missing))) missing = dirname(missing);
+  try {
+    mkdirSync(missing, { mode });
+  } catch (inner) {
+    return inner;
+  }
+  try {
+    mkdirSync(dir, { recursive: true, mode });
+    return undefined;
+  } catch (again) {
+    return again;
   }
 }

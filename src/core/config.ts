@@ -54,8 +54,20 @@ export const ConfigSchema = z
         BodyLimitBytes: positiveInt.default(4 * 1024 * 1024),
         LogLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
         ShutdownGraceMs: positiveInt.default(10_000),
+        // Requests that never finish must not hold a connection (issue 12): Node answers 408 past these.
+        RequestTimeoutMs: positiveInt.default(60_000),
+        HeadersTimeoutMs: positiveInt.default(10_000),
+        KeepAliveTimeoutMs: positiveInt.default(5_000),
+        IdleTimeoutMs: positiveInt.default(60_000),
+        MaxHeaderBytes: positiveInt.default(16_384),
+        MaxConnections: positiveInt.default(1_000),
+        MaxConnectionsPerClient: positiveInt.default(500),
       })
       .strict()
+      .superRefine((s, ctx) => {
+        if (s.HeadersTimeoutMs > s.RequestTimeoutMs) ctx.addIssue({ code: 'custom', path: ['HeadersTimeoutMs'], message: `must not exceed Server.RequestTimeoutMs (${s.RequestTimeoutMs})` });
+        if (s.MaxConnectionsPerClient > s.MaxConnections) ctx.addIssue({ code: 'custom', path: ['MaxConnectionsPerClient'], message: `must not exceed Server.MaxConnections (${s.MaxConnections})` });
+      })
       .prefault({}),
     Storage: z
       .object({
@@ -122,6 +134,7 @@ export interface LoadConfigOptions {
 export function loadConfig(options: LoadConfigOptions = {}): ResolvedConfig {
   const env = options.env ?? process.env;
   const cwd = options.cwd ?? process.cwd();
+  refuseEmptyVariables(env);
   const file = options.file ?? env.ATTESTRY_CONFIG;
   const raw: Record<string, unknown> = file === undefined ? {} : readYamlFile(resolve(cwd, file));
   const origins = new Map<string, string>();
@@ -136,13 +149,22 @@ export function loadConfig(options: LoadConfigOptions = {}): ResolvedConfig {
     parsed = ConfigSchema.safeParse(raw);
   }
   if (!parsed.success) {
-    const whereOf = (key: string): string => origins.get(key) ?? (file === undefined ? 'defaults' : file);
+    // A key set from the environment (ATTESTRY__server__Port sets `server`, an
+    // unknown key) is blamed on that variable, not on the file or the defaults.
+    const whereOf = (key: string): string => {
+      const exact = origins.get(key);
+      if (exact !== undefined) return exact;
+      for (const [k, origin] of origins) if (k.startsWith(`${key}.`)) return origin;
+      return file === undefined ? 'defaults' : file;
+    };
     const problems = parsed.error.issues.flatMap((issue) => {
       const key = issue.path.map(String).join('.');
       if (issue.code === 'unrecognized_keys') {
         return issue.keys.map((k) => {
           const full = key === '' ? k : `${key}.${k}`;
-          return `${whereOf(full)}: ${full}: unknown key`;
+          const known = knownKeys(issue.path.map(String));
+          const near = known.find((name) => name.toLowerCase() === k.toLowerCase());
+          return `${whereOf(full)}: ${full}: unknown key${near !== undefined ? ` (keys are case-sensitive: did you mean ${key === '' ? near : `${key}.${near}`}?)` : known.length > 0 ? ` (known here: ${known.join(', ')})` : ''}`;
         });
       }
       return [`${whereOf(key)}: ${key === '' ? '(root)' : key}: ${issue.message}`];
@@ -203,6 +225,42 @@ function applyEnvOverrides(raw: Record<string, unknown>, env: NodeJS.ProcessEnv,
     set(['Storage', 'Database', 'Url'], env.ATTESTRY_DATABASE_URL, 'ATTESTRY_DATABASE_URL', env.ATTESTRY_DATABASE_URL);
   }
   if (env.ATTESTRY_PORT) set(['Server', 'Port'], env.ATTESTRY_PORT, 'ATTESTRY_PORT');
+}
+
+/** An empty variable is a mistake (a typo in a script, an unset secret), not "use the default". */
+function refuseEmptyVariables(env: NodeJS.ProcessEnv): void {
+  const names = Object.entries(env)
+    .filter(([name, value]) => value === '' && (name.startsWith('ATTESTRY__') || ATTESTRY_VARIABLES.includes(name)))
+    .map(([name]) => name);
+  if (names.length === 0) return;
+  const one = names.length === 1;
+  throw new AttestryError('E_CONFIG', `environment variable ${names.join(', ')} ${one ? 'is' : 'are'} set but empty: give a value or unset ${one ? 'it' : 'them'}`, {
+    details: { variables: names },
+  });
+}
+
+/** The short variables loadConfig reads besides ATTESTRY__<Section>__<Key>. */
+const ATTESTRY_VARIABLES: readonly string[] = ['ATTESTRY_CONFIG', 'ATTESTRY_DATA_DIR', 'ATTESTRY_DATABASE_URL', 'ATTESTRY_PORT'];
+
+/** The keys the schema allows at `path` (for "did you mean"), or none when it is not an object there. */
+function knownKeys(path: readonly string[]): string[] {
+  let schema: unknown = ConfigSchema;
+  for (const part of path) {
+    const shape = objectShape(schema);
+    if (shape === undefined) return [];
+    schema = shape[part];
+  }
+  return Object.keys(objectShape(schema) ?? {});
+}
+
+function objectShape(schema: unknown): Record<string, unknown> | undefined {
+  // Unwrap zod's default/prefault/pipe/refine wrappers down to the object.
+  let s = schema as { shape?: Record<string, unknown>; def?: { innerType?: unknown; in?: unknown; schema?: unknown } } | undefined;
+  for (let i = 0; i < 8 && s !== undefined; i++) {
+    if (s.shape !== undefined) return s.shape;
+    s = (s.def?.innerType ?? s.def?.in ?? s.def?.schema) as typeof s;
+  }
+  return undefined;
 }
 
 function setPath(root: Record<string, unknown>, path: readonly string[], value: unknown): void {

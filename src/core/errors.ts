@@ -27,6 +27,8 @@ export const ERROR_CODES = {
   E_FORBIDDEN: { exit: 2, http: 403 },
   E_UNAUTHENTICATED: { exit: 1, http: 401 },
   E_PAYLOAD_TOO_LARGE: { exit: 1, http: 413 },
+  E_TIMEOUT: { exit: 1, http: 408 },
+  E_NO_SPACE: { exit: 1, http: 507 },
   E_CONFIG: { exit: 1, http: 500 },
   E_READ_ONLY: { exit: 1, http: 503 },
   E_UNAVAILABLE: { exit: 1, http: 503 },
@@ -67,12 +69,30 @@ export function isAttestryError(e: unknown): e is AttestryError {
   return e instanceof AttestryError;
 }
 
-/** Wraps a Node fs error into E_IO / E_NOT_FOUND with the path that failed. */
+/** What an errno means, in words, for the errors people meet on a data directory. */
+const ERRNO_TEXT: Readonly<Record<string, string>> = {
+  EROFS: 'the file system is read-only (EROFS)',
+  EACCES: 'permission denied (EACCES)',
+  EPERM: 'operation not permitted (EPERM)',
+  ENOSPC: 'no space left on the device (ENOSPC)',
+  EDQUOT: 'disk quota exceeded (EDQUOT)',
+  ENOTDIR: 'a path component is not a directory (ENOTDIR)',
+  EISDIR: 'it is a directory (EISDIR)',
+  EMFILE: 'too many open files (EMFILE)',
+};
+
+/**
+ * Wraps a Node fs error into E_NOT_FOUND (ENOENT), E_NO_SPACE (ENOSPC,
+ * EDQUOT: free space, then retry) or E_IO, with the path that failed.
+ */
 export function ioError(e: unknown, action: string, path: string): AttestryError {
   const errno = (e as NodeJS.ErrnoException | undefined)?.code;
   if (errno === 'ENOENT') {
     return new AttestryError('E_NOT_FOUND', `cannot ${action} ${path}: no such file or directory`, { cause: e, details: { path } });
   }
-  const reason = errno ?? (e instanceof Error ? e.message : String(e));
-  return new AttestryError('E_IO', `cannot ${action} ${path}: ${reason}`, { cause: e, details: { path } });
+  const reason = (errno === undefined ? undefined : ERRNO_TEXT[errno]) ?? errno ?? (e instanceof Error ? e.message : String(e));
+  if (errno === 'ENOSPC' || errno === 'EDQUOT') {
+    return new AttestryError('E_NO_SPACE', `cannot ${action} ${path}: ${reason}; free space on that device, then retry`, { cause: e, details: { path, errno } });
+  }
+  return new AttestryError('E_IO', `cannot ${action} ${path}: ${reason}`, { cause: e, details: { path, ...(errno === undefined ? {} : { errno }) } });
 }

@@ -4,3 +4,4 @@ export * from './canonical-json.js';
 export * from './ids.js';
 export * from './atomic-file.js';
 export * from './validation.js';
+export * from './bounded-json.js';

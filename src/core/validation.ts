@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { parseJsonBounded } from './bounded-json.js';
 import { AttestryError, type ErrorCode } from './errors.js';
 
 /**
@@ -20,11 +21,12 @@ export function parseWith<S extends z.ZodType>(
   throw new AttestryError(code, `invalid ${what}: ${problems.join('; ')}`, { details: { problems } });
 }
 
-/** JSON.parse with an error that says which input was not JSON. */
-export function parseJsonText(text: string, what: string, code: ErrorCode = 'E_INVALID_INPUT'): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (e) {
-    throw new AttestryError(code, `${what} is not valid JSON: ${(e as Error).message}`, { cause: e });
-  }
+/**
+ * JSON.parse with an error that says which input was not JSON, behind the
+ * depth (and optional size) limits of parseJsonBounded: every caller parses
+ * untrusted text (signature files, bundles, trusted roots, registries, DSSE
+ * payloads), so none may get an unbounded parse.
+ */
+export function parseJsonText(text: string, what: string, code: ErrorCode = 'E_INVALID_INPUT', limits: { maxDepth?: number; maxBytes?: number } = {}): unknown {
+  return parseJsonBounded(text, { ...limits, what, code });
 }

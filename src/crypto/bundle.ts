@@ -36,7 +36,7 @@ const BundleSchema = z.object({
     publicKey: z.looseObject({ hint: z.string().optional(), rawBytes: z.string().optional(), keyDetails: z.string().optional() }).optional(),
     x509CertificateChain: z.looseObject({ certificates: z.array(z.looseObject({ rawBytes: z.string() })).min(1) }).optional(),
     certificate: z.looseObject({ rawBytes: z.string() }).optional(),
-    tlogEntries: z.array(z.unknown()).optional(),
+    tlogEntries: z.array(z.looseObject({})).max(64).optional(),
     timestampVerificationData: z.unknown().optional(),
   }),
   dsseEnvelope: DsseEnvelopeSchema,

@@ -3,6 +3,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { isAttestryError } from '../core/errors.js';
 import { openIndexDatabase } from '../store/db/connect.js';
 import { EvidenceRepo } from '../store/db/evidence-repo.js';
+import { sqliteError } from '../store/db/sqlite-errors.js';
 import { LogSequencer } from '../tlog/log-store.js';
 import { NoteSigner } from '../tlog/note.js';
 import { directWriter, type WriterLogSettings, type WriterReply, type WriterRequest } from './sqlite-writer.js';
@@ -19,9 +20,9 @@ parentPort?.on('message', (request: WriterRequest) => {
     try {
       reply = { id: request.id, ok: true, outcomes: await writer.insertBatch(request.records) };
     } catch (e) {
-      reply = isAttestryError(e)
-        ? { id: request.id, ok: false, code: e.code, message: e.message }
-        : { id: request.id, ok: false, code: 'E_INTERNAL', message: `index write failed: ${e instanceof Error ? e.message : String(e)}` };
+      // A full or read-only disk is named as such (E_NO_SPACE, E_IO), not as an internal error.
+      const mapped = isAttestryError(e) ? e : sqliteError(e, 'write to', path);
+      reply = { id: request.id, ok: false, code: mapped.code, message: mapped.message };
     }
     parentPort?.postMessage(reply);
   });

@@ -40,7 +40,7 @@ function verifierFor(key: CandidateKey): Verifier {
  */
 export function verifyWithTrustedKeys(envelope: DsseEnvelope, keyHint: string | undefined, candidates: readonly CandidateKey[]): string {
   if (candidates.length === 0) {
-    throw new AttestryError('E_SIGNATURE_INVALID', 'no verification keys are registered for this tenant (attestry key trust --tenant ...)');
+    throw new AttestryError('E_SIGNATURE_INVALID', `no verification keys are registered for this tenant; an admin registers one with: ${TRUST_HINT}`, { details: { hint: TRUST_HINT } });
   }
   const hinted = keyHint === undefined ? [] : candidates.filter((c) => c.hint === keyHint);
   const pool = hinted.length > 0 ? hinted : candidates;
@@ -61,13 +61,17 @@ export function verifyWithTrustedKeys(envelope: DsseEnvelope, keyHint: string | 
   }
 }
 
+/** The command that fixes an untrusted signer (a 422 says what to do next). */
+const TRUST_HINT = 'attestry key trust --tenant <tenant> --key-id <keyid> --public-key <signer.pub>';
+
 function untrusted(e: unknown, keyids: readonly string[]): unknown {
   if (!(e instanceof AttestryError) || e.code !== 'E_SIGNATURE_INVALID') return e;
   const shown = keyids.slice(0, 8).map((k) => k.slice(0, 128));
   return new AttestryError(
     'E_SIGNATURE_INVALID',
-    `no signature on the envelope verifies with a key trusted by this tenant${shown.length > 0 ? ` (signature keyid: ${shown.join(', ')})` : ''}`,
-    { details: { keyids: shown } },
+    `no signature on the envelope verifies with a key trusted by this tenant${shown.length > 0 ? ` (signature keyid: ${shown.join(', ')})` : ''}; ` +
+      `if the signer should be accepted, an admin registers its public key: ${TRUST_HINT}`,
+    { details: { keyids: shown, hint: TRUST_HINT } },
   );
 }
 

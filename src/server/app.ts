@@ -1,8 +1,10 @@
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyError, type FastifyInstance } from 'fastify';
+import { parseJsonBounded } from '../core/bounded-json.js';
 import { AttestryError, isAttestryError } from '../core/errors.js';
 import { bearerAuth } from './auth.js';
+import { clientErrorHandler, frameworkErrors, limitedServerFactory } from './limits.js';
 import type { ServiceMetrics } from './metrics.js';
 import { attestationRoutes } from './routes/attestations.js';
 import { keyRoutes } from './routes/keys.js';
@@ -18,8 +20,13 @@ export interface AppOptions {
 }
 
 const VERSION = '0.1.0';
+/** Longest path parameter: key ids go up to 128 characters, ULIDs are 26. */
+const MAX_PARAM_LENGTH = 256;
 const reqIdPrefix = `${process.pid.toString(36)}${Date.now().toString(36)}`;
 let reqCounter = 0;
+
+/** Why a request failed with a 5xx, logged on its one request line (not on a line of its own). */
+const failures = new WeakMap<object, Record<string, unknown>>();
 
 /** Builds the HTTP app (not listening): routes are thin adapters over the use cases. */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
@@ -38,7 +45,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       // Tokens must never reach a log line.
       redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], censor: '[redacted]' },
     },
+    // One line per request (onResponse below), not Fastify's two.
+    logController: new LogController({ disableRequestLogging: true }),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+    // Timeouts, header size and connection caps live on the Node server (see limits.ts).
+    serverFactory: limitedServerFactory(config.Server),
+    clientErrorHandler: clientErrorHandler(config.Server),
+    frameworkErrors: frameworkErrors(MAX_PARAM_LENGTH),
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
   });
 
   // Evidence is stored byte for byte, so keep the raw body beside the parsed JSON.
@@ -48,15 +62,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     const raw = body as Buffer;
     request.rawBody = raw;
     try {
-      done(null, raw.length === 0 ? undefined : (JSON.parse(raw.toString('utf8')) as unknown));
+      // Depth is checked on the bytes before parsing, so a deep body costs one scan, not a heap.
+      done(null, raw.length === 0 ? undefined : parseJsonBounded(raw, { what: 'request body' }));
     } catch (e) {
-      done(new AttestryError('E_INVALID_INPUT', `request body is not valid JSON: ${(e as Error).message}`), undefined);
+      done(e as AttestryError, undefined);
     }
   });
 
   app.setErrorHandler((error: FastifyError | AttestryError, request, reply) => {
     if (isAttestryError(error)) {
-      if (error.httpStatus >= 500) request.log.error({ code: error.code, err: error.message }, 'request failed');
+      if (error.httpStatus >= 500) failures.set(request, { code: error.code, err: error.message });
       return reply.code(error.httpStatus).send(error.toJSON());
     }
     if (error.validation) {
@@ -66,13 +81,21 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       return reply.code(400).send({ code: 'E_INVALID_INPUT', message: `invalid ${where}: ${problems.join('; ')}`, details: { problems } });
     }
     if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      return reply.code(413).send({ code: 'E_PAYLOAD_TOO_LARGE', message: `request body is larger than the limit of ${config.Server.BodyLimitBytes} bytes (Server.BodyLimitBytes)` });
+      // Quote the limit of the route that refused, which may be its own (e.g. cosignatures: 64 KiB).
+      const limit = request.routeOptions.bodyLimit;
+      const where = limit === config.Server.BodyLimitBytes ? 'Server.BodyLimitBytes' : `the limit of ${request.method} ${request.routeOptions.url ?? request.url.split('?')[0]}`;
+      return reply.code(413).send({ code: 'E_PAYLOAD_TOO_LARGE', message: `request body is larger than ${limit} bytes (${where})` });
+    }
+    if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || error.statusCode === 415) {
+      const accepts = request.routeOptions.config.accepts ?? 'application/json';
+      const sent = request.headers['content-type'] ?? 'none';
+      return reply.code(415).send({ code: 'E_INVALID_INPUT', message: `Content-Type ${sent.slice(0, 100)} is not accepted here: send the body as ${accepts}` });
     }
     if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
       const code = error.statusCode === 415 ? 'E_INVALID_INPUT' : error.statusCode === 404 ? 'E_NOT_FOUND' : 'E_INVALID_INPUT';
       return reply.code(error.statusCode).send({ code, message: error.message });
     }
-    request.log.error({ err: error }, 'unexpected error');
+    failures.set(request, { code: 'E_INTERNAL', err: error.message, stack: error.stack });
     return reply.code(500).send({ code: 'E_INTERNAL', message: 'internal error; see the server log for request ' + request.id });
   });
 
@@ -85,6 +108,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.setNotFoundHandler((request, reply) => reply.code(404).send({ code: 'E_NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` }));
 
   app.addHook('onResponse', async (request, reply) => {
+    // Probes and scrapes poll all day; they are logged only at debug.
+    const route = request.routeOptions.url;
+    const failure = failures.get(request);
+    const level = failure !== undefined ? 'error' : route === '/healthz' || route === '/readyz' || route === '/metrics' ? 'debug' : 'info';
+    const path = (request.url.split('?')[0] ?? '').slice(0, 512);
+    request.log[level]({ method: request.method, path, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10, ...failure }, failure === undefined ? 'request' : 'request failed');
     metrics.httpDuration.observe(
       { method: request.method, route: request.routeOptions.url ?? 'unmatched', status_code: String(reply.statusCode) },
       reply.elapsedTime / 1000,
@@ -107,3 +136,4 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   tlogRoutes(app, services.tlog);
   return app;
 }
+

@@ -23,7 +23,11 @@ export const DsseEnvelopeBody = Type.Object(
 export const SigstoreBundleBody = Type.Object(
   {
     mediaType: Type.String({ pattern: '^application/vnd\\.dev\\.sigstore\\.bundle' }),
-    verificationMaterial: Type.Object({}, { additionalProperties: true }),
+    // Each tlog entry is an object (protobuf-specs TransparencyLogEntry); a bundle has a handful at most.
+    verificationMaterial: Type.Object(
+      { tlogEntries: Type.Optional(Type.Array(Type.Object({}, { additionalProperties: true }), { maxItems: 64 })) },
+      { additionalProperties: true },
+    ),
     dsseEnvelope: DsseEnvelopeBody,
   },
   { description: 'Sigstore bundle holding a DSSE envelope (e.g. an OMS model signature)' },

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { ResolvedConfig } from '../core/config.js';
@@ -7,12 +8,19 @@ import { issueToken } from '../authz/tokens.js';
 import { ALL_TENANTS } from '../authz/principal.js';
 import { buildApp } from './app.js';
 import { ServiceMetrics } from './metrics.js';
+import { writeProbeFor, type WriteProbeResult } from './write-probe.js';
 import { openServices, type IndexServices, type Services } from './services.js';
 
 export interface Bootstrap {
   readonly createdTenant: string | undefined;
-  /** Path of the file holding the first admin token (the token itself is never logged). */
+  /** Path of the file holding the first admin token, when this start wrote it (the token itself is never logged). */
   readonly adminTokenFile: string | undefined;
+  /**
+   * Where the bootstrap admin token is, on every start: the file in the data
+   * directory if it is still there (`created` on this start or an earlier one),
+   * or undefined when it was removed or never written (tokens existed first).
+   */
+  readonly adminToken: { readonly file: string; readonly created: boolean } | undefined;
 }
 
 /**
@@ -33,12 +41,14 @@ export async function bootstrapIndex(services: IndexServices): Promise<Bootstrap
     }
   }
   let adminTokenFile: string | undefined;
+  const tokenFile = join(config.dataDir, 'admin-token');
   if ((await repos.tokens.list()).length === 0) {
     const issued = await issueToken(repos, { principal: 'admin', tenants: [ALL_TENANTS], label: 'bootstrap admin token' }, services);
-    adminTokenFile = join(config.dataDir, 'admin-token');
+    adminTokenFile = tokenFile;
     writeFileAtomic(adminTokenFile, `${issued.token}\n`, 0o600);
   }
-  return { createdTenant, adminTokenFile };
+  const adminToken = adminTokenFile !== undefined ? { file: adminTokenFile, created: true } : existsSync(tokenFile) ? { file: tokenFile, created: false } : undefined;
+  return { createdTenant, adminTokenFile, adminToken };
 }
 
 export interface RunningServer {
@@ -46,6 +56,8 @@ export interface RunningServer {
   readonly services: Services;
   readonly url: string;
   readonly bootstrap: Bootstrap;
+  /** The data directory's write probe at start (problems also go to the log). */
+  readonly writable: WriteProbeResult;
   /**
    * Stops accepting (new requests on open connections get 503), lets every
    * locker operation already started finish, then closes the stores.
@@ -72,6 +84,9 @@ export async function startServer(config: ResolvedConfig, options: { logLevel?: 
     }
     throw e;
   }
+  // A full or read-only disk does not stop the start (reads still work) but is said at once, and /readyz is 503.
+  const writable = await writeProbeFor(config).check();
+  for (const problem of writable.problems) app.log.warn({ code: problem.code }, `data directory not writable: ${problem.message}; /readyz reports 503 until it is`);
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.Server.Port;
   const host = config.Server.Host.includes(':') ? `[${config.Server.Host}]` : config.Server.Host;
@@ -81,6 +96,7 @@ export async function startServer(config: ResolvedConfig, options: { logLevel?: 
     services,
     url: `http://${host}:${port}`,
     bootstrap,
+    writable,
     close: () => {
       closing ??= (async () => {
         shuttingDown = true;

@@ -20,6 +20,7 @@ import { TrustedKeysRepo } from '../store/db/keys-repo.js';
 import { TenantsRepo } from '../store/db/tenants-repo.js';
 import { TokensRepo } from '../store/db/tokens-repo.js';
 import { AttestryError } from '../core/errors.js';
+import { sqliteError } from '../store/db/sqlite-errors.js';
 
 export interface Repos {
   readonly tenants: TenantsRepo;
@@ -78,7 +79,7 @@ export async function openIndexServices(config: ResolvedConfig, deps: { clock?: 
     migration = await index.migrate();
   } catch (e) {
     await index.close();
-    throw e;
+    throw startupError(e, settingsPath(config));
   }
   const repos: Repos = {
     tenants: new TenantsRepo(index.db),
@@ -180,6 +181,21 @@ export async function openServices(
   } catch (e) {
     await blobs.close().catch(() => undefined);
     await base.close();
-    throw e;
+    throw startupError(e, settingsPath(config));
   }
+}
+
+function settingsPath(config: ResolvedConfig): string {
+  const settings = databaseSettings(config);
+  return settings.driver === 'sqlite' ? settings.path : 'PostgreSQL';
+}
+
+/**
+ * A start that fails on a full or read-only disk says so (E_NO_SPACE, E_IO
+ * with EROFS/EACCES), whichever step hit it first; other errors pass unchanged.
+ */
+function startupError(e: unknown, dbPath: string): unknown {
+  const code = (e as { code?: unknown } | undefined)?.code;
+  if (typeof code === 'string' && code.startsWith('SQLITE_')) return sqliteError(e, 'use', dbPath);
+  return e;
 }

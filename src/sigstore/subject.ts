@@ -7,6 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { checkFailed } from './failures.js';
+import { parseJsonBounded } from '../core/bounded-json.js';
 
 export const INTOTO_PAYLOAD_TYPE = 'application/vnd.in-toto+json';
 
@@ -30,9 +31,9 @@ export function summarizeStatement(payloadType: string, payload: Buffer): Statem
   }
   let json: unknown;
   try {
-    json = JSON.parse(payload.toString('utf8'));
+    json = parseJsonBounded(payload, { what: "the envelope's payload" });
   } catch (e) {
-    throw checkFailed('subject-digest', `the envelope's payload is not JSON: ${(e as Error).message}`, e);
+    throw checkFailed('subject-digest', (e as Error).message, e);
   }
   if (!isRecord(json) || !Array.isArray(json['subject'])) throw checkFailed('subject-digest', 'the in-toto statement has no subject list');
   const subjects: StatementSummary['subjects'] = [];

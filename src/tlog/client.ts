@@ -1,4 +1,5 @@
 import { AttestryError } from '../core/errors.js';
+import { parseJsonBounded } from '../core/bounded-json.js';
 
 /**
  * A small HTTP client for a log's public read API (no token: logs are
@@ -25,7 +26,7 @@ export class LogClient {
       let code = 'E_UNAVAILABLE';
       let message = text.slice(0, 200);
       try {
-        const j = JSON.parse(text) as { code?: string; message?: string };
+        const j = parseJsonBounded(text, { what: 'error reply' }) as { code?: string; message?: string };
         if (j.code === 'E_NOT_FOUND' || j.code === 'E_INVALID_INPUT') code = j.code;
         message = j.message ?? message;
       } catch {
@@ -37,7 +38,7 @@ export class LogClient {
   }
 
   async json<T>(path: string): Promise<T> {
-    return (await (await this.#get(path)).json()) as T;
+    return parseJsonBounded(await (await this.#get(path)).text(), { what: `reply to GET ${path}`, code: 'E_UNAVAILABLE' }) as T;
   }
 
   async checkpoint(): Promise<string> {
@@ -65,6 +66,6 @@ export class LogClient {
     const response = await this.fetchImpl(url, { method: 'POST', headers: { 'content-type': 'text/plain; charset=utf-8' }, body: note });
     const text = await response.text();
     if (!response.ok) throw new AttestryError('E_SIGNATURE_INVALID', `POST ${url.pathname}: ${response.status} ${text.slice(0, 300)}`);
-    return JSON.parse(text) as unknown;
+    return parseJsonBounded(text, { what: `reply to POST ${url.pathname}`, code: 'E_UNAVAILABLE' });
   }
 }

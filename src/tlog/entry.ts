@@ -6,6 +6,7 @@ import { parseWith } from '../core/validation.js';
 import { decodeBase64, pae, type DsseEnvelope } from '../crypto/dsse.js';
 import { keyAlgorithmOf, publicKeyDer, type KeyAlgorithm } from '../crypto/keys.js';
 import { verifyBytes } from '../crypto/signer.js';
+import { parseJsonBounded } from '../core/bounded-json.js';
 
 /**
  * The log entry of a stored DSSE envelope: a Rekor v2 `dsse` 0.0.2 entry
@@ -74,12 +75,7 @@ export interface DsseEntry {
 }
 
 export function parseDsseEntryBody(body: Uint8Array): DsseEntry {
-  let json: unknown;
-  try {
-    json = JSON.parse(Buffer.from(body).toString('utf8'));
-  } catch {
-    throw new AttestryError('E_SIGNATURE_FORMAT', 'log entry body is not JSON');
-  }
+  const json = parseJsonBounded(body, { what: 'log entry body', code: 'E_SIGNATURE_FORMAT' });
   const e = parseWith(DsseEntrySchema, json, 'log entry body', 'E_SIGNATURE_FORMAT').spec.dsseV002;
   return {
     payloadHash: Buffer.from(e.payloadHash.digest, 'base64'),

@@ -44,7 +44,20 @@ describe('defaults', () => {
     assert.equal(c.source, 'defaults');
     assert.equal(c.DataDir, null);
     assert.equal(c.dataDir, resolve(dir, '.attestry/data'));
-    assert.deepEqual(c.Server, { Host: '127.0.0.1', Port: 8080, BodyLimitBytes: 4 * 1024 * 1024, LogLevel: 'info', ShutdownGraceMs: 10_000 });
+    assert.deepEqual(c.Server, {
+      Host: '127.0.0.1',
+      Port: 8080,
+      BodyLimitBytes: 4 * 1024 * 1024,
+      LogLevel: 'info',
+      ShutdownGraceMs: 10_000,
+      RequestTimeoutMs: 60_000,
+      HeadersTimeoutMs: 10_000,
+      KeepAliveTimeoutMs: 5_000,
+      IdleTimeoutMs: 60_000,
+      MaxHeaderBytes: 16_384,
+      MaxConnections: 1_000,
+      MaxConnectionsPerClient: 500,
+    });
     assert.deepEqual(c.Storage, {
       Blob: { Backend: 'filesystem', Root: null, S3: { Endpoint: null, Region: 'us-east-1', ForcePathStyle: true } },
       Database: { Driver: 'sqlite', Path: null, Url: null, Schema: 'public', PoolSize: 10 },
@@ -129,6 +142,22 @@ describe('errors name the key and the source', () => {
     const e = expectAttestryError(() => load({ file, env: { ATTESTRY__Server__Prot: '1' } }), 'E_CONFIG', /Prot/);
     assert.match(e.message, /ATTESTRY__Server__Prot/);
     assert.ok(!e.message.includes(file), `the file is not blamed for an environment variable: ${e.message}`);
+  });
+
+  test('an unknown section set through the environment names the variable, not "defaults" (issue 12)', () => {
+    const e = expectAttestryError(() => load({ env: { ATTESTRY__server__Port: '9090' } }), 'E_CONFIG', /environment ATTESTRY__server__Port: server: unknown key/);
+    assert.doesNotMatch(e.message, /defaults/);
+    assert.match(e.message, /did you mean Server\?/);
+    const file = yamlFile('Server:\n  Port: 8080\n');
+    const e2 = expectAttestryError(() => load({ file, env: { ATTESTRY__Logg__Origin: 'x' } }), 'E_CONFIG', /ATTESTRY__Logg__Origin/);
+    assert.ok(!e2.message.includes(file), e2.message);
+  });
+
+  test('an empty environment variable is named as empty, not ignored or called "not set" (issue 12)', () => {
+    for (const name of ['ATTESTRY_PORT', 'ATTESTRY_DATA_DIR', 'ATTESTRY_DATABASE_URL', 'ATTESTRY_CONFIG', 'ATTESTRY__Server__Port']) {
+      const e = expectAttestryError(() => load({ env: { [name]: '' } }), 'E_CONFIG', new RegExp(`environment variable ${name} is set but empty`));
+      assert.doesNotMatch(e.message, /not set/);
+    }
   });
 
   test('a numeric-looking environment value for a string key stays a string', () => {

@@ -93,11 +93,23 @@ describe('ioError', () => {
     assert.equal(e.cause, cause);
   });
 
-  test('other errno codes become E_IO with the errno', () => {
+  test('other errno codes become E_IO with the errno, in words where it is a common one', () => {
     const e = ioError(errno('EACCES'), 'write', '/etc/x');
     assert.equal(e.code, 'E_IO');
-    assert.equal(e.message, 'cannot write /etc/x: EACCES');
-    assert.deepEqual(e.details, { path: '/etc/x' });
+    assert.equal(e.message, 'cannot write /etc/x: permission denied (EACCES)');
+    assert.deepEqual(e.details, { path: '/etc/x', errno: 'EACCES' });
+    assert.equal(ioError(errno('EROFS'), 'write', '/d/x').message, 'cannot write /d/x: the file system is read-only (EROFS)');
+    assert.equal(ioError(errno('EXDEV'), 'rename', '/d/x').message, 'cannot rename /d/x: EXDEV');
+  });
+
+  test('ENOSPC and EDQUOT become E_NO_SPACE (HTTP 507) saying to free space (issue 12)', () => {
+    for (const code of ['ENOSPC', 'EDQUOT']) {
+      const e = ioError(errno(code), 'write blob', 'a/b');
+      assert.equal(e.code, 'E_NO_SPACE');
+      assert.equal(e.httpStatus, 507);
+      assert.equal(e.exitCode, 1);
+      assert.match(e.message, /^cannot write blob a\/b: .*\((ENOSPC|EDQUOT)\); free space on that device, then retry$/);
+    }
   });
 
   test('errors without errno use their message; non-errors are stringified', () => {

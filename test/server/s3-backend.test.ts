@@ -89,7 +89,7 @@ describe('service on the S3 blob backend', () => {
   test('/readyz is 200 while S3 answers and 503 once it is gone', async () => {
     const up = await srv.request('GET', '/readyz');
     assert.equal(up.status, 200, up.text);
-    assert.deepEqual(up.json, { status: 'ready', checks: { database: 'ok', blobStore: 'ok' } });
+    assert.deepEqual(up.json, { status: 'ready', checks: { database: 'ok', blobStore: 'ok', dataDir: 'ok' } });
 
     await s3.stop();
     const down = await srv.request('GET', '/readyz');

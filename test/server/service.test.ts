@@ -91,10 +91,10 @@ describe('operational endpoints', () => {
     assert.deepEqual(r.json, { status: 'ok' });
   });
 
-  test('GET /readyz → 200 with database and blob store checks', async () => {
+  test('GET /readyz → 200 with database, blob store and data directory checks', async () => {
     const r = await srv.request('GET', '/readyz');
     assert.equal(r.status, 200, r.text);
-    assert.deepEqual(r.json, { status: 'ready', checks: { database: 'ok', blobStore: 'ok' } });
+    assert.deepEqual(r.json, { status: 'ready', checks: { database: 'ok', blobStore: 'ok', dataDir: 'ok' } });
   });
 
   test('GET /openapi.json is an OpenAPI 3 document listing the evidence and key routes', async () => {

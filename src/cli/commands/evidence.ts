@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { ioError } from '../../core/errors.js';
 import { emit, safeJson, safeText as s } from '../output.js';
 import { run } from '../run.js';
+import { parseJsonBounded } from '../../core/bounded-json.js';
 
 export interface ClientFlags {
   server: string;
@@ -41,7 +42,7 @@ export async function call(flags: ClientFlags, method: string, path: string, bod
   if (raw && response.ok) return text;
   let parsed: unknown;
   try {
-    parsed = text === '' ? undefined : JSON.parse(text);
+    parsed = text === '' ? undefined : parseJsonBounded(text, { what: 'server reply' });
   } catch {
     parsed = text;
   }

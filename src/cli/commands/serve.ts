@@ -20,7 +20,7 @@ export function serveCommand(): Command {
       const { bootstrap, services, url } = server;
       emit(
         flags,
-        { ok: true, url, dataDir: config.dataDir, database: services.index.location, blobStore: services.blobs.location, signingKey: services.signingKey.keyId, log: { enabled: services.tlog.enabled, origin: services.tlog.origin, verifierKey: services.tlog.key.verifierKey }, adminTokenFile: bootstrap.adminTokenFile ?? null },
+        { ok: true, url, dataDir: config.dataDir, database: services.index.location, blobStore: services.blobs.location, signingKey: services.signingKey.keyId, log: { enabled: services.tlog.enabled, origin: services.tlog.origin, verifierKey: services.tlog.key.verifierKey }, adminTokenFile: bootstrap.adminTokenFile ?? null, adminToken: bootstrap.adminToken ?? null, writable: server.writable.ok },
         () =>
           [
             `attestry listening on ${url}`,
@@ -30,14 +30,20 @@ export function serveCommand(): Command {
             `  signing key ${services.signingKey.keyId} (${services.signingKey.algorithm}${services.signingKey.created ? ', created now' : ''})`,
             `  log         ${services.tlog.enabled ? services.tlog.origin : 'off (Signals.Provenance.RekorEnabled: false)'}, key ${services.tlog.key.verifierKey}${services.tlog.key.created ? ' (created now)' : ''}`,
             ...(bootstrap.createdTenant ? [`  tenant      ${bootstrap.createdTenant} (created on first start)`] : []),
-            ...(bootstrap.adminTokenFile
+            // Every start says where the admin token is; the token itself is never printed.
+            bootstrap.adminToken === undefined
+              ? `  admin token none in ${config.dataDir}; make one with: attestry token create --principal admin --tenant '*' --data-dir ${config.dataDir}`
+              : bootstrap.adminToken.created
+                ? `  admin token written to ${bootstrap.adminToken.file} (shown nowhere else; keep it secret)`
+                : `  admin token in ${bootstrap.adminToken.file} (written on first start)`,
+            ...server.writable.problems.map((p) => `  WARNING     ${p.message}: writes will fail and /readyz is 503`),
+            ...(bootstrap.adminToken?.created === true
               ? [
-                  `  admin token written to ${bootstrap.adminTokenFile} (shown nowhere else; keep it secret)`,
                   '',
                   'Try:',
                   `  curl -s ${url}/api/v1/keys`,
                   `  curl -s ${url}/tlog/checkpoint`,
-                  `  curl -s -H "Authorization: Bearer $(cat ${bootstrap.adminTokenFile})" "${url}/api/v1/attestations?subject=sha256:<hex>"`,
+                  `  curl -s -H "Authorization: Bearer $(cat ${bootstrap.adminToken.file})" "${url}/api/v1/attestations?subject=sha256:<hex>"`,
                   `  open ${url}/docs for the API reference`,
                 ]
               : []),

@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { AttestryError } from '../../core/errors.js';
+import { parseJsonBounded } from '../../core/bounded-json.js';
+import { AttestryError, isAttestryError } from '../../core/errors.js';
 import { parseEvidence } from '../../evidence/classify.js';
 import type { EvidenceLocker } from '../../evidence/locker.js';
 import type { AuthHook } from '../auth.js';
@@ -51,8 +52,17 @@ export function attestationRoutes(app: FastifyInstance, locker: EvidenceLocker, 
     },
     async (request) => {
       const found = await locker.get(request.principal!, request.params.id);
-      const parsed = parseEvidence(found.bytes);
       const { row } = found;
+      let parsed: ReturnType<typeof parseEvidence>;
+      let bundle: unknown;
+      try {
+        parsed = parseEvidence(found.bytes);
+        bundle = parsed.mediaType.startsWith('application/vnd.dev.sigstore.bundle') ? parseJsonBounded(found.bytes, { what: `stored evidence ${row.id}` }) : undefined;
+      } catch (e) {
+        // Stored before uploads were depth-checked: say what it is and where the bytes still are.
+        if (!isAttestryError(e) || e.code !== 'E_INVALID_INPUT') throw e;
+        throw new AttestryError('E_INTEGRITY', `stored evidence ${row.id} can no longer be parsed (${e.message}); its exact bytes are at /api/v1/attestations/${row.id}/raw`, { cause: e });
+      }
       const meta = {
         tenant: row.tenant,
         kind: row.kind,
@@ -66,7 +76,6 @@ export function attestationRoutes(app: FastifyInstance, locker: EvidenceLocker, 
         subjects: row.subjects,
         ...(await locker.logInfo(row)),
       };
-      const bundle = parsed.mediaType.startsWith('application/vnd.dev.sigstore.bundle') ? (JSON.parse(found.bytes.toString('utf8')) as unknown) : undefined;
       return { ...parsed.envelope, id: row.id, meta, ...(bundle === undefined ? {} : { bundle }) };
     },
   );

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { pingDatabase } from '../../store/db/migrations.js';
 import type { Services } from '../services.js';
 import type { ServiceMetrics } from '../metrics.js';
+import { writeProbeFor } from '../write-probe.js';
 
 /** Liveness, readiness, metrics and the OpenAPI document. */
 export function opsRoutes(app: FastifyInstance, services: Services, metrics: ServiceMetrics, isShuttingDown: () => boolean): void {
@@ -12,9 +13,12 @@ export function opsRoutes(app: FastifyInstance, services: Services, metrics: Ser
     async () => ({ status: 'ok' as const }),
   );
 
+  const probe = writeProbeFor(services.config);
+  let lastState = '';
   const Readiness = Type.Object({ status: Type.String(), checks: Type.Record(Type.String(), Type.String()) });
-  app.get('/readyz', { schema: { summary: 'Ready when the index database and the blob store answer', tags: ['ops'], response: { 200: Readiness, 503: Readiness } } }, async (_request, reply) => {
+  app.get('/readyz', { schema: { summary: 'Ready when the index database and the blob store answer and the data directory takes a write (probed at most every 2 s)', tags: ['ops'], response: { 200: Readiness, 503: Readiness } } }, async (_request, reply) => {
     const checks: Record<string, string> = {};
+    const problems: string[] = [];
     let ok = !isShuttingDown();
     try {
       await pingDatabase(services.index.db);
@@ -22,7 +26,7 @@ export function opsRoutes(app: FastifyInstance, services: Services, metrics: Ser
     } catch (e) {
       ok = false;
       checks['database'] = 'unreachable';
-      app.log.warn({ err: (e as Error).message }, 'readiness: database check failed');
+      problems.push(`database: ${(e as Error).message}`);
     }
     try {
       await services.blobs.ping();
@@ -30,7 +34,21 @@ export function opsRoutes(app: FastifyInstance, services: Services, metrics: Ser
     } catch (e) {
       ok = false;
       checks['blobStore'] = 'unreachable';
-      app.log.warn({ err: (e as Error).message }, 'readiness: blob store check failed');
+      problems.push(`blob store: ${(e as Error).message}`);
+    }
+    // A full or read-only disk still answers reads; only a write shows it.
+    const writable = await probe.check();
+    checks['dataDir'] = writable.ok ? 'ok' : writable.problems.map((p) => p.message).join('; ');
+    if (!writable.ok) {
+      ok = false;
+      problems.push(...writable.problems.map((p) => `data directory: ${p.message}`));
+    }
+    // Pollers call this every few seconds: log when readiness changes, not on every call.
+    const state = problems.join('; ');
+    if (state !== lastState) {
+      if (state === '') app.log.info('ready again');
+      else app.log.warn({ problems }, 'not ready');
+      lastState = state;
     }
     if (isShuttingDown()) checks['server'] = 'shutting down';
     void reply.code(ok ? 200 : 503);

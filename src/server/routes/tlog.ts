@@ -136,10 +136,13 @@ export function tlogRoutes(app: FastifyInstance, tlog: TransparencyLog): void {
 
   // Signed notes travel as text; only this route accepts it (the app is JSON-only elsewhere).
   void app.register(async (scope) => {
-    scope.addContentTypeParser(/^text\/plain(;.*)?$/i, { parseAs: 'string', bodyLimit: 64 * 1024 }, (_request, body, done) => done(null, body));
+    scope.addContentTypeParser(/^text\/plain(;.*)?$/i, { parseAs: 'string' }, (_request, body, done) => done(null, body));
     scope.post<{ Body: string }>(
       '/api/v1/log/cosignatures',
       {
+        // On the route, not the parser, so a 413 can quote it.
+        bodyLimit: 64 * 1024,
+        config: { accepts: 'text/plain' },
         schema: {
           summary: 'A witness submits a checkpoint this log signed, with its c2sp.org/tlog-cosignature line added (text/plain signed note)',
           tags: ['log'],

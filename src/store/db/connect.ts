@@ -1,10 +1,11 @@
-import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
+import { ensureDir } from '../../core/atomic-file.js';
 import { AttestryError } from '../../core/errors.js';
 import { migrateToLatest, type MigrationReport } from './migrations.js';
+import { sqliteError } from './sqlite-errors.js';
 import type { Database } from './schema.js';
 
 export type DatabaseSettings =
@@ -25,9 +26,9 @@ export async function openIndexDatabase(settings: DatabaseSettings): Promise<Ind
 }
 
 function openSqlite(path: string): IndexDatabase {
-  let handle: SqliteDatabase.Database;
+  let handle: SqliteDatabase.Database | undefined;
   try {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    if (path !== ':memory:') ensureDir(dirname(path));
     handle = new SqliteDatabase(path);
     // WAL lets readers run beside the writer; FULL makes each commit durable
     // (the group-commit writer keeps that to one fsync per batch).
@@ -36,14 +37,27 @@ function openSqlite(path: string): IndexDatabase {
     handle.pragma('busy_timeout = 5000');
     handle.pragma('foreign_keys = ON');
   } catch (e) {
-    throw new AttestryError('E_UNAVAILABLE', `cannot open SQLite index ${path}: ${(e as Error).message}`, { cause: e });
+    // A pragma can fail after the file opened (WAL on a read-only disk): do not leak the handle.
+    if (handle?.open === true) handle.close();
+    const mapped = sqliteError(e, 'open', path);
+    // A cause we can name (read-only, full, no permission) says so; otherwise it is unavailable, as before.
+    throw mapped.code === 'E_INTERNAL' ? new AttestryError('E_UNAVAILABLE', `cannot open SQLite index ${path}: ${(e as Error).message}`, { cause: e }) : mapped;
   }
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(handle) }) });
   return {
     db,
     driver: 'sqlite',
     location: path,
-    migrate: () => migrateToLatest(db as Kysely<unknown>, 'sqlite', { retries: 10 }),
+    migrate: async () => {
+      try {
+        return await migrateToLatest(db as Kysely<unknown>, 'sqlite', { retries: 10 });
+      } catch (e) {
+        // A full or read-only disk at start is that, not a failed migration.
+        const cause = e instanceof AttestryError ? e.cause : e;
+        const mapped = sqliteError(cause, 'migrate', path);
+        throw mapped.code === 'E_INTERNAL' ? e : mapped;
+      }
+    },
     close: async () => {
       await db.destroy();
       // Kysely's destroy() skips a driver that never ran a query.
@@ -57,11 +71,17 @@ function openSqlite(path: string): IndexDatabase {
  * than running our small indexed queries. Kysely emits the same SQL text for
  * the same query shape, so caching by text is safe and the cache stays small.
  */
+const NO_OP_STATEMENT = { reader: false, run: () => ({ changes: 0, lastInsertRowid: 0 }) } as unknown as SqliteDatabase.Statement;
+
 function cachingStatements(handle: SqliteDatabase.Database): { close(): void; prepare(sql: string): SqliteDatabase.Statement } {
   const cache = new Map<string, SqliteDatabase.Statement>();
   return {
     close: () => handle.close(),
     prepare: (sql: string) => {
+      // SQLite ends a transaction by itself on some errors (SQLITE_FULL, SQLITE_IOERR);
+      // Kysely's ROLLBACK would then fail with "no transaction is active" and
+      // hide the error that matters, so a rollback with nothing to undo does nothing.
+      if (sql === 'rollback' && !handle.inTransaction) return NO_OP_STATEMENT;
       let statement = cache.get(sql);
       if (statement === undefined) {
         if (cache.size >= 512) cache.clear();
