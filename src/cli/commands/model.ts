@@ -15,7 +15,10 @@ import {
   verifyModel,
   type HashingOptions,
 } from '../../models/index.js';
-import { emit, formatBytes, formatRate } from '../output.js';
+import { emit, emitFailure, formatBytes, formatRate } from '../output.js';
+import { withHelp } from '../help.js';
+import { modelPathFrom, requireModelPath, signatureOutputFrom } from '../model-args.js';
+import { MODEL_HELP } from './model-help.js';
 import { progressBar } from '../progress.js';
 import { passphraseFromEnv } from '../secrets.js';
 import { parseIntOption, privateKeyFromFile } from '../files.js';
@@ -107,6 +110,7 @@ export function modelCommand(): Command {
   const sign = model
     .command('sign')
     .description('hash every file of a model directory and write a signed OMS bundle (default <model-dir>/model.sig)')
+    .argument('[model]', 'the model directory (or a single model file); or --model-dir')
     .option('--model-dir <dir>', 'the model directory (or a single model file)')
     .option('--key <pem>', 'private key PEM (default: $ATTESTRY_HOME/keys/private.pem, created on first use)')
     .requiredOption('--signer-id <id>', 'signer identity (e.g. email or org id); checked against the publisher registry on verify')
@@ -115,13 +119,15 @@ export function modelCommand(): Command {
     .option('--framework <name>', 'framework, e.g. pytorch (recorded as metadata)')
     .option('--author <name>', 'author or team (recorded as metadata)')
     .option('--description <text>', 'description (recorded as metadata)')
-    .option('--output <file>', 'where to write the signature')
+    .option('--signature <file>', 'where to write the signature (default <model-dir>/model.sig)')
+    .option('--output <file>', 'alias of --signature')
     .option('--passphrase-env <var>', 'environment variable holding the private key passphrase')
     .option('--reuse-digests <old.sig>', 're-hash only files whose size or mtime changed since OLD.sig (must be signed by the same key)')
     .option('--from-digests <file>', 'sign a path→digest list (sha256sum output or JSON) instead of reading files')
     .option('--json', 'machine-readable output');
   addSerializationOptions(addHashingOptions(sign)).action(
     (
+      modelArg: string | undefined,
       flags: HashingFlags & {
         modelDir?: string;
         key?: string;
@@ -132,12 +138,15 @@ export function modelCommand(): Command {
         author?: string;
         description?: string;
         output?: string;
+        signature?: string;
         passphraseEnv?: string;
         reuseDigests?: string;
         fromDigests?: string;
       },
     ) =>
       run(flags, async () => {
+        const modelDir = modelPathFrom(modelArg, flags.modelDir);
+        const signatureOut = signatureOutputFrom(flags);
         const metadata = {
           ...(flags.modelName !== undefined ? { modelName: flags.modelName } : {}),
           ...(flags.modelVersion !== undefined ? { modelVersion: flags.modelVersion } : {}),
@@ -148,25 +157,25 @@ export function modelCommand(): Command {
         const keyPath = flags.key ?? ensureDefaultSigningKey((m) => process.stderr.write(`attestry: ${m}\n`));
         const privateKey = privateKeyFromFile(keyPath, passphraseFromEnv(flags.passphraseEnv));
         if (flags.fromDigests !== undefined) {
-          const output = flags.output ?? (flags.modelDir !== undefined ? defaultSignaturePath(flags.modelDir) : undefined);
-          if (output === undefined) throw new AttestryError('E_USAGE', '--from-digests needs --output (or --model-dir for the default location)');
+          const output = signatureOut ?? (modelDir !== undefined ? defaultSignaturePath(modelDir) : undefined);
+          if (output === undefined) throw new AttestryError('E_USAGE', '--from-digests needs --signature (or a model path for the default location)');
           const r = signDigestList({ digestsPath: flags.fromDigests, privateKey, signerId: flags.signerId, output, metadata, ...(flags.modelName ? { subjectName: flags.modelName } : {}) });
           emit(flags, { ok: true, ...r, bundle: undefined }, () =>
             [`Signed digest list written to: ${r.signaturePath}`, `  Resources: ${r.resources}`, `  Root     : ${r.rootDigest}`, `  Signer   : ${flags.signerId}`, `  Algorithm: ${r.algorithm}`].join('\n'),
           );
           return;
         }
-        if (flags.modelDir === undefined) throw new AttestryError('E_USAGE', '--model-dir is required (or --from-digests)');
+        if (modelDir === undefined) throw new AttestryError('E_USAGE', 'give the model directory: `attestry model sign ./my-model` or --model-dir (or --from-digests)');
         const json = flags.json ?? false;
-        const h = hashingOptions(flags.modelDir, flags, json);
+        const h = hashingOptions(modelDir, flags, json);
         try {
           const r = await signModel({
             ...h,
-            modelPath: flags.modelDir,
+            modelPath: modelDir,
             privateKey,
             signerId: flags.signerId,
             metadata,
-            ...(flags.output !== undefined ? { output: flags.output } : {}),
+            ...(signatureOut !== undefined ? { output: signatureOut } : {}),
             ...(flags.reuseDigests !== undefined ? { reuseDigestsFrom: flags.reuseDigests } : {}),
           });
           h.finish();
@@ -203,35 +212,39 @@ export function modelCommand(): Command {
   const verify = model
     .command('verify')
     .description('verify a model signature and every file on disk; exit 0 valid, 1 usage/load error, 2 invalid')
+    .argument('[model]', 'the model directory (or single model file); or --model-dir')
     .option('--signature <file>', 'signature file (default <model-dir>/model.sig)')
-    .requiredOption('--model-dir <dir>', 'the model directory (or single model file)')
+    .option('--model-dir <dir>', 'the model directory (or single model file)')
     .option('--key <pem>', 'public key PEM to verify with (default: $ATTESTRY_HOME/keys/public.pem)')
     .option('--registry <file>', 'trusted publisher registry; the signer id (or key) picks the publisher')
     .option('--identity <id>', 'keyless (Sigstore) signature: the certificate identity that must have signed, exactly')
     .option('--identity-provider <url>', 'keyless: the OIDC issuer of that identity, exactly')
+    .option('--issuer <url>', 'alias of --identity-provider (as verify-bundle and cosign spell it)')
     .option('--trusted-root <file>', 'keyless: trusted_root.json of a private Sigstore instance (default: refreshed or embedded public-good root)')
     .option('--certificate-chain <pem...>', 'certificate signature: CA certificate(s) the signing certificate must chain to')
     .option('--ignore-unsigned-files', 'accept files present in the directory but not in the signature')
     .option('--json', 'machine-readable output');
   addHashingOptions(verify).action(
-    (flags: HashingFlags & VerifyMethodFlags & { signature?: string; modelDir: string; ignoreUnsignedFiles?: boolean }) =>
+    (modelArg: string | undefined, flags: HashingFlags & VerifyMethodFlags & { signature?: string; modelDir?: string; ignoreUnsignedFiles?: boolean }) =>
       run(flags, async () => {
+        const modelDir = requireModelPath('verify', modelArg, flags.modelDir);
         const method = verifyMethodOptions(flags);
         const json = flags.json ?? false;
-        const h = hashingOptions(flags.modelDir, flags, json);
+        const h = hashingOptions(modelDir, flags, json);
         let r;
         try {
           r = await verifyModel({
             ...h,
-            modelPath: flags.modelDir,
-            signaturePath: flags.signature ?? defaultSignaturePath(flags.modelDir),
+            modelPath: modelDir,
+            signaturePath: flags.signature ?? defaultSignaturePath(modelDir),
             ...method,
             ignoreUnsignedFiles: flags.ignoreUnsignedFiles ?? false,
           });
         } finally {
           h.finish();
         }
-        emit(flags, { ...r, durationMs: Math.round(r.durationMs) }, () => {
+        const print = r.ok ? emit : (o: typeof flags, d: object, human: () => string) => emitFailure(o, 'E_DIGEST_MISMATCH', `${r.problems.length} file problem(s): ${r.problems.slice(0, 3).map((p) => `${p.kind} ${p.name}`).join(', ')}${r.problems.length > 3 ? ', …' : ''}`, d, human);
+        print(flags, { ...r, durationMs: Math.round(r.durationMs) }, () => {
           const lines = ['Signature: VALID'];
           if (r.signature.method === 'sigstore') lines.push(`  Identity : ${r.signature.identity ?? ''} (issuer ${r.signature.issuer ?? ''}, Sigstore keyless)`);
           else if (r.signature.method === 'certificate') lines.push('  Signer   : certificate chaining to the given CA');
@@ -247,7 +260,6 @@ export function modelCommand(): Command {
           }
           return lines.join('\n');
         });
-        if (!r.ok) process.exitCode = 2;
       }),
   );
 
@@ -282,10 +294,12 @@ export function modelCommand(): Command {
   const digest = model
     .command('digest')
     .description('print the root digest a signature of this model would carry')
-    .argument('<dir>', 'the model directory (or single file)')
+    .argument('[model]', 'the model directory (or single file); or --model-dir')
+    .option('--model-dir <dir>', 'the model directory (or single file)')
     .option('--json', 'machine-readable output');
-  addSerializationOptions(addHashingOptions(digest)).action((dir: string, flags: HashingFlags) =>
+  addSerializationOptions(addHashingOptions(digest)).action((modelArg: string | undefined, flags: HashingFlags & { modelDir?: string }) =>
     run(flags, async () => {
+      const dir = requireModelPath('digest', modelArg, flags.modelDir);
       const h = hashingOptions(dir, flags, flags.json ?? false);
       try {
         const r = await modelDigest(dir, h);
@@ -296,5 +310,9 @@ export function modelCommand(): Command {
     }),
   );
 
+  for (const sub of model.commands) {
+    const help = MODEL_HELP[sub.name() as keyof typeof MODEL_HELP] as (typeof MODEL_HELP)[keyof typeof MODEL_HELP] | undefined;
+    if (help !== undefined) withHelp(sub, help.examples, help.exits);
+  }
   return model;
 }
