@@ -12,6 +12,8 @@ import { logCommand } from './commands/log.js';
 import { verifyBundleCommand } from './commands/verify-bundle.js';
 import { trustCommand } from './commands/trust.js';
 import { failureJson, writeJson } from './output.js';
+import { withHelp } from './help.js';
+import { COMMAND_HELP } from './help-texts.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -66,6 +68,8 @@ function commandPath(cmd: Command): string {
 function configure(cmd: Command): void {
   cmd.exitOverride().showHelpAfterError(`(run \`${commandPath(cmd)} --help\` for usage)`);
   if (json) cmd.configureOutput({ outputError: () => undefined, writeErr: () => undefined });
+  const help = COMMAND_HELP[commandPath(cmd).replace(/^attestry /, '')];
+  if (help !== undefined) withHelp(cmd, help.examples, help.exits);
   for (const sub of cmd.commands) configure(sub);
 }
 configure(program);

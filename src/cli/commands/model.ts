@@ -16,9 +16,7 @@ import {
   type HashingOptions,
 } from '../../models/index.js';
 import { emit, emitFailure, formatBytes, formatRate } from '../output.js';
-import { withHelp } from '../help.js';
 import { modelPathFrom, requireModelPath, signatureOutputFrom } from '../model-args.js';
-import { MODEL_HELP } from './model-help.js';
 import { progressBar } from '../progress.js';
 import { passphraseFromEnv } from '../secrets.js';
 import { parseIntOption, privateKeyFromFile } from '../files.js';
@@ -310,9 +308,5 @@ export function modelCommand(): Command {
     }),
   );
 
-  for (const sub of model.commands) {
-    const help = MODEL_HELP[sub.name() as keyof typeof MODEL_HELP] as (typeof MODEL_HELP)[keyof typeof MODEL_HELP] | undefined;
-    if (help !== undefined) withHelp(sub, help.examples, help.exits);
-  }
   return model;
 }

@@ -8,7 +8,6 @@ import { Command } from 'commander';
 import { AttestryError, ioError } from '../../core/errors.js';
 import { identityRegexpPolicy, readSigstoreBundleFile, verifySigstoreBundle, type BundleArtifact, type BundleVerification, type SignerPolicy } from '../../sigstore/index.js';
 import { publicKeyFromFile } from '../files.js';
-import { withHelp } from '../help.js';
 import { emit } from '../output.js';
 import { run } from '../run.js';
 import { issuerFlag } from './model-verify-method.js';
@@ -91,21 +90,7 @@ export function verifyBundleCommand(): Command {
     .option('--identity-provider <url>', 'alias of --issuer (as `model verify` and model_signing spell it)')
     .option('--trusted-root <file>', 'trusted_root.json of a private Sigstore instance (default: the refreshed or embedded public-good root)')
     .option('--json', 'machine-readable output');
-  return withHelp(
-    cmd,
-    [
-      'attestry verify-bundle --bundle a.txt.sigstore.json --artifact a.txt \\',
-      '  --identity https://github.com/org/repo/.github/workflows/release.yml@refs/heads/main \\',
-      '  --issuer https://token.actions.githubusercontent.com',
-      'attestry verify-bundle --bundle b.json --digest sha256:<hex> --key cosign.pub',
-      "attestry verify-bundle --bundle att.json --artifact pkg.tgz --identity-regexp '^https://github.com/org/' --issuer https://token.actions.githubusercontent.com --json",
-    ],
-    [
-      [0, 'verified: signature, certificate, log entry and timestamps check out for this artifact and signer'],
-      [1, 'usage error (no artifact, no or two signer policies), or an unreadable bundle, key or trusted root'],
-      [2, 'verification ran and failed; the failed check is named (details.check with --json)'],
-    ],
-  )
+  return cmd
     .action((flags: VerifyBundleFlags) =>
       run(flags, () => {
         const policy = policyFrom(flags);
