@@ -64,7 +64,11 @@ export class LogClient {
     const url = new URL('api/v1/log/cosignatures', this.base);
     const response = await this.fetchImpl(url, { method: 'POST', headers: { 'content-type': 'text/plain; charset=utf-8' }, body: note });
     const text = await response.text();
-    if (!response.ok) throw new AttestryError('E_SIGNATURE_INVALID', `POST ${url.pathname}: ${response.status} ${text.slice(0, 300)}`);
+    // The log refusing a cosignature is not a failed verification on our side (we verified before cosigning).
+    if (!response.ok) {
+      const code = response.status === 403 ? 'E_FORBIDDEN' : response.status >= 500 ? 'E_UNAVAILABLE' : 'E_INVALID_INPUT';
+      throw new AttestryError(code, `the log refused the cosignature: POST ${url.pathname}: ${response.status} ${text.slice(0, 300)}`);
+    }
     return JSON.parse(text) as unknown;
   }
 }

@@ -8,6 +8,10 @@ import { ioError } from '../../core/errors.js';
 import { emit } from '../output.js';
 import { run } from '../run.js';
 
+function isObject(v: unknown): v is object {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
 interface ClientFlags {
   server: string;
   token?: string;
@@ -82,7 +86,9 @@ export function evidenceCommand(): Command {
           return;
         }
         const found = await call(flags, 'GET', `api/v1/attestations/${encodeURIComponent(id)}`);
-        process.stdout.write(`${JSON.stringify(found, null, 2)}\n`);
+        // The human form is the stored document as JSON; --json wraps it in the shared {ok: true, ...} shape.
+        if (flags.json) emit(flags, isObject(found) ? found : { value: found }, () => '');
+        else process.stdout.write(`${JSON.stringify(found, null, 2)}\n`);
       }),
   );
   withClientOptions(

@@ -77,7 +77,7 @@ export function dbCommand(): Command {
             ? `${s.index.location} is up to date (${s.migration.current ?? 'no migrations'})`
             : `applied ${s.migration.applied.join(', ')} to ${s.index.location}`,
         );
-      }),
+      }, { create: true }),
     ),
   );
   return cmd;
