@@ -129,6 +129,6 @@ describe('usage errors with --json use the failure shape', { concurrency: true }
   test('without --json a usage error is one line of text on stderr and a hint, stdout stays empty', async () => {
     const r = expectExit(await runCli(['trust', 'show', '--no-such-flag']), 1);
     assert.equal(r.stdout, '');
-    assert.match(r.stderr, /^error: unknown option '--no-such-flag'\n\(run `attestry model inspect --help` for usage\)\n$/);
+    assert.match(r.stderr, /^error: unknown option '--no-such-flag'\n\(run `attestry trust show --help` for usage\)\n$/);
   });
 });
