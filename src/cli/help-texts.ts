@@ -167,7 +167,7 @@ export const COMMAND_HELP: Readonly<Record<string, HelpText>> = {
     ],
   },
   'evidence find': {
-    examples: ['attestry evidence find ./my-model', 'attestry evidence find --subject sha256:<hex> --kind model-signatures --json'],
+    examples: ['attestry evidence find --model-dir ./my-model', 'attestry evidence find --subject sha256:<hex> --kind model-signatures --json'],
     exits: [[0, 'found (possibly nothing)'], EXIT_SERVER],
   },
   gc: {
