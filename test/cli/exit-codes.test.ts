@@ -13,6 +13,7 @@ import { spawn } from 'node:child_process';
 import { createHash, generateKeyPairSync } from 'node:crypto';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { COMMAND_HELP } from '../../src/cli/help-texts.js';
 import { formatVerifierKey, SIG_ED25519 } from '../../src/tlog/note.js';
 import { loadPrivateKey } from '../../src/crypto/keys.js';
@@ -286,6 +287,15 @@ row('trust show', 1, 'the --trusted-root file is not a trusted root', () => {
 test('every row of every exit-code table has a test here', () => {
   const rows = Object.entries(COMMAND_HELP).flatMap(([command, help]) => help.exits.map(([code]) => `${command}|${code}`));
   assert.deepEqual([...new Set(rows)].sort(), [...covered].sort());
+});
+
+test("README.md's exit-code table is this table", () => {
+  const readme = readFileSync(fileURLToPath(new URL('../../../README.md', import.meta.url)), 'utf8');
+  for (const [command, help] of Object.entries(COMMAND_HELP)) {
+    const cells = ([0, 1, 2] as const).map((c) => (help.exits.find(([code]) => code === c)?.[1] ?? '–').replace(/\|/g, '\\|'));
+    const line = `| \`${command}\` | ${cells.join(' | ')} |`;
+    assert.ok(readme.includes(`${line}\n`), `README.md lacks the row:\n${line}`);
+  }
 });
 
 test('every command has --help with examples, its exit codes and --json', async () => {
