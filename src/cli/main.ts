@@ -53,18 +53,19 @@ function jsonRequested(argv: readonly string[]): boolean {
 }
 const json = jsonRequested(process.argv.slice(2));
 
-/**
- * addCommand() does not pass settings down, so every command gets them here:
- * commander throws instead of exiting (one place turns its errors into exit 1),
- * and with --json its error text (and the help shown after it) stays off
- * stderr because the error is printed once, as JSON, below.
- */
 function commandPath(cmd: Command): string {
   const names: string[] = [];
   for (let c: Command | null = cmd; c !== null; c = c.parent) names.unshift(c.name());
   return names.join(' ');
 }
 
+/**
+ * addCommand() does not pass settings down, so every command gets them here:
+ * commander throws instead of exiting (one place turns its errors into exit 1),
+ * with --json its error text (and the hint after it) stays off stderr because
+ * the error is printed once, as JSON, below; and each command's --help ends
+ * with its examples and exit codes (help-texts.ts).
+ */
 function configure(cmd: Command): void {
   cmd.exitOverride().showHelpAfterError(`(run \`${commandPath(cmd)} --help\` for usage)`);
   if (json) cmd.configureOutput({ outputError: () => undefined, writeErr: () => undefined });

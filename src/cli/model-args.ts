@@ -5,7 +5,7 @@
  * both spellings with different values is refused rather than guessed.
  */
 import { resolve } from 'node:path';
-import { AttestryError } from '../core/errors.js';
+import { AttestryError, type ErrorCode } from '../core/errors.js';
 
 function same(a: string, b: string): boolean {
   return resolve(a) === resolve(b);
@@ -32,4 +32,10 @@ export function signatureOutputFrom(flags: { signature?: string; output?: string
     throw new AttestryError('E_USAGE', `--signature "${flags.signature}" and --output "${flags.output}" name the same file but differ; give one`);
   }
   return flags.signature ?? flags.output;
+}
+
+/** The failure `model verify --json` reports when the signature is valid but files do not match it. */
+export function filesFailure(problems: readonly { kind: string; name: string }[]): { code: ErrorCode; message: string } {
+  const named = problems.slice(0, 3).map((p) => `${p.kind} ${p.name}`).join(', ');
+  return { code: 'E_DIGEST_MISMATCH', message: `${problems.length} file problem(s): ${named}${problems.length > 3 ? ', …' : ''}` };
 }

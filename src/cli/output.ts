@@ -47,6 +47,12 @@ export function emitFailure(options: OutputOptions, code: ErrorCode, message: st
   process.exitCode = ERROR_CODES[code].exit;
 }
 
+/** A verification's outcome: `emit` when it passed, `emitFailure` with `failure` when it did not. */
+export function emitVerdict(options: OutputOptions, failure: { code: ErrorCode; message: string } | undefined, data: object, human: () => string): void {
+  if (failure === undefined) emit(options, data, human);
+  else emitFailure(options, failure.code, failure.message, data, human);
+}
+
 function jsonReplacer(_key: string, value: unknown): unknown {
   return typeof value === 'bigint' ? value.toString() : value;
 }

@@ -15,8 +15,8 @@ import {
   verifyModel,
   type HashingOptions,
 } from '../../models/index.js';
-import { emit, emitFailure, formatBytes, formatRate } from '../output.js';
-import { modelPathFrom, requireModelPath, signatureOutputFrom } from '../model-args.js';
+import { emit, emitVerdict, formatBytes, formatRate } from '../output.js';
+import { filesFailure, modelPathFrom, requireModelPath, signatureOutputFrom } from '../model-args.js';
 import { progressBar } from '../progress.js';
 import { passphraseFromEnv } from '../secrets.js';
 import { parseIntOption, privateKeyFromFile } from '../files.js';
@@ -241,8 +241,7 @@ export function modelCommand(): Command {
         } finally {
           h.finish();
         }
-        const print = r.ok ? emit : (o: typeof flags, d: object, human: () => string) => emitFailure(o, 'E_DIGEST_MISMATCH', `${r.problems.length} file problem(s): ${r.problems.slice(0, 3).map((p) => `${p.kind} ${p.name}`).join(', ')}${r.problems.length > 3 ? ', …' : ''}`, d, human);
-        print(flags, { ...r, durationMs: Math.round(r.durationMs) }, () => {
+        emitVerdict(flags, r.ok ? undefined : filesFailure(r.problems), { ...r, durationMs: Math.round(r.durationMs) }, () => {
           const lines = ['Signature: VALID'];
           if (r.signature.method === 'sigstore') lines.push(`  Identity : ${r.signature.identity ?? ''} (issuer ${r.signature.issuer ?? ''}, Sigstore keyless)`);
           else if (r.signature.method === 'certificate') lines.push('  Signer   : certificate chaining to the given CA');
