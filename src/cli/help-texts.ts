@@ -4,7 +4,7 @@
  * README's exit-code table and test/cli/exit-codes.test.ts follow this table.
  * A command without an entry fails that test, so new commands get one.
  */
-import { EXIT_DATA_DIR, EXIT_SERVER, EXIT_USAGE, type ExitRow } from './help.js';
+import { EXIT_DATA_DIR, EXIT_SERVER, type ExitRow } from './help.js';
 
 export interface HelpText {
   examples: readonly string[];
@@ -57,7 +57,10 @@ export const COMMAND_HELP: Readonly<Record<string, HelpText>> = {
   },
   'model digest': {
     examples: ['attestry model digest ./my-model', 'attestry model digest --model-dir ./my-model --shards --json'],
-    exits: [[0, 'root digest printed'], EXIT_USAGE],
+    exits: [
+      [0, 'root digest printed'],
+      [1, 'usage error, or the model is missing or cannot be read (symlink, special file, no files)'],
+    ],
   },
   'publisher add': {
     examples: ['attestry publisher add --registry trust.json --id releases@example.com --name "ML Platform" --public-key keys/public.pem --expires 2027-12-31'],
@@ -208,7 +211,10 @@ export const COMMAND_HELP: Readonly<Record<string, HelpText>> = {
   },
   'log witness-key': {
     examples: ['attestry log witness-key --key witness.pem --name witness.example/w1', 'attestry log witness-key --key witness.pub.pem --name witness.example/w1 --json'],
-    exits: [[0, 'verifier key printed'], EXIT_USAGE],
+    exits: [
+      [0, 'verifier key printed'],
+      [1, 'usage error, or the key file is missing or not an Ed25519 key'],
+    ],
   },
   'verify-bundle': {
     examples: [
@@ -233,6 +239,9 @@ export const COMMAND_HELP: Readonly<Record<string, HelpText>> = {
   },
   'trust show': {
     examples: ['attestry trust show', 'attestry trust show --trusted-root trusted_root.json --json'],
-    exits: [[0, 'shown'], EXIT_USAGE],
+    exits: [
+      [0, 'shown'],
+      [1, 'usage error, or the --trusted-root file is missing or not a trusted root'],
+    ],
   },
 };

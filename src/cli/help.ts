@@ -8,9 +8,9 @@ import type { Command } from 'commander';
 
 export type ExitRow = readonly [code: 0 | 1 | 2, meaning: string];
 
-/** The usual meaning of exit 1, for commands without anything more specific to say. */
-export const EXIT_USAGE: ExitRow = [1, 'usage error, or an input that cannot be loaded (missing or unreadable file, bad key)'];
+/** Exit 1 of the admin commands that work on the data directory's index. */
 export const EXIT_DATA_DIR: ExitRow = [1, 'usage error, no data directory or index (start the service first), bad input, or a conflict'];
+/** Exit 1 of the commands that call the service. */
 export const EXIT_SERVER: ExitRow = [1, 'usage error, service unreachable, token missing, rejected (401) or not allowed (403), or bad input'];
 
 export function exitCodeTable(rows: readonly ExitRow[]): string {
