@@ -62,7 +62,13 @@ export class LogClient {
 
   async postCosignature(note: string): Promise<unknown> {
     const url = new URL('api/v1/log/cosignatures', this.base);
-    const response = await this.fetchImpl(url, { method: 'POST', headers: { 'content-type': 'text/plain; charset=utf-8' }, body: note });
+    let response: Response;
+    try {
+      response = await this.fetchImpl(url, { method: 'POST', headers: { 'content-type': 'text/plain; charset=utf-8' }, body: note, signal: AbortSignal.timeout(30_000) });
+    } catch (e) {
+      const cause = (e as Error).cause instanceof Error ? ((e as Error).cause as Error).message : (e as Error).message;
+      throw new AttestryError('E_UNAVAILABLE', `cannot reach ${url.origin} to send the cosignature: ${cause}`);
+    }
     const text = await response.text();
     // The log refusing a cosignature is not a failed verification on our side (we verified before cosigning).
     if (!response.ok) {
