@@ -1,12 +1,38 @@
-/** How commands print: JSON on --json, human text otherwise; errors map to exit codes. */
-import { AttestryError } from '../core/errors.js';
+/**
+ * How commands print: JSON on --json, human text otherwise; errors map to exit codes.
+ *
+ * Every command speaks one JSON shape, so scripts need one parser:
+ * success is `{"ok": true, ...}`, failure `{"ok": false, "code": "E_…", "message": "…"}`
+ * (plus `details` when the error has them, and whatever the command adds, such
+ * as the list of bad files of a failed verification). Build them with
+ * `successJson` / `failureJson`, or print them with `emit` / `emitFailure` /
+ * `reportError`.
+ */
+import { AttestryError, ERROR_CODES, type ErrorCode } from '../core/errors.js';
 
 export interface OutputOptions {
   json?: boolean;
 }
 
-export function emit(options: OutputOptions, data: unknown, human: () => string): void {
-  if (options.json) process.stdout.write(`${safeJson(JSON.stringify(data, jsonReplacer, 2))}\n`);
+/** The success shape: `ok: true` first, then the command's fields (an explicit `ok` in `data` wins). */
+export function successJson(data: object): Record<string, unknown> {
+  return { ok: true, ...data };
+}
+
+/** The failure shape: `{ok: false, code, message[, details]}`, then any extra fields the command reports. */
+export function failureJson(code: ErrorCode, message: string, extra: object = {}, details?: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  // ok, code and message come first and cannot be overridden by the extra fields.
+  const out: Record<string, unknown> = { ok: false, code, message, ...(details === undefined ? {} : { details }), ...extra };
+  return Object.assign(out, { ok: false, code, message });
+}
+
+export function writeJson(value: unknown): void {
+  process.stdout.write(`${safeJson(JSON.stringify(value, jsonReplacer, 2))}\n`);
+}
+
+/** Prints a success: `{"ok": true, ...data}` with --json, `human()` otherwise. */
+export function emit(options: OutputOptions, data: object, human: () => string): void {
+  if (options.json) writeJson(successJson(data));
   // A second line of defence: whatever a formatter forgot to pass through safeText, no escape reaches the terminal.
   else process.stdout.write(`${safeLines(human())}\n`);
 }
@@ -50,6 +76,23 @@ export function safeLines(text: string): string {
   return text.replace(HOSTILE_BUT_NEWLINE, escapeChar);
 }
 
+/**
+ * Prints a failure that is a result rather than an exception (a verification
+ * that ran and found problems): the failure shape carrying `data`, and sets
+ * the exit code of `code` (2 for verification failures).
+ */
+export function emitFailure(options: OutputOptions, code: ErrorCode, message: string, data: object, human: () => string): void {
+  if (options.json) writeJson(failureJson(code, message, data));
+  else process.stdout.write(`${safeLines(human())}\n`);
+  process.exitCode = ERROR_CODES[code].exit;
+}
+
+/** A verification's outcome: `emit` when it passed, `emitFailure` with `failure` when it did not. */
+export function emitVerdict(options: OutputOptions, failure: { code: ErrorCode; message: string } | undefined, data: object, human: () => string): void {
+  if (failure === undefined) emit(options, data, human);
+  else emitFailure(options, failure.code, failure.message, data, human);
+}
+
 function jsonReplacer(_key: string, value: unknown): unknown {
   return typeof value === 'bigint' ? value.toString() : value;
 }
@@ -61,7 +104,7 @@ export function reportError(e: unknown, json: boolean): number {
       ? e
       : new AttestryError('E_INTERNAL', e instanceof Error ? e.message : String(e), { cause: e });
   if (json) {
-    process.stdout.write(`${safeJson(JSON.stringify({ ok: false, error: err.toJSON() }, null, 2))}\n`);
+    writeJson(failureJson(err.code, err.message, {}, err.details));
   } else {
     // Messages quote file names and server replies: escape them. A verification that ran and failed says so first.
     process.stderr.write(`attestry: ${err.exitCode === 2 ? 'FAILED: ' : ''}${safeText(err.message)} [${err.code}]\n`);

@@ -24,7 +24,8 @@ export const ERROR_CODES = {
   E_KEY_MISMATCH: { exit: 2, http: 422 },
   E_DIGEST_MISMATCH: { exit: 2, http: 422 },
   E_UNTRUSTED_PUBLISHER: { exit: 2, http: 403 },
-  E_FORBIDDEN: { exit: 2, http: 403 },
+  // Not a verification failure: an authenticated caller asked for something its role may not do.
+  E_FORBIDDEN: { exit: 1, http: 403 },
   E_UNAUTHENTICATED: { exit: 1, http: 401 },
   E_PAYLOAD_TOO_LARGE: { exit: 1, http: 413 },
   E_TIMEOUT: { exit: 1, http: 408 },

@@ -63,9 +63,19 @@ export class LogClient {
 
   async postCosignature(note: string): Promise<unknown> {
     const url = new URL('api/v1/log/cosignatures', this.base);
-    const response = await this.fetchImpl(url, { method: 'POST', headers: { 'content-type': 'text/plain; charset=utf-8' }, body: note });
+    let response: Response;
+    try {
+      response = await this.fetchImpl(url, { method: 'POST', headers: { 'content-type': 'text/plain; charset=utf-8' }, body: note, signal: AbortSignal.timeout(30_000) });
+    } catch (e) {
+      const cause = (e as Error).cause instanceof Error ? ((e as Error).cause as Error).message : (e as Error).message;
+      throw new AttestryError('E_UNAVAILABLE', `cannot reach ${url.origin} to send the cosignature: ${cause}`);
+    }
     const text = await response.text();
-    if (!response.ok) throw new AttestryError('E_SIGNATURE_INVALID', `POST ${url.pathname}: ${response.status} ${text.slice(0, 300)}`);
+    // The log refusing a cosignature is not a failed verification on our side (we verified before cosigning).
+    if (!response.ok) {
+      const code = response.status === 403 ? 'E_FORBIDDEN' : response.status >= 500 ? 'E_UNAVAILABLE' : 'E_INVALID_INPUT';
+      throw new AttestryError(code, `the log refused the cosignature: POST ${url.pathname}: ${response.status} ${text.slice(0, 300)}`);
+    }
     return parseJsonBounded(text, { what: `reply to POST ${url.pathname}`, code: 'E_UNAVAILABLE' });
   }
 }

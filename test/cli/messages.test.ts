@@ -76,7 +76,7 @@ describe('messages that name the real problem', { concurrency: true }, () => {
     const m = await signedModel();
     t.after(m.cleanup);
     const r = expectExit(await runCli(['model', 'verify', '--model-dir', m.dir, '--key', otherKeys.publicPem, '--threads', '1', '--json']), 2);
-    const err = (JSON.parse(r.stdout) as { error: { code: string; message: string } }).error;
+    const err = JSON.parse(r.stdout) as { code: string; message: string };
     assert.equal(err.code, 'E_SIGNATURE_INVALID');
     assert.ok(err.message.includes(hintOf(keys.publicPem)), err.message);
     assert.ok(err.message.includes(hintOf(otherKeys.publicPem)), err.message);

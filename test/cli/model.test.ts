@@ -236,7 +236,7 @@ describe('model sign and verify', { concurrency: 3 }, () => {
     });
     const j = await runCli(verifyArgs(m, '--json'));
     expectExit(j, 2);
-    assert.equal(getRecord(jsonOut(j), 'error')['code'], 'E_SIGNATURE_INVALID');
+    assert.equal(jsonOut(j)['code'], 'E_SIGNATURE_INVALID');
   });
 
   test('a flipped signature byte → exit 2', async (t) => {
@@ -250,7 +250,7 @@ describe('model sign and verify', { concurrency: 3 }, () => {
     writeFileSync(sigPath, JSON.stringify(bundle));
     const r = await runCli(verifyArgs(m, '--json'));
     expectExit(r, 2);
-    assert.equal(getRecord(jsonOut(r), 'error')['code'], 'E_SIGNATURE_INVALID');
+    assert.equal(jsonOut(r)['code'], 'E_SIGNATURE_INVALID');
   });
 
   test('verifying with another key → exit 2 (E_SIGNATURE_INVALID: the key given decides, not the hint)', async (t) => {
@@ -258,7 +258,7 @@ describe('model sign and verify', { concurrency: 3 }, () => {
     t.after(m.cleanup);
     const r = await runCli(['model', 'verify', '--model-dir', m.dir, '--key', otherKeys.publicPem, '--json']);
     expectExit(r, 2);
-    assert.equal(getRecord(jsonOut(r), 'error')['code'], 'E_SIGNATURE_INVALID');
+    assert.equal(jsonOut(r)['code'], 'E_SIGNATURE_INVALID');
   });
 
   test('a garbage signature file → exit 1 (load error, not a verification verdict)', async (t) => {
@@ -354,7 +354,7 @@ describe('model sign and verify', { concurrency: 3 }, () => {
     t.after(m.cleanup);
     const r = await runCli(['model', 'sign', '--model-dir', m.dir, '--key', keys.privatePem, '--signer-id', 'x', '--json']);
     expectExit(r, 1);
-    assert.equal(getRecord(jsonOut(r), 'error')['code'], 'E_EMPTY_MODEL');
+    assert.equal(jsonOut(r)['code'], 'E_EMPTY_MODEL');
   });
 
   test('--ignore-paths on sign is recorded and honoured on verify', async (t) => {

@@ -76,7 +76,7 @@ describe('CLI signing with PKCS#11 keys on SoftHSM2', { skip }, () => {
     const missing = expectExit(await runCli(['sign-blob', file, '--key', base, '--bundle', join(dir, 'c.json')], { env }), 1);
     assert.match(missing.stderr, /needs its user PIN/);
     const wrong = expectExit(await runCli(['sign-blob', file, '--key', `${base}&pin-value=000000`, '--bundle', join(dir, 'd.json'), '--json'], { env }), 1);
-    const err = jsonOut(wrong)['error'] as Record<string, unknown>;
+    const err = jsonOut(wrong);
     assert.equal(getString(err, 'code'), 'E_BAD_PASSPHRASE');
     assert.doesNotMatch(wrong.stdout, /000000/);
     expectExit(await runCli(['model', 'sign', '--model-dir', dir, '--signer-id', 'x', '--key', 'pkcs11:object=release-p256', '--output', join(dir, 'e.sig')], { env }), 1);

@@ -211,9 +211,10 @@ describe('model verify --registry', { concurrency: 3 }, () => {
     assert.match(mismatch.stderr, /E_SIGNATURE_INVALID/);
   });
 
-  test('a missing registry file → exit 2 (no publishers are trusted)', async () => {
+  test('a missing registry file → exit 1 (a load error naming the file, not an untrusted publisher)', async () => {
     const r = await verifyWith(join(tmp, 'does-not-exist.json'), sigAlice);
-    assert.equal(r.code, 2, show(r));
+    assert.equal(r.code, 1, show(r));
+    assert.match(r.stderr, /does-not-exist\.json does not exist.*publisher add.*\[E_NOT_FOUND\]/);
   });
 
   test('a trusted publisher but a tampered model → exit 2 naming the file', async (t) => {

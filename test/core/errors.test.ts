@@ -20,10 +20,11 @@ describe('AttestryError', () => {
   test('exit codes: verification failures exit 2, input errors exit 1', () => {
     assert.equal(new AttestryError('E_SIGNATURE_INVALID', 'x').exitCode, 2);
     assert.equal(new AttestryError('E_INVALID_INPUT', 'x').exitCode, 1);
-    for (const code of ['E_KEY_MISMATCH', 'E_DIGEST_MISMATCH', 'E_UNTRUSTED_PUBLISHER', 'E_FORBIDDEN'] as const) {
+    for (const code of ['E_KEY_MISMATCH', 'E_DIGEST_MISMATCH', 'E_UNTRUSTED_PUBLISHER'] as const) {
       assert.equal(new AttestryError(code, 'x').exitCode, 2, code);
     }
-    for (const code of ['E_USAGE', 'E_IO', 'E_NOT_FOUND', 'E_KEY_FORMAT', 'E_BAD_PASSPHRASE', 'E_PASSPHRASE_REQUIRED', 'E_SIGNATURE_FORMAT', 'E_INTERNAL'] as const) {
+    // A 403 is an authorization error, not a verification that ran and failed.
+    for (const code of ['E_FORBIDDEN', 'E_UNAUTHENTICATED', 'E_UNAVAILABLE', 'E_USAGE', 'E_IO', 'E_NOT_FOUND', 'E_KEY_FORMAT', 'E_BAD_PASSPHRASE', 'E_PASSPHRASE_REQUIRED', 'E_SIGNATURE_FORMAT', 'E_INTERNAL'] as const) {
       assert.equal(new AttestryError(code, 'x').exitCode, 1, code);
     }
   });

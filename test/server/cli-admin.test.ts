@@ -27,6 +27,7 @@ before(async () => {
   tmp = makeTempDir('attestry-cli-admin-');
   dataDir = join(tmp, 'data');
   keys = writeKeyFiles(join(tmp, 'keys'));
+  expectExit(await runCli(['db', 'migrate', '--data-dir', dataDir, '--json']), 0);
   expectExit(await runCli(['tenant', 'add', 'acme', '--name', 'Acme Corp', '--data-dir', dataDir, '--json']), 0);
 });
 after(() => removeDir(tmp));
@@ -173,6 +174,7 @@ describe('key', () => {
 
   test('key export prints the signing key PUBLIC KEY PEM, the same on every call', async () => {
     const dir = freshDir();
+    expectExit(await runCli(['db', 'migrate', '--data-dir', dir]), 0);
     const a = expectExit(await runCli(['key', 'export', '--key-id', 'signals-signer-2025-001', '--data-dir', dir]), 0);
     assert.match(a.stdout, /^-----BEGIN PUBLIC KEY-----\n[\s\S]+\n-----END PUBLIC KEY-----\n$/);
     assert.doesNotMatch(a.stdout, /PRIVATE/);
@@ -258,6 +260,7 @@ describe('attestry serve end to end', () => {
   test('serve, evidence put/get/find with ATTESTRY_TOKEN, then SIGTERM exits 0', async (t) => {
     const dir = freshDir();
     // Set up the index before the server starts: tenant, trusted key, token.
+    expectExit(await runCli(['db', 'migrate', '--data-dir', dir]), 0);
     expectExit(await runCli(['tenant', 'add', 'e2e', '--data-dir', dir]), 0);
     const signerKeys = writeKeyFiles(join(tmp, 'e2e-keys'), 'ecdsa-p256');
     expectExit(await runCli(['key', 'trust', '--key-id', 'e2e-key', '--public-key', signerKeys.publicPem, '--tenant', 'e2e', '--data-dir', dir]), 0);
@@ -317,7 +320,8 @@ describe('attestry serve end to end', () => {
     assert.equal(noToken.code, 1, show(noToken));
     assert.match(noToken.stderr, /ATTESTRY_TOKEN/);
     const forbidden = await runCli(['evidence', 'put', envelopeFile, '--server', url], { env: { ATTESTRY_TOKEN: reader } });
-    assert.equal(forbidden.code, 2, show(forbidden));
+    // A 403 is an authorization error (exit 1); exit 2 is kept for verifications that ran and failed.
+    assert.equal(forbidden.code, 1, show(forbidden));
     assert.match(forbidden.stderr, /E_FORBIDDEN/);
     const wrongSecret = token.slice(0, -1) + (token.endsWith('A') ? 'B' : 'A');
     const bad = await runCli(['evidence', 'get', id, '--server', url], { env: { ATTESTRY_TOKEN: wrongSecret } });

@@ -23,7 +23,8 @@ function noStack(r: CliResult): CliResult {
 }
 
 function failedCheck(r: CliResult): string {
-  const err = getRecord(jsonOut(r), 'error');
+  const err = jsonOut(r);
+  assert.equal(err['ok'], false);
   assert.equal(getString(err, 'code'), 'E_SIGNATURE_INVALID');
   return getString(getRecord(err, 'details'), 'check');
 }
@@ -111,7 +112,7 @@ test('trust show uses the embedded root; trust refresh without a reachable TUF r
     writeFileSync(rootPath, publicGoodSeed().rootJson);
     // Port 9 (discard) on loopback: nothing listens, the connection is refused at once.
     const r = noStack(expectExit(await runCli(['trust', 'refresh', '--mirror', 'http://127.0.0.1:9', '--initial-root', rootPath, '--dir', join(tmp, 'sig'), '--timeout', '2000', '--json'], { timeoutMs: 60_000 }), 1));
-    const err = getRecord(jsonOut(r), 'error');
+    const err = jsonOut(r);
     assert.equal(getString(err, 'code'), 'E_UNAVAILABLE');
     assert.match(getString(err, 'message'), /cannot refresh the trusted root from http:\/\/127\.0\.0\.1:9/);
   } finally {

@@ -11,7 +11,7 @@ import { keyringFor } from '../../server/services.js';
 import { parseDateOption, readText } from '../files.js';
 import { emit, safeText as st } from '../output.js';
 import { run } from '../run.js';
-import { collect, configFrom, withIndex, withServiceOptions, type ServiceFlags } from '../service-options.js';
+import { collect, configFrom, requireDataDir, withIndex, withServiceOptions, type ServiceFlags } from '../service-options.js';
 
 export function tenantCommand(): Command {
   const cmd = new Command('tenant').description('tenant registry');
@@ -41,20 +41,22 @@ export function tokenCommand(): Command {
     cmd
       .command('create')
       .description('create an API token for a role, acting for one or more tenants')
-      .requiredOption('--principal <role>', `one of ${ROLES.join(', ')}`)
+      .option('--role <role>', `one of ${ROLES.join(', ')}`)
+      .option('--principal <role>', 'alias of --role')
       .option('--tenant <id>', 'tenant the token acts for (repeat, or comma-separate; admin may use *)', collect, [])
       .option('--expires <date>', 'ISO 8601 expiry', parseDateOption('--expires'))
       .option('--label <text>', 'a note to recognise the token by'),
-  ).action((flags: ServiceFlags & { principal: string; tenant: string[]; expires?: Date; label?: string }) =>
-    run(flags, () =>
-      withIndex(flags, async (s) => {
-        const issued = await issueToken(s.repos, { principal: flags.principal, tenants: flags.tenant, label: flags.label, expiresAt: flags.expires }, s);
+  ).action((flags: ServiceFlags & { role?: string; principal?: string; tenant: string[]; expires?: Date; label?: string }) =>
+    run(flags, () => {
+      const role = roleFlag(flags);
+      return withIndex(flags, async (s) => {
+        const issued = await issueToken(s.repos, { principal: role, tenants: flags.tenant, label: flags.label, expiresAt: flags.expires }, s);
         const r = issued.record;
         emit(flags, { token: issued.token, id: r.id, principal: r.principal, tenants: r.tenants, expiresAt: r.expiresAt }, () =>
           [`${issued.token}`, '', `token ${r.id} for ${r.principal} acting for ${r.tenants.map(st).join(', ')}${r.expiresAt ? `, expires ${r.expiresAt}` : ''}.`, 'It is shown only now; store it in a secret manager.'].join('\n'),
         );
-      }),
-    ),
+      });
+    }),
   );
   withServiceOptions(cmd.command('list').description('list tokens (never their secrets)')).action((flags: ServiceFlags) =>
     run(flags, () =>
@@ -80,6 +82,16 @@ export function tokenCommand(): Command {
     ),
   );
   return cmd;
+}
+
+/** The token's role from `--role` or its older spelling `--principal`. */
+function roleFlag(flags: { role?: string; principal?: string }): string {
+  if (flags.role !== undefined && flags.principal !== undefined && flags.role !== flags.principal) {
+    throw new AttestryError('E_USAGE', `--role "${flags.role}" and --principal "${flags.principal}" differ; give one`);
+  }
+  const role = flags.role ?? flags.principal;
+  if (role === undefined) throw new AttestryError('E_USAGE', `give --role (one of ${ROLES.join(', ')})`);
+  return role;
 }
 
 /** `--public-key` takes a file path or the PEM text itself. */
@@ -135,6 +147,7 @@ export function keyCommand(): Command {
   ).action((flags: ServiceFlags & { keyId?: string }) =>
     run(flags, () => {
       const config = configFrom(flags);
+      requireDataDir(config);
       const keyring = keyringFor(config);
       const configured = config.Signals.Signing.KeyId;
       const keyId = parseKeyId(flags.keyId ?? configured, '--key-id');

@@ -58,14 +58,6 @@ export function attestCommand(): Command {
     .addHelpText(
       'after',
       `
-Examples:
-  attestry attest --predicate provenance.json --type https://slsa.dev/provenance/v1 \\
-    --subject dist/app.tgz --key keys/private.pem --bundle app.tgz.intoto.sigstore.json
-  attestry attest --predicate scan.json --type https://cosign.sigstore.dev/attestation/vuln/v1 \\
-    --digest sha256:<hex> --key 'pkcs11:token=ci;object=release?module-path=/usr/lib/softhsm/libsofthsm2.so&pin-source=file:/run/pin' \\
-    --bundle scan.sigstore.json --upload --server https://attestry.example --token "$ATTESTRY_TOKEN"
-  attestry verify-bundle --bundle app.tgz.intoto.sigstore.json --artifact dist/app.tgz --key keys/public.pem --offline-key-only
-
 With --upload the service verifies the signature against the tenant's trusted keys (attestry key trust),
 logs it, and OUT receives the service's bundle: log entry, inclusion proof, checkpoint (and timestamp).`,
     )

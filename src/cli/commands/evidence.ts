@@ -9,6 +9,10 @@ import { emit, safeJson, safeText as s } from '../output.js';
 import { run } from '../run.js';
 import { parseJsonBounded } from '../../core/bounded-json.js';
 
+function isObject(v: unknown): v is object {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
 export interface ClientFlags {
   server: string;
   token?: string;
@@ -88,7 +92,9 @@ export function evidenceCommand(): Command {
           return;
         }
         const found = await call(flags, 'GET', `api/v1/attestations/${encodeURIComponent(id)}`);
-        process.stdout.write(`${safeJson(JSON.stringify(found, null, 2))}\n`);
+        // The human form is the stored document as JSON; --json wraps it in the shared {ok: true, ...} shape.
+        if (flags.json) emit(flags, isObject(found) ? found : { value: found }, () => '');
+        else process.stdout.write(`${safeJson(JSON.stringify(found, null, 2))}\n`);
       }),
   );
   withClientOptions(

@@ -189,9 +189,11 @@ export function logCommand(): Command {
     .description('print the cosignature verifier key (type 0x04) of an Ed25519 witness key, for Log.Witnesses')
     .requiredOption('--key <pem>', 'the witness private or public key')
     .requiredOption('--name <name>', 'the witness key name, e.g. witness.example.com/w1')
-    .action((flags: { key: string; name: string }) =>
-      run({}, () => {
-        process.stdout.write(`${formatVerifierKey(flags.name, publicKeyFromFile(flags.key), SIG_COSIGNATURE_V1)}\n`);
+    .option('--json', 'machine-readable output')
+    .action((flags: { key: string; name: string; json?: boolean }) =>
+      run(flags, () => {
+        const verifierKey = formatVerifierKey(flags.name, publicKeyFromFile(flags.key), SIG_COSIGNATURE_V1);
+        emit(flags, { name: flags.name, verifierKey }, () => verifierKey);
       }),
     );
   return cmd;

@@ -15,8 +15,9 @@ import {
   verifyModel,
   type HashingOptions,
 } from '../../models/index.js';
-import { emit, formatBytes, formatRate, safeText } from '../output.js';
+import { emit, emitVerdict, formatBytes, formatRate, safeText } from '../output.js';
 import { inspectHuman, verifyHuman } from '../model-human.js';
+import { filesFailure, modelPathFrom, requireModelPath, signatureOutputFrom } from '../model-args.js';
 import { progressBar } from '../progress.js';
 import { defaultPassphrase, passphraseFromEnv } from '../secrets.js';
 import { parseIntOption } from '../files.js';
@@ -109,6 +110,7 @@ export function modelCommand(): Command {
   const sign = model
     .command('sign')
     .description('hash every file of a model directory and write a signed OMS bundle (default <model-dir>/model.sig)')
+    .argument('[model]', 'the model directory (or a single model file); or --model-dir')
     .option('--model-dir <dir>', 'the model directory (or a single model file)')
     .option('--key <pem|pkcs11-uri>', 'private key PEM or PKCS#11 URI (pkcs11:token=…;object=…?module-path=…&pin-source=file:…) (default: $ATTESTRY_HOME/keys/private.pem, created on first use)')
     .requiredOption('--signer-id <id>', 'signer identity (e.g. email or org id); checked against the publisher registry on verify')
@@ -117,7 +119,8 @@ export function modelCommand(): Command {
     .option('--framework <name>', 'framework, e.g. pytorch (recorded as metadata)')
     .option('--author <name>', 'author or team (recorded as metadata)')
     .option('--description <text>', 'description (recorded as metadata)')
-    .option('--output <file>', 'where to write the signature')
+    .option('--signature <file>', 'where to write the signature (default <model-dir>/model.sig)')
+    .option('--output <file>', 'alias of --signature')
     .option('--passphrase-env <var>', 'environment variable holding the private key passphrase (default: ATTESTRY_PASSWORD, else a prompt on the terminal)')
     .option('--force', 'overwrite an existing signature file')
     .option('--reuse-digests <old.sig>', 're-hash only files whose size or mtime changed since OLD.sig (must be signed by the same key)')
@@ -125,6 +128,7 @@ export function modelCommand(): Command {
     .option('--json', 'machine-readable output');
   addSerializationOptions(addHashingOptions(sign)).action(
     (
+      modelArg: string | undefined,
       flags: HashingFlags & {
         modelDir?: string;
         key?: string;
@@ -135,6 +139,7 @@ export function modelCommand(): Command {
         author?: string;
         description?: string;
         output?: string;
+        signature?: string;
         passphraseEnv?: string;
         force?: boolean;
         reuseDigests?: string;
@@ -142,6 +147,8 @@ export function modelCommand(): Command {
       },
     ) =>
       run(flags, async () => {
+        const modelDir = modelPathFrom(modelArg, flags.modelDir);
+        const signatureOut = signatureOutputFrom(flags);
         const metadata = {
           ...(flags.modelName !== undefined ? { modelName: flags.modelName } : {}),
           ...(flags.modelVersion !== undefined ? { modelVersion: flags.modelVersion } : {}),
@@ -149,33 +156,33 @@ export function modelCommand(): Command {
           ...(flags.author !== undefined ? { author: flags.author } : {}),
           ...(flags.description !== undefined ? { description: flags.description } : {}),
         };
-        const target = flags.output ?? (flags.modelDir !== undefined ? defaultSignaturePath(flags.modelDir) : undefined);
+        const target = signatureOut ?? (modelDir !== undefined ? defaultSignaturePath(modelDir) : undefined);
         // As keygen: an existing signature is replaced only when asked to, before any key is unlocked or file hashed.
         if (target !== undefined && !flags.force && existsSync(target)) {
-          throw new AttestryError('E_CONFLICT', `${resolve(target)} already exists; use --force to replace it (or --output for another file)`);
+          throw new AttestryError('E_CONFLICT', `${resolve(target)} already exists; use --force to replace it (or --signature for another file)`);
         }
         const keyPath = flags.key ?? ensureDefaultSigningKey((m) => process.stderr.write(`attestry: ${m}\n`));
         const privateKey = (await loadSigningKey(keyPath, flags.passphraseEnv)).signer;
         if (flags.fromDigests !== undefined) {
           const output = target;
-          if (output === undefined) throw new AttestryError('E_USAGE', '--from-digests needs --output (or --model-dir for the default location)');
+          if (output === undefined) throw new AttestryError('E_USAGE', '--from-digests needs --signature (or a model path for the default location)');
           const r = signDigestList({ digestsPath: flags.fromDigests, privateKey, signerId: flags.signerId, output, metadata, ...(flags.modelName ? { subjectName: flags.modelName } : {}) });
           emit(flags, { ok: true, ...r, bundle: undefined }, () =>
             [`Signed digest list written to: ${safeText(r.signaturePath)}`, `  Resources: ${r.resources}`, `  Root     : ${r.rootDigest}`, `  Signer   : ${safeText(flags.signerId)}`, `  Algorithm: ${r.algorithm}`].join('\n'),
           );
           return;
         }
-        if (flags.modelDir === undefined) throw new AttestryError('E_USAGE', '--model-dir is required (or --from-digests)');
+        if (modelDir === undefined) throw new AttestryError('E_USAGE', 'give the model directory: `attestry model sign ./my-model` or --model-dir (or --from-digests)');
         const json = flags.json ?? false;
-        const h = hashingOptions(flags.modelDir, flags, json);
+        const h = hashingOptions(modelDir, flags, json);
         try {
           const r = await signModel({
             ...h,
-            modelPath: flags.modelDir,
+            modelPath: modelDir,
             privateKey,
             signerId: flags.signerId,
             metadata,
-            ...(flags.output !== undefined ? { output: flags.output } : {}),
+            ...(signatureOut !== undefined ? { output: signatureOut } : {}),
             ...(flags.reuseDigests !== undefined ? { reuseDigestsFrom: flags.reuseDigests } : {}),
           });
           h.finish();
@@ -212,30 +219,33 @@ export function modelCommand(): Command {
   const verify = model
     .command('verify')
     .description('verify a model signature and every file on disk; exit 0 valid, 1 usage/load error, 2 invalid')
+    .argument('[model]', 'the model directory (or single model file); or --model-dir')
     .option('--signature <file>', 'signature file (default <model-dir>/model.sig)')
-    .requiredOption('--model-dir <dir>', 'the model directory (or single model file)')
+    .option('--model-dir <dir>', 'the model directory (or single model file)')
     .option('--key <pem>', 'public key PEM to verify with (default: $ATTESTRY_HOME/keys/public.pem)')
     .option('--registry <file>', 'trusted publisher registry; the signer id (or key) picks the publisher')
     .option('--identity <id>', 'keyless (Sigstore) signature: the certificate identity that must have signed, exactly')
     .option('--identity-provider <url>', 'keyless: the OIDC issuer of that identity, exactly')
+    .option('--issuer <url>', 'alias of --identity-provider (as verify-bundle and cosign spell it)')
     .option('--trusted-root <file>', 'keyless: trusted_root.json of a private Sigstore instance (default: refreshed or embedded public-good root)')
     .option('--certificate-chain <pem...>', 'certificate signature: CA certificate(s) the signing certificate must chain to')
     .option('--ignore-unsigned-files', 'accept files present in the directory but not in the signature')
     .option('--json', 'machine-readable output');
   addHashingOptions(verify).action(
-    (flags: HashingFlags & VerifyMethodFlags & { signature?: string; modelDir: string; ignoreUnsignedFiles?: boolean }) =>
+    (modelArg: string | undefined, flags: HashingFlags & VerifyMethodFlags & { signature?: string; modelDir?: string; ignoreUnsignedFiles?: boolean }) =>
       run(flags, async () => {
-        // Else a missing directory surfaces as a missing <dir>/model.sig, which sends the user looking for the wrong file.
-        if (!existsSync(flags.modelDir)) throw new AttestryError('E_NOT_FOUND', `model directory ${resolve(flags.modelDir)} does not exist (--model-dir)`);
+        const modelDir = requireModelPath('verify', modelArg, flags.modelDir);
         const method = verifyMethodOptions(flags);
+        // Else a missing directory surfaces as a missing <dir>/model.sig, which sends the user looking for the wrong file.
+        if (!existsSync(modelDir)) throw new AttestryError('E_NOT_FOUND', `model directory ${resolve(modelDir)} does not exist (--model-dir)`);
         const json = flags.json ?? false;
-        const h = hashingOptions(flags.modelDir, flags, json);
+        const h = hashingOptions(modelDir, flags, json);
         let r;
         try {
           r = await verifyModel({
             ...h,
-            modelPath: flags.modelDir,
-            signaturePath: flags.signature ?? defaultSignaturePath(flags.modelDir),
+            modelPath: modelDir,
+            signaturePath: flags.signature ?? defaultSignaturePath(modelDir),
             ...method,
             ignoreUnsignedFiles: flags.ignoreUnsignedFiles ?? false,
           });
@@ -244,8 +254,7 @@ export function modelCommand(): Command {
         }
         // Unauthenticated key material that names another key: said, but the key decided (JSON: `warnings`).
         if (!json) for (const w of r.warnings) process.stderr.write(`Warning: ${safeText(w)}\n`);
-        emit(flags, { ...r, durationMs: Math.round(r.durationMs) }, () => verifyHuman(r));
-        if (!r.ok) process.exitCode = 2;
+        emitVerdict(flags, r.ok ? undefined : filesFailure(r.problems), { ...r, durationMs: Math.round(r.durationMs) }, () => verifyHuman(r));
       }),
   );
 
@@ -266,10 +275,12 @@ export function modelCommand(): Command {
   const digest = model
     .command('digest')
     .description('print the root digest a signature of this model would carry')
-    .argument('<dir>', 'the model directory (or single file)')
+    .argument('[model]', 'the model directory (or single file); or --model-dir')
+    .option('--model-dir <dir>', 'the model directory (or single file)')
     .option('--json', 'machine-readable output');
-  addSerializationOptions(addHashingOptions(digest)).action((dir: string, flags: HashingFlags) =>
+  addSerializationOptions(addHashingOptions(digest)).action((modelArg: string | undefined, flags: HashingFlags & { modelDir?: string }) =>
     run(flags, async () => {
+      const dir = requireModelPath('digest', modelArg, flags.modelDir);
       const h = hashingOptions(dir, flags, flags.json ?? false);
       try {
         const r = await modelDigest(dir, h);

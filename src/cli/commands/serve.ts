@@ -18,7 +18,9 @@ export function serveCommand(): Command {
       if (flags.host !== undefined) config.Server.Host = flags.host;
       const server = await startServer(config, flags.logLevel === undefined ? {} : { logLevel: flags.logLevel });
       const { bootstrap, services, url } = server;
-      emit(
+      // Printed only once SIGTERM/SIGINT are handled: a supervisor that signals as soon as it reads
+      // this line must get a graceful shutdown, not the default action of an unhandled signal.
+      const printBanner = (): void => emit(
         flags,
         { ok: true, url, dataDir: config.dataDir, database: services.index.location, blobStore: services.blobs.location, signingKey: services.signingKey.keyId, log: { enabled: services.tlog.enabled, origin: services.tlog.origin, verifierKey: services.tlog.key.verifierKey }, adminTokenFile: bootstrap.adminTokenFile ?? null, adminToken: bootstrap.adminToken ?? null, writable: server.writable.ok },
         () =>
@@ -69,6 +71,7 @@ export function serveCommand(): Command {
       };
       process.on('SIGTERM', () => stop('SIGTERM'));
       process.on('SIGINT', () => stop('SIGINT'));
+      printBanner();
     }),
   );
 }
@@ -83,7 +86,7 @@ export function dbCommand(): Command {
             ? `${s.index.location} is up to date (${s.migration.current ?? 'no migrations'})`
             : `applied ${s.migration.applied.join(', ')} to ${s.index.location}`,
         );
-      }),
+      }, { create: true }),
     ),
   );
   return cmd;

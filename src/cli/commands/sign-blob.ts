@@ -29,11 +29,6 @@ export function signBlobCommand(): Command {
     .addHelpText(
       'after',
       `
-Examples:
-  attestry sign-blob release.tar.gz --key keys/private.pem --bundle release.tar.gz.sigstore.json
-  attestry sign-blob sbom.json --key 'pkcs11:token=ci;object=release?module-path=/usr/lib/softhsm/libsofthsm2.so&pin-source=file:/run/secrets/pin'
-  attestry verify-bundle --bundle release.tar.gz.sigstore.json --artifact release.tar.gz --key keys/public.pem --offline-key-only
-
 --upload: the evidence locker stores DSSE envelopes (in-toto statements), not bare message
 signatures, so sign-blob --upload is refused; record a file in the locker with
   attestry attest --subject FILE --type URI --predicate P.json --key K --bundle OUT --upload`,

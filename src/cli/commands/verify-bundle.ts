@@ -10,6 +10,7 @@ import { identityRegexpPolicy, readSigstoreBundleFile, verifySigstoreBundle, typ
 import { publicKeyFromFile } from '../files.js';
 import { emit, safeText as s } from '../output.js';
 import { run } from '../run.js';
+import { issuerFlag } from './model-verify-method.js';
 import { resolveTrustRoot } from './trust.js';
 
 interface VerifyBundleFlags {
@@ -20,6 +21,7 @@ interface VerifyBundleFlags {
   identity?: string;
   identityRegexp?: string;
   issuer?: string;
+  identityProvider?: string;
   trustedRoot?: string;
   offlineKeyOnly?: boolean;
   json?: boolean;
@@ -44,16 +46,17 @@ function artifactFrom(flags: VerifyBundleFlags): BundleArtifact {
 }
 
 /** The signer policy from the key / identity flags; exactly one way must be chosen. */
-export function policyFrom(flags: Pick<VerifyBundleFlags, 'key' | 'identity' | 'identityRegexp' | 'issuer'>): SignerPolicy {
+export function policyFrom(flags: Pick<VerifyBundleFlags, 'key' | 'identity' | 'identityRegexp' | 'issuer' | 'identityProvider'>): SignerPolicy {
+  const issuer = issuerFlag(flags);
   const ways = [flags.key, flags.identity, flags.identityRegexp].filter((v) => v !== undefined).length;
   if (ways !== 1) throw new AttestryError('E_USAGE', 'give exactly one of --key PEM, --identity ID or --identity-regexp RE');
   if (flags.key !== undefined) {
-    if (flags.issuer !== undefined) throw new AttestryError('E_USAGE', '--issuer goes with --identity or --identity-regexp, not --key');
+    if (issuer !== undefined) throw new AttestryError('E_USAGE', '--issuer goes with --identity or --identity-regexp, not --key');
     return { kind: 'key', publicKey: publicKeyFromFile(flags.key) };
   }
-  if (flags.issuer === undefined) throw new AttestryError('E_USAGE', '--issuer URL is required with --identity / --identity-regexp');
-  if (flags.identity !== undefined) return { kind: 'identity', identity: flags.identity, issuer: flags.issuer };
-  return identityRegexpPolicy(flags.identityRegexp!, flags.issuer);
+  if (issuer === undefined) throw new AttestryError('E_USAGE', '--issuer URL (or --identity-provider) is required with --identity / --identity-regexp');
+  if (flags.identity !== undefined) return { kind: 'identity', identity: flags.identity, issuer };
+  return identityRegexpPolicy(flags.identityRegexp!, issuer);
 }
 
 function human(r: BundleVerification, trustSource: string): string {
@@ -76,7 +79,7 @@ function human(r: BundleVerification, trustSource: string): string {
 }
 
 export function verifyBundleCommand(): Command {
-  return new Command('verify-bundle')
+  const cmd = new Command('verify-bundle')
     .description('verify a Sigstore bundle offline (keyless or key; Rekor v1/v2; RFC 3161); exit 0 verified, 2 failed, 1 usage/load error')
     .requiredOption('--bundle <file>', 'the Sigstore bundle (.sigstore.json)')
     .option('--artifact <file>', 'the signed artifact (for DSSE bundles: the in-toto subject)')
@@ -85,19 +88,11 @@ export function verifyBundleCommand(): Command {
     .option('--identity <id>', 'keyless: the certificate identity (SAN) that must have signed, exactly')
     .option('--identity-regexp <re>', 'keyless: a regular expression the identity must match (unanchored, like cosign; use ^...$)')
     .option('--issuer <url>', 'keyless: the OIDC issuer that must have vouched for the identity, exactly')
+    .option('--identity-provider <url>', 'alias of --issuer (as `model verify` and model_signing spell it)')
     .option('--trusted-root <file>', 'trusted_root.json of a private Sigstore instance (default: the refreshed or embedded public-good root)')
     .option('--offline-key-only', 'with --key: accept a bundle with no log entry and no timestamp (the signature alone, no proof of time)')
-    .option('--json', 'machine-readable output')
-    .addHelpText(
-      'after',
-      `
-Examples:
-  attestry verify-bundle --bundle a.txt.sigstore.json --artifact a.txt \\
-    --identity https://github.com/org/repo/.github/workflows/release.yml@refs/heads/main \\
-    --issuer https://token.actions.githubusercontent.com
-  attestry verify-bundle --bundle b.json --digest sha256:<hex> --key cosign.pub
-  attestry verify-bundle --bundle att.json --artifact pkg.tgz --identity-regexp '^https://github.com/org/' --issuer https://token.actions.githubusercontent.com`,
-    )
+    .option('--json', 'machine-readable output');
+  return cmd
     .action((flags: VerifyBundleFlags) =>
       run(flags, () => {
         const policy = policyFrom(flags);
