@@ -145,11 +145,6 @@ export class EvidenceRepo {
     });
   }
 
-  /** Stores a timestamp for a record that has none yet (records logged before the TSA existed). */
-  async setTimestampIfMissing(id: string, token: Uint8Array): Promise<void> {
-    await this.db.updateTable('evidence').set({ tsa_token: Buffer.from(token) }).where('id', '=', id).where('tsa_token', 'is', null).execute();
-  }
-
   /** The record a tenant stored with these exact bytes, if any. */
   async findByDigest(tenant: string, digest: string): Promise<EvidenceRow | undefined> {
     const row = await this.db.selectFrom('evidence').selectAll().where('tenant', '=', tenant).where('digest', '=', digest).executeTakeFirst();
