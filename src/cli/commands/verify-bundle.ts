@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { AttestryError, ioError } from '../../core/errors.js';
-import { identityRegexpPolicy, readSigstoreBundleFile, verifySigstoreBundle, type BundleArtifact, type BundleVerification, type SignerPolicy } from '../../sigstore/index.js';
+import { identityRegexpPolicy, KEY_ONLY_FLAG, readSigstoreBundleFile, verifySigstoreBundle, type BundleArtifact, type BundleVerification, type SignerPolicy } from '../../sigstore/index.js';
 import { publicKeyFromFile } from '../files.js';
 import { emit } from '../output.js';
 import { run } from '../run.js';
@@ -21,6 +21,7 @@ interface VerifyBundleFlags {
   identityRegexp?: string;
   issuer?: string;
   trustedRoot?: string;
+  offlineKeyOnly?: boolean;
   json?: boolean;
 }
 
@@ -84,7 +85,8 @@ export function verifyBundleCommand(): Command {
     .option('--identity <id>', 'keyless: the certificate identity (SAN) that must have signed, exactly')
     .option('--identity-regexp <re>', 'keyless: a regular expression the identity must match (unanchored, like cosign; use ^...$)')
     .option('--issuer <url>', 'keyless: the OIDC issuer that must have vouched for the identity, exactly')
-    .option('--trusted-root <file>', 'trusted_root.json of a private Sigstore instance (default: the refreshed or embedded public-good root)')
+    .option('--trusted-root <file>', 'trusted_root.json of a private Sigstore instance or an attestry log (GET /api/v1/log/trusted-root; default: the refreshed or embedded public-good root)')
+    .option(KEY_ONLY_FLAG, 'with --key: accept a bundle with no log entry and no timestamp (e.g. a model_signing model.sig) on its signature alone, with no proof of time')
     .option('--json', 'machine-readable output')
     .addHelpText(
       'after',
@@ -94,6 +96,8 @@ Examples:
     --identity https://github.com/org/repo/.github/workflows/release.yml@refs/heads/main \\
     --issuer https://token.actions.githubusercontent.com
   attestry verify-bundle --bundle b.json --digest sha256:<hex> --key cosign.pub
+  attestry verify-bundle --bundle att.json --digest sha256:<hex> --key signer.pub --trusted-root attestry-trusted-root.json
+  attestry verify-bundle --bundle model.sig --digest sha256:<hex> --key signer.pub --offline-key-only
   attestry verify-bundle --bundle att.json --artifact pkg.tgz --identity-regexp '^https://github.com/org/' --issuer https://token.actions.githubusercontent.com`,
     )
     .action((flags: VerifyBundleFlags) =>
@@ -102,7 +106,7 @@ Examples:
         const artifact = artifactFrom(flags);
         const trustRoot = resolveTrustRoot(flags.trustedRoot);
         const bundle = readSigstoreBundleFile(flags.bundle);
-        const r = verifySigstoreBundle(bundle, { policy, artifact, trustRoot });
+        const r = verifySigstoreBundle(bundle, { policy, artifact, trustRoot, keyOnly: flags.offlineKeyOnly === true });
         const { payload: _payload, ...rest } = r;
         emit(flags, { ...rest, trustedRoot: trustRoot.source }, () => human(r, trustRoot.source));
       }),
