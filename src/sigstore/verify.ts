@@ -193,12 +193,12 @@ export function verifySigstoreBundle(input: ParsedSigstoreBundle | unknown, opti
   const parsed = isParsed(input) ? input : parseSigstoreBundle(input);
   const { bundle } = parsed;
   const root = options.trustRoot ?? publicGoodTrustRoot();
+  const keyOnly = options.keyOnly === true;
+  if (keyOnly && options.policy.kind !== 'key') throw new AttestryError('E_USAGE', `${KEY_ONLY_FLAG} goes with --key: a keyless certificate is only valid at a verified time`);
   checkMaterial(bundle, options.policy);
   checkChainHasNoRoot(bundle);
   const entity = signedEntity(bundle, options.artifact, 'Sigstore bundle');
   const material = materialFor(root, options.policy);
-  const keyOnly = options.keyOnly === true;
-  if (keyOnly && options.policy.kind !== 'key') throw new AttestryError('E_USAGE', `${KEY_ONLY_FLAG} goes with --key: a keyless certificate is only valid at a verified time`);
   if (options.policy.kind === 'key') {
     // Checked first so that a changed signature is reported as such, not as
     // the timestamp over it no longer matching.
