@@ -24,10 +24,14 @@ const OID_SIGNING_CERTIFICATE_V2 = '1.2.840.113549.1.9.16.2.47';
 const OID_SHA256 = '2.16.840.1.101.3.4.2.1';
 
 /**
- * The TSA policy under which attestry issues timestamps (TSTInfo.policy): a
- * UUID-derived OID (ITU-T X.667, arc 2.25), unique without registration.
+ * The TSA policy under which attestry issues timestamps (TSTInfo.policy).
+ * attestry has no registered OID arc, so this is OpenSSL's example TSA
+ * policy (`tsa_policy1` in openssl.cnf), as self-hosted OpenSSL TSAs use.
+ * Sigstore verifiers and `openssl ts -verify` do not check it. A UUID OID
+ * (2.25.<128 bits>) would be unique, but Go's encoding/asn1 (sigstore-go)
+ * cannot parse arcs beyond 63 bits.
  */
-export const ATTESTRY_TSA_POLICY = '2.25.178913637830390542587003405218412180263';
+export const ATTESTRY_TSA_POLICY = '1.2.3.4.1';
 
 /** Digests a request may use for its message imprint, with their lengths. */
 const IMPRINT_HASHES: Readonly<Record<string, { name: string; length: number }>> = {
