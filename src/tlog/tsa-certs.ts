@@ -67,7 +67,8 @@ function issue(spec: CertSpec): Buffer {
   const cert = new pkijs.Certificate();
   cert.version = 2;
   const serial = randomBytes(16);
-  serial[0] = (serial[0] as number) & 0x7f; // positive
+  // Positive and minimal (DER, X.690 §8.3.2: no leading 0x00 before a byte < 0x80): the first byte is 1..127.
+  serial[0] = 1 + ((serial[0] as number) % 127);
   cert.serialNumber = new asn1js.Integer({ valueHex: new Uint8Array(serial).buffer });
   cert.subject = spec.subject;
   cert.issuer = spec.issuer;
