@@ -110,3 +110,30 @@ export function bytesMessageContent(content: SignatureContent, artifact: Buffer)
     },
   };
 }
+
+/** The hash each ECDSA curve signs with in Sigstore key details (PKIX_ECDSA_P384_SHA_384, …). */
+const EC_HASH: Record<string, string> = { 'P-256': 'sha256', 'P-384': 'sha384', 'P-521': 'sha512' };
+
+/**
+ * A DSSE signature whose ECDSA keys are verified with their curve's hash.
+ * sigstore-js verifies with Node's default digest (SHA-256) whatever the
+ * curve, so a P-384 envelope, as model_signing makes with its default
+ * elliptic key, would never verify.
+ */
+export function dsseContent(content: SignatureContent, paeBytes: Buffer): SignatureContent {
+  return {
+    signature: content.signature,
+    compareSignature: (signature: Buffer) => content.compareSignature(signature),
+    compareDigest: (digest: Buffer) => content.compareDigest(digest),
+    verifySignature: (key: KeyObject) => {
+      const curve = key.asymmetricKeyType === 'ec' ? key.asymmetricKeyDetails?.namedCurve : undefined;
+      const hash = curve === undefined ? undefined : EC_HASH[{ prime256v1: 'P-256', secp384r1: 'P-384', secp521r1: 'P-521' }[curve] ?? curve];
+      if (hash === undefined) return content.verifySignature(key);
+      try {
+        return nodeVerify(hash, paeBytes, key, content.signature);
+      } catch {
+        return false;
+      }
+    },
+  };
+}

@@ -16,7 +16,7 @@ import { AttestryError } from '../core/errors.js';
 import type { Digest } from '../core/digest.js';
 import { keyAlgorithmOf, keyFingerprint } from '../crypto/keys.js';
 import { parseSigstoreBundle, type BundleVersion, type ParsedSigstoreBundle } from './bundle.js';
-import { DigestMessageSignature, bytesMessageContent, signedBytesContent, type SignatureContent } from './content.js';
+import { DigestMessageSignature, bytesMessageContent, dsseContent, signedBytesContent, type SignatureContent } from './content.js';
 import { asCheckFailure, checkFailed } from './failures.js';
 import { checkIdentity, type SignerPolicy } from './policy.js';
 import { checkSubject, summarizeStatement, type BundleArtifact, type StatementSummary } from './subject.js';
@@ -104,6 +104,10 @@ function signedEntity(bundle: Bundle, artifact: BundleArtifact | undefined, what
     entity = toSignedEntity(bundle, artifact?.kind === 'bytes' ? artifact.data : undefined);
   } catch (e) {
     throw new AttestryError('E_SIGNATURE_FORMAT', `${what}: cannot read its certificate or timestamps: ${(e as Error).message}`, { cause: e });
+  }
+  if (bundle.content.$case === 'dsseEnvelope') {
+    const env = bundle.content.dsseEnvelope;
+    return { ...entity, signature: dsseContent(entity.signature, sigstoreDsse.preAuthEncoding(env.payloadType, env.payload)) };
   }
   if (bundle.content.$case !== 'messageSignature') return entity;
   const ms = bundle.content.messageSignature;

@@ -23,6 +23,7 @@ import { publicKeyToPem } from '../../src/crypto/keys.js';
 import type { Signer } from '../../src/crypto/signer.js';
 import { runCli } from '../helpers/cli.js';
 import { freshPostgres } from '../helpers/databases.js';
+import { fixturePath, fixtureSkip } from '../helpers/fixtures.js';
 import { isRecord } from '../helpers/model.js';
 import { signedStatement, startTestServer, type TestServer } from '../helpers/server.js';
 import { toolSkip } from '../helpers/tools.js';
@@ -262,6 +263,21 @@ describe('key-only bundles (no log entry, no timestamp)', () => {
     const usage = await runCli(['verify-bundle', '--bundle', path, '--digest', `sha256:${'0'.repeat(64)}`, '--identity', 'a@b', '--issuer', 'https://x', '--offline-key-only']);
     assert.equal(usage.code, 1, usage.stderr);
   });
+});
+
+const MODEL_SIG = ['model-transparency', 'scripts', 'tests'];
+test("model_signing's own key-signed model.sig (v1.1.0, ECDSA): refused without --offline-key-only, verified with it", { skip: fixtureSkip(...MODEL_SIG, 'v1.1.0-elliptic-key', 'model.sig') }, async () => {
+  const sig = fixturePath(...MODEL_SIG, 'v1.1.0-elliptic-key', 'model.sig');
+  const key = fixturePath(...MODEL_SIG, 'keys', 'certificate', 'signing-key-pub.pem');
+  const bundle = JSON.parse(readFileSync(sig, 'utf8')) as Json;
+  const subject = JSON.parse(Buffer.from(String(bundle['dsseEnvelope']['payload']), 'base64').toString()).subject[0].digest.sha256 as string;
+  const args = ['verify-bundle', '--bundle', sig, '--digest', `sha256:${subject}`, '--key', key];
+  const refused = await runCli(args);
+  assert.equal(refused.code, 2, refused.stderr);
+  assert.match(refused.stderr, /no transparency log entry and no timestamp.*--offline-key-only/);
+  const ok = await runCli([...args, '--offline-key-only']);
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.match(ok.stdout, /VERIFIED/);
 });
 
 describe('timestamps are stored with the record', () => {
