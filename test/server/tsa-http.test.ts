@@ -183,6 +183,14 @@ describe('logged records carry a timestamp over their signature', () => {
     assert.match(lead, /--offline-key-only/);
   });
 
+  test('a record stored before the TSA existed (no token) gets one at export, and the bundle verifies', async () => {
+    const { id } = stored[0] as (typeof stored)[number];
+    await srv.services.index.db.updateTable('evidence').set({ tsa_token: null }).where('id', '=', id).execute();
+    const bundle = await bundleOf(id);
+    sigstoreVerify(bundle);
+    assert.ok(RFC3161Timestamp.parse(Buffer.from(signedTimestamp(bundle))).signingTime.getTime() > Date.now() - 60_000, 'timestamped now');
+  });
+
   test('tampering the timestamp, the signature or the log proof each fails, named', async () => {
     const original = await bundleOf((stored[3] as (typeof stored)[number]).id);
     const imprint = createHash('sha256').update(Buffer.from(String(original['dsseEnvelope']['signatures'][0]['sig']), 'base64')).digest();
