@@ -94,12 +94,14 @@ export interface TimestampRequest {
 
 /** Parses and checks a DER TimeStampReq (§2.4.1); throws TimestampRejection naming the PKIFailureInfo. */
 export function parseTimestampRequest(body: Uint8Array): TimestampRequest {
-  const parsed = asn1js.fromBER(ab(body));
-  if (parsed.offset === -1 || parsed.offset !== body.length) throw new TimestampRejection('badDataFormat', 'the body is not one DER TimeStampReq (RFC 3161 §2.4.1)');
   let req: pkijs.TimeStampReq;
   try {
+    const parsed = asn1js.fromBER(ab(body));
+    if (parsed.offset === -1 || parsed.offset !== body.length) throw new TimestampRejection('badDataFormat', 'the body is not one DER TimeStampReq (RFC 3161 §2.4.1)');
     req = new pkijs.TimeStampReq({ schema: parsed.result });
-  } catch {
+  } catch (e) {
+    if (e instanceof TimestampRejection) throw e;
+    // Includes a RangeError from hostile nesting: the parser recurses per level.
     throw new TimestampRejection('badDataFormat', 'the body is not a TimeStampReq (RFC 3161 §2.4.1)');
   }
   if (req.version !== 1) throw new TimestampRejection('badRequest', `TimeStampReq version ${req.version} is not 1`);

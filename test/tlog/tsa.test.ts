@@ -81,6 +81,8 @@ describe('requests', () => {
       ['truncated', request().subarray(0, 20), 'badDataFormat'],
       ['empty', Buffer.alloc(0), 'badDataFormat'],
       ['a SEQUENCE of something else', tlv(0x30, tlv(0x02, Buffer.from([1]))), 'badDataFormat'],
+      ['8,000 nested indefinite-length SEQUENCEs', Buffer.concat([Buffer.alloc(16000, Buffer.from([0x30, 0x80])), Buffer.alloc(16000, 0)]), 'badDataFormat'],
+      ['nested definite-length SEQUENCEs', Array.from({ length: 3000 }).reduce<Buffer>((inner) => tlv(0x30, inner), Buffer.alloc(0)), 'badDataFormat'],
     ];
     for (const [what, body, failure] of cases) {
       assert.throws(() => parseTimestampRequest(body), (e: unknown) => e instanceof TimestampRejection && e.failure === failure, what);
