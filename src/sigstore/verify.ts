@@ -16,7 +16,7 @@ import { AttestryError } from '../core/errors.js';
 import type { Digest } from '../core/digest.js';
 import { keyAlgorithmOf, keyFingerprint } from '../crypto/keys.js';
 import { parseSigstoreBundle, type BundleVersion, type ParsedSigstoreBundle } from './bundle.js';
-import { DigestMessageSignature, bytesMessageContent, dsseContent, signedBytesContent, type SignatureContent } from './content.js';
+import { DigestMessageSignature, bytesMessageContent, dsseContent, signedBytesContent, verifiedWith, type SignatureContent } from './content.js';
 import { asCheckFailure, checkFailed } from './failures.js';
 import { checkIdentity, type SignerPolicy } from './policy.js';
 import { checkSubject, summarizeStatement, type BundleArtifact, type StatementSummary } from './subject.js';
@@ -201,12 +201,15 @@ export function verifySigstoreBundle(input: ParsedSigstoreBundle | unknown, opti
   if (keyOnly && options.policy.kind !== 'key') throw new AttestryError('E_USAGE', `${KEY_ONLY_FLAG} goes with --key: a keyless certificate is only valid at a verified time`);
   checkMaterial(bundle, options.policy);
   checkChainHasNoRoot(bundle);
-  const entity = signedEntity(bundle, options.artifact, 'Sigstore bundle');
+  let entity = signedEntity(bundle, options.artifact, 'Sigstore bundle');
   const material = materialFor(root, options.policy);
   if (options.policy.kind === 'key') {
     // Checked first so that a changed signature is reported as such, not as
-    // the timestamp over it no longer matching.
-    if (!entity.signature.verifySignature(options.policy.publicKey)) throw checkFailed('signature', 'the signature does not verify with the given key');
+    // the timestamp over it no longer matching; the library's own check of
+    // the same key then reuses the answer.
+    const key = options.policy.publicKey;
+    if (!entity.signature.verifySignature(key)) throw checkFailed('signature', 'the signature does not verify with the given key');
+    entity = { ...entity, signature: verifiedWith(entity.signature, key) };
     const wantsProofOfTime = (options.timestampThreshold ?? 1) > 0 || (options.tlogThreshold ?? 1) > 0;
     if (!keyOnly && wantsProofOfTime && entity.tlogEntries.length === 0 && entity.timestamps.length === 0) {
       throw checkFailed(
