@@ -58,14 +58,18 @@ export interface TimestampOptions {
   readonly certReq?: boolean | undefined;
 }
 
-/** A request refused with a PKIFailureInfo; `respond` turns it into a rejection reply. */
-export class TimestampRejection extends Error {
-  constructor(
-    readonly failure: FailureName,
-    message: string,
-  ) {
-    super(message);
-  }
+/**
+ * A refused request: `E_INVALID_INPUT` whose `details.failInfo` names the
+ * PKIFailureInfo bit; `respond` turns it into a rejection reply.
+ */
+function refused(failInfo: FailureName, message: string): AttestryError {
+  return new AttestryError('E_INVALID_INPUT', message, { details: { failInfo } });
+}
+
+/** The PKIFailureInfo a refusal from parseTimestampRequest carries, if it is one. */
+export function failInfoOf(e: unknown): FailureName | undefined {
+  const f = e instanceof AttestryError ? e.details?.['failInfo'] : undefined;
+  return typeof f === 'string' && f in FAILURE ? (f as FailureName) : undefined;
 }
 
 const ab = (b: Uint8Array): ArrayBuffer => new Uint8Array(b).buffer;
@@ -83,7 +87,6 @@ function failureBits(bit: number): asn1js.BitString {
   return new asn1js.BitString({ valueHex: bytes.buffer, unusedBits: 7 - (bit % 8) });
 }
 
-
 /** A parsed, accepted TimeStampReq. */
 export interface TimestampRequest {
   readonly hashAlgorithm: string;
@@ -92,31 +95,31 @@ export interface TimestampRequest {
   readonly certReq: boolean;
 }
 
-/** Parses and checks a DER TimeStampReq (§2.4.1); throws TimestampRejection naming the PKIFailureInfo. */
+/** Parses and checks a DER TimeStampReq (§2.4.1); a refusal names its PKIFailureInfo (failInfoOf). */
 export function parseTimestampRequest(body: Uint8Array): TimestampRequest {
   let req: pkijs.TimeStampReq;
   try {
     const parsed = asn1js.fromBER(ab(body));
-    if (parsed.offset === -1 || parsed.offset !== body.length) throw new TimestampRejection('badDataFormat', 'the body is not one DER TimeStampReq (RFC 3161 §2.4.1)');
+    if (parsed.offset === -1 || parsed.offset !== body.length) throw refused('badDataFormat', 'the body is not one DER TimeStampReq (RFC 3161 §2.4.1)');
     req = new pkijs.TimeStampReq({ schema: parsed.result });
   } catch (e) {
-    if (e instanceof TimestampRejection) throw e;
+    if (failInfoOf(e) !== undefined) throw e;
     // Includes a RangeError from hostile nesting: the parser recurses per level.
-    throw new TimestampRejection('badDataFormat', 'the body is not a TimeStampReq (RFC 3161 §2.4.1)');
+    throw refused('badDataFormat', 'the body is not a TimeStampReq (RFC 3161 §2.4.1)');
   }
-  if (req.version !== 1) throw new TimestampRejection('badRequest', `TimeStampReq version ${req.version} is not 1`);
+  if (req.version !== 1) throw refused('badRequest', `TimeStampReq version ${req.version} is not 1`);
   const alg = req.messageImprint.hashAlgorithm;
   const hash = IMPRINT_HASHES[alg.algorithmId];
-  if (hash === undefined) throw new TimestampRejection('badAlg', `message imprint algorithm ${alg.algorithmId} is not SHA-256, SHA-384 or SHA-512`);
-  if (alg.algorithmParams !== undefined && !(alg.algorithmParams instanceof asn1js.Null)) throw new TimestampRejection('badAlg', 'message imprint algorithm parameters must be absent or NULL');
+  if (hash === undefined) throw refused('badAlg', `message imprint algorithm ${alg.algorithmId} is not SHA-256, SHA-384 or SHA-512`);
+  if (alg.algorithmParams !== undefined && !(alg.algorithmParams instanceof asn1js.Null)) throw refused('badAlg', 'message imprint algorithm parameters must be absent or NULL');
   const hashedMessage = Buffer.from(req.messageImprint.hashedMessage.valueBlock.valueHexView);
-  if (hashedMessage.length !== hash.length) throw new TimestampRejection('badDataFormat', `a ${hash.name} message imprint is ${hash.length} bytes, got ${hashedMessage.length}`);
-  if (req.reqPolicy !== undefined && req.reqPolicy !== ATTESTRY_TSA_POLICY) throw new TimestampRejection('unacceptedPolicy', `this TSA issues timestamps under policy ${ATTESTRY_TSA_POLICY} only, not ${req.reqPolicy}`);
-  if (req.extensions !== undefined && req.extensions.length > 0) throw new TimestampRejection('unacceptedExtension', 'this TSA accepts no request extensions');
+  if (hashedMessage.length !== hash.length) throw refused('badDataFormat', `a ${hash.name} message imprint is ${hash.length} bytes, got ${hashedMessage.length}`);
+  if (req.reqPolicy !== undefined && req.reqPolicy !== ATTESTRY_TSA_POLICY) throw refused('unacceptedPolicy', `this TSA issues timestamps under policy ${ATTESTRY_TSA_POLICY} only, not ${req.reqPolicy}`);
+  if (req.extensions !== undefined && req.extensions.length > 0) throw refused('unacceptedExtension', 'this TSA accepts no request extensions');
   let nonce: Uint8Array | undefined;
   if (req.nonce !== undefined) {
     nonce = new Uint8Array(req.nonce.valueBlock.valueHexView);
-    if (nonce.length === 0 || nonce.length > 64) throw new TimestampRejection('badRequest', 'the nonce must be 1 to 64 bytes');
+    if (nonce.length === 0 || nonce.length > 64) throw refused('badRequest', 'the nonce must be 1 to 64 bytes');
   }
   return { hashAlgorithm: alg.algorithmId, hashedMessage, nonce, certReq: req.certReq === true };
 }
@@ -259,8 +262,9 @@ export class TimestampAuthority {
     try {
       request = parseTimestampRequest(body);
     } catch (e) {
-      if (!(e instanceof TimestampRejection)) throw e;
-      return { status: 400, reply: rejection(e.failure, e.message) };
+      const failure = failInfoOf(e);
+      if (failure === undefined) throw e;
+      return { status: 400, reply: rejection(failure, (e as Error).message) };
     }
     try {
       return { status: 200, reply: this.timestamp(request.hashAlgorithm, request.hashedMessage, { nonce: request.nonce, certReq: request.certReq }) };
