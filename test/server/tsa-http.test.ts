@@ -165,10 +165,10 @@ describe('logged records carry a timestamp over their signature', () => {
     const bundle = await bundleOf((stored[1] as (typeof stored)[number]).id);
     writeFileSync(join(dir, 'token.tsr'), signedTimestamp(bundle));
     writeFileSync(join(dir, 'sig.bin'), Buffer.from(String(bundle['dsseEnvelope']['signatures'][0]['sig']), 'base64'));
-    const ok = openssl('ts', '-verify', '-in', 'token.tsr', '-data', 'sig.bin', '-CAfile', 'root.pem');
+    const ok = openssl('ts', '-verify', '-in', 'token.tsr', '-data', 'sig.bin', '-CAfile', 'root.pem', '-untrusted', 'tsa.pem');
     assert.equal(ok.code, 0, ok.out);
     writeFileSync(join(dir, 'other.bin'), randomBytes(64));
-    assert.notEqual(openssl('ts', '-verify', '-in', 'token.tsr', '-data', 'other.bin', '-CAfile', 'root.pem').code, 0);
+    assert.notEqual(openssl('ts', '-verify', '-in', 'token.tsr', '-data', 'other.bin', '-CAfile', 'root.pem', '-untrusted', 'tsa.pem').code, 0);
   });
 
   test('@sigstore/verify (default policy) and attestry verify-bundle with the exported trusted root accept the bundle', async () => {
