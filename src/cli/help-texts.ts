@@ -222,6 +222,8 @@ export const COMMAND_HELP: Readonly<Record<string, HelpText>> = {
       '  --identity https://github.com/org/repo/.github/workflows/release.yml@refs/heads/main \\',
       '  --issuer https://token.actions.githubusercontent.com',
       'attestry verify-bundle --bundle b.json --digest sha256:<hex> --key cosign.pub',
+      'attestry verify-bundle --bundle att.json --digest sha256:<hex> --key signer.pub --trusted-root attestry-trusted-root.json',
+      'attestry verify-bundle --bundle model.sig --digest sha256:<hex> --key signer.pub --offline-key-only',
       "attestry verify-bundle --bundle att.json --artifact pkg.tgz --identity-regexp '^https://github.com/org/' --identity-provider https://token.actions.githubusercontent.com --json",
     ],
     exits: [

@@ -17,6 +17,8 @@ import type { CandidateKey } from './trust.js';
 import type { VerifyPool } from './verify-pool.js';
 import type { KeyObject } from 'node:crypto';
 import { buildLogBundle } from '../tlog/bundle.js';
+import { parseDsseEntryBody } from '../tlog/entry.js';
+import type { TimestampAuthority } from '../tlog/tsa.js';
 import { leafHash } from '../tlog/hash.js';
 import type { LogReader } from '../tlog/log-reader.js';
 
@@ -40,8 +42,14 @@ export interface LockerDeps {
   readonly writeEnabled: boolean;
   readonly verifier: VerifyPool;
   readonly events?: LockerEvents | undefined;
-  /** Transparency logging: on (entries appended by the writer), or off with the reason responses give. */
-  readonly transparency: { readonly enabled: true; readonly log: LogReader; readonly logKey: KeyObject } | { readonly enabled: false; readonly skipReason: string };
+  /**
+   * Transparency logging: on (entries appended by the writer; `tsa` the
+   * timestamp authority whose tokens records carry), or off with the reason
+   * responses give.
+   */
+  readonly transparency:
+    | { readonly enabled: true; readonly log: LogReader; readonly logKey: KeyObject; readonly tsa?: TimestampAuthority | undefined }
+    | { readonly enabled: false; readonly skipReason: string };
 }
 
 export interface StoredEvidence {
@@ -122,7 +130,7 @@ export class EvidenceLocker {
     // Re-uploads are verified like new ones (a key may have been revoked
     // since) and then resolve to the stored id through the unique index.
     const candidates = [...(await d.trustedKeys.active(tenant)), ...d.serviceKeys()];
-    const { keyId: signerKeyId, logEntry } = await d.verifier.verify(parsed.envelope, parsed.keyHint, candidates, d.transparency.enabled);
+    const { keyId: signerKeyId, logEntry, timestamp } = await d.verifier.verify(parsed.envelope, parsed.keyHint, candidates, d.transparency.enabled);
 
     const id = d.ids.next();
     const blobKey = evidenceBlobKey(parsed.kind, tenant, id);
@@ -148,6 +156,7 @@ export class EvidenceLocker {
       createdAt: d.clock.now().toISOString(),
       subjects: parsed.subjects,
       logEntry,
+      ...(logEntry !== undefined && timestamp !== undefined ? { timestamp } : {}),
     };
     const outcome = await this.#committer.submit(record);
     if (!outcome.created) {
@@ -246,7 +255,10 @@ export class EvidenceLocker {
       const entry = await t.log.entry(info.logIndex);
       if (entry === undefined || info.logIndex >= state.size) throw new AttestryError('E_INTEGRITY', `log entry ${info.logIndex} of attestation ${row.id} is missing from the log`);
       const proof = await t.log.inclusion(info.logIndex, state.size, state);
-      return buildLogBundle({ envelope: parsed.envelope, hint: parsed.keyHint ?? row.signerKeyId, logIndex: info.logIndex, body: entry.body, proof, checkpoint: state.checkpoint, logKey: t.logKey });
+      // Records logged before the TSA existed get a timestamp now: it proves
+      // the signature existed at export time, later than it did, never earlier.
+      const timestamp = row.timestamp ?? t.tsa?.timestampSignature((parseDsseEntryBody(entry.body).signatures[0] as { signature: Buffer }).signature);
+      return buildLogBundle({ envelope: parsed.envelope, hint: parsed.keyHint ?? row.signerKeyId, logIndex: info.logIndex, body: entry.body, proof, checkpoint: state.checkpoint, logKey: t.logKey, timestamp });
     });
   }
 

@@ -2,8 +2,9 @@ import type { KeyObject } from 'node:crypto';
 import { AttestryError } from '../core/errors.js';
 import { describePublicKey, type PublicKeyInfo } from '../crypto/keyring.js';
 import type { TrustedKeysRepo } from '../store/db/keys-repo.js';
-import { decodeBase64, verifyEnvelope, type DsseEnvelope, type DsseSignature } from '../crypto/dsse.js';
-import { dsseEntryBody, signatureBy } from '../tlog/entry.js';
+import { decodeBase64, pae, type DsseEnvelope } from '../crypto/dsse.js';
+import { dsseEntryBody } from '../tlog/entry.js';
+import type { TimestampAuthority } from '../tlog/tsa.js';
 import { loadPublicKey } from '../crypto/keys.js';
 import { createVerifier, type Verifier } from '../crypto/signer.js';
 
@@ -39,6 +40,21 @@ function verifierFor(key: CandidateKey): Verifier {
  * per trusted key. Returns the key id that verified.
  */
 export function verifyWithTrustedKeys(envelope: DsseEnvelope, keyHint: string | undefined, candidates: readonly CandidateKey[]): string {
+  return matchTrustedKey(envelope, keyHint, candidates).verifier.keyid;
+}
+
+/** A signature of the envelope and the key that verified it. */
+interface Match {
+  readonly verifier: Verifier;
+  readonly signature: Buffer;
+}
+
+/**
+ * As verifyWithTrustedKeys, returning the key itself: a key id alone can be
+ * ambiguous (a tenant key listed under a service key's id), and the log must
+ * record the key that verified, not another one with the same name.
+ */
+function matchTrustedKey(envelope: DsseEnvelope, keyHint: string | undefined, candidates: readonly CandidateKey[]): Match {
   if (candidates.length === 0) {
     throw new AttestryError('E_SIGNATURE_INVALID', `no verification keys are registered for this tenant; an admin registers one with: ${TRUST_HINT}`, { details: { hint: TRUST_HINT } });
   }
@@ -47,7 +63,7 @@ export function verifyWithTrustedKeys(envelope: DsseEnvelope, keyHint: string | 
   const verifiers = pool.map(verifierFor);
   const named = envelope.signatures.filter((s) => s.keyid !== undefined && s.keyid !== '');
   try {
-    return firstVerifiedKeyId(envelope, verifiers);
+    return firstMatch(envelope, verifiers, true);
   } catch (e) {
     // Without keyids the first pass already tried every key.
     if (named.length === 0) throw untrusted(e, []);
@@ -55,7 +71,7 @@ export function verifyWithTrustedKeys(envelope: DsseEnvelope, keyHint: string | 
     // by a trusted key still counts when its keyid names the key differently.
   }
   try {
-    return firstVerifiedKeyId({ ...envelope, signatures: envelope.signatures.map((s) => ({ sig: s.sig })) }, verifiers);
+    return firstMatch(envelope, verifiers, false);
   } catch (e) {
     throw untrusted(e, named.map((s) => s.keyid as string));
   }
@@ -80,35 +96,55 @@ export interface VerifiedUpload {
   readonly keyId: string;
   /** The transparency-log entry body for this envelope, when asked for. */
   readonly logEntry?: Buffer | undefined;
+  /** RFC 3161 TimeStampResp over the signature that verified, when logging with a TSA. */
+  readonly timestamp?: Buffer | undefined;
 }
 
 /**
  * The locker's check: verifies against trusted keys and, for logging, builds
- * the log entry from the signature that verified. Runs on a worker thread, so
- * the entry costs the event loop nothing.
+ * the log entry from the signature that verified (with the key that
+ * verified it), and timestamps that signature with `tsa`. Runs on a worker
+ * thread, so neither costs the event loop anything.
  */
-export function verifyUpload(envelope: DsseEnvelope, keyHint: string | undefined, candidates: readonly CandidateKey[], withLogEntry: boolean): VerifiedUpload {
-  const keyId = verifyWithTrustedKeys(envelope, keyHint, candidates);
-  if (!withLogEntry) return { keyId };
-  const key = candidates.find((c) => c.keyId === keyId) as CandidateKey;
-  const { publicKey } = verifierFor(key);
-  // With one signature it is the one that just verified; otherwise find it.
-  const signature = envelope.signatures.length === 1 ? decodeBase64((envelope.signatures[0] as DsseSignature).sig) : signatureBy(envelope, publicKey);
-  return { keyId, logEntry: dsseEntryBody(envelope, signature, publicKey) };
+export function verifyUpload(envelope: DsseEnvelope, keyHint: string | undefined, candidates: readonly CandidateKey[], withLogEntry: boolean, tsa?: TimestampAuthority): VerifiedUpload {
+  const { verifier, signature } = matchTrustedKey(envelope, keyHint, candidates);
+  if (!withLogEntry) return { keyId: verifier.keyid };
+  return { keyId: verifier.keyid, logEntry: dsseEntryBody(envelope, signature, verifier.publicKey), ...(tsa === undefined ? {} : { timestamp: tsa.timestampSignature(signature) }) };
 }
 
-function firstVerifiedKeyId(envelope: DsseEnvelope, verifiers: readonly Verifier[]): string {
-  return verifyEnvelope(envelope, verifiers).verifiedKeyIds[0] ?? '';
+/**
+ * The first signature that verifies with one of `verifiers`, and that key.
+ * With `byKeyid`, a signature that names a keyid is only tried with keys of
+ * that id (DSSE keyids are hints that save verifications).
+ */
+function firstMatch(envelope: DsseEnvelope, verifiers: readonly Verifier[], byKeyid: boolean): Match {
+  const message = pae(envelope.payloadType, decodeBase64(envelope.payload));
+  for (const s of envelope.signatures) {
+    const signature = decodeBase64(s.sig);
+    for (const v of verifiers) {
+      if (byKeyid && s.keyid && v.keyid && s.keyid !== v.keyid) continue;
+      if (v.verify(message, signature)) return { verifier: v, signature };
+    }
+  }
+  throw new AttestryError('E_SIGNATURE_INVALID', 'no signature on the envelope verifies with the given key(s)');
 }
 
-/** Registers `publicKey` as trusted by `tenant` under `keyId` (what `attestry key trust` does). */
+/**
+ * Registers `publicKey` as trusted by `tenant` under `keyId` (what `attestry
+ * key trust` does). An id the service's own keys use is refused: every
+ * tenant trusts those, and two keys under one id make key ids ambiguous.
+ */
 export async function trustPublicKey(
   keys: TrustedKeysRepo,
   tenant: string,
   keyId: string,
   publicKey: KeyObject,
   now: Date,
+  options: { readonly serviceKeyIds?: readonly string[] } = {},
 ): Promise<PublicKeyInfo> {
+  if (options.serviceKeyIds?.includes(keyId)) {
+    throw new AttestryError('E_CONFLICT', `key id "${keyId}" is the id of one of the service's own signing keys (trusted by every tenant); choose another --key-id`);
+  }
   const info = describePublicKey(keyId, publicKey);
   await keys.add({ tenant, keyId, algorithm: info.algorithm, publicKeyPem: info.publicKeyPem, fingerprint: info.fingerprint, hint: info.hint, createdAt: now.toISOString() });
   return info;

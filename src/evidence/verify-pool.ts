@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { AttestryError, ERROR_CODES, type ErrorCode } from '../core/errors.js';
 import type { DsseEnvelope } from '../crypto/dsse.js';
+import { TimestampAuthority, type TsaSettings } from '../tlog/tsa.js';
 import { verifyUpload, type CandidateKey, type VerifiedUpload } from './trust.js';
 import type { VerifyReply, VerifyRequest } from './verify-protocol.js';
 
@@ -10,7 +11,8 @@ import type { VerifyReply, VerifyRequest } from './verify-protocol.js';
  * as much CPU as the rest of an upload together, and it is pure, so it is
  * the part worth moving off the event loop: the main thread keeps serving
  * HTTP, SQL and file I/O while another core verifies. With `threads: 0`
- * checks run inline (tests, single-core machines).
+ * checks run inline (tests, single-core machines). With `tsa`, logged
+ * uploads are timestamped there too (a token costs about one signature).
  */
 export class VerifyPool {
   readonly threads: number;
@@ -18,15 +20,23 @@ export class VerifyPool {
   readonly #pending = new Map<number, { resolve: (result: VerifiedUpload) => void; reject: (e: unknown) => void }>();
   #nextId = 0;
   #closed = false;
+  readonly #tsaSettings: TsaSettings | undefined;
+  #tsa: TimestampAuthority | undefined;
 
-  constructor(options: { threads?: number } = {}) {
+  constructor(options: { threads?: number; tsa?: TsaSettings | undefined } = {}) {
     this.threads = Math.max(0, options.threads ?? Math.max(1, availableParallelism() - 1));
+    this.#tsaSettings = options.tsa;
+  }
+
+  #inlineTsa(): TimestampAuthority | undefined {
+    if (this.#tsaSettings !== undefined) this.#tsa ??= new TimestampAuthority(this.#tsaSettings);
+    return this.#tsa;
   }
 
   verify(envelope: DsseEnvelope, keyHint: string | undefined, candidates: readonly CandidateKey[], withLogEntry = false): Promise<VerifiedUpload> {
     if (this.threads === 0 || this.#closed) {
       try {
-        return Promise.resolve(verifyUpload(envelope, keyHint, candidates, withLogEntry));
+        return Promise.resolve(verifyUpload(envelope, keyHint, candidates, withLogEntry, this.#inlineTsa()));
       } catch (e) {
         return Promise.reject(e);
       }
@@ -53,7 +63,7 @@ export class VerifyPool {
 
   #leastBusy(): { worker: Worker; busy: number } {
     while (this.#workers.length < this.threads) {
-      const worker = new Worker(new URL('./verify-worker.js', import.meta.url));
+      const worker = new Worker(new URL('./verify-worker.js', import.meta.url), { workerData: { tsa: this.#tsaSettings } });
       worker.on('message', (reply: VerifyReply) => this.#settle(reply));
       // A dead worker leaves the pool (the next call starts a fresh one), and
       // whatever it held fails instead of waiting forever.
@@ -79,7 +89,7 @@ export class VerifyPool {
     const pending = this.#pending.get(reply.id);
     if (pending === undefined) return;
     this.#pending.delete(reply.id);
-    if (reply.ok) pending.resolve({ keyId: reply.keyId, logEntry: reply.logEntry === undefined ? undefined : Buffer.from(reply.logEntry) });
+    if (reply.ok) pending.resolve({ keyId: reply.keyId, logEntry: reply.logEntry === undefined ? undefined : Buffer.from(reply.logEntry), timestamp: reply.timestamp === undefined ? undefined : Buffer.from(reply.timestamp) });
     else {
       const code: ErrorCode = reply.code in ERROR_CODES ? (reply.code as ErrorCode) : 'E_INTERNAL';
       pending.reject(new AttestryError(code, reply.message, reply.details ? { details: reply.details } : undefined));

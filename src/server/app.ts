@@ -9,6 +9,7 @@ import type { ServiceMetrics } from './metrics.js';
 import { attestationRoutes } from './routes/attestations.js';
 import { keyRoutes } from './routes/keys.js';
 import { opsRoutes } from './routes/ops.js';
+import { timestampRoutes } from './routes/timestamp.js';
 import { tlogRoutes } from './routes/tlog.js';
 import type { Services } from './services.js';
 
@@ -133,7 +134,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   opsRoutes(app, services, metrics, isShuttingDown);
   keyRoutes(app, services.keyring, services.signingKey.keyId);
   attestationRoutes(app, services.locker, requireAuth);
-  tlogRoutes(app, services.tlog);
+  tlogRoutes(app, services.tlog, services.tsa);
+  await timestampRoutes(app, services.tsa);
   return app;
 }
 

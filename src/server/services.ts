@@ -19,6 +19,8 @@ import { NoteSigner, parseVerifierKey, type NoteVerifierKey } from '../tlog/note
 import { TrustedKeysRepo } from '../store/db/keys-repo.js';
 import { TenantsRepo } from '../store/db/tenants-repo.js';
 import { TokensRepo } from '../store/db/tokens-repo.js';
+import { openTsaDirectory } from '../tlog/tsa-certs.js';
+import { TimestampAuthority, type TsaSettings } from '../tlog/tsa.js';
 import { AttestryError } from '../core/errors.js';
 import { sqliteError } from '../store/db/sqlite-errors.js';
 
@@ -59,6 +61,8 @@ export interface Services extends IndexServices {
   readonly signingKey: PublicKeyInfo & { readonly created: boolean };
   readonly locker: EvidenceLocker;
   readonly tlog: TransparencyLog;
+  /** The RFC 3161 timestamp authority (POST /api/v1/timestamp; tokens on logged records). */
+  readonly tsa: TimestampAuthority & { readonly created: boolean };
 }
 
 export function databaseSettings(config: ResolvedConfig): DatabaseSettings {
@@ -97,6 +101,17 @@ export function keyringFor(config: ResolvedConfig): Keyring {
 /** The log's note key lives apart from evidence signing keys, so it is never trusted as an evidence signer. */
 export function logKeyringFor(config: ResolvedConfig): Keyring {
   return new Keyring(join(config.dataDir, 'keys', 'log'));
+}
+
+/**
+ * The timestamp authority's keys and certificate chain live in `keys/tsa/`,
+ * apart from evidence signing keys, created on first start; nodes of one
+ * service share them as they share `keys/log/`.
+ */
+export function openTimestampAuthority(config: ResolvedConfig, now: Date = new Date()): { tsa: TimestampAuthority & { readonly created: boolean }; settings: TsaSettings } {
+  const { privateKeyPem, chain, created } = openTsaDirectory(join(config.dataDir, 'keys', 'tsa'), now);
+  const settings: TsaSettings = { privateKeyPem, chainDer: chain.der };
+  return { tsa: Object.assign(new TimestampAuthority(settings), { created }), settings };
 }
 
 /** Opens (creating on first use) the log's Ed25519 note key and signs the first checkpoint if there is none. */
@@ -142,11 +157,13 @@ export async function openServices(
     const serviceKeys = keyring.list();
     const settings = databaseSettings(config);
     const { log: tlog, signer: noteSigner, keyring: logKeyring } = await openTransparencyLog(config, base.index);
+    const { tsa, settings: tsaSettings } = openTimestampAuthority(config, base.clock.now());
     const writer: EvidenceWriter =
       settings.driver === 'sqlite' && settings.path !== ':memory:'
         ? new SqliteEvidenceWriter(settings.path, tlog.enabled ? { origin: config.Log.Origin, privateKeyPem: logKeyring.privateKeyPem(config.Log.KeyId) } : undefined)
         : directWriter(base.repos.evidence, tlog.enabled ? new LogSequencer(noteSigner, base.index.driver) : undefined);
-    const verifier = new VerifyPool(deps.verifyThreads === undefined ? {} : { threads: deps.verifyThreads });
+    // Logged records are timestamped where they are verified (off the event loop).
+    const verifier = new VerifyPool({ ...(deps.verifyThreads === undefined ? {} : { threads: deps.verifyThreads }), tsa: tlog.enabled ? tsaSettings : undefined });
     const locker = new EvidenceLocker({
       tenants: base.repos.tenants,
       evidence: base.repos.evidence,
@@ -160,7 +177,7 @@ export async function openServices(
       verifier,
       events: deps.events,
       transparency: tlog.enabled
-        ? { enabled: true, log: tlog.reader, logKey: noteSigner.publicKey }
+        ? { enabled: true, log: tlog.reader, logKey: noteSigner.publicKey, tsa }
         : { enabled: false, skipReason: 'transparency logging is disabled (Signals.Provenance.RekorEnabled: false)' },
     });
     return {
@@ -170,6 +187,7 @@ export async function openServices(
       signingKey: { ...info, created },
       locker,
       tlog,
+      tsa,
       close: async () => {
         await locker.drain();
         await verifier.close();

@@ -111,28 +111,43 @@ export function bytesMessageContent(content: SignatureContent, artifact: Buffer)
   };
 }
 
-const CURVE_HASH: Record<string, string> = { secp384r1: 'sha384', secp521r1: 'sha512' };
+/** The hash each ECDSA curve signs with in Sigstore key details (PKIX_ECDSA_P384_SHA_384, …). */
+const EC_HASH: Record<string, string> = { 'P-256': 'sha256', 'P-384': 'sha384', 'P-521': 'sha512' };
 
 /**
- * A DSSE signature made with a P-384 or P-521 key over SHA-384 / SHA-512 of
- * the PAE, the hash of the curve (Sigstore's PKIX_ECDSA_P384_SHA_384, what
- * model_signing and attestry sign with). @sigstore/verify 3 verifies DSSE with
- * SHA-256 whatever the curve; that reading is still accepted.
+ * A DSSE signature whose ECDSA keys are verified with their curve's hash.
+ * sigstore-js verifies with Node's default digest (SHA-256) whatever the
+ * curve, so a P-384 envelope, as model_signing makes with its default
+ * elliptic key, would never verify. The SHA-256 reading is still accepted
+ * for bundles sigstore-js signed that way.
  */
-export function curveHashDsseContent(content: SignatureContent, pae: Buffer): SignatureContent {
+export function dsseContent(content: SignatureContent, paeBytes: Buffer): SignatureContent {
   return {
     signature: content.signature,
     compareSignature: (signature: Buffer) => content.compareSignature(signature),
     compareDigest: (digest: Buffer) => content.compareDigest(digest),
     verifySignature: (key: KeyObject) => {
-      if (content.verifySignature(key)) return true;
-      const hash = key.asymmetricKeyType === 'ec' ? CURVE_HASH[key.asymmetricKeyDetails?.namedCurve ?? ''] : undefined;
-      if (hash === undefined) return false;
+      const curve = key.asymmetricKeyType === 'ec' ? key.asymmetricKeyDetails?.namedCurve : undefined;
+      const hash = curve === undefined ? undefined : EC_HASH[{ prime256v1: 'P-256', secp384r1: 'P-384', secp521r1: 'P-521' }[curve] ?? curve];
+      if (hash === undefined || hash === 'sha256') return content.verifySignature(key);
+      let ok = false;
       try {
-        return nodeVerify(hash, pae, key, content.signature);
+        ok = nodeVerify(hash, paeBytes, key, content.signature);
       } catch {
-        return false;
+        ok = false;
       }
+      // Envelopes that sigstore-js itself signed with a P-384/P-521 key hash with SHA-256; still theirs.
+      return ok || content.verifySignature(key);
     },
+  };
+}
+
+/** The content with its signature already verified with `key` (that same key object is not verified twice). */
+export function verifiedWith(content: SignatureContent, key: KeyObject): SignatureContent {
+  return {
+    signature: content.signature,
+    compareSignature: (signature: Buffer) => content.compareSignature(signature),
+    compareDigest: (digest: Buffer) => content.compareDigest(digest),
+    verifySignature: (k: KeyObject) => k === key || content.verifySignature(k),
   };
 }

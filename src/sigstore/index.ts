@@ -1,5 +1,5 @@
 /** Sigstore interop: offline verification of any Sigstore bundle, trusted roots, signer policies. */
-export { verifySigstoreBundle, type VerifyBundleOptions, type BundleVerification } from './verify.js';
+export { KEY_ONLY_FLAG, verifySigstoreBundle, type VerifyBundleOptions, type BundleVerification } from './verify.js';
 export {
   parseSigstoreBundle,
   parseSigstoreBundleText,

@@ -16,7 +16,7 @@ import { AttestryError } from '../core/errors.js';
 import type { Digest } from '../core/digest.js';
 import { keyAlgorithmOf, keyFingerprint } from '../crypto/keys.js';
 import { parseSigstoreBundle, type BundleVersion, type ParsedSigstoreBundle } from './bundle.js';
-import { DigestMessageSignature, bytesMessageContent, curveHashDsseContent, signedBytesContent, type SignatureContent } from './content.js';
+import { DigestMessageSignature, bytesMessageContent, dsseContent, signedBytesContent, verifiedWith, type SignatureContent } from './content.js';
 import { asCheckFailure, checkFailed } from './failures.js';
 import { checkIdentity, type SignerPolicy } from './policy.js';
 import { checkSubject, summarizeStatement, type BundleArtifact, type StatementSummary } from './subject.js';
@@ -39,7 +39,17 @@ export interface VerifyBundleOptions {
   ctlogThreshold?: number;
   /** Minimum verified timestamps, Rekor integrated time or RFC 3161 (default 1). */
   timestampThreshold?: number;
+  /**
+   * Key policy only: accept a bundle with no log entry and no timestamp (a
+   * model_signing `model.sig`) on its signature alone, with no proof of when
+   * it was made (`verify-bundle --offline-key-only`). Entries and timestamps
+   * that are present are still verified.
+   */
+  keyOnly?: boolean;
 }
+
+/** The flag that accepts key-only bundles, named in the failure that refuses them. */
+export const KEY_ONLY_FLAG = '--offline-key-only';
 
 export interface BundleVerification {
   ok: true;
@@ -97,7 +107,7 @@ function signedEntity(bundle: Bundle, artifact: BundleArtifact | undefined, what
   }
   if (bundle.content.$case === 'dsseEnvelope') {
     const env = bundle.content.dsseEnvelope;
-    return { ...entity, signature: curveHashDsseContent(entity.signature, sigstoreDsse.preAuthEncoding(env.payloadType, env.payload)) };
+    return { ...entity, signature: dsseContent(entity.signature, sigstoreDsse.preAuthEncoding(env.payloadType, env.payload)) };
   }
   if (bundle.content.$case !== 'messageSignature') return entity;
   const ms = bundle.content.messageSignature;
@@ -187,17 +197,34 @@ export function verifySigstoreBundle(input: ParsedSigstoreBundle | unknown, opti
   const parsed = isParsed(input) ? input : parseSigstoreBundle(input);
   const { bundle } = parsed;
   const root = options.trustRoot ?? publicGoodTrustRoot();
+  const keyOnly = options.keyOnly === true;
+  if (keyOnly && options.policy.kind !== 'key') throw new AttestryError('E_USAGE', `${KEY_ONLY_FLAG} goes with --key: a keyless certificate is only valid at a verified time`);
   checkMaterial(bundle, options.policy);
   checkChainHasNoRoot(bundle);
-  const entity = signedEntity(bundle, options.artifact, 'Sigstore bundle');
+  let entity = signedEntity(bundle, options.artifact, 'Sigstore bundle');
   const material = materialFor(root, options.policy);
+  if (options.policy.kind === 'key') {
+    // Checked first so that a changed signature is reported as such, not as
+    // the timestamp over it no longer matching; the library's own check of
+    // the same key then reuses the answer.
+    const key = options.policy.publicKey;
+    if (!entity.signature.verifySignature(key)) throw checkFailed('signature', 'the signature does not verify with the given key');
+    entity = { ...entity, signature: verifiedWith(entity.signature, key) };
+    const wantsProofOfTime = (options.timestampThreshold ?? 1) > 0 || (options.tlogThreshold ?? 1) > 0;
+    if (!keyOnly && wantsProofOfTime && entity.tlogEntries.length === 0 && entity.timestamps.length === 0) {
+      throw checkFailed(
+        (options.timestampThreshold ?? 1) > 0 ? 'timestamp' : 'tlog',
+        `the bundle has no transparency log entry and no timestamp, so nothing proves when it was signed (a key-only bundle, such as a model_signing model.sig); ${KEY_ONLY_FLAG} accepts the signature alone, with no proof of time`,
+      );
+    }
+  }
 
   // The library checks timestamps, the signing key or certificate (chain, SCTs,
   // validity at every timestamp) and the signature; logs are checked per entry below.
   const verifier = new Verifier(material, {
     tlogThreshold: 0,
     ctlogThreshold: options.ctlogThreshold ?? 1,
-    timestampThreshold: options.timestampThreshold ?? 1,
+    timestampThreshold: keyOnly ? 0 : (options.timestampThreshold ?? 1),
   });
   let signer: Signer;
   try {
@@ -205,7 +232,7 @@ export function verifySigstoreBundle(input: ParsedSigstoreBundle | unknown, opti
   } catch (e) {
     throw asCheckFailure(e, 'signature');
   }
-  verifyTLogs(bundle, entity.tlogEntries, entity.signature, material, options.tlogThreshold ?? 1);
+  verifyTLogs(bundle, entity.tlogEntries, entity.signature, material, keyOnly ? 0 : (options.tlogThreshold ?? 1));
   if (options.policy.kind !== 'key') {
     checkIdentity(options.policy, { subjectAlternativeName: signer.identity?.subjectAlternativeName, issuer: signer.identity?.extensions?.issuer });
   }

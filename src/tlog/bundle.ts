@@ -25,13 +25,17 @@ export interface LogEntryInput {
   readonly proof: InclusionProof;
   readonly checkpoint: string;
   readonly logKey: KeyObject;
+  /** RFC 3161 TimeStampResp (DER) over the envelope's signature. */
+  readonly timestamp?: Uint8Array | undefined;
 }
 
 /**
  * A Sigstore bundle v0.3 (sigstore/protobuf-specs, JSON mapping) holding the
  * DSSE envelope and its entry in this log: Rekor v2 style, an inclusion proof
  * with the signed checkpoint and no SET, so it verifies offline with nothing
- * but the log's public key.
+ * but the log's public key; and the TSA's timestamp over the signature
+ * (`signedTimestamp` is the whole TimeStampResp, as sigstore-js and
+ * sigstore-go read it), which Sigstore verifiers need as proof of time.
  */
 export function buildLogBundle(e: LogEntryInput): Record<string, unknown> {
   return {
@@ -54,6 +58,7 @@ export function buildLogBundle(e: LogEntryInput): Record<string, unknown> {
           canonicalizedBody: e.body.toString('base64'),
         },
       ],
+      ...(e.timestamp === undefined ? {} : { timestampVerificationData: { rfc3161Timestamps: [{ signedTimestamp: Buffer.from(e.timestamp).toString('base64') }] } }),
     },
     dsseEnvelope: e.envelope,
   };
@@ -63,8 +68,10 @@ export function buildLogBundle(e: LogEntryInput): Record<string, unknown> {
  * trusted_root.json (sigstore/protobuf-specs TrustedRoot) naming this log, so
  * `@sigstore/verify`-style verifiers accept our bundles: the checkpoint key
  * id is the signed-note key ID and `baseUrl` contains the note key name.
+ * With `tsa`, its certificate chain (leaf first) is the one timestamp
+ * authority, valid from the leaf's notBefore.
  */
-export function trustedRootFor(logKey: KeyObject, origin: string, validFrom: Date): Record<string, unknown> {
+export function trustedRootFor(logKey: KeyObject, origin: string, validFrom: Date, tsa?: { readonly chainDer: readonly Uint8Array[]; readonly validFrom: Date; readonly uri?: string }): Record<string, unknown> {
   const keyId = Buffer.alloc(4);
   keyId.writeUInt32BE(noteKeyId(origin, SIG_ED25519, ed25519Raw(logKey)));
   return {
@@ -80,7 +87,17 @@ export function trustedRootFor(logKey: KeyObject, origin: string, validFrom: Dat
     ],
     certificateAuthorities: [],
     ctlogs: [],
-    timestampAuthorities: [],
+    timestampAuthorities:
+      tsa === undefined
+        ? []
+        : [
+            {
+              subject: { organization: 'attestry', commonName: 'attestry timestamp authority' },
+              ...(tsa.uri === undefined ? {} : { uri: tsa.uri }),
+              certChain: { certificates: tsa.chainDer.map((d) => ({ rawBytes: Buffer.from(d).toString('base64') })) },
+              validFor: { start: tsa.validFrom.toISOString() },
+            },
+          ],
   };
 }
 

@@ -126,9 +126,9 @@ if (unreachable !== undefined && SKIP_PG) {
       const a = await openSchema(first);
       const b = await openSchema(second);
       try {
-        assert.deepEqual((await a.migrate()).applied, ['0001_initial', '0002_transparency_log']);
+        assert.deepEqual((await a.migrate()).applied, ['0001_initial', '0002_transparency_log', '0003_timestamps']);
         const report = await b.migrate();
-        assert.deepEqual(report, { applied: ['0001_initial', '0002_transparency_log'], current: LATEST_MIGRATION });
+        assert.deepEqual(report, { applied: ['0001_initial', '0002_transparency_log', '0003_timestamps'], current: LATEST_MIGRATION });
         await new TenantsRepo(a.db).add('only-in-first', null, new Date('2030-01-01T00:00:00Z'));
         assert.deepEqual(await new TenantsRepo(b.db).list(), []);
         assert.deepEqual((await new TenantsRepo(a.db).list()).map((t) => t.id), ['only-in-first']);
@@ -147,7 +147,7 @@ if (unreachable !== undefined && SKIP_PG) {
           const failures = results.flatMap((r) => (r.status === 'rejected' ? [String((r.reason as Error).message)] : []));
           assert.deepEqual(failures, [], `round ${round}: concurrent opens failed`);
           const reports = await Promise.all(opened.map((db) => db.migrate()));
-          assert.deepEqual(reports.flatMap((r) => r.applied), ['0001_initial', '0002_transparency_log']);
+          assert.deepEqual(reports.flatMap((r) => r.applied), ['0001_initial', '0002_transparency_log', '0003_timestamps']);
         } finally {
           for (const db of opened) await db.close();
         }

@@ -115,7 +115,8 @@ export function keyCommand(): Command {
         const tenant = parseTenantId(flags.tenant, '--tenant');
         await s.repos.tenants.requireAll([tenant]);
         const { pem, source } = pemArgument(flags.publicKey);
-        const info = await trustPublicKey(s.repos.trustedKeys, tenant, keyId, loadPublicKey(pem, source), s.clock.now());
+        const serviceKeyIds = [...keyringFor(s.config).list().map((k) => k.keyId), s.config.Signals.Signing.KeyId];
+        const info = await trustPublicKey(s.repos.trustedKeys, tenant, keyId, loadPublicKey(pem, source), s.clock.now(), { serviceKeyIds });
         emit(flags, { ok: true, tenant, keyId, algorithm: info.algorithm, fingerprint: info.fingerprint }, () => `tenant ${tenant} now trusts ${keyId} (${info.algorithm}, ${info.fingerprint})`);
       }),
     ),

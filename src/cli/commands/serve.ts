@@ -1,4 +1,5 @@
 /** `attestry serve` and `attestry db migrate`. */
+import { join } from 'node:path';
 import { Command } from 'commander';
 import { startServer } from '../../server/serve.js';
 import { emit } from '../output.js';
@@ -31,6 +32,7 @@ export function serveCommand(): Command {
             `  blob store  ${services.blobs.backend} ${services.blobs.location}`,
             `  signing key ${services.signingKey.keyId} (${services.signingKey.algorithm}${services.signingKey.created ? ', created now' : ''})`,
             `  log         ${services.tlog.enabled ? services.tlog.origin : 'off (Signals.Provenance.RekorEnabled: false)'}, key ${services.tlog.key.verifierKey}${services.tlog.key.created ? ' (created now)' : ''}`,
+            `  timestamps  RFC 3161 at ${url}/api/v1/timestamp (TSA chain ${join(config.dataDir, 'keys', 'tsa', 'chain.pem')}${services.tsa.created ? ', created now' : ''})`,
             ...(bootstrap.createdTenant ? [`  tenant      ${bootstrap.createdTenant} (created on first start)`] : []),
             // Every start says where the admin token is; the token itself is never printed.
             bootstrap.adminToken === undefined

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { AttestryError, ioError } from '../../core/errors.js';
-import { identityRegexpPolicy, readSigstoreBundleFile, verifySigstoreBundle, type BundleArtifact, type BundleVerification, type SignerPolicy } from '../../sigstore/index.js';
+import { identityRegexpPolicy, KEY_ONLY_FLAG, readSigstoreBundleFile, verifySigstoreBundle, type BundleArtifact, type BundleVerification, type SignerPolicy } from '../../sigstore/index.js';
 import { publicKeyFromFile } from '../files.js';
 import { emit, safeText as s } from '../output.js';
 import { run } from '../run.js';
@@ -89,8 +89,8 @@ export function verifyBundleCommand(): Command {
     .option('--identity-regexp <re>', 'keyless: a regular expression the identity must match (unanchored, like cosign; use ^...$)')
     .option('--issuer <url>', 'keyless: the OIDC issuer that must have vouched for the identity, exactly')
     .option('--identity-provider <url>', 'alias of --issuer (as `model verify` and model_signing spell it)')
-    .option('--trusted-root <file>', 'trusted_root.json of a private Sigstore instance (default: the refreshed or embedded public-good root)')
-    .option('--offline-key-only', 'with --key: accept a bundle with no log entry and no timestamp (the signature alone, no proof of time)')
+    .option('--trusted-root <file>', 'trusted_root.json of a private Sigstore instance or an attestry log (GET /api/v1/log/trusted-root; default: the refreshed or embedded public-good root)')
+    .option(KEY_ONLY_FLAG, 'with --key: accept a bundle with no log entry and no timestamp (e.g. a model_signing model.sig) on its signature alone, with no proof of time')
     .option('--json', 'machine-readable output');
   return cmd
     .action((flags: VerifyBundleFlags) =>
@@ -99,9 +99,7 @@ export function verifyBundleCommand(): Command {
         const artifact = artifactFrom(flags);
         const trustRoot = resolveTrustRoot(flags.trustedRoot);
         const bundle = readSigstoreBundleFile(flags.bundle);
-        if (flags.offlineKeyOnly && policy.kind !== 'key') throw new AttestryError('E_USAGE', '--offline-key-only goes with --key');
-        const keyOnly = flags.offlineKeyOnly ? { tlogThreshold: 0, timestampThreshold: 0 } : {};
-        const r = verifySigstoreBundle(bundle, { policy, artifact, trustRoot, ...keyOnly });
+        const r = verifySigstoreBundle(bundle, { policy, artifact, trustRoot, keyOnly: flags.offlineKeyOnly === true });
         const { payload: _payload, ...rest } = r;
         emit(flags, { ...rest, trustedRoot: trustRoot.source }, () => human(r, trustRoot.source));
       }),

@@ -4,6 +4,7 @@ import { AttestryError } from '../../core/errors.js';
 import { logIdOf, trustedRootFor } from '../../tlog/bundle.js';
 import { acceptCosignature } from '../../tlog/witness.js';
 import { parseTileIndexPath, parseTileLevel } from '../../tlog/tiles.js';
+import type { TimestampAuthority } from '../../tlog/tsa.js';
 import type { TransparencyLog } from '../services.js';
 import { ErrorReply } from '../schemas.js';
 
@@ -25,7 +26,7 @@ const errors = { 400: ErrorReply, 404: ErrorReply };
  * is public, as a transparency log must be: monitors and auditors need no
  * token. Entries reveal payload hashes, signatures and keys, never payloads.
  */
-export function tlogRoutes(app: FastifyInstance, tlog: TransparencyLog): void {
+export function tlogRoutes(app: FastifyInstance, tlog: TransparencyLog, tsa?: TimestampAuthority): void {
   const { reader } = tlog;
 
   app.get('/tlog/checkpoint', { schema: { summary: 'The signed checkpoint (C2SP tlog-checkpoint), with witness cosignatures', tags: ['log'] } }, async (_request, reply) => {
@@ -67,8 +68,8 @@ export function tlogRoutes(app: FastifyInstance, tlog: TransparencyLog): void {
     }),
   );
 
-  app.get('/api/v1/log/trusted-root', { schema: { summary: 'A Sigstore trusted_root.json naming this log, for @sigstore/verify-style verifiers', tags: ['log'] } }, async () =>
-    trustedRootFor(tlog.noteKey.publicKey, tlog.origin, new Date(0)),
+  app.get('/api/v1/log/trusted-root', { schema: { summary: 'A Sigstore trusted_root.json naming this log and its timestamp authority, for @sigstore/verify-style verifiers', tags: ['log'] } }, async () =>
+    trustedRootFor(tlog.noteKey.publicKey, tlog.origin, new Date(0), tsa === undefined ? undefined : { chainDer: tsa.chainDer, validFrom: tsa.validFrom }),
   );
 
   app.get<{ Params: { index: string } }>(

@@ -24,6 +24,8 @@ export interface EvidenceRecord {
   readonly logEntry?: Uint8Array | undefined;
   /** Where the record sits in the transparency log; null when it was stored unlogged. */
   readonly logIndex?: number | null | undefined;
+  /** RFC 3161 TimeStampResp (DER) over the record's signature, stored with the row. */
+  readonly timestamp?: Uint8Array | undefined;
 }
 
 /** Outcome of one record of a batch insert: stored now, or already present under `id`. */
@@ -54,6 +56,7 @@ const toRow = (r: EvidenceRecord): EvidenceTable => ({
   signer_key_id: r.signerKeyId,
   created_at: r.createdAt,
   log_index: null,
+  tsa_token: r.timestamp === undefined ? null : Buffer.from(r.timestamp),
   subjects: JSON.stringify([...r.subjects].sort((a, b) => (a.digest < b.digest ? -1 : a.digest > b.digest ? 1 : 0)).map((x) => ({ digest: x.digest, name: x.name }))),
 });
 
@@ -75,6 +78,7 @@ const fromRow = (row: EvidenceTable): EvidenceRow => ({
   createdAt: row.created_at,
   subjects: JSON.parse(row.subjects) as EvidenceSubject[],
   logIndex: row.log_index === null ? null : Number(row.log_index),
+  ...(row.tsa_token === null || row.tsa_token === undefined ? {} : { timestamp: Buffer.from(row.tsa_token) }),
 });
 
 export class EvidenceRepo {

@@ -154,6 +154,16 @@ function migrations(dialect: SqlDialect): Record<string, Migration> {
       }
     },
   },
+  // RFC 3161 timestamps (src/tlog/tsa.ts): each logged record's token over
+  // its signature, written in the same transaction as the record.
+  '0003_timestamps': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema.alterTable('evidence').addColumn('tsa_token', dialect === 'sqlite' ? 'blob' : 'bytea').execute();
+    },
+    async down(db: Kysely<unknown>): Promise<void> {
+      await db.schema.alterTable('evidence').dropColumn('tsa_token').execute();
+    },
+  },
   };
 }
 

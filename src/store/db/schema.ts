@@ -48,6 +48,8 @@ export interface EvidenceTable {
   subjects: string;
   /** Index of the record's entry in the transparency log; null when logging was off. */
   log_index: number | string | null;
+  /** DER TimeStampResp of attestry's TSA over the record's signature; null when the record has none. */
+  tsa_token: Buffer | null;
 }
 
 /** Lookup rows: which evidence names a subject digest, per tenant. */
