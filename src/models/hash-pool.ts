@@ -22,13 +22,10 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { AttestryError } from '../core/errors.js';
-import { assertHashEngine, createStreamHasher, HASH_ENGINES } from './hashers.js';
+import { assertHashEngine, createStreamHasher } from './hashers.js';
 import type { HashBatch, HashJob, WorkerMessage } from './hash-protocol.js';
 
 export type { HashJob } from './hash-protocol.js';
-
-/** Hash types the pool computes (OMS `hash_type` spellings). */
-export const POOL_HASH_TYPES: readonly string[] = HASH_ENGINES;
 
 export interface HashPoolOptions {
   /** Worker threads, at least 1; default one per core. */
