@@ -16,7 +16,7 @@
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { closeSync, linkSync, mkdirSync, mkdtempSync, openSync, readSync, rmSync, writeFileSync, writeSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
@@ -183,7 +183,8 @@ async function main(): Promise<void> {
     const { privateKey, publicKey } = generateKeyPairSync('ed25519');
     const pool = new HashPool(THREADS === undefined ? {} : { threads: THREADS });
     const results: ModelResult[] = [];
-    console.log(`# bench:hash — ${cores} hashing threads, ${availableParallelism()} cores, Node ${process.version}, page cache warm, best of ${REPEAT}`);
+    const load = () => loadavg().map((l) => l.toFixed(1)).join(' ');
+    console.log(`# bench:hash — ${cores} hashing threads, ${availableParallelism()} cores, Node ${process.version}, page cache warm, best of ${REPEAT}; load average ${load()} (other work on the machine skews the parallel rows)`);
     for (const big of MODELS) {
       const model = join(root, `model-${big}`);
       linkModel(src, model, big, maxBig);
@@ -210,7 +211,7 @@ async function main(): Promise<void> {
         console.log(`peak RSS of \`attestry model ${label}\` on the ${maxBig}-file model (all threads): ${cliPeakRssMiB([...args]).toFixed(0)} MiB`);
       }
     }
-    console.log(`\nbench total ${((performance.now() - started) / 1000).toFixed(0)} s`);
+    console.log(`\nbench total ${((performance.now() - started) / 1000).toFixed(0)} s; load average at the end ${load()}`);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
