@@ -7,8 +7,9 @@
  *   - `sha256sum` over the same files (the baseline users compare with),
  *   - a single-thread Node read+sha256 loop (the per-core ceiling) and the same with BLAKE3,
  *   - attestry sign and verify: sha256 files and shards, blake3 files and shards.
- * Each timed row is the best of BENCH_REPEAT runs. It prints one table per
- * model and the goals of issues 11 and 12 as met / not met.
+ * Each timed row is the best of BENCH_REPEAT runs (sha256sum runs once). It prints one table per
+ * model, how many bytes each worker hashed in files mode (the schedule, free
+ * of timing noise), and the goals of issues 11 and 12 as met / not met.
  *
  * Environment: BENCH_MODELS ("1,2,4": big files per model), BENCH_BIG_MIB (512),
  * BENCH_SMALL_FILES (100, 4 KiB each), BENCH_SHARD_MIB (128), BENCH_REPEAT (2),
@@ -100,6 +101,8 @@ function cliPeakRssMiB(args: string[]): number {
 interface ModelResult {
   big: number;
   rows: Map<string, number>;
+  /** Bytes each worker hashed in files mode (from the pool's dispatch hook): the schedule, free of timing noise. */
+  split: number[];
 }
 
 async function benchModel(model: string, bigFiles: number, pool: HashPool, keys: { privateKey: import('node:crypto').KeyObject; publicKey: import('node:crypto').KeyObject }, root: string): Promise<ModelResult> {
@@ -112,7 +115,10 @@ async function benchModel(model: string, bigFiles: number, pool: HashPool, keys:
 
   const rows = new Map<string, number>();
   rows.set('dd bs=1M → /dev/null (page-cache read, 1 process)', gbps(bigBytes, await best(() => bigPaths.forEach((p) => run('dd', [`if=${p}`, 'of=/dev/null', 'bs=1M'])))));
-  rows.set('sha256sum (coreutils)', gbps(bytes, await best(() => run('sha256sum', paths))));
+  // Once: coreutils sha256sum is the slowest row by far and only a baseline.
+  const sumStart = performance.now();
+  run('sha256sum', paths);
+  rows.set('sha256sum (coreutils)', gbps(bytes, performance.now() - sumStart));
   rows.set('node single-thread read+sha256', gbps(bytes, await best(() => singleThreadHash(paths, 'sha256'))));
   rows.set('node single-thread read+blake3', gbps(bytes, await best(() => singleThreadHash(paths, 'blake3'))));
 
@@ -132,7 +138,12 @@ async function benchModel(model: string, bigFiles: number, pool: HashPool, keys:
     });
     rows.set(`attestry verify (${label})`, gbps(bytes, verifyMs));
   }
-  return { big: bigFiles, rows };
+  const split: number[] = new Array<number>(pool.threads).fill(0);
+  await pool.hash(
+    files.map((f) => ({ path: f.path, start: 0, end: f.size })),
+    { onDispatch: (w, indexes) => indexes.forEach((i) => (split[w]! += files[i]!.size)) },
+  );
+  return { big: bigFiles, rows, split };
 }
 
 function printModel(r: ModelResult, files: number, bytes: number): void {
@@ -149,6 +160,7 @@ function printModel(r: ModelResult, files: number, bytes: number): void {
     const vsFiles = name.includes('blake3') && name.startsWith('attestry') ? (rate / shaFiles).toFixed(2) : '';
     console.log(`| ${name} | ${rate.toFixed(2)} | ${(rate / sum).toFixed(2)} | ${ofCeiling} | ${vsFiles} | ${((rate / dd) * 100).toFixed(0)}% |`);
   }
+  console.log(`\nfiles-mode work per worker: ${r.split.map((b) => `${(b / MiB).toFixed(0)} MiB`).join(' / ')}`);
 }
 
 function goals(results: ModelResult[]): void {
