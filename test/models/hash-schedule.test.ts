@@ -57,7 +57,7 @@ describe('HashPool scheduling', () => {
     const pool = new HashPool({ threads: 2 });
     t.after(() => pool.close());
     for (const small of [0, 100]) {
-      const m = model(dir, 2, 40, small);
+      const m = model(dir, 2, 33, small);
       const workerOf = await assignment(pool, m);
       const bigWorkers = workerOf.slice(small);
       assert.equal(new Set(bigWorkers).size, 2, `the two big files were hashed by workers ${bigWorkers.join(' and ')} (${small} small files)`);
