@@ -126,8 +126,9 @@ export function formatBytes(n: number): string {
   return `${u === 0 ? v : v.toFixed(1)} ${units[u]}`;
 }
 
+/** Binary units, as formatBytes, so "1.0 GiB at 1.3 GiB/s" reads in one system. */
 export function formatRate(bytes: number, ms: number): string {
   if (ms <= 0) return '-';
   const perSecond = bytes / (ms / 1000);
-  return perSecond >= 1e9 ? `${(perSecond / 1e9).toFixed(2)} GB/s` : `${(perSecond / 1e6).toFixed(1)} MB/s`;
+  return perSecond >= 2 ** 30 ? `${(perSecond / 2 ** 30).toFixed(2)} GiB/s` : `${(perSecond / 2 ** 20).toFixed(1)} MiB/s`;
 }

@@ -1,4 +1,5 @@
 /** Messages between the hash pool and its workers. */
+import type { HashEngineName } from './hashers.js';
 
 export interface HashJob {
   path: string;
@@ -10,7 +11,7 @@ export interface HashJob {
 
 export interface HashBatch {
   id: number;
-  algorithm: string;
+  algorithm: HashEngineName;
   jobs: HashJob[];
 }
 

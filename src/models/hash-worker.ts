@@ -2,9 +2,9 @@
  * Worker thread of the hash pool: hashes byte ranges of files with one
  * reusable read buffer, so memory per worker is fixed whatever the file size.
  */
-import { createHash } from 'node:crypto';
 import { closeSync, openSync, readSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
+import { createStreamHasher } from './hashers.js';
 import type { HashBatch, WorkerMessage } from './hash-protocol.js';
 
 const { bufferSize, progressEvery } = workerData as { bufferSize: number; progressEvery: number };
@@ -12,8 +12,8 @@ const buffer = Buffer.allocUnsafe(bufferSize);
 const port = parentPort;
 if (!port) throw new Error('hash-worker must run in a worker thread');
 
-function hashRange(path: string, start: number, end: number, algorithm: string, progress: { id: number; pending: number }): string {
-  const hash = createHash(algorithm);
+function hashRange(path: string, start: number, end: number, algorithm: HashBatch['algorithm'], progress: { id: number; pending: number }): string {
+  const hash = createStreamHasher(algorithm);
   const fd = openSync(path, 'r');
   try {
     let position = start;
@@ -32,7 +32,7 @@ function hashRange(path: string, start: number, end: number, algorithm: string, 
   } finally {
     closeSync(fd);
   }
-  return hash.digest('hex');
+  return hash.digestHex();
 }
 
 port.on('message', (batch: HashBatch) => {
@@ -45,7 +45,7 @@ port.on('message', (batch: HashBatch) => {
     });
     port.postMessage({ type: 'done', id: batch.id, digests, bytes: progress.pending } satisfies WorkerMessage);
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
+    const err = e as NodeJS.ErrnoException & { code?: string };
     port.postMessage({
       type: 'error',
       id: batch.id,

@@ -14,7 +14,7 @@ export const OMS_PREDICATE_TYPE = 'https://model_signing/signature/v1.0';
 /** v0.2.0's deprecated predicate; read for compatibility, never written (§5.1). */
 export const OMS_LEGACY_PREDICATE_TYPE = 'https://model_signing/Digests/v0.1';
 export const DEFAULT_SHARD_SIZE = 1_000_000_000;
-export const HASH_TYPES = ['sha256', 'blake2b'] as const;
+export const HASH_TYPES = ['sha256', 'blake2b', 'blake3'] as const;
 export type HashType = (typeof HASH_TYPES)[number];
 
 export interface OmsResource {

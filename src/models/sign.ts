@@ -37,12 +37,14 @@ export interface HashingOptions {
   shardSize?: number;
   /** Shard `algorithm` spelling: "model-signing" (default, verifiable by that tool) or "spec" (schema-exact). */
   shardAlgorithm?: ShardAlgorithmSpelling;
+  /** Per-file (or per-shard) hash: "sha256" (default), "blake2b" or "blake3" (as model_signing spells them). */
   hashType?: HashType;
   /** Model-relative paths to leave out (the signature file is always left out). */
   ignorePaths?: readonly string[];
   /** Leave out .git, .gitattributes, .github, .gitignore at the root (default true, as model_signing). */
   ignoreGitPaths?: boolean;
   allowSymlinks?: boolean;
+  /** Hashing worker threads, at least 1 (E_USAGE otherwise); default one per core. */
   threads?: number;
   pool?: HashPool;
   onProgress?: (bytesDone: number, bytesTotal: number) => void;

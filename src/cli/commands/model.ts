@@ -32,7 +32,7 @@ interface HashingFlags {
   allowSymlinks?: boolean;
   shards?: boolean;
   shardSize?: number;
-  hashType?: 'sha256' | 'blake2b';
+  hashType?: 'sha256' | 'blake2b' | 'blake3';
   shardAlgorithm?: 'model-signing' | 'spec';
   threads?: number;
   json?: boolean;
@@ -50,7 +50,7 @@ function addSerializationOptions(cmd: Command): Command {
     .option('--allow-symlinks', 'follow symbolic links that stay inside the model directory (refused by default)')
     .option('--shards', 'hash files in shards so one large file uses every core (OMS "shards" method)')
     .option('--shard-size <bytes>', 'shard size in bytes (default 1000000000)', parseIntOption('--shard-size'))
-    .addOption(new Option('--hash-type <type>', 'file hash').choices(['sha256', 'blake2b']).default('sha256'))
+    .addOption(new Option('--hash-type <type>', 'file hash').choices(['sha256', 'blake2b', 'blake3']).default('sha256'))
     .addOption(
       new Option('--shard-algorithm <spelling>', 'shard resource algorithm: "model-signing" (sha256-sharded-N, what that tool verifies) or "spec" (sha256, what the OMS schema allows)')
         .choices(['model-signing', 'spec'])
@@ -71,6 +71,9 @@ function hashingOptions(modelDir: string, flags: HashingFlags, json: boolean): H
     finish: bar.finish,
   };
   if (flags.shardSize !== undefined) o.shardSize = flags.shardSize;
+  if (flags.threads !== undefined && flags.threads < 1) {
+    throw new AttestryError('E_USAGE', `--threads must be 1 or more, got ${flags.threads}; leave it out to use one thread per core`);
+  }
   if (flags.threads !== undefined) o.threads = flags.threads;
   return o;
 }
