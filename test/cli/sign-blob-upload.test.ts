@@ -25,7 +25,7 @@ import { expectExit, getArray, getRecord, jsonOut, runCli, writeKeyFiles, type K
 import { isRecord } from '../helpers/model.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Json = Record<string, any>; // bundle and reply JSON trees, read by path
 
 let dir: string;
 let p256: KeyFiles;
