@@ -19,17 +19,19 @@ type Grant = 'rw' | 'r' | 'w' | '-';
  * columns extend it to the kinds of the other seeds: the AI service writes
  * AI attestations and model signatures, reviewers read what they approve,
  * policy and audit read everything, admin does everything.
+ * `message-signatures` (bare signatures over any file, `sign-blob --upload`)
+ * are generic evidence like `attestations` and have exactly its grants.
  * Every check in the product goes through `can()` below.
  */
 export const ACCESS_MATRIX: Readonly<Record<Role, Readonly<Record<EvidenceKind, Grant>>>> = {
-  //                  callgraphs  manifests  runtime-facts  attestations  model-signatures  ai-attestations
-  'signals-service': { callgraphs: 'rw', manifests: 'rw', 'runtime-facts': 'rw', attestations: 'rw', 'model-signatures': '-', 'ai-attestations': '-' },
-  'policy-engine': { callgraphs: 'r', manifests: 'r', 'runtime-facts': 'r', attestations: 'r', 'model-signatures': 'r', 'ai-attestations': 'r' },
-  'scanner-worker': { callgraphs: 'w', manifests: '-', 'runtime-facts': '-', attestations: '-', 'model-signatures': '-', 'ai-attestations': '-' },
-  'audit-service': { callgraphs: 'r', manifests: 'r', 'runtime-facts': 'r', attestations: 'r', 'model-signatures': 'r', 'ai-attestations': 'r' },
-  'ai-service': { callgraphs: '-', manifests: '-', 'runtime-facts': '-', attestations: '-', 'model-signatures': 'rw', 'ai-attestations': 'rw' },
-  reviewer: { callgraphs: '-', manifests: '-', 'runtime-facts': '-', attestations: '-', 'model-signatures': 'r', 'ai-attestations': 'r' },
-  admin: { callgraphs: 'rw', manifests: 'rw', 'runtime-facts': 'rw', attestations: 'rw', 'model-signatures': 'rw', 'ai-attestations': 'rw' },
+  //                  callgraphs  manifests  runtime-facts  attestations  model-signatures  ai-attestations  message-signatures
+  'signals-service': { callgraphs: 'rw', manifests: 'rw', 'runtime-facts': 'rw', attestations: 'rw', 'model-signatures': '-', 'ai-attestations': '-', 'message-signatures': 'rw' },
+  'policy-engine': { callgraphs: 'r', manifests: 'r', 'runtime-facts': 'r', attestations: 'r', 'model-signatures': 'r', 'ai-attestations': 'r', 'message-signatures': 'r' },
+  'scanner-worker': { callgraphs: 'w', manifests: '-', 'runtime-facts': '-', attestations: '-', 'model-signatures': '-', 'ai-attestations': '-', 'message-signatures': '-' },
+  'audit-service': { callgraphs: 'r', manifests: 'r', 'runtime-facts': 'r', attestations: 'r', 'model-signatures': 'r', 'ai-attestations': 'r', 'message-signatures': 'r' },
+  'ai-service': { callgraphs: '-', manifests: '-', 'runtime-facts': '-', attestations: '-', 'model-signatures': 'rw', 'ai-attestations': 'rw', 'message-signatures': '-' },
+  reviewer: { callgraphs: '-', manifests: '-', 'runtime-facts': '-', attestations: '-', 'model-signatures': 'r', 'ai-attestations': 'r', 'message-signatures': '-' },
+  admin: { callgraphs: 'rw', manifests: 'rw', 'runtime-facts': 'rw', attestations: 'rw', 'model-signatures': 'rw', 'ai-attestations': 'rw', 'message-signatures': 'rw' },
 };
 
 export function can(role: Role, kind: EvidenceKind, action: Action): boolean {

@@ -237,10 +237,11 @@ export const COMMAND_HELP: Readonly<Record<string, HelpText>> = {
       'attestry sign-blob release.tar.gz --key keys/private.pem --bundle release.tar.gz.sigstore.json',
       "attestry sign-blob sbom.json --key 'pkcs11:token=ci;object=release?module-path=/usr/lib/softhsm/libsofthsm2.so&pin-source=file:/run/secrets/pin' --json",
       'attestry verify-bundle --bundle release.tar.gz.sigstore.json --artifact release.tar.gz --key keys/public.pem --offline-key-only',
+      'attestry sign-blob release.tar.gz --key keys/ecdsa.pem --bundle release.logged.sigstore.json --upload --server http://127.0.0.1:8080 --token "$ATTESTRY_TOKEN"',
     ],
     exits: [
-      [0, 'bundle written'],
-      [1, 'usage error (also --upload: the locker stores DSSE statements, use attest), or a file or key that cannot be loaded'],
+      [0, 'bundle written (with --upload: stored, logged, and the service bundle written)'],
+      [1, 'usage error, a file or key that cannot be loaded, an Ed25519 key with --upload (use ECDSA or attest), or with --upload: service unreachable, token missing, rejected (401), not allowed (403) or bad input'],
     ],
   },
   attest: {

@@ -4,7 +4,7 @@ import type { CasKey } from '../store/blob/cas-layout.js';
 import type { EvidenceRepo } from '../store/db/evidence-repo.js';
 
 /** Prefixes the evidence locker writes under (see evidenceBlobKey). */
-const LOCKER_PREFIXES = ['attestations', 'model-signatures', 'ai-attestations'] as const;
+const LOCKER_PREFIXES = ['attestations', 'model-signatures', 'ai-attestations', 'message-signatures'] as const;
 const ID_RE = /^([0-9A-HJKMNP-TV-Z]{26})\./;
 
 export interface GcReport {

@@ -130,7 +130,7 @@ export class EvidenceLocker {
     // Re-uploads are verified like new ones (a key may have been revoked
     // since) and then resolve to the stored id through the unique index.
     const candidates = [...(await d.trustedKeys.active(tenant)), ...d.serviceKeys()];
-    const { keyId: signerKeyId, logEntry, timestamp } = await d.verifier.verify(parsed.envelope, parsed.keyHint, candidates, d.transparency.enabled);
+    const { keyId: signerKeyId, logEntry, timestamp } = await d.verifier.verify(parsed.content, parsed.keyHint, candidates, d.transparency.enabled);
 
     const id = d.ids.next();
     const blobKey = evidenceBlobKey(parsed.kind, tenant, id);
@@ -241,7 +241,7 @@ export class EvidenceLocker {
   }
 
   /**
-   * The stored envelope as a Sigstore bundle v0.3 carrying its log entry, an
+   * The stored envelope (or message signature) as a Sigstore bundle v0.3 carrying its log entry, an
    * inclusion proof and the current signed checkpoint: verifiable offline.
    */
   exportBundle(principal: Principal, rawId: string): Promise<Record<string, unknown>> {
@@ -257,8 +257,14 @@ export class EvidenceLocker {
       const proof = await t.log.inclusion(info.logIndex, state.size, state);
       // Records logged before the TSA existed get a timestamp now: it proves
       // the signature existed at export time, later than it did, never earlier.
+      const common = { hint: parsed.keyHint ?? row.signerKeyId, logIndex: info.logIndex, body: entry.body, proof, checkpoint: state.checkpoint, logKey: t.logKey };
+      const c = parsed.content;
+      if (c.type === 'message') {
+        const timestamp = row.timestamp ?? t.tsa?.timestampSignature(Buffer.from(c.signature, 'base64'));
+        return buildLogBundle({ ...common, messageSignature: { messageDigest: { algorithm: c.algorithm, digest: c.digest }, signature: c.signature }, timestamp });
+      }
       const timestamp = row.timestamp ?? t.tsa?.timestampSignature((parseDsseEntryBody(entry.body).signatures[0] as { signature: Buffer }).signature);
-      return buildLogBundle({ envelope: parsed.envelope, hint: parsed.keyHint ?? row.signerKeyId, logIndex: info.logIndex, body: entry.body, proof, checkpoint: state.checkpoint, logKey: t.logKey, timestamp });
+      return buildLogBundle({ ...common, envelope: c.envelope, timestamp });
     });
   }
 

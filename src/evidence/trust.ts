@@ -4,6 +4,9 @@ import { describePublicKey, type PublicKeyInfo } from '../crypto/keyring.js';
 import type { TrustedKeysRepo } from '../store/db/keys-repo.js';
 import { decodeBase64, pae, type DsseEnvelope } from '../crypto/dsse.js';
 import { dsseEntryBody } from '../tlog/entry.js';
+import { hashedRekordEntryBody } from '../tlog/hashedrekord.js';
+import { verifyDigestSignature } from '../crypto/prehashed.js';
+import type { MessageSignatureContent, SignedContent } from './classify.js';
 import type { TimestampAuthority } from '../tlog/tsa.js';
 import { loadPublicKey } from '../crypto/keys.js';
 import { createVerifier, type Verifier } from '../crypto/signer.js';
@@ -106,10 +109,48 @@ export interface VerifiedUpload {
  * verified it), and timestamps that signature with `tsa`. Runs on a worker
  * thread, so neither costs the event loop anything.
  */
-export function verifyUpload(envelope: DsseEnvelope, keyHint: string | undefined, candidates: readonly CandidateKey[], withLogEntry: boolean, tsa?: TimestampAuthority): VerifiedUpload {
+export function verifyUpload(content: SignedContent, keyHint: string | undefined, candidates: readonly CandidateKey[], withLogEntry: boolean, tsa?: TimestampAuthority): VerifiedUpload {
+  if (content.type === 'message') return verifyMessageUpload(content, keyHint, candidates, withLogEntry, tsa);
+  const { envelope } = content;
   const { verifier, signature } = matchTrustedKey(envelope, keyHint, candidates);
   if (!withLogEntry) return { keyId: verifier.keyid };
   return { keyId: verifier.keyid, logEntry: dsseEntryBody(envelope, signature, verifier.publicKey), ...(tsa === undefined ? {} : { timestamp: tsa.timestampSignature(signature) }) };
+}
+
+const ED25519_REFUSAL =
+  'Ed25519 message signatures cannot be verified from the digest alone (Ed25519 signs the file itself, and the service never sees the file): sign the file with an ECDSA P-256 or P-384 key, or record it as an in-toto statement with `attestry attest --subject FILE ... --upload`';
+
+/**
+ * A message signature checked against the digest (ECDSA P-256/P-384 only;
+ * see crypto/prehashed.ts), logged as a hashedrekord entry. A hint naming a
+ * trusted Ed25519 key, or a signature that is not DER (Ed25519 signatures
+ * are 64 raw bytes), is refused as unsupported rather than as untrusted, so
+ * the signer learns what to change.
+ */
+function verifyMessageUpload(content: MessageSignatureContent, keyHint: string | undefined, candidates: readonly CandidateKey[], withLogEntry: boolean, tsa?: TimestampAuthority): VerifiedUpload {
+  if (candidates.length === 0) {
+    throw new AttestryError('E_SIGNATURE_INVALID', `no verification keys are registered for this tenant; an admin registers one with: ${TRUST_HINT}`, { details: { hint: TRUST_HINT } });
+  }
+  const digest = Buffer.from(content.digest, 'base64');
+  const signature = Buffer.from(content.signature, 'base64');
+  const hinted = keyHint === undefined ? [] : candidates.filter((c) => c.hint === keyHint);
+  const pool = (hinted.length > 0 ? hinted : candidates).map(verifierFor);
+  if (hinted.length > 0 && pool.every((v) => v.algorithm === 'ed25519')) throw new AttestryError('E_KEY_UNSUPPORTED', ED25519_REFUSAL);
+  const verifier = pool.find((v) => verifyDigestSignature(v.publicKey, content.algorithm, digest, signature));
+  if (verifier === undefined) {
+    if (signature.length === 64 && signature[0] !== 0x30) throw new AttestryError('E_KEY_UNSUPPORTED', ED25519_REFUSAL);
+    throw new AttestryError(
+      'E_SIGNATURE_INVALID',
+      `the message signature does not verify over its ${content.algorithm} digest with any ECDSA key trusted by this tenant; if the signer should be accepted, an admin registers its public key: ${TRUST_HINT}`,
+      { details: { hint: TRUST_HINT } },
+    );
+  }
+  if (!withLogEntry) return { keyId: verifier.keyid };
+  return {
+    keyId: verifier.keyid,
+    logEntry: hashedRekordEntryBody({ algorithm: content.algorithm, digest }, signature, verifier.publicKey),
+    ...(tsa === undefined ? {} : { timestamp: tsa.timestampSignature(signature) }),
+  };
 }
 
 /**

@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { AttestryError, ERROR_CODES, type ErrorCode } from '../core/errors.js';
-import type { DsseEnvelope } from '../crypto/dsse.js';
+import type { SignedContent } from './classify.js';
 import { TimestampAuthority, type TsaSettings } from '../tlog/tsa.js';
 import { verifyUpload, type CandidateKey, type VerifiedUpload } from './trust.js';
 import type { VerifyReply, VerifyRequest } from './verify-protocol.js';
@@ -33,17 +33,17 @@ export class VerifyPool {
     return this.#tsa;
   }
 
-  verify(envelope: DsseEnvelope, keyHint: string | undefined, candidates: readonly CandidateKey[], withLogEntry = false): Promise<VerifiedUpload> {
+  verify(content: SignedContent, keyHint: string | undefined, candidates: readonly CandidateKey[], withLogEntry = false): Promise<VerifiedUpload> {
     if (this.threads === 0 || this.#closed) {
       try {
-        return Promise.resolve(verifyUpload(envelope, keyHint, candidates, withLogEntry, this.#inlineTsa()));
+        return Promise.resolve(verifyUpload(content, keyHint, candidates, withLogEntry, this.#inlineTsa()));
       } catch (e) {
         return Promise.reject(e);
       }
     }
     const slot = this.#leastBusy();
     const id = this.#nextId++;
-    const request: VerifyRequest = { id, envelope, keyHint, candidates, withLogEntry };
+    const request: VerifyRequest = { id, content, keyHint, candidates, withLogEntry };
     return new Promise<VerifiedUpload>((resolve, reject) => {
       this.#pending.set(id, {
         resolve: (result) => {

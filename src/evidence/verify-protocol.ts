@@ -1,10 +1,10 @@
-import type { DsseEnvelope } from '../crypto/dsse.js';
+import type { SignedContent } from './classify.js';
 import type { CandidateKey } from './trust.js';
 
 /** One signature check sent to a verify worker. */
 export interface VerifyRequest {
   readonly id: number;
-  readonly envelope: DsseEnvelope;
+  readonly content: SignedContent;
   readonly keyHint: string | undefined;
   readonly candidates: readonly CandidateKey[];
   readonly withLogEntry: boolean;

@@ -11,7 +11,7 @@ const tsa = settings === undefined ? undefined : new TimestampAuthority(settings
 parentPort?.on('message', (request: VerifyRequest) => {
   let reply: VerifyReply;
   try {
-    reply = { id: request.id, ok: true, ...verifyUpload(request.envelope, request.keyHint, request.candidates, request.withLogEntry, tsa) };
+    reply = { id: request.id, ok: true, ...verifyUpload(request.content, request.keyHint, request.candidates, request.withLogEntry, tsa) };
   } catch (e) {
     reply = isAttestryError(e)
       ? { id: request.id, ok: false, code: e.code, message: e.message, ...(e.details ? { details: { ...e.details } } : {}) }

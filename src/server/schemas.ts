@@ -33,7 +33,24 @@ export const SigstoreBundleBody = Type.Object(
   { description: 'Sigstore bundle holding a DSSE envelope (e.g. an OMS model signature)' },
 );
 
-export const AttestationUploadBody = Type.Union([DsseEnvelopeBody, SigstoreBundleBody]);
+export const MessageSignatureBody = Type.Object(
+  {
+    messageDigest: Type.Object({ algorithm: Type.String({ minLength: 1 }), digest: Base64 }),
+    signature: Base64,
+  },
+  { description: 'message signature over a digest (Sigstore MessageSignature)' },
+);
+
+export const MessageSignatureBundleBody = Type.Object(
+  {
+    mediaType: Type.String({ pattern: '^application/vnd\\.dev\\.sigstore\\.bundle' }),
+    verificationMaterial: Type.Object({}, { additionalProperties: true }),
+    messageSignature: MessageSignatureBody,
+  },
+  { description: 'Sigstore bundle holding a message signature (what `attestry sign-blob` writes): ECDSA keys only' },
+);
+
+export const AttestationUploadBody = Type.Union([DsseEnvelopeBody, SigstoreBundleBody, MessageSignatureBundleBody]);
 
 export const TenantQuery = Type.Object({ tenant: Type.Optional(Type.String({ description: 'tenant to write to; defaults to the token\'s only tenant' })) });
 

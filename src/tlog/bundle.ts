@@ -9,6 +9,7 @@ import { verifyBytes } from '../crypto/signer.js';
 import { openCheckpoint, type VerifiedCheckpoint } from './checkpoint.js';
 import { DSSE_ENTRY_KIND, DSSE_ENTRY_VERSION, parseDsseEntryBody } from './entry.js';
 import { leafHash } from './hash.js';
+import { HASHEDREKORD_ENTRY_KIND, HASHEDREKORD_ENTRY_VERSION } from './hashedrekord.js';
 import { verifyInclusion } from './merkle.js';
 import type { InclusionProof } from './log-reader.js';
 import { ed25519Raw, noteKeyId, SIG_ED25519, type NoteVerifierKey } from './note.js';
@@ -16,8 +17,12 @@ import { ed25519Raw, noteKeyId, SIG_ED25519, type NoteVerifierKey } from './note
 /** Rekor's log id: SHA-256 of the log key's SPKI DER. */
 export const logIdOf = (logKey: KeyObject): Buffer => createHash('sha256').update(publicKeyDer(logKey)).digest();
 
-export interface LogEntryInput {
-  readonly envelope: DsseEnvelope;
+/** What the bundle carries: a DSSE envelope (logged as `dsse`) or a message signature (logged as `hashedrekord`). */
+export type LoggedContent =
+  | { readonly envelope: DsseEnvelope; readonly messageSignature?: undefined }
+  | { readonly envelope?: undefined; readonly messageSignature: { readonly messageDigest: { readonly algorithm: string; readonly digest: string }; readonly signature: string } };
+
+export type LogEntryInput = LoggedContent & {
   /** `verificationMaterial.publicKey.hint`: how the verifier finds the signer key. */
   readonly hint: string;
   readonly logIndex: number;
@@ -27,11 +32,11 @@ export interface LogEntryInput {
   readonly logKey: KeyObject;
   /** RFC 3161 TimeStampResp (DER) over the envelope's signature. */
   readonly timestamp?: Uint8Array | undefined;
-}
+};
 
 /**
  * A Sigstore bundle v0.3 (sigstore/protobuf-specs, JSON mapping) holding the
- * DSSE envelope and its entry in this log: Rekor v2 style, an inclusion proof
+ * DSSE envelope (or message signature) and its entry in this log: Rekor v2 style, an inclusion proof
  * with the signed checkpoint and no SET, so it verifies offline with nothing
  * but the log's public key; and the TSA's timestamp over the signature
  * (`signedTimestamp` is the whole TimeStampResp, as sigstore-js and
@@ -46,7 +51,7 @@ export function buildLogBundle(e: LogEntryInput): Record<string, unknown> {
         {
           logIndex: String(e.logIndex),
           logId: { keyId: logIdOf(e.logKey).toString('base64') },
-          kindVersion: { kind: DSSE_ENTRY_KIND, version: DSSE_ENTRY_VERSION },
+          kindVersion: e.messageSignature === undefined ? { kind: DSSE_ENTRY_KIND, version: DSSE_ENTRY_VERSION } : { kind: HASHEDREKORD_ENTRY_KIND, version: HASHEDREKORD_ENTRY_VERSION },
           integratedTime: '0',
           inclusionProof: {
             logIndex: String(e.proof.index),
@@ -60,7 +65,7 @@ export function buildLogBundle(e: LogEntryInput): Record<string, unknown> {
       ],
       ...(e.timestamp === undefined ? {} : { timestampVerificationData: { rfc3161Timestamps: [{ signedTimestamp: Buffer.from(e.timestamp).toString('base64') }] } }),
     },
-    dsseEnvelope: e.envelope,
+    ...(e.messageSignature === undefined ? { dsseEnvelope: e.envelope } : { messageSignature: e.messageSignature }),
   };
 }
 

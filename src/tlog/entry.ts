@@ -18,7 +18,7 @@ import { parseJsonBounded } from '../core/bounded-json.js';
 export const DSSE_ENTRY_KIND = 'dsse';
 export const DSSE_ENTRY_VERSION = '0.0.2';
 
-const KEY_DETAILS: Record<KeyAlgorithm, string> = {
+export const KEY_DETAILS: Record<KeyAlgorithm, string> = {
   ed25519: 'PKIX_ED25519',
   'ecdsa-p256': 'PKIX_ECDSA_P256_SHA_256',
   'ecdsa-p384': 'PKIX_ECDSA_P384_SHA_384',

@@ -5,6 +5,7 @@ export * from './append.js';
 export * from './note.js';
 export * from './checkpoint.js';
 export * from './entry.js';
+export * from './hashedrekord.js';
 export * from './bundle.js';
 export * from './log-store.js';
 export * from './log-reader.js';

@@ -27,10 +27,11 @@ import { expectAttestryError } from '../helpers/model.js';
  *   ai-service: read/write both
  *   reviewer: read both
  *   admin: read/write every kind
+ * message-signatures (sign-blob --upload): the grants of attestations.
  */
 const SEED_KINDS = ['callgraphs', 'manifests', 'runtime-facts', 'attestations'] as const;
 const AI_KINDS = ['model-signatures', 'ai-attestations'] as const;
-const ALL_KINDS = [...SEED_KINDS, ...AI_KINDS] as const;
+const ALL_KINDS = [...SEED_KINDS, ...AI_KINDS, 'message-signatures'] as const;
 
 type Expected = Partial<Record<EvidenceKind, { read: boolean; write: boolean }>>;
 const RW = { read: true, write: true };
@@ -40,10 +41,10 @@ const W = { read: false, write: true };
 const grant = (kinds: readonly EvidenceKind[], g: { read: boolean; write: boolean }): Expected => Object.fromEntries(kinds.map((k) => [k, g]));
 
 const EXPECTED: Record<Role, Expected> = {
-  'signals-service': { callgraphs: RW, manifests: RW, 'runtime-facts': RW, attestations: RW },
-  'policy-engine': { ...grant(SEED_KINDS, R), ...grant(AI_KINDS, R) },
+  'signals-service': { callgraphs: RW, manifests: RW, 'runtime-facts': RW, attestations: RW, 'message-signatures': RW },
+  'policy-engine': { ...grant(SEED_KINDS, R), ...grant(AI_KINDS, R), 'message-signatures': R },
   'scanner-worker': { callgraphs: W },
-  'audit-service': { ...grant(SEED_KINDS, R), ...grant(AI_KINDS, R) },
+  'audit-service': { ...grant(SEED_KINDS, R), ...grant(AI_KINDS, R), 'message-signatures': R },
   'ai-service': { 'model-signatures': RW, 'ai-attestations': RW },
   reviewer: { 'model-signatures': R, 'ai-attestations': R },
   admin: grant(ALL_KINDS, RW),
@@ -58,7 +59,7 @@ describe('the role and kind universe', () => {
   test('ROLES are exactly the seven roles', () => {
     assert.deepEqual([...ROLES].sort(), ['admin', 'ai-service', 'audit-service', 'policy-engine', 'reviewer', 'scanner-worker', 'signals-service']);
   });
-  test('EVIDENCE_KINDS are exactly the six kinds', () => {
+  test('EVIDENCE_KINDS are exactly the seven kinds', () => {
     assert.deepEqual([...EVIDENCE_KINDS].sort(), [...ALL_KINDS].sort());
   });
   test('ACCESS_MATRIX has a row for every role and a cell for every kind', () => {

@@ -82,12 +82,6 @@ describe('sign-blob', () => {
     expectExit(await runCli(['verify-bundle', '--bundle', bundlePath, '--artifact', artifact, '--key', other.publicPem, '--offline-key-only']), 2);
   });
 
-  test('--upload is refused with the way to record a file (the locker stores DSSE envelopes)', async () => {
-    const r = expectExit(await runCli(['sign-blob', artifact, '--key', keys.privatePem, '--bundle', join(dir, 'u.json'), '--upload', '--token', 't']), 1);
-    assert.match(r.stderr, /attestry attest --subject/);
-    assert.ok(!existsSync(join(dir, 'u.json')));
-  });
-
   test('--help shows examples; a missing file or key is a load error', async () => {
     assert.match(expectExit(await runCli(['sign-blob', '--help']), 0).stdout, /Examples:[\s\S]*pkcs11:/);
     assert.match(expectExit(await runCli(['attest', '--help']), 0).stdout, /Examples:[\s\S]*--upload/);

@@ -9,7 +9,11 @@ import { keyFingerprint } from '../../crypto/keys.js';
 import { emit } from '../output.js';
 import { run } from '../run.js';
 import { KEY_OPTION_HELP, loadSigningKey } from '../signing-key.js';
-import { addUploadOptions, type UploadFlags } from '../upload.js';
+import { addUploadOptions, uploadBundle, type UploadFlags } from '../upload.js';
+
+/** Said before anything is signed or sent: the service checks message signatures from the digest alone. */
+const UPLOAD_KEY_REFUSAL = (algorithm: string): string =>
+  `sign-blob --upload needs an ECDSA P-256 or P-384 key, not ${algorithm}: the service verifies the signature from the file's digest alone, and ${algorithm === 'ed25519' ? 'Ed25519 signs the file itself' : 'this key signs a digest the service does not check'}; use an ECDSA key, or record the file with \`attestry attest --subject FILE --type URI --predicate P.json --key K --bundle OUT --upload\``;
 
 interface SignBlobFlags extends UploadFlags {
   key: string;
@@ -19,7 +23,7 @@ interface SignBlobFlags extends UploadFlags {
 
 export function signBlobCommand(): Command {
   const cmd = new Command('sign-blob')
-    .description('sign any file: writes a Sigstore bundle v0.3 (message signature + digest, key hint) that verify-bundle, cosign-style and @sigstore/verify verifiers check')
+    .description('sign any file: writes a Sigstore bundle v0.3 (message signature + digest, key hint) that verify-bundle, cosign-style and @sigstore/verify verifiers check; --upload stores and logs it')
     .argument('<file>', 'the file to sign')
     .requiredOption('--key <pem|pkcs11-uri>', KEY_OPTION_HELP)
     .option('--bundle <out>', 'where to write the bundle (default <file>.sigstore.json)')
@@ -29,18 +33,14 @@ export function signBlobCommand(): Command {
     .addHelpText(
       'after',
       `
---upload: the evidence locker stores DSSE envelopes (in-toto statements), not bare message
-signatures, so sign-blob --upload is refused; record a file in the locker with
-  attestry attest --subject FILE --type URI --predicate P.json --key K --bundle OUT --upload`,
+With --upload the service verifies the signature over the file's digest against the tenant's trusted
+keys (attestry key trust), logs it (Rekor v2 hashedrekord entry, RFC 3161 timestamp), and OUT receives
+the service's bundle: log entry, inclusion proof, checkpoint and timestamp. The file itself is not sent.
+--upload needs an ECDSA P-256 or P-384 key: an Ed25519 signature covers the file itself and cannot be
+checked from its digest (record such a file with attestry attest --subject FILE … --upload).`,
     )
     .action((file: string, flags: SignBlobFlags) =>
       run(flags, async () => {
-        if (flags.upload) {
-          throw new AttestryError(
-            'E_USAGE',
-            'the evidence locker stores DSSE envelopes (in-toto statements), not message signatures: to record this file, sign a statement about it with `attestry attest --subject FILE --type URI --predicate P.json --key K --bundle OUT --upload`',
-          );
-        }
         let data: Buffer;
         try {
           data = readFileSync(file);
@@ -51,11 +51,15 @@ signatures, so sign-blob --upload is refused; record a file in the locker with
         const key = await loadSigningKey(flags.key, flags.passphraseEnv);
         let bundle;
         try {
+          if (flags.upload && key.signer.algorithm !== 'ecdsa-p256' && key.signer.algorithm !== 'ecdsa-p384') {
+            throw new AttestryError('E_KEY_UNSUPPORTED', UPLOAD_KEY_REFUSAL(key.signer.algorithm));
+          }
           bundle = signBlobBundle(data, key.signer);
         } finally {
           key.close();
         }
-        writeFileAtomic(out, `${JSON.stringify(bundle, null, 2)}\n`);
+        const uploaded = flags.upload ? await uploadBundle(flags, bundle) : undefined;
+        writeFileAtomic(out, `${JSON.stringify(uploaded?.bundle ?? bundle, null, 2)}\n`);
         const digest = bundle.messageSignature.messageDigest;
         const result = {
           ok: true,
@@ -67,13 +71,18 @@ signatures, so sign-blob --upload is refused; record a file in the locker with
           keySource: key.source,
           keyFingerprint: keyFingerprint(key.signer.publicKey),
           hint: bundle.verificationMaterial.publicKey.hint,
+          ...(uploaded !== undefined ? { upload: { id: uploaded.id, created: uploaded.created, tenant: uploaded.tenant, kind: uploaded.kind, logIndex: uploaded.logIndex, ...(uploaded.skipReason !== undefined ? { skipReason: uploaded.skipReason } : {}) } } : {}),
         };
         emit(flags, result, () =>
           [
             `Signed ${file} → ${out}`,
             `  Digest   : ${digest.algorithm} ${result.messageDigest.hex}`,
             `  Key      : ${result.algorithm} ${result.keyFingerprint}${key.source === 'pkcs11' ? ' (PKCS#11 token)' : ''}`,
-            '  Log entry: none (key-only bundle: verify with --offline-key-only)',
+            uploaded === undefined
+              ? '  Log entry: none (key-only bundle: verify with --offline-key-only, or use --upload)'
+              : uploaded.logIndex === null
+                ? `  Stored   : ${uploaded.id} in tenant ${uploaded.tenant}, not logged (${uploaded.skipReason ?? 'logging is off'}); wrote the local bundle`
+                : `  Stored   : ${uploaded.id} in tenant ${uploaded.tenant}, log index ${uploaded.logIndex}; wrote the service's bundle`,
           ].join('\n'),
         );
       }),

@@ -5,7 +5,7 @@ import { AttestryError, isAttestryError } from '../../core/errors.js';
 import { parseEvidence } from '../../evidence/classify.js';
 import type { EvidenceLocker } from '../../evidence/locker.js';
 import type { AuthHook } from '../auth.js';
-import { AttestationMeta, AttestationUploadBody, DsseEnvelopeBody, ErrorReply, FindQuery, IdParams, StoredReply, TenantQuery, type FindQueryT, type IdParamsT, type TenantQueryT } from '../schemas.js';
+import { AttestationMeta, AttestationUploadBody, DsseEnvelopeBody, ErrorReply, MessageSignatureBody, FindQuery, IdParams, StoredReply, TenantQuery, type FindQueryT, type IdParamsT, type TenantQueryT } from '../schemas.js';
 
 const errors = { 400: ErrorReply, 401: ErrorReply, 403: ErrorReply, 404: ErrorReply };
 
@@ -15,7 +15,7 @@ export function attestationRoutes(app: FastifyInstance, locker: EvidenceLocker, 
     {
       onRequest: requireAuth,
       schema: {
-        summary: 'Store a signed DSSE envelope (or a Sigstore bundle holding one) after verifying its signature',
+        summary: 'Store a signed DSSE envelope (or a Sigstore bundle holding one, or a message-signature bundle from sign-blob) after verifying its signature',
         tags: ['evidence'],
         security: [{ bearer: [] }],
         querystring: TenantQuery,
@@ -39,12 +39,15 @@ export function attestationRoutes(app: FastifyInstance, locker: EvidenceLocker, 
     {
       onRequest: requireAuth,
       schema: {
-        summary: 'The stored DSSE envelope, with its id and metadata (`bundle` too when a Sigstore bundle was uploaded)',
+        summary: 'The stored DSSE envelope (or message signature), with its id and metadata (`bundle` too when a Sigstore bundle was uploaded)',
         tags: ['evidence'],
         security: [{ bearer: [] }],
         params: IdParams,
         response: {
-          200: Type.Intersect([DsseEnvelopeBody, Type.Object({ id: Type.String(), meta: AttestationMeta, bundle: Type.Optional(Type.Unknown()) })]),
+          200: Type.Union([
+            Type.Intersect([DsseEnvelopeBody, Type.Object({ id: Type.String(), meta: AttestationMeta, bundle: Type.Optional(Type.Unknown()) })]),
+            Type.Object({ messageSignature: MessageSignatureBody, id: Type.String(), meta: AttestationMeta, bundle: Type.Optional(Type.Unknown()) }),
+          ]),
           ...errors,
           500: ErrorReply,
         },
@@ -76,7 +79,8 @@ export function attestationRoutes(app: FastifyInstance, locker: EvidenceLocker, 
         subjects: row.subjects,
         ...(await locker.logInfo(row)),
       };
-      return { ...parsed.envelope, id: row.id, meta, ...(bundle === undefined ? {} : { bundle }) };
+      const signed = parsed.content.type === 'dsse' ? parsed.content.envelope : { messageSignature: { messageDigest: { algorithm: parsed.content.algorithm, digest: parsed.content.digest }, signature: parsed.content.signature } };
+      return { ...signed, id: row.id, meta, ...(bundle === undefined ? {} : { bundle }) };
     },
   );
 

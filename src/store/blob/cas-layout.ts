@@ -13,6 +13,9 @@ export const EVIDENCE_KINDS = [
   'attestations',
   'model-signatures',
   'ai-attestations',
+  // Message signatures over any file (`sign-blob --upload`): a Sigstore bundle
+  // with a messageSignature, logged as a hashedrekord entry.
+  'message-signatures',
 ] as const;
 export type EvidenceKind = (typeof EVIDENCE_KINDS)[number];
 
@@ -48,6 +51,7 @@ export const casLayout = {
   attestation: (batchId: string) => key(`attestations/${parseUlid(batchId, 'batchId')}.dsse`),
   modelSignature: (tenant: string, id: string) => key(`model-signatures/${parseTenantId(tenant)}/${parseUlid(id, 'id')}.sigstore.json`),
   aiAttestation: (tenant: string, id: string) => key(`ai-attestations/${parseTenantId(tenant)}/${parseUlid(id, 'id')}.dsse.json`),
+  messageSignature: (tenant: string, id: string) => key(`message-signatures/${parseTenantId(tenant)}/${parseUlid(id, 'id')}.sigstore.json`),
 };
 
 /** Where the evidence locker keeps one stored object of a given kind. */
@@ -59,6 +63,8 @@ export function evidenceBlobKey(kind: EvidenceKind, tenant: string, id: string):
       return casLayout.modelSignature(tenant, id);
     case 'ai-attestations':
       return casLayout.aiAttestation(tenant, id);
+    case 'message-signatures':
+      return casLayout.messageSignature(tenant, id);
     case 'manifests':
       return casLayout.manifestEnvelope(id);
     case 'callgraphs':
