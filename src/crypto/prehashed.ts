@@ -24,6 +24,14 @@ export function digestCurveOf(key: KeyObject): DigestCurve | undefined {
   return crv === 'P-256' || crv === 'P-384' ? crv : undefined;
 }
 
+/** An EC public key's JWK curve name and uncompressed SEC1 point (0x04 || x || y); undefined for other keys. */
+export function ecPublicPoint(key: KeyObject): { crv: string; point: Uint8Array } | undefined {
+  if (key.asymmetricKeyType !== 'ec') return undefined;
+  const jwk = key.export({ format: 'jwk' });
+  if (jwk.crv === undefined || jwk.x === undefined || jwk.y === undefined) return undefined;
+  return { crv: jwk.crv, point: Buffer.concat([Buffer.of(4), Buffer.from(jwk.x, 'base64url'), Buffer.from(jwk.y, 'base64url')]) };
+}
+
 /** The Sigstore digest algorithm name a curve's signatures are made over. */
 export const digestAlgorithmFor = (curve: DigestCurve): string => CURVES[curve].digestAlgorithm;
 
@@ -38,9 +46,8 @@ export function verifyDigestSignature(key: KeyObject, algorithm: string, digest:
   if (curve === undefined) return false;
   const c = CURVES[curve];
   if (algorithm !== c.digestAlgorithm || digest.length !== c.digestLength) return false;
-  const jwk = key.export({ format: 'jwk' });
-  if (jwk.x === undefined || jwk.y === undefined) return false;
-  const point = Buffer.concat([Buffer.of(4), Buffer.from(jwk.x, 'base64url'), Buffer.from(jwk.y, 'base64url')]);
+  const point = ecPublicPoint(key)?.point;
+  if (point === undefined) return false;
   try {
     // lowS: false: OpenSSL (node:crypto signers) and Sigstore clients make either s.
     return c.curve.verify(derSignature, digest, point, { prehash: false, lowS: false, format: 'der' });

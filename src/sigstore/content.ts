@@ -19,6 +19,7 @@ import { p256, p384, p521 } from '@noble/curves/nist.js';
 import type { MessageSignature } from '@sigstore/bundle';
 import type { SignedEntity } from '@sigstore/verify';
 import { AttestryError } from '../core/errors.js';
+import { ecPublicPoint } from '../crypto/prehashed.js';
 
 export type SignatureContent = SignedEntity['signature'];
 
@@ -30,15 +31,15 @@ const CURVES = { 'P-256': p256, 'P-384': p384, 'P-521': p521 } as const;
 
 /** Uncompressed SEC1 point of an EC public key, and its curve. */
 function ecPoint(key: KeyObject): { curve: (typeof CURVES)[keyof typeof CURVES]; point: Uint8Array } {
-  const jwk = key.export({ format: 'jwk' });
-  const curve = jwk.crv === undefined ? undefined : CURVES[jwk.crv as keyof typeof CURVES];
-  if (key.asymmetricKeyType !== 'ec' || curve === undefined || jwk.x === undefined || jwk.y === undefined) {
+  const ec = ecPublicPoint(key);
+  const curve = ec === undefined ? undefined : CURVES[ec.crv as keyof typeof CURVES];
+  if (ec === undefined || curve === undefined) {
     throw new AttestryError(
       'E_USAGE',
       `verifying against a digest alone needs an ECDSA key (P-256, P-384, P-521), not ${key.asymmetricKeyType ?? 'this key'}: ${key.asymmetricKeyType === 'ed25519' ? 'Ed25519 signs the artifact itself' : 'give the artifact'} (--artifact)`,
     );
   }
-  return { curve, point: Buffer.concat([Buffer.of(4), Buffer.from(jwk.x, 'base64url'), Buffer.from(jwk.y, 'base64url')]) };
+  return { curve, point: ec.point };
 }
 
 /** ECDSA verification of a DER signature over an already computed digest. */
