@@ -4,6 +4,7 @@
  * on a token. The passphrase environment variable gives the PEM passphrase,
  * or the token PIN when the URI carries none.
  */
+import type { Command } from 'commander';
 import { createSigner, type Signer } from '../crypto/signer.js';
 import { isPkcs11Uri } from '../crypto/pkcs11-uri.js';
 import { openPkcs11Signer } from '../crypto/pkcs11-signer.js';
@@ -17,7 +18,14 @@ export interface CliSigner {
   close(): void;
 }
 
-export const KEY_OPTION_HELP = 'private key: a PEM file, or a PKCS#11 URI (pkcs11:token=…;object=…?module-path=…&pin-source=file:…)';
+const KEY_OPTION_HELP = 'private key: a PEM file, or a PKCS#11 URI (pkcs11:token=…;object=…?module-path=…&pin-source=file:…)';
+
+/** `--key` and `--passphrase-env`, as the commands that sign with a key file or token spell them. */
+export function addSigningKeyOptions(cmd: Command): Command {
+  return cmd
+    .requiredOption('--key <pem|pkcs11-uri>', KEY_OPTION_HELP)
+    .option('--passphrase-env <var>', 'environment variable holding the key passphrase (or the token PIN for a pkcs11: key); default ATTESTRY_PASSWORD, else a prompt on the terminal');
+}
 
 /** PEM passphrases come as `privateKeyWithPassphrase` finds them (named variable, ATTESTRY_PASSWORD, a TTY prompt). */
 export async function loadSigningKey(key: string, passphraseEnv: string | undefined, keyid = ''): Promise<CliSigner> {

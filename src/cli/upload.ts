@@ -7,7 +7,7 @@
  */
 import { Command } from 'commander';
 import { AttestryError } from '../core/errors.js';
-import { call, type ClientFlags } from './commands/evidence.js';
+import { call, type ClientFlags } from './api-client.js';
 
 export interface UploadFlags {
   upload?: boolean;

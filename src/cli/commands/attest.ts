@@ -17,7 +17,7 @@ import type { ResourceDescriptor } from '../../crypto/intoto.js';
 import { keyFingerprint } from '../../crypto/keys.js';
 import { emit } from '../output.js';
 import { run } from '../run.js';
-import { KEY_OPTION_HELP, loadSigningKey } from '../signing-key.js';
+import { addSigningKeyOptions, loadSigningKey } from '../signing-key.js';
 import { addUploadOptions, uploadBundle, type UploadFlags } from '../upload.js';
 
 interface AttestFlags extends UploadFlags {
@@ -50,11 +50,9 @@ export function attestCommand(): Command {
     .requiredOption('--type <uri>', 'predicate type URI, e.g. https://slsa.dev/provenance/v1')
     .option('--subject <files...>', 'files the statement is about (named by file name, SHA-256 digest)')
     .option('--digest <sha256...>', 'subject digests sha256:<hex> instead of files')
-    .requiredOption('--key <pem|pkcs11-uri>', KEY_OPTION_HELP)
     .requiredOption('--bundle <out>', 'where to write the bundle')
-    .option('--passphrase-env <var>', 'environment variable holding the key passphrase (or the token PIN for a pkcs11: key)')
     .option('--json', 'machine-readable output');
-  return addUploadOptions(cmd)
+  return addUploadOptions(addSigningKeyOptions(cmd))
     .addHelpText(
       'after',
       `

@@ -1,66 +1,24 @@
 /** `attestry evidence put|get|find`: the evidence locker API from the command line. */
 import { Command } from 'commander';
-import { AttestryError, ERROR_CODES, type ErrorCode } from '../../core/errors.js';
+import { AttestryError } from '../../core/errors.js';
 import { parseDigest } from '../../core/digest.js';
 import { modelDigest } from '../../models/inspect.js';
 import { readFileSync } from 'node:fs';
 import { ioError } from '../../core/errors.js';
 import { emit, safeJson, safeText as s } from '../output.js';
 import { run } from '../run.js';
-import { parseJsonBounded } from '../../core/bounded-json.js';
+import { call, type ClientFlags } from '../api-client.js';
 
 function isObject(v: unknown): v is object {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-export interface ClientFlags {
-  server: string;
-  token?: string;
-  tenant?: string;
-  json?: boolean;
-}
 
 function withClientOptions(cmd: Command): Command {
   return cmd
     .option('--server <url>', 'attestry service URL; also ATTESTRY_SERVER', process.env['ATTESTRY_SERVER'] ?? 'http://127.0.0.1:8080')
     .option('--token <token>', 'API token; better: ATTESTRY_TOKEN (keeps it out of the process list)')
     .option('--json', 'machine-readable output');
-}
-
-/** Calls the API; an error reply becomes the same AttestryError the server raised. */
-export async function call(flags: ClientFlags, method: string, path: string, body?: Buffer, raw = false): Promise<unknown> {
-  const token = flags.token ?? process.env['ATTESTRY_TOKEN'];
-  if (token === undefined || token === '') throw new AttestryError('E_USAGE', 'give --token or set ATTESTRY_TOKEN');
-  const url = new URL(path, flags.server.endsWith('/') ? flags.server : `${flags.server}/`);
-  let response: Response;
-  try {
-    response = await fetch(url, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-      ...(body ? { body } : {}),
-    });
-  } catch (e) {
-    throw new AttestryError('E_UNAVAILABLE', `cannot reach ${url.origin}: ${(e as Error).cause instanceof Error ? ((e as Error).cause as Error).message : (e as Error).message}`);
-  }
-  const text = await response.text();
-  if (raw && response.ok) return text;
-  let parsed: unknown;
-  try {
-    parsed = text === '' ? undefined : parseJsonBounded(text, { what: 'server reply' });
-  } catch {
-    parsed = text;
-  }
-  if (!response.ok) {
-    const err = parsed as { code?: string; message?: string } | undefined;
-    const code = err?.code !== undefined && err.code in ERROR_CODES ? (err.code as ErrorCode) : 'E_INTERNAL';
-    throw new AttestryError(code, `${method} ${url.pathname}: ${response.status} ${cliWording(err?.message ?? text.slice(0, 200))}`);
-  }
-  return parsed;
-}
-
-/** The server words its hints for HTTP clients; on the command line the same choice is a flag. */
-export function cliWording(serverMessage: string): string {
-  return serverMessage.replace(/\?tenant=ID( or the X-Attestry-Tenant header)?/g, '--tenant ID');
 }
 
 export function evidenceCommand(): Command {

@@ -8,7 +8,7 @@ import { signBlobBundle } from '../../crypto/blob-bundle.js';
 import { keyFingerprint } from '../../crypto/keys.js';
 import { emit } from '../output.js';
 import { run } from '../run.js';
-import { KEY_OPTION_HELP, loadSigningKey } from '../signing-key.js';
+import { addSigningKeyOptions, loadSigningKey } from '../signing-key.js';
 import { addUploadOptions, uploadBundle, type UploadFlags } from '../upload.js';
 
 /** Said before anything is signed or sent: the service checks message signatures from the digest alone. */
@@ -25,11 +25,9 @@ export function signBlobCommand(): Command {
   const cmd = new Command('sign-blob')
     .description('sign any file: writes a Sigstore bundle v0.3 (message signature + digest, key hint) that verify-bundle, cosign-style and @sigstore/verify verifiers check; --upload stores and logs it')
     .argument('<file>', 'the file to sign')
-    .requiredOption('--key <pem|pkcs11-uri>', KEY_OPTION_HELP)
     .option('--bundle <out>', 'where to write the bundle (default <file>.sigstore.json)')
-    .option('--passphrase-env <var>', 'environment variable holding the key passphrase (or the token PIN for a pkcs11: key)')
     .option('--json', 'machine-readable output');
-  return addUploadOptions(cmd)
+  return addUploadOptions(addSigningKeyOptions(cmd))
     .addHelpText(
       'after',
       `
