@@ -60,7 +60,11 @@ async function stopChild(c: Child): Promise<void> {
 function makeBodies(n: number, signer: ReturnType<typeof createSigner>): string[] {
   const bodies: string[] = [];
   for (let i = 0; i < n; i++) {
-    const statement = buildStatement([{ name: `artifact-${i}`, digest: { sha256: i.toString(16).padStart(64, '0') } }], 'https://stella.ops/attestation/runtime-facts/v1', { batch: i, facts: 128 });
+    const statement = buildStatement(
+      [{ name: `artifact-${i}`, digest: { sha256: i.toString(16).padStart(64, '0') } }],
+      'https://stella.ops/attestation/runtime-facts/v1',
+      { batch: i, facts: 128 },
+    );
     bodies.push(JSON.stringify(signEnvelope(INTOTO_PAYLOAD_TYPE, Buffer.from(JSON.stringify(statement)), [signer])));
   }
   return bodies;
@@ -98,7 +102,11 @@ async function load(opts: autocannon.Options, bodies?: string[], paths?: string[
   return { rps: r.requests.average, p99: r.latency.p99, non2xx: r.non2xx, total: r.requests.total };
 }
 
-async function prepareIndex(dataDir: string, env: NodeJS.ProcessEnv, algorithm: KeyAlgorithm): Promise<{ token: string; signer: ReturnType<typeof createSigner> }> {
+async function prepareIndex(
+  dataDir: string,
+  env: NodeJS.ProcessEnv,
+  algorithm: KeyAlgorithm,
+): Promise<{ token: string; signer: ReturnType<typeof createSigner> }> {
   const s = await openIndexServices(loadConfig({ env, dataDir }));
   try {
     await s.repos.tenants.add('bench', null, new Date());
@@ -146,7 +154,9 @@ console.error(`bench:api: ${SECONDS}s per run, ${CONNECTIONS} connections, autoc
 const bare = await spawnJson([BARE]);
 let bareResult: { post: Result; get: Result };
 {
-  const sample = JSON.stringify(signEnvelope(INTOTO_PAYLOAD_TYPE, Buffer.from('{}'), [createSigner(generateKeyPair('ed25519').privateKey, 'k')]));
+  const sample = JSON.stringify(
+    signEnvelope(INTOTO_PAYLOAD_TYPE, Buffer.from('{}'), [createSigner(generateKeyPair('ed25519').privateKey, 'k')]),
+  );
   const post = await load({ url: `${bare.url}/bare`, method: 'POST', body: sample, headers: { 'content-type': 'application/json' } });
   const get = await load({ url: `${bare.url}/bare/01JBENCH0000000000000000000`, method: 'GET' });
   bareResult = { post, get };

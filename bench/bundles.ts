@@ -29,7 +29,8 @@ import {
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const IDENTITY = 'https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main';
+const IDENTITY =
+  'https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main';
 const ISSUER = 'https://token.actions.githubusercontent.com';
 
 /** The project root (the bench runs from dist/bench/), then ../shared/fixtures beside it. */
@@ -76,13 +77,36 @@ function rootOf(caseName: string): SigstoreTrustRoot {
 
 const managedKey = createPublicKey(show('managed-key-happy-path/key.pub'));
 const cases: Case[] = [
-  { name: 'key-based (Rekor v1: SET + inclusion proof, RFC 3161)', bundleText: show('managed-key-happy-path/bundle.sigstore.json').toString('utf8'), policy: { kind: 'key', publicKey: managedKey }, trustRoot: publicGoodTrustRoot(), artifact, signerKey: () => managedKey },
-  { name: 'keyless (Fulcio; Rekor v1: SET + inclusion proof)', bundleText: show('happy-path-v0.3/bundle.sigstore.json').toString('utf8'), policy: { kind: 'identity', identity: IDENTITY, issuer: ISSUER }, trustRoot: publicGoodTrustRoot(), artifact, signerKey: () => leafKey('happy-path-v0.3') },
-  { name: 'keyless (Fulcio; Rekor v2 checkpoint, RFC 3161)', bundleText: show('rekor2-happy-path/bundle.sigstore.json').toString('utf8'), policy: { kind: 'identity', identity: IDENTITY, issuer: ISSUER }, trustRoot: rootOf('rekor2-happy-path'), artifact, signerKey: () => leafKey('rekor2-happy-path') },
+  {
+    name: 'key-based (Rekor v1: SET + inclusion proof, RFC 3161)',
+    bundleText: show('managed-key-happy-path/bundle.sigstore.json').toString('utf8'),
+    policy: { kind: 'key', publicKey: managedKey },
+    trustRoot: publicGoodTrustRoot(),
+    artifact,
+    signerKey: () => managedKey,
+  },
+  {
+    name: 'keyless (Fulcio; Rekor v1: SET + inclusion proof)',
+    bundleText: show('happy-path-v0.3/bundle.sigstore.json').toString('utf8'),
+    policy: { kind: 'identity', identity: IDENTITY, issuer: ISSUER },
+    trustRoot: publicGoodTrustRoot(),
+    artifact,
+    signerKey: () => leafKey('happy-path-v0.3'),
+  },
+  {
+    name: 'keyless (Fulcio; Rekor v2 checkpoint, RFC 3161)',
+    bundleText: show('rekor2-happy-path/bundle.sigstore.json').toString('utf8'),
+    policy: { kind: 'identity', identity: IDENTITY, issuer: ISSUER },
+    trustRoot: rootOf('rekor2-happy-path'),
+    artifact,
+    signerKey: () => leafKey('rekor2-happy-path'),
+  },
 ];
 
 function leafKey(caseName: string): KeyObject {
-  const b = JSON.parse(show(`${caseName}/bundle.sigstore.json`).toString('utf8')) as { verificationMaterial: { certificate?: { rawBytes: string } } };
+  const b = JSON.parse(show(`${caseName}/bundle.sigstore.json`).toString('utf8')) as {
+    verificationMaterial: { certificate?: { rawBytes: string } };
+  };
   const der = Buffer.from(b.verificationMaterial.certificate!.rawBytes, 'base64');
   const pem = `-----BEGIN CERTIFICATE-----\n${der.toString('base64')}\n-----END CERTIFICATE-----\n`;
   return createPublicKey(pem);
@@ -100,7 +124,14 @@ interface BundleJson {
   messageSignature: { signature: string };
   verificationMaterial: {
     certificate?: { rawBytes: string };
-    tlogEntries: { logIndex: string; integratedTime: string; logId: { keyId: string }; canonicalizedBody: string; inclusionPromise?: { signedEntryTimestamp: string }; inclusionProof?: { checkpoint: { envelope: string } } }[];
+    tlogEntries: {
+      logIndex: string;
+      integratedTime: string;
+      logId: { keyId: string };
+      canonicalizedBody: string;
+      inclusionPromise?: { signedEntryTimestamp: string };
+      inclusionProof?: { checkpoint: { envelope: string } };
+    }[];
     timestampVerificationData?: { rfc3161Timestamps: { signedTimestamp: string }[] };
   };
 }
@@ -109,14 +140,22 @@ interface BundleJson {
 function rawChecks(c: Case): RawCheck[] {
   const b = JSON.parse(c.bundleText) as BundleJson;
   const m = c.trustRoot.material;
-  const checks: RawCheck[] = [{ what: 'artifact', alg: 'sha256', data: c.artifact, key: c.signerKey(), sig: Buffer.from(b.messageSignature.signature, 'base64') }];
+  const checks: RawCheck[] = [
+    { what: 'artifact', alg: 'sha256', data: c.artifact, key: c.signerKey(), sig: Buffer.from(b.messageSignature.signature, 'base64') },
+  ];
   for (const e of b.verificationMaterial.tlogEntries) {
     const log = m.tlogs.find((t) => t.logID.equals(Buffer.from(e.logId.keyId, 'base64')))!;
     const hash = log.publicKey.asymmetricKeyType === 'ed25519' ? null : 'sha256';
     if (e.inclusionPromise) {
       // Rekor's SET: the canonical JSON of body, integratedTime, logID (hex), logIndex.
       const payload = `{"body":"${e.canonicalizedBody}","integratedTime":${e.integratedTime},"logID":"${Buffer.from(e.logId.keyId, 'base64').toString('hex')}","logIndex":${e.logIndex}}`;
-      checks.push({ what: 'SET', alg: hash, data: Buffer.from(payload), key: log.publicKey, sig: Buffer.from(e.inclusionPromise.signedEntryTimestamp, 'base64') });
+      checks.push({
+        what: 'SET',
+        alg: hash,
+        data: Buffer.from(payload),
+        key: log.publicKey,
+        sig: Buffer.from(e.inclusionPromise.signedEntryTimestamp, 'base64'),
+      });
     }
     if (e.inclusionProof) {
       // C2SP signed note: the note text up to the blank line, signature = base64(4-byte key hint || sig).
@@ -133,7 +172,13 @@ function rawChecks(c: Case): RawCheck[] {
     const attrs = (ts as unknown as { signedAttrsObj: { toDER(): Buffer } }).signedAttrsObj.toDER();
     attrs[0] = 0x31;
     const tsa = m.timestampAuthorities.find((a) => a.certChain[0]!.serialNumber.equals(ts.signerSerialNumber))!;
-    checks.push({ what: 'RFC 3161', alg: ts.signatureAlgorithm, data: attrs, key: createPublicKey({ key: tsa.certChain[0]!.publicKey, format: 'der', type: 'spki' }), sig: ts.signatureValue });
+    checks.push({
+      what: 'RFC 3161',
+      alg: ts.signatureAlgorithm,
+      data: attrs,
+      key: createPublicKey({ key: tsa.certChain[0]!.publicKey, format: 'der', type: 'spki' }),
+      sig: ts.signatureValue,
+    });
   }
   const cert = b.verificationMaterial.certificate;
   if (cert) {
@@ -155,7 +200,9 @@ function runRaw(checks: RawCheck[]): void {
 
 const durationMs = Number(process.env['BENCH_MS'] ?? 2000);
 console.log(`Sigstore bundle verification, ${durationMs} ms per measurement, trusted root parsed once; Node ${process.version}`);
-console.log('| bundle | raw artifact crypto.verify/s | raw verify of all its signatures/s (which) | attestry bundles/s | vs artifact signature | vs all signatures |');
+console.log(
+  '| bundle | raw artifact crypto.verify/s | raw verify of all its signatures/s (which) | attestry bundles/s | vs artifact signature | vs all signatures |',
+);
 console.log('|---|---:|---:|---:|---:|---:|');
 for (const c of cases) {
   const sig = Buffer.from((JSON.parse(c.bundleText) as { messageSignature: { signature: string } }).messageSignature.signature, 'base64');

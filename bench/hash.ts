@@ -105,7 +105,13 @@ interface ModelResult {
   split: number[];
 }
 
-async function benchModel(model: string, bigFiles: number, pool: HashPool, keys: { privateKey: import('node:crypto').KeyObject; publicKey: import('node:crypto').KeyObject }, root: string): Promise<ModelResult> {
+async function benchModel(
+  model: string,
+  bigFiles: number,
+  pool: HashPool,
+  keys: { privateKey: import('node:crypto').KeyObject; publicKey: import('node:crypto').KeyObject },
+  root: string,
+): Promise<ModelResult> {
   const files = walkModel(model, { ignore: new Set(), allowSymlinks: false }).files;
   const paths = files.map((f) => f.path);
   const bigPaths = files.filter((f) => f.size >= MiB).map((f) => f.path);
@@ -114,7 +120,10 @@ async function benchModel(model: string, bigFiles: number, pool: HashPool, keys:
   singleThreadHash(paths, 'sha256'); // warm the page cache so every contender reads from memory
 
   const rows = new Map<string, number>();
-  rows.set('dd bs=1M → /dev/null (page-cache read, 1 process)', gbps(bigBytes, await best(() => bigPaths.forEach((p) => run('dd', [`if=${p}`, 'of=/dev/null', 'bs=1M'])))));
+  rows.set(
+    'dd bs=1M → /dev/null (page-cache read, 1 process)',
+    gbps(bigBytes, await best(() => bigPaths.forEach((p) => run('dd', [`if=${p}`, 'of=/dev/null', 'bs=1M'])))),
+  );
   // Once: coreutils sha256sum is the slowest row by far and only a baseline.
   const sumStart = performance.now();
   run('sha256sum', paths);
@@ -130,7 +139,9 @@ async function benchModel(model: string, bigFiles: number, pool: HashPool, keys:
     [`blake3 shards ${SHARD_MIB} MiB`, { hashType: 'blake3', method: 'shards', shardSize: SHARD_MIB * MiB }],
   ];
   for (const [label, hashing] of contenders) {
-    const signMs = await best(() => signModel({ modelPath: model, privateKey: keys.privateKey, signerId: 'bench', output: sig, pool, ...hashing }));
+    const signMs = await best(() =>
+      signModel({ modelPath: model, privateKey: keys.privateKey, signerId: 'bench', output: sig, pool, ...hashing }),
+    );
     rows.set(`attestry sign (${label})`, gbps(bytes, signMs));
     const verifyMs = await best(async () => {
       const r = await verifyModel({ modelPath: model, signaturePath: sig, publicKey: keys.publicKey, pool });
@@ -158,7 +169,9 @@ function printModel(r: ModelResult, files: number, bytes: number): void {
   for (const [name, rate] of r.rows) {
     const ofCeiling = name.includes('sha256') && name.startsWith('attestry') ? `${((rate / (single * cores)) * 100).toFixed(0)}%` : '';
     const vsFiles = name.includes('blake3') && name.startsWith('attestry') ? (rate / shaFiles).toFixed(2) : '';
-    console.log(`| ${name} | ${rate.toFixed(2)} | ${(rate / sum).toFixed(2)} | ${ofCeiling} | ${vsFiles} | ${((rate / dd) * 100).toFixed(0)}% |`);
+    console.log(
+      `| ${name} | ${rate.toFixed(2)} | ${(rate / sum).toFixed(2)} | ${ofCeiling} | ${vsFiles} | ${((rate / dd) * 100).toFixed(0)}% |`,
+    );
   }
   console.log(`\nfiles-mode work per worker: ${r.split.map((b) => `${(b / MiB).toFixed(0)} MiB`).join(' / ')}`);
 }
@@ -179,7 +192,10 @@ function goals(results: ModelResult[]): void {
       line(pct(k) >= 90, `${r.big}-file model, ${k} ≥ 90% of ${cores} × single-thread: ${pct(k).toFixed(0)}%`);
     }
     const b3 = g('attestry sign (blake3 files)') / g('attestry sign (sha256 files)');
-    line(b3 >= 2, `${r.big}-file model, blake3 files ≥ 2 × sha256 files: ${b3.toFixed(2)} ×, ${((g('attestry sign (blake3 files)') / g('dd bs=1M → /dev/null (page-cache read, 1 process)')) * 100).toFixed(0)}% of dd`);
+    line(
+      b3 >= 2,
+      `${r.big}-file model, blake3 files ≥ 2 × sha256 files: ${b3.toFixed(2)} ×, ${((g('attestry sign (blake3 files)') / g('dd bs=1M → /dev/null (page-cache read, 1 process)')) * 100).toFixed(0)}% of dd`,
+    );
   }
 }
 
@@ -190,13 +206,20 @@ async function main(): Promise<void> {
   mkdirSync(src);
   try {
     const started = performance.now();
-    process.stderr.write(`building ${maxBig} × ${BIG_MIB} MiB + ${SMALL_FILES} small files in ${src}; models of ${MODELS.join(', ')} big files ...\n`);
+    process.stderr.write(
+      `building ${maxBig} × ${BIG_MIB} MiB + ${SMALL_FILES} small files in ${src}; models of ${MODELS.join(', ')} big files ...\n`,
+    );
     buildFiles(src, maxBig);
     const { privateKey, publicKey } = generateKeyPairSync('ed25519');
     const pool = new HashPool(THREADS === undefined ? {} : { threads: THREADS });
     const results: ModelResult[] = [];
-    const load = () => loadavg().map((l) => l.toFixed(1)).join(' ');
-    console.log(`# bench:hash — ${cores} hashing threads, ${availableParallelism()} cores, Node ${process.version}, page cache warm, best of ${REPEAT}; load average ${load()} (other work on the machine skews the parallel rows)`);
+    const load = () =>
+      loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ');
+    console.log(
+      `# bench:hash — ${cores} hashing threads, ${availableParallelism()} cores, Node ${process.version}, page cache warm, best of ${REPEAT}; load average ${load()} (other work on the machine skews the parallel rows)`,
+    );
     for (const big of MODELS) {
       const model = join(root, `model-${big}`);
       linkModel(src, model, big, maxBig);
@@ -204,7 +227,11 @@ async function main(): Promise<void> {
       const r = await benchModel(model, big, pool, { privateKey, publicKey }, root);
       results.push(r);
       const files = walkModel(model, { ignore: new Set(), allowSymlinks: false }).files;
-      printModel(r, files.length, files.reduce((n, f) => n + f.size, 0));
+      printModel(
+        r,
+        files.length,
+        files.reduce((n, f) => n + f.size, 0),
+      );
     }
     await pool.close();
     goals(results);
@@ -220,7 +247,9 @@ async function main(): Promise<void> {
         ['sign', ['model', 'sign', '--model-dir', model, '--key', keyPath, '--signer-id', 'bench', '--output', sig, '--force', '--json']],
         ['verify', ['model', 'verify', '--model-dir', model, '--key', pubPath, '--signature', sig, '--json']],
       ] as const) {
-        console.log(`peak RSS of \`attestry model ${label}\` on the ${maxBig}-file model (all threads): ${cliPeakRssMiB([...args]).toFixed(0)} MiB`);
+        console.log(
+          `peak RSS of \`attestry model ${label}\` on the ${maxBig}-file model (all threads): ${cliPeakRssMiB([...args]).toFixed(0)} MiB`,
+        );
       }
     }
     console.log(`\nbench total ${((performance.now() - started) / 1000).toFixed(0)} s; load average at the end ${load()}`);

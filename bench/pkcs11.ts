@@ -34,7 +34,9 @@ const token = createSoftHsmToken('bench');
 process.env['SOFTHSM2_CONF'] = token.conf;
 try {
   const message = randomBytes(1024); // about a DSSE PAE of a small statement
-  console.log('| algorithm | software sign/s | PKCS#11 (SoftHSM2) sign/s | ratio | software verify/s (the check each PKCS#11 signature gets) |');
+  console.log(
+    '| algorithm | software sign/s | PKCS#11 (SoftHSM2) sign/s | ratio | software verify/s (the check each PKCS#11 signature gets) |',
+  );
   console.log('|---|---:|---:|---:|---:|');
   for (const [i, algorithm] of (['ecdsa-p256', 'ecdsa-p384', 'ed25519'] as KeyAlgorithm[]).entries()) {
     const imported = token.importKey(algorithm, `bench-${algorithm}`, `b${i}`);

@@ -51,7 +51,13 @@ async function openSqlite(): Promise<Opened> {
   const dir = mkdtempSync(join(tmpdir(), 'attestry-bench-tlog-'));
   const index = await openIndexDatabase({ driver: 'sqlite', path: join(dir, 'index.sqlite') });
   await index.migrate();
-  return { index, cleanup: async () => { await index.close(); rmSync(dir, { recursive: true, force: true }); } };
+  return {
+    index,
+    cleanup: async () => {
+      await index.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 async function openPostgres(): Promise<Opened> {
@@ -71,7 +77,13 @@ async function openPostgres(): Promise<Opened> {
   };
 }
 
-async function appendAll(index: IndexDatabase, total: number, batch: number, bodyOf: (i: number) => Buffer, progress = false): Promise<number> {
+async function appendAll(
+  index: IndexDatabase,
+  total: number,
+  batch: number,
+  bodyOf: (i: number) => Buffer,
+  progress = false,
+): Promise<number> {
   const seq = new LogSequencer(signer, index.driver);
   const t = performance.now();
   for (let done = 0; done < total; done += batch) {
@@ -87,19 +99,26 @@ async function appendAll(index: IndexDatabase, total: number, batch: number, bod
 /** Baseline: the same bodies inserted as plain rows, one transaction per batch. */
 async function plainInserts(index: IndexDatabase, total: number, batch: number, bodyOf: (i: number) => Buffer): Promise<number> {
   const db = index.db as unknown as Kysely<{ bench_plain: { idx: number; body: Buffer } }>;
-  await sql`create table bench_plain (idx ${sql.raw(index.driver === 'sqlite' ? 'integer' : 'bigint')} primary key, body ${sql.raw(index.driver === 'sqlite' ? 'blob' : 'bytea')} not null)`.execute(db);
+  await sql`create table bench_plain (idx ${sql.raw(index.driver === 'sqlite' ? 'integer' : 'bigint')} primary key, body ${sql.raw(index.driver === 'sqlite' ? 'blob' : 'bytea')} not null)`.execute(
+    db,
+  );
   const t = performance.now();
   for (let done = 0; done < total; done += batch) {
     const n = Math.min(batch, total - done);
     const rows = Array.from({ length: n }, (_, i) => ({ idx: done + i, body: bodyOf(done + i) }));
     await db.transaction().execute(async (trx) => {
-      for (let i = 0; i < rows.length; i += 8192) await trx.insertInto('bench_plain').values(rows.slice(i, i + 8192)).execute();
+      for (let i = 0; i < rows.length; i += 8192)
+        await trx
+          .insertInto('bench_plain')
+          .values(rows.slice(i, i + 8192))
+          .execute();
     });
   }
   return total / ((performance.now() - t) / 1000);
 }
 
-const pct = (xs: number[], p: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] as number;
+const pct = (xs: number[], p: number): number =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] as number;
 
 async function proofLatency(index: IndexDatabase, size: number): Promise<{ p50: number; p99: number; baseP50: number; baseP99: number }> {
   const reader = new LogReader(index.db);
@@ -153,11 +172,22 @@ async function monitorRate(index: IndexDatabase, size: number): Promise<{ rate: 
 
 async function storagePerLeaf(index: IndexDatabase, size: number): Promise<{ tiles: number; lookup: number } | undefined> {
   if (index.driver === 'sqlite') {
-    const rows = await sql<{ name: string; bytes: number }>`select name, sum(pgsize) as bytes from dbstat where name in ('tlog_tiles', 'sqlite_autoindex_tlog_tiles_1', 'tlog_entries_prefix') group by name`.execute(index.db);
+    const rows = await sql<{
+      name: string;
+      bytes: number;
+    }>`select name, sum(pgsize) as bytes from dbstat where name in ('tlog_tiles', 'sqlite_autoindex_tlog_tiles_1', 'tlog_entries_prefix') group by name`.execute(
+      index.db,
+    );
     const by = new Map(rows.rows.map((r) => [r.name, Number(r.bytes)]));
-    return { tiles: ((by.get('tlog_tiles') ?? 0) + (by.get('sqlite_autoindex_tlog_tiles_1') ?? 0)) / size, lookup: (by.get('tlog_entries_prefix') ?? 0) / size };
+    return {
+      tiles: ((by.get('tlog_tiles') ?? 0) + (by.get('sqlite_autoindex_tlog_tiles_1') ?? 0)) / size,
+      lookup: (by.get('tlog_entries_prefix') ?? 0) / size,
+    };
   }
-  const r = await sql<{ tiles: string; lookup: string }>`select pg_total_relation_size('tlog_tiles') as tiles, pg_relation_size('tlog_entries_prefix') as lookup`.execute(index.db);
+  const r = await sql<{
+    tiles: string;
+    lookup: string;
+  }>`select pg_total_relation_size('tlog_tiles') as tiles, pg_relation_size('tlog_entries_prefix') as lookup`.execute(index.db);
   const row = r.rows[0];
   return row === undefined ? undefined : { tiles: Number(row.tiles) / size, lookup: Number(row.lookup) / size };
 }
@@ -176,12 +206,16 @@ async function main(): Promise<void> {
       const plain = await plainInserts(o.index, APPENDS, BATCH, bodyOf);
       const log = await appendAll(o.index, APPENDS, BATCH, bodyOf);
       const s = await storagePerLeaf(o.index, APPENDS);
-      console.log(`| ${name} | ${log.toFixed(0)} | ${plain.toFixed(0)} | ${(log / plain).toFixed(2)} | ${s ? `${s.tiles.toFixed(1)} + ${s.lookup.toFixed(1)} B = ${((s.tiles + s.lookup) / 32).toFixed(2)} × 32 B` : '-'} |`);
+      console.log(
+        `| ${name} | ${log.toFixed(0)} | ${plain.toFixed(0)} | ${(log / plain).toFixed(2)} | ${s ? `${s.tiles.toFixed(1)} + ${s.lookup.toFixed(1)} B = ${((s.tiles + s.lookup) / 32).toFixed(2)} × 32 B` : '-'} |`,
+      );
     } finally {
       await o.cleanup();
     }
   }
-  console.log('\n| leaves | inclusion proof p50 / p99 ms | entry point lookup p50 / p99 ms (baseline) | monitor checks/s | raw Ed25519 verify/s | ratio | storage per leaf |');
+  console.log(
+    '\n| leaves | inclusion proof p50 / p99 ms | entry point lookup p50 / p99 ms (baseline) | monitor checks/s | raw Ed25519 verify/s | ratio | storage per leaf |',
+  );
   console.log('|---:|---:|---:|---:|---:|---:|---:|');
   for (const size of PROOF_SIZES) {
     const o = await openSqlite();
@@ -191,7 +225,9 @@ async function main(): Promise<void> {
       const p = await proofLatency(o.index, size);
       const m = await monitorRate(o.index, size);
       const s = await storagePerLeaf(o.index, size);
-      console.log(`| ${size.toLocaleString()} | ${p.p50.toFixed(3)} / ${p.p99.toFixed(3)} | ${p.baseP50.toFixed(3)} / ${p.baseP99.toFixed(3)} | ${m.rate.toFixed(0)} | ${m.raw.toFixed(0)} | ${(m.rate / m.raw).toFixed(2)} | ${s ? `${((s.tiles + s.lookup) / 32).toFixed(2)} × 32 B` : '-'} |`);
+      console.log(
+        `| ${size.toLocaleString()} | ${p.p50.toFixed(3)} / ${p.p99.toFixed(3)} | ${p.baseP50.toFixed(3)} / ${p.baseP99.toFixed(3)} | ${m.rate.toFixed(0)} | ${m.raw.toFixed(0)} | ${(m.rate / m.raw).toFixed(2)} | ${s ? `${((s.tiles + s.lookup) / 32).toFixed(2)} × 32 B` : '-'} |`,
+      );
     } finally {
       await o.cleanup();
     }

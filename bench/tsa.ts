@@ -38,7 +38,10 @@ try {
   const query = Buffer.from(
     new pkijs.TimeStampReq({
       version: 1,
-      messageImprint: new pkijs.MessageImprint({ hashAlgorithm: new pkijs.AlgorithmIdentifier({ algorithmId: '2.16.840.1.101.3.4.2.1' }), hashedMessage: new asn1js.OctetString({ valueHex: new Uint8Array(createHash('sha256').update(signature).digest()).buffer }) }),
+      messageImprint: new pkijs.MessageImprint({
+        hashAlgorithm: new pkijs.AlgorithmIdentifier({ algorithmId: '2.16.840.1.101.3.4.2.1' }),
+        hashedMessage: new asn1js.OctetString({ valueHex: new Uint8Array(createHash('sha256').update(signature).digest()).buffer }),
+      }),
       nonce: new asn1js.Integer({ valueHex: new Uint8Array(randomBytes(8)).buffer }),
       certReq: true,
     })
@@ -55,7 +58,8 @@ try {
   console.log(`bench:tsa: ${SECONDS}s per row, one thread`);
   console.log('| operation | per second | µs each | vs signature |');
   console.log('|---|---:|---:|---:|');
-  for (const [name, r] of rows) console.log(`| ${name} | ${Math.round(r).toLocaleString('en-US')} | ${(1e6 / r).toFixed(0)} | ${(base / r).toFixed(2)}× |`);
+  for (const [name, r] of rows)
+    console.log(`| ${name} | ${Math.round(r).toLocaleString('en-US')} | ${(1e6 / r).toFixed(0)} | ${(base / r).toFixed(2)}× |`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

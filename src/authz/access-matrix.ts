@@ -1,13 +1,7 @@
-import { AttestryError } from '../core/errors.js';
 import { EVIDENCE_KINDS, type EvidenceKind } from '../store/blob/cas-layout.js';
 
-export const ROLES = ['signals-service', 'policy-engine', 'scanner-worker', 'audit-service', 'ai-service', 'reviewer', 'admin'] as const;
-export type Role = (typeof ROLES)[number];
-
-export function parseRole(value: unknown): Role {
-  if (typeof value === 'string' && (ROLES as readonly string[]).includes(value)) return value as Role;
-  throw new AttestryError('E_INVALID_INPUT', `principal ${JSON.stringify(value)} is not a role; expected one of ${ROLES.join(', ')}`);
-}
+export { ROLES, parseRole, type Role } from '../core/roles.js';
+import { type Role } from '../core/roles.js';
 
 export type Action = 'read' | 'write';
 type Grant = 'rw' | 'r' | 'w' | '-';
@@ -25,13 +19,69 @@ type Grant = 'rw' | 'r' | 'w' | '-';
  */
 export const ACCESS_MATRIX: Readonly<Record<Role, Readonly<Record<EvidenceKind, Grant>>>> = {
   //                  callgraphs  manifests  runtime-facts  attestations  model-signatures  ai-attestations  message-signatures
-  'signals-service': { callgraphs: 'rw', manifests: 'rw', 'runtime-facts': 'rw', attestations: 'rw', 'model-signatures': '-', 'ai-attestations': '-', 'message-signatures': 'rw' },
-  'policy-engine': { callgraphs: 'r', manifests: 'r', 'runtime-facts': 'r', attestations: 'r', 'model-signatures': 'r', 'ai-attestations': 'r', 'message-signatures': 'r' },
-  'scanner-worker': { callgraphs: 'w', manifests: '-', 'runtime-facts': '-', attestations: '-', 'model-signatures': '-', 'ai-attestations': '-', 'message-signatures': '-' },
-  'audit-service': { callgraphs: 'r', manifests: 'r', 'runtime-facts': 'r', attestations: 'r', 'model-signatures': 'r', 'ai-attestations': 'r', 'message-signatures': 'r' },
-  'ai-service': { callgraphs: '-', manifests: '-', 'runtime-facts': '-', attestations: '-', 'model-signatures': 'rw', 'ai-attestations': 'rw', 'message-signatures': '-' },
-  reviewer: { callgraphs: '-', manifests: '-', 'runtime-facts': '-', attestations: '-', 'model-signatures': 'r', 'ai-attestations': 'r', 'message-signatures': '-' },
-  admin: { callgraphs: 'rw', manifests: 'rw', 'runtime-facts': 'rw', attestations: 'rw', 'model-signatures': 'rw', 'ai-attestations': 'rw', 'message-signatures': 'rw' },
+  'signals-service': {
+    callgraphs: 'rw',
+    manifests: 'rw',
+    'runtime-facts': 'rw',
+    attestations: 'rw',
+    'model-signatures': '-',
+    'ai-attestations': '-',
+    'message-signatures': 'rw',
+  },
+  'policy-engine': {
+    callgraphs: 'r',
+    manifests: 'r',
+    'runtime-facts': 'r',
+    attestations: 'r',
+    'model-signatures': 'r',
+    'ai-attestations': 'r',
+    'message-signatures': 'r',
+  },
+  'scanner-worker': {
+    callgraphs: 'w',
+    manifests: '-',
+    'runtime-facts': '-',
+    attestations: '-',
+    'model-signatures': '-',
+    'ai-attestations': '-',
+    'message-signatures': '-',
+  },
+  'audit-service': {
+    callgraphs: 'r',
+    manifests: 'r',
+    'runtime-facts': 'r',
+    attestations: 'r',
+    'model-signatures': 'r',
+    'ai-attestations': 'r',
+    'message-signatures': 'r',
+  },
+  'ai-service': {
+    callgraphs: '-',
+    manifests: '-',
+    'runtime-facts': '-',
+    attestations: '-',
+    'model-signatures': 'rw',
+    'ai-attestations': 'rw',
+    'message-signatures': '-',
+  },
+  reviewer: {
+    callgraphs: '-',
+    manifests: '-',
+    'runtime-facts': '-',
+    attestations: '-',
+    'model-signatures': 'r',
+    'ai-attestations': 'r',
+    'message-signatures': '-',
+  },
+  admin: {
+    callgraphs: 'rw',
+    manifests: 'rw',
+    'runtime-facts': 'rw',
+    attestations: 'rw',
+    'model-signatures': 'rw',
+    'ai-attestations': 'rw',
+    'message-signatures': 'rw',
+  },
 };
 
 export function can(role: Role, kind: EvidenceKind, action: Action): boolean {

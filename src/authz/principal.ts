@@ -24,7 +24,9 @@ export function actsFor(principal: Principal, tenant: string): boolean {
 export function authorize(principal: Principal, tenant: string, kind: EvidenceKind, action: Action, notFound: () => AttestryError): void {
   if (!actsFor(principal, tenant)) throw notFound();
   if (!can(principal.role, kind, action)) {
-    throw new AttestryError('E_FORBIDDEN', `role ${principal.role} may not ${action} ${kind}`, { details: { role: principal.role, kind, action } });
+    throw new AttestryError('E_FORBIDDEN', `role ${principal.role} may not ${action} ${kind}`, {
+      details: { role: principal.role, kind, action },
+    });
   }
 }
 
@@ -40,7 +42,16 @@ export function writeTenant(principal: Principal, requested: string | undefined)
   }
   if (principal.tenants !== '*' && principal.tenants.length === 1) return principal.tenants[0] as string;
   // `details.missing` lets a client name its own way of choosing (the CLI says --tenant).
-  throw new AttestryError('E_INVALID_INPUT', 'this token acts for several tenants: say which with ?tenant=ID or the X-Attestry-Tenant header', {
-    details: { missing: 'tenant', query: 'tenant', header: 'X-Attestry-Tenant', ...(principal.tenants === '*' ? {} : { tenants: principal.tenants.slice(0, 16) }) },
-  });
+  throw new AttestryError(
+    'E_INVALID_INPUT',
+    'this token acts for several tenants: say which with ?tenant=ID or the X-Attestry-Tenant header',
+    {
+      details: {
+        missing: 'tenant',
+        query: 'tenant',
+        header: 'X-Attestry-Tenant',
+        ...(principal.tenants === '*' ? {} : { tenants: principal.tenants.slice(0, 16) }),
+      },
+    },
+  );
 }

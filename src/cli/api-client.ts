@@ -26,7 +26,10 @@ export async function call(flags: ClientFlags, method: string, path: string, bod
       ...(body ? { body } : {}),
     });
   } catch (e) {
-    throw new AttestryError('E_UNAVAILABLE', `cannot reach ${url.origin}: ${(e as Error).cause instanceof Error ? ((e as Error).cause as Error).message : (e as Error).message}`);
+    throw new AttestryError(
+      'E_UNAVAILABLE',
+      `cannot reach ${url.origin}: ${(e as Error).cause instanceof Error ? ((e as Error).cause as Error).message : (e as Error).message}`,
+    );
   }
   const text = await response.text();
   if (raw && response.ok) return text;

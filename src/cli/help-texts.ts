@@ -15,7 +15,10 @@ const D = '--data-dir .attestry/data';
 
 export const COMMAND_HELP: Readonly<Record<string, HelpText>> = {
   'model keygen': {
-    examples: ['attestry model keygen --output keys', 'SIGNING_PASS=... attestry model keygen --output keys --algorithm ecdsa-p256 --passphrase-env SIGNING_PASS --json'],
+    examples: [
+      'attestry model keygen --output keys',
+      'SIGNING_PASS=... attestry model keygen --output keys --algorithm ecdsa-p256 --passphrase-env SIGNING_PASS --json',
+    ],
     exits: [
       [0, 'key pair written'],
       [1, 'usage error, a key pair already there (use --force), passphrase variable unset, or the directory cannot be written'],
@@ -31,7 +34,10 @@ export const COMMAND_HELP: Readonly<Record<string, HelpText>> = {
     ],
     exits: [
       [0, 'signature written'],
-      [1, 'usage error, the signature file exists (use --force), or a model, key or digest list that cannot be loaded (missing file, bad key, wrong passphrase, symlink, empty model)'],
+      [
+        1,
+        'usage error, the signature file exists (use --force), or a model, key or digest list that cannot be loaded (missing file, bad key, wrong passphrase, symlink, empty model)',
+      ],
       [2, '--reuse-digests OLD.sig does not verify with the signing key (nothing is written)'],
     ],
   },
@@ -63,7 +69,9 @@ export const COMMAND_HELP: Readonly<Record<string, HelpText>> = {
     ],
   },
   'publisher add': {
-    examples: ['attestry publisher add --registry trust.json --id releases@example.com --name "ML Platform" --public-key keys/public.pem --expires 2027-12-31'],
+    examples: [
+      'attestry publisher add --registry trust.json --id releases@example.com --name "ML Platform" --public-key keys/public.pem --expires 2027-12-31',
+    ],
     exits: [
       [0, 'publisher added (the registry file is created if needed)'],
       [1, 'usage error, unreadable public key or registry, or the id is already there'],
@@ -98,7 +106,11 @@ export const COMMAND_HELP: Readonly<Record<string, HelpText>> = {
     ],
   },
   serve: {
-    examples: ['npm start                                   # = attestry serve --config etc/attestry.yaml (data in .attestry/data)', 'attestry serve --data-dir ./data --port 8080', 'attestry serve --config etc/attestry.yaml --port 0 --json   # port 0 picks a free one'],
+    examples: [
+      'npm start                                   # = attestry serve --config etc/attestry.yaml (data in .attestry/data)',
+      'attestry serve --data-dir ./data --port 8080',
+      'attestry serve --config etc/attestry.yaml --port 0 --json   # port 0 picks a free one',
+    ],
     exits: [
       [0, 'stopped by SIGTERM or SIGINT after in-flight requests finished'],
       [1, 'usage or configuration error, the port is taken, or the shutdown failed or timed out'],
@@ -120,7 +132,10 @@ export const COMMAND_HELP: Readonly<Record<string, HelpText>> = {
     exits: [[0, 'listed'], EXIT_DATA_DIR],
   },
   'token create': {
-    examples: [`attestry token create --role ai-service --tenant acme ${D} --json`, `attestry token create --role admin --tenant '*' --expires 2027-01-01 --label ops ${D}`],
+    examples: [
+      `attestry token create --role ai-service --tenant acme ${D} --json`,
+      `attestry token create --role admin --tenant '*' --expires 2027-01-01 --label ops ${D}`,
+    ],
     exits: [
       [0, 'token created and printed (once)'],
       [1, 'usage error (unknown role, no tenant), unknown tenant, or no data directory or index'],
@@ -154,15 +169,21 @@ export const COMMAND_HELP: Readonly<Record<string, HelpText>> = {
     ],
   },
   'evidence put': {
-    examples: ['ATTESTRY_TOKEN=$(cat .attestry/data/admin-token) attestry evidence put ./my-model/model.sig --tenant default', 'attestry evidence put envelope.json --server http://127.0.0.1:8080 --json'],
+    examples: [
+      'ATTESTRY_TOKEN=$(cat .attestry/data/admin-token) attestry evidence put ./my-model/model.sig --tenant default',
+      'attestry evidence put envelope.json --server http://127.0.0.1:8080 --json',
+    ],
     exits: [
       [0, 'stored (or already stored)'],
       EXIT_SERVER,
-      [2, "the service verified the upload and it failed: bad signature, or no key the tenant trusts signed it"],
+      [2, 'the service verified the upload and it failed: bad signature, or no key the tenant trusts signed it'],
     ],
   },
   'evidence get': {
-    examples: ['attestry evidence get 01JC0000000000000000000000', 'attestry evidence get 01JC0000000000000000000000 --raw > envelope.json'],
+    examples: [
+      'attestry evidence get 01JC0000000000000000000000',
+      'attestry evidence get 01JC0000000000000000000000 --raw > envelope.json',
+    ],
     exits: [
       [0, 'printed'],
       [1, 'usage error, service unreachable, token missing or rejected, not allowed, or no such attestation'],
@@ -170,7 +191,10 @@ export const COMMAND_HELP: Readonly<Record<string, HelpText>> = {
     ],
   },
   'evidence find': {
-    examples: ['attestry evidence find --model-dir ./my-model', 'attestry evidence find --subject sha256:<hex> --kind model-signatures --json'],
+    examples: [
+      'attestry evidence find --model-dir ./my-model',
+      'attestry evidence find --subject sha256:<hex> --kind model-signatures --json',
+    ],
     exits: [[0, 'found (possibly nothing)'], EXIT_SERVER],
   },
   gc: {
@@ -178,7 +202,10 @@ export const COMMAND_HELP: Readonly<Record<string, HelpText>> = {
     exits: [[0, 'done (or, with --dry-run, listed)'], EXIT_DATA_DIR],
   },
   'log checkpoint': {
-    examples: ['curl -s http://127.0.0.1:8080/api/v1/log/key | jq -r .verifierKey > log.vkey', 'attestry log checkpoint --server http://127.0.0.1:8080 --log-key @log.vkey'],
+    examples: [
+      'curl -s http://127.0.0.1:8080/api/v1/log/key | jq -r .verifierKey > log.vkey',
+      'attestry log checkpoint --server http://127.0.0.1:8080 --log-key @log.vkey',
+    ],
     exits: [
       [0, 'the checkpoint is signed by the log key'],
       [1, 'usage error, bad --log-key, or the log is unreachable'],
@@ -194,7 +221,10 @@ export const COMMAND_HELP: Readonly<Record<string, HelpText>> = {
     ],
   },
   'log verify': {
-    examples: ['attestry log verify --bundle evidence.bundle.json --log-key @log.vkey --key keys/public.pem', 'attestry log verify --bundle b.json --log-key @log.vkey --witness @w1.vkey --min-cosigners 1 --json'],
+    examples: [
+      'attestry log verify --bundle evidence.bundle.json --log-key @log.vkey --key keys/public.pem',
+      'attestry log verify --bundle b.json --log-key @log.vkey --witness @w1.vkey --min-cosigners 1 --json',
+    ],
     exits: [
       [0, 'envelope signature, log inclusion and checkpoint signature verified'],
       [1, 'usage error, or an unreadable bundle, key or --log-key'],
@@ -202,7 +232,10 @@ export const COMMAND_HELP: Readonly<Record<string, HelpText>> = {
     ],
   },
   'log monitor': {
-    examples: ['attestry log monitor --server http://127.0.0.1:8080 --state mon.json --log-key @log.vkey --once', 'attestry log monitor --state w.json --log-key @log.vkey --cosign-key witness.pem --witness-name witness.example/w1'],
+    examples: [
+      'attestry log monitor --server http://127.0.0.1:8080 --state mon.json --log-key @log.vkey --once',
+      'attestry log monitor --state w.json --log-key @log.vkey --cosign-key witness.pem --witness-name witness.example/w1',
+    ],
     exits: [
       [0, 'with --once: the log is consistent with the last checkpoint seen'],
       [1, 'usage error, unreadable state or key, the log is unreachable (with --once), or the log refused our cosignature'],
@@ -210,7 +243,10 @@ export const COMMAND_HELP: Readonly<Record<string, HelpText>> = {
     ],
   },
   'log witness-key': {
-    examples: ['attestry log witness-key --key witness.pem --name witness.example/w1', 'attestry log witness-key --key witness.pub.pem --name witness.example/w1 --json'],
+    examples: [
+      'attestry log witness-key --key witness.pem --name witness.example/w1',
+      'attestry log witness-key --key witness.pub.pem --name witness.example/w1 --json',
+    ],
     exits: [
       [0, 'verifier key printed'],
       [1, 'usage error, or the key file is missing or not an Ed25519 key'],
@@ -241,7 +277,10 @@ export const COMMAND_HELP: Readonly<Record<string, HelpText>> = {
     ],
     exits: [
       [0, 'bundle written (with --upload: stored, logged, and the service bundle written)'],
-      [1, 'usage error, a file or key that cannot be loaded, an Ed25519 key with --upload (use ECDSA or attest), or with --upload: service unreachable, token missing, rejected (401), not allowed (403) or bad input'],
+      [
+        1,
+        'usage error, a file or key that cannot be loaded, an Ed25519 key with --upload (use ECDSA or attest), or with --upload: service unreachable, token missing, rejected (401), not allowed (403) or bad input',
+      ],
     ],
   },
   attest: {
@@ -250,10 +289,7 @@ export const COMMAND_HELP: Readonly<Record<string, HelpText>> = {
       'attestry attest --predicate scan.json --type https://cosign.sigstore.dev/attestation/vuln/v1 --digest sha256:<hex> --key keys/private.pem --bundle scan.sigstore.json --upload --server http://127.0.0.1:8080 --token "$ATTESTRY_TOKEN"',
       'attestry verify-bundle --bundle app.tgz.intoto.sigstore.json --artifact dist/app.tgz --key keys/public.pem --offline-key-only',
     ],
-    exits: [
-      [0, 'bundle written (with --upload: stored, logged, and the service bundle written)'],
-      EXIT_SERVER,
-    ],
+    exits: [[0, 'bundle written (with --upload: stored, logged, and the service bundle written)'], EXIT_SERVER],
   },
   'trust refresh': {
     examples: ['attestry trust refresh', 'attestry trust refresh --mirror https://tuf.example.com --initial-root root.json --json'],

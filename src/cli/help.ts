@@ -11,7 +11,10 @@ export type ExitRow = readonly [code: 0 | 1 | 2, meaning: string];
 /** Exit 1 of the admin commands that work on the data directory's index. */
 export const EXIT_DATA_DIR: ExitRow = [1, 'usage error, no data directory or index (start the service first), bad input, or a conflict'];
 /** Exit 1 of the commands that call the service. */
-export const EXIT_SERVER: ExitRow = [1, 'usage error, service unreachable, token missing, rejected (401) or not allowed (403), or bad input'];
+export const EXIT_SERVER: ExitRow = [
+  1,
+  'usage error, service unreachable, token missing, rejected (401) or not allowed (403), or bad input',
+];
 
 export function exitCodeTable(rows: readonly ExitRow[]): string {
   return ['Exit codes:', ...rows.map(([code, meaning]) => `  ${code}  ${meaning}`)].join('\n');

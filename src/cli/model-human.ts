@@ -13,8 +13,14 @@ function signerLines(r: VerifyModelResult): string[] {
   const lines: string[] = [];
   if (sig.method === 'sigstore') lines.push(`  Identity : ${s(sig.identity ?? '')} (issuer ${s(sig.issuer ?? '')}, Sigstore keyless)`);
   else if (sig.method === 'certificate') lines.push('  Signer   : certificate chaining to the given CA');
-  else lines.push(`  Signer   : ${r.metadata.signerId !== undefined ? s(r.metadata.signerId) : '(not recorded)'}${sig.publisher ? ` (trusted publisher ${s(sig.publisher.name)})` : ''}`);
-  if (r.metadata.modelName || r.metadata.modelVersion) lines.push(`  Model    : ${s(r.metadata.modelName ?? r.model.name)}${r.metadata.modelVersion ? ` v${s(r.metadata.modelVersion)}` : ''}`);
+  else
+    lines.push(
+      `  Signer   : ${r.metadata.signerId !== undefined ? s(r.metadata.signerId) : '(not recorded)'}${sig.publisher ? ` (trusted publisher ${s(sig.publisher.name)})` : ''}`,
+    );
+  if (r.metadata.modelName || r.metadata.modelVersion)
+    lines.push(
+      `  Model    : ${s(r.metadata.modelName ?? r.model.name)}${r.metadata.modelVersion ? ` v${s(r.metadata.modelVersion)}` : ''}`,
+    );
   lines.push(`  Key      : ${sig.algorithm} ${sig.keyFingerprint}`, `  Root     : ${s(r.model.rootDigest)}`);
   return lines;
 }
@@ -47,7 +53,9 @@ export function inspectHuman(i: SignatureInspection, signaturePath: string): str
     `  Subject  : ${s(i.subjectName)} ${s(i.rootDigest)}${i.consistent ? '' : '  ** does not match the resources **'}`,
   ];
   for (const [k, v] of Object.entries(i.metadata)) lines.push(`  ${s(k).padEnd(9)}: ${s(v)}`);
-  lines.push(`  Hashing  : ${s(z.method)}, ${s(z.hash_type)}${z.shard_size ? `, shard ${s(z.shard_size)}` : ''}, symlinks ${z.allow_symlinks ? 'followed' : 'refused'}`);
+  lines.push(
+    `  Hashing  : ${s(z.method)}, ${s(z.hash_type)}${z.shard_size ? `, shard ${s(z.shard_size)}` : ''}, symlinks ${z.allow_symlinks ? 'followed' : 'refused'}`,
+  );
   if (z.ignore_paths?.length) lines.push(`  Ignored  : ${z.ignore_paths.map(s).join(', ')}`);
   lines.push(`  Resources: ${i.resources.length}`);
   for (const r of i.resources.slice(0, 50)) lines.push(`    ${s(r.digest.slice(0, 16))}…  ${s(r.name)}`);

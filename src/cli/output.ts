@@ -20,7 +20,12 @@ export function successJson(data: object): Record<string, unknown> {
 }
 
 /** The failure shape: `{ok: false, code, message[, details]}`, then any extra fields the command reports. */
-export function failureJson(code: ErrorCode, message: string, extra: object = {}, details?: Readonly<Record<string, unknown>>): Record<string, unknown> {
+export function failureJson(
+  code: ErrorCode,
+  message: string,
+  extra: object = {},
+  details?: Readonly<Record<string, unknown>>,
+): Record<string, unknown> {
   // ok, code and message come first and cannot be overridden by the extra fields.
   const out: Record<string, unknown> = { ok: false, code, message, ...(details === undefined ? {} : { details }), ...extra };
   return Object.assign(out, { ok: false, code, message });
@@ -88,7 +93,12 @@ export function emitFailure(options: OutputOptions, code: ErrorCode, message: st
 }
 
 /** A verification's outcome: `emit` when it passed, `emitFailure` with `failure` when it did not. */
-export function emitVerdict(options: OutputOptions, failure: { code: ErrorCode; message: string } | undefined, data: object, human: () => string): void {
+export function emitVerdict(
+  options: OutputOptions,
+  failure: { code: ErrorCode; message: string } | undefined,
+  data: object,
+  human: () => string,
+): void {
   if (failure === undefined) emit(options, data, human);
   else emitFailure(options, failure.code, failure.message, data, human);
 }
@@ -99,10 +109,7 @@ function jsonReplacer(_key: string, value: unknown): unknown {
 
 /** Prints an error and returns the exit code for it. */
 export function reportError(e: unknown, json: boolean): number {
-  const err =
-    e instanceof AttestryError
-      ? e
-      : new AttestryError('E_INTERNAL', e instanceof Error ? e.message : String(e), { cause: e });
+  const err = e instanceof AttestryError ? e : new AttestryError('E_INTERNAL', e instanceof Error ? e.message : String(e), { cause: e });
   if (json) {
     writeJson(failureJson(err.code, err.message, {}, err.details));
   } else {

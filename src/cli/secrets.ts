@@ -16,7 +16,8 @@ export const DEFAULT_PASSPHRASE_ENV = 'ATTESTRY_PASSWORD';
 export function passphraseFromEnv(variable: string | undefined): string | undefined {
   if (variable === undefined) return undefined;
   const value = process.env[variable];
-  if (value === undefined) throw new AttestryError('E_USAGE', `--passphrase-env names ${variable}, but that environment variable is not set`);
+  if (value === undefined)
+    throw new AttestryError('E_USAGE', `--passphrase-env names ${variable}, but that environment variable is not set`);
   if (value === '') throw new AttestryError('E_USAGE', `--passphrase-env names ${variable}, but that environment variable is empty`);
   return value;
 }

@@ -35,7 +35,9 @@ function startFirst(config: ResolvedConfig): string {
  */
 export function requireDataDir(config: ResolvedConfig): void {
   if (!existsSync(config.dataDir)) {
-    throw new AttestryError('E_NOT_FOUND', `data directory ${config.dataDir} does not exist; ${startFirst(config)}`, { details: { dataDir: config.dataDir } });
+    throw new AttestryError('E_NOT_FOUND', `data directory ${config.dataDir} does not exist; ${startFirst(config)}`, {
+      details: { dataDir: config.dataDir },
+    });
   }
 }
 
@@ -43,14 +45,21 @@ function requireIndex(config: ResolvedConfig): void {
   const db = databaseSettings(config);
   if (db.driver !== 'sqlite') return;
   requireDataDir(config);
-  if (!existsSync(db.path)) throw new AttestryError('E_NOT_FOUND', `no index at ${db.path}; ${startFirst(config)}`, { details: { dataDir: config.dataDir, index: db.path } });
+  if (!existsSync(db.path))
+    throw new AttestryError('E_NOT_FOUND', `no index at ${db.path}; ${startFirst(config)}`, {
+      details: { dataDir: config.dataDir, index: db.path },
+    });
 }
 
 /**
  * Opens the index for an admin command, runs `body`, and always closes it.
  * The index must exist unless `create` (only `db migrate`, which makes one).
  */
-export async function withIndex<T>(flags: ServiceFlags, body: (services: IndexServices) => Promise<T>, options: { create?: boolean } = {}): Promise<T> {
+export async function withIndex<T>(
+  flags: ServiceFlags,
+  body: (services: IndexServices) => Promise<T>,
+  options: { create?: boolean } = {},
+): Promise<T> {
   const config = configFrom(flags);
   if (options.create !== true) requireIndex(config);
   const services = await openIndexServices(config);
@@ -65,5 +74,11 @@ export const portOption = parseIntOption('--port');
 
 /** Collects a repeatable option; each value may also be comma-separated. */
 export function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, ...value.split(',').map((v) => v.trim()).filter(Boolean)];
+  return [
+    ...previous,
+    ...value
+      .split(',')
+      .map((v) => v.trim())
+      .filter(Boolean),
+  ];
 }

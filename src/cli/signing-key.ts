@@ -24,7 +24,10 @@ const KEY_OPTION_HELP = 'private key: a PEM file, or a PKCS#11 URI (pkcs11:token
 export function addSigningKeyOptions(cmd: Command): Command {
   return cmd
     .requiredOption('--key <pem|pkcs11-uri>', KEY_OPTION_HELP)
-    .option('--passphrase-env <var>', 'environment variable holding the key passphrase (or the token PIN for a pkcs11: key); default ATTESTRY_PASSWORD, else a prompt on the terminal');
+    .option(
+      '--passphrase-env <var>',
+      'environment variable holding the key passphrase (or the token PIN for a pkcs11: key); default ATTESTRY_PASSWORD, else a prompt on the terminal',
+    );
 }
 
 /** PEM passphrases come as `privateKeyWithPassphrase` finds them (named variable, ATTESTRY_PASSWORD, a TTY prompt). */

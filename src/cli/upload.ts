@@ -41,10 +41,15 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 }
 
 export async function uploadBundle(flags: UploadFlags, bundle: unknown): Promise<Uploaded> {
-  const client: ClientFlags = { server: flags.server, ...(flags.token !== undefined ? { token: flags.token } : {}), ...(flags.json !== undefined ? { json: flags.json } : {}) };
+  const client: ClientFlags = {
+    server: flags.server,
+    ...(flags.token !== undefined ? { token: flags.token } : {}),
+    ...(flags.json !== undefined ? { json: flags.json } : {}),
+  };
   const query = flags.tenant ? `?tenant=${encodeURIComponent(flags.tenant)}` : '';
   const stored = await call(client, 'POST', `api/v1/attestations${query}`, Buffer.from(JSON.stringify(bundle)));
-  if (!isRecord(stored) || typeof stored['id'] !== 'string') throw new AttestryError('E_INTERNAL', `${flags.server} answered the upload without an attestation id`);
+  if (!isRecord(stored) || typeof stored['id'] !== 'string')
+    throw new AttestryError('E_INTERNAL', `${flags.server} answered the upload without an attestation id`);
   const id = stored['id'];
   const out: Uploaded = {
     id,

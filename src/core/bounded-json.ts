@@ -93,9 +93,13 @@ export function checkJsonLimits(input: string | Uint8Array, limits: JsonLimits):
     }
   }
   if (jsonNestingDepth(input, maxDepth) > maxDepth) {
-    throw new AttestryError('E_INVALID_INPUT', `${limits.what} nests JSON arrays/objects more than ${maxDepth} levels deep; no attestry format needs that, so it was refused unparsed`, {
-      details: { limit: 'maxDepth', maxDepth },
-    });
+    throw new AttestryError(
+      'E_INVALID_INPUT',
+      `${limits.what} nests JSON arrays/objects more than ${maxDepth} levels deep; no attestry format needs that, so it was refused unparsed`,
+      {
+        details: { limit: 'maxDepth', maxDepth },
+      },
+    );
   }
 }
 

@@ -74,7 +74,9 @@ function write(value: unknown, out: string[], path: string): void {
   }
   const record = value as Record<string, unknown>;
   // Default sort compares UTF-16 code units, which is what RFC 8785 §3.2.3 specifies.
-  const keys = Object.keys(record).filter((k) => record[k] !== undefined).sort();
+  const keys = Object.keys(record)
+    .filter((k) => record[k] !== undefined)
+    .sort();
   out.push('{');
   keys.forEach((key, i) => {
     if (i > 0) out.push(',');

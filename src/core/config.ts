@@ -36,7 +36,10 @@ const SignalsSchema = z
       .prefault({}),
     Signing: z
       .object({
-        KeyId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'letters, digits, . _ - (max 128)').default('signals-signer-2025-001'),
+        KeyId: z
+          .string()
+          .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'letters, digits, . _ - (max 128)')
+          .default('signals-signer-2025-001'),
         Algorithm: z.enum(['ECDSA-P256-SHA256', 'Ed25519']).default('ECDSA-P256-SHA256'),
       })
       .strict()
@@ -65,8 +68,18 @@ export const ConfigSchema = z
       })
       .strict()
       .superRefine((s, ctx) => {
-        if (s.HeadersTimeoutMs > s.RequestTimeoutMs) ctx.addIssue({ code: 'custom', path: ['HeadersTimeoutMs'], message: `must not exceed Server.RequestTimeoutMs (${s.RequestTimeoutMs})` });
-        if (s.MaxConnectionsPerClient > s.MaxConnections) ctx.addIssue({ code: 'custom', path: ['MaxConnectionsPerClient'], message: `must not exceed Server.MaxConnections (${s.MaxConnections})` });
+        if (s.HeadersTimeoutMs > s.RequestTimeoutMs)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['HeadersTimeoutMs'],
+            message: `must not exceed Server.RequestTimeoutMs (${s.RequestTimeoutMs})`,
+          });
+        if (s.MaxConnectionsPerClient > s.MaxConnections)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['MaxConnectionsPerClient'],
+            message: `must not exceed Server.MaxConnections (${s.MaxConnections})`,
+          });
       })
       .prefault({}),
     Storage: z
@@ -91,7 +104,10 @@ export const ConfigSchema = z
             Driver: z.enum(['sqlite', 'postgres']).default('sqlite'),
             Path: z.string().min(1).nullable().default(null),
             Url: z.string().min(1).nullable().default(null),
-            Schema: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a lower-case SQL identifier').default('public'),
+            Schema: z
+              .string()
+              .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a lower-case SQL identifier')
+              .default('public'),
             PoolSize: positiveInt.default(10),
           })
           .strict()
@@ -102,8 +118,14 @@ export const ConfigSchema = z
     Log: z
       .object({
         // C2SP tlog-checkpoint origin and note key name: a schema-less URL, never changed once entries exist.
-        Origin: z.string().regex(/^[^\s+]{1,255}$/, 'non-empty, without spaces or "+"').default('attestry.local/log'),
-        KeyId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'letters, digits, . _ - (max 128)').default('attestry-log-ed25519'),
+        Origin: z
+          .string()
+          .regex(/^[^\s+]{1,255}$/, 'non-empty, without spaces or "+"')
+          .default('attestry.local/log'),
+        KeyId: z
+          .string()
+          .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'letters, digits, . _ - (max 128)')
+          .default('attestry-log-ed25519'),
         // Witness verifier keys (vkey text, signature type 0x04) whose cosignatures the log accepts and serves.
         Witnesses: z.array(z.string().min(1)).default([]),
       })
@@ -143,7 +165,9 @@ export function loadConfig(options: LoadConfigOptions = {}): ResolvedConfig {
   let parsed = ConfigSchema.safeParse(raw);
   // Environment values are typed by their look (8080 → number, false →
   // boolean); where the schema wanted a string, use the text as written.
-  const retyped = parsed.success ? [] : parsed.error.issues.filter((i) => i.code === 'invalid_type' && i.expected === 'string' && envText.has(i.path.join('.')));
+  const retyped = parsed.success
+    ? []
+    : parsed.error.issues.filter((i) => i.code === 'invalid_type' && i.expected === 'string' && envText.has(i.path.join('.')));
   if (retyped.length > 0) {
     for (const issue of retyped) setPath(raw, issue.path.map(String), envText.get(issue.path.join('.')));
     parsed = ConfigSchema.safeParse(raw);
@@ -181,7 +205,10 @@ export function loadConfig(options: LoadConfigOptions = {}): ResolvedConfig {
   const dataDirInput = options.dataDir ?? env.ATTESTRY_DATA_DIR ?? config.DataDir ?? '.attestry/data';
   const dataDir = isAbsolute(dataDirInput) ? dataDirInput : resolve(cwd, dataDirInput);
   if (config.Storage.Database.Driver === 'postgres' && config.Storage.Database.Url === null) {
-    throw new AttestryError('E_CONFIG', `${origins.get('Storage.Database.Driver') ?? file ?? 'configuration'}: Storage.Database.Url: required when Storage.Database.Driver is postgres (or set ATTESTRY_DATABASE_URL)`);
+    throw new AttestryError(
+      'E_CONFIG',
+      `${origins.get('Storage.Database.Driver') ?? file ?? 'configuration'}: Storage.Database.Url: required when Storage.Database.Driver is postgres (or set ATTESTRY_DATABASE_URL)`,
+    );
   }
   return { ...config, dataDir, source: file ?? 'defaults' };
 }
@@ -191,7 +218,11 @@ function readYamlFile(path: string): Record<string, unknown> {
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new AttestryError('E_CONFIG', `cannot read configuration file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
+    throw new AttestryError(
+      'E_CONFIG',
+      `cannot read configuration file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      { cause: e },
+    );
   }
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
@@ -209,7 +240,12 @@ function readYamlFile(path: string): Record<string, unknown> {
  * config shape comes from). Values are read as YAML scalars so `false` and
  * `8080` get their types. A few short names cover the common cases.
  */
-function applyEnvOverrides(raw: Record<string, unknown>, env: NodeJS.ProcessEnv, origins: Map<string, string>, envText: Map<string, string>): void {
+function applyEnvOverrides(
+  raw: Record<string, unknown>,
+  env: NodeJS.ProcessEnv,
+  origins: Map<string, string>,
+  envText: Map<string, string>,
+): void {
   const set = (path: string[], text: string, origin: string, typed: unknown = scalar(text)): void => {
     setPath(raw, path, typed);
     origins.set(path.join('.'), `environment ${origin}`);
@@ -234,9 +270,13 @@ function refuseEmptyVariables(env: NodeJS.ProcessEnv): void {
     .map(([name]) => name);
   if (names.length === 0) return;
   const one = names.length === 1;
-  throw new AttestryError('E_CONFIG', `environment variable ${names.join(', ')} ${one ? 'is' : 'are'} set but empty: give a value or unset ${one ? 'it' : 'them'}`, {
-    details: { variables: names },
-  });
+  throw new AttestryError(
+    'E_CONFIG',
+    `environment variable ${names.join(', ')} ${one ? 'is' : 'are'} set but empty: give a value or unset ${one ? 'it' : 'them'}`,
+    {
+      details: { variables: names },
+    },
+  );
 }
 
 /** The short variables loadConfig reads besides ATTESTRY__<Section>__<Key>. */

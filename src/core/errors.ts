@@ -93,7 +93,13 @@ export function ioError(e: unknown, action: string, path: string): AttestryError
   }
   const reason = (errno === undefined ? undefined : ERRNO_TEXT[errno]) ?? errno ?? (e instanceof Error ? e.message : String(e));
   if (errno === 'ENOSPC' || errno === 'EDQUOT') {
-    return new AttestryError('E_NO_SPACE', `cannot ${action} ${path}: ${reason}; free space on that device, then retry`, { cause: e, details: { path, errno } });
+    return new AttestryError('E_NO_SPACE', `cannot ${action} ${path}: ${reason}; free space on that device, then retry`, {
+      cause: e,
+      details: { path, errno },
+    });
   }
-  return new AttestryError('E_IO', `cannot ${action} ${path}: ${reason}`, { cause: e, details: { path, ...(errno === undefined ? {} : { errno }) } });
+  return new AttestryError('E_IO', `cannot ${action} ${path}: ${reason}`, {
+    cause: e,
+    details: { path, ...(errno === undefined ? {} : { errno }) },
+  });
 }

@@ -65,9 +65,13 @@ export interface AttestationInput {
 
 /** Builds the in-toto Statement v1, signs it as DSSE (RFC 8785 JSON bytes) and wraps it in a bundle. */
 export function attestBundle(input: AttestationInput, signer: Signer): { bundle: KeyBundle; statement: Statement } {
-  if (input.subjects.length === 0) throw new AttestryError('E_USAGE', 'an attestation needs at least one subject (--subject FILE or --digest sha256:<hex>)');
+  if (input.subjects.length === 0)
+    throw new AttestryError('E_USAGE', 'an attestation needs at least one subject (--subject FILE or --digest sha256:<hex>)');
   if (!/^[a-z][a-z0-9+.-]*:\S+$/i.test(input.predicateType)) {
-    throw new AttestryError('E_USAGE', `the predicate type must be a URI (e.g. https://slsa.dev/provenance/v1), got "${input.predicateType.slice(0, 200)}"`);
+    throw new AttestryError(
+      'E_USAGE',
+      `the predicate type must be a URI (e.g. https://slsa.dev/provenance/v1), got "${input.predicateType.slice(0, 200)}"`,
+    );
   }
   if (typeof input.predicate !== 'object' || input.predicate === null || Array.isArray(input.predicate)) {
     throw new AttestryError('E_INVALID_INPUT', 'the predicate must be a JSON object (in-toto Statement v1 "predicate")');

@@ -31,9 +31,13 @@ export function buildKeyBundle(envelope: DsseEnvelope, hint: string): KeyBundle 
 }
 
 const BundleSchema = z.object({
-  mediaType: z.string().regex(/^application\/vnd\.dev\.sigstore\.bundle(\.v0\.[123]\+json|\+json;version=0\.[123])$/, 'not a Sigstore bundle media type'),
+  mediaType: z
+    .string()
+    .regex(/^application\/vnd\.dev\.sigstore\.bundle(\.v0\.[123]\+json|\+json;version=0\.[123])$/, 'not a Sigstore bundle media type'),
   verificationMaterial: z.looseObject({
-    publicKey: z.looseObject({ hint: z.string().optional(), rawBytes: z.string().optional(), keyDetails: z.string().optional() }).optional(),
+    publicKey: z
+      .looseObject({ hint: z.string().optional(), rawBytes: z.string().optional(), keyDetails: z.string().optional() })
+      .optional(),
     x509CertificateChain: z.looseObject({ certificates: z.array(z.looseObject({ rawBytes: z.string() })).min(1) }).optional(),
     certificate: z.looseObject({ rawBytes: z.string() }).optional(),
     tlogEntries: z.array(z.looseObject({})).max(64).optional(),

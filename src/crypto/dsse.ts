@@ -38,7 +38,9 @@ export function signEnvelope(payloadType: string, payload: Uint8Array, signers: 
 
 /** Whether `c` (a UTF-16 code unit) is in the standard or URL-safe base64 alphabet. */
 function isBase64Char(c: number): boolean {
-  return (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x2b || c === 0x2f || c === 0x2d || c === 0x5f;
+  return (
+    (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x2b || c === 0x2f || c === 0x2d || c === 0x5f
+  );
 }
 
 /**

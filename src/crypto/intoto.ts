@@ -24,12 +24,13 @@ export function buildStatement<P>(subject: ResourceDescriptor[], predicateType: 
   return { _type: STATEMENT_TYPE_V1, subject, predicateType, predicate };
 }
 
-const SubjectSchema = z
-  .looseObject({
-    name: z.string().optional(),
-    digest: z.record(z.string(), z.string().regex(/^[0-9a-fA-F]+$/, 'digest values are hex')).refine((d) => Object.keys(d).length > 0, 'at least one digest'),
-    annotations: z.record(z.string(), z.unknown()).optional(),
-  });
+const SubjectSchema = z.looseObject({
+  name: z.string().optional(),
+  digest: z
+    .record(z.string(), z.string().regex(/^[0-9a-fA-F]+$/, 'digest values are hex'))
+    .refine((d) => Object.keys(d).length > 0, 'at least one digest'),
+  annotations: z.record(z.string(), z.unknown()).optional(),
+});
 
 export const StatementSchema = z.object({
   _type: z.literal(STATEMENT_TYPE_V1),

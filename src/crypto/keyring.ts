@@ -3,7 +3,17 @@ import { join } from 'node:path';
 import type { KeyObject } from 'node:crypto';
 import { ensureDir, fsyncDir, writeFileAtomic } from '../core/atomic-file.js';
 import { AttestryError, ioError } from '../core/errors.js';
-import { generateKeyPair, keyAlgorithmOf, keyFingerprint, loadPrivateKey, loadPublicKey, omsKeyHint, privateKeyToPem, publicKeyToPem, type KeyAlgorithm } from './keys.js';
+import {
+  generateKeyPair,
+  keyAlgorithmOf,
+  keyFingerprint,
+  loadPrivateKey,
+  loadPublicKey,
+  omsKeyHint,
+  privateKeyToPem,
+  publicKeyToPem,
+  type KeyAlgorithm,
+} from './keys.js';
 import { createSigner, type Signer } from './signer.js';
 
 /** Seed 000 §9 `Signing.Algorithm` spellings → attestry key algorithms. */
@@ -31,7 +41,13 @@ export interface PublicKeyInfo {
 }
 
 export function describePublicKey(keyId: string, publicKey: KeyObject): PublicKeyInfo {
-  return { keyId, algorithm: keyAlgorithmOf(publicKey), publicKeyPem: publicKeyToPem(publicKey), fingerprint: keyFingerprint(publicKey), hint: omsKeyHint(publicKey) };
+  return {
+    keyId,
+    algorithm: keyAlgorithmOf(publicKey),
+    publicKeyPem: publicKeyToPem(publicKey),
+    fingerprint: keyFingerprint(publicKey),
+    hint: omsKeyHint(publicKey),
+  };
 }
 
 /**
@@ -56,7 +72,10 @@ export class Keyring {
     const existing = this.#tryLoad(keyId);
     if (existing !== undefined) {
       if (existing.algorithm !== algorithm) {
-        throw new AttestryError('E_CONFIG', `signing key "${keyId}" in ${this.dir} is ${existing.algorithm}, but Signals.Signing.Algorithm asks for ${algorithm}; choose another KeyId or remove the old key`);
+        throw new AttestryError(
+          'E_CONFIG',
+          `signing key "${keyId}" in ${this.dir} is ${existing.algorithm}, but Signals.Signing.Algorithm asks for ${algorithm}; choose another KeyId or remove the old key`,
+        );
       }
       return { info: existing, created: false };
     }

@@ -28,9 +28,7 @@ export function parseKeyAlgorithm(value: string): KeyAlgorithm {
 
 export function generateKeyPair(algorithm: KeyAlgorithm = 'ed25519'): KeyPair {
   const { privateKey, publicKey } =
-    algorithm === 'ed25519'
-      ? generateKeyPairSync('ed25519')
-      : generateKeyPairSync('ec', { namedCurve: CURVE_BY_ALGORITHM[algorithm] });
+    algorithm === 'ed25519' ? generateKeyPairSync('ed25519') : generateKeyPairSync('ec', { namedCurve: CURVE_BY_ALGORITHM[algorithm] });
   return { algorithm, privateKey, publicKey };
 }
 
@@ -111,10 +109,16 @@ export function loadPrivateKey(pem: string, source: string, passphrase?: string)
   }
   // Without this, OpenSSL's "DECODER routines::unsupported" is all a user who passed public.pem would see.
   if (!pem.includes('PRIVATE KEY-----') && /-----BEGIN (PUBLIC KEY|CERTIFICATE)-----/.test(pem)) {
-    throw new AttestryError('E_KEY_FORMAT', `${source} is a public key; signing needs the private key (the private.pem that keygen wrote beside public.pem)`);
+    throw new AttestryError(
+      'E_KEY_FORMAT',
+      `${source} is a public key; signing needs the private key (the private.pem that keygen wrote beside public.pem)`,
+    );
   }
   if (encrypted && (passphrase === undefined || passphrase.length === 0)) {
-    throw new AttestryError('E_PASSPHRASE_REQUIRED', `${source} is passphrase-protected; supply the passphrase (e.g. --passphrase-env VAR)`);
+    throw new AttestryError(
+      'E_PASSPHRASE_REQUIRED',
+      `${source} is passphrase-protected; supply the passphrase (e.g. --passphrase-env VAR)`,
+    );
   }
   let key: KeyObject;
   try {
@@ -147,7 +151,9 @@ export function loadPublicKey(pem: string, source: string): KeyObject {
   try {
     key = createPublicKey({ key: pem, format: 'pem' });
   } catch (e) {
-    throw new AttestryError('E_KEY_FORMAT', `${source} is not a PEM public key, private key or certificate (${(e as Error).message})`, { cause: e });
+    throw new AttestryError('E_KEY_FORMAT', `${source} is not a PEM public key, private key or certificate (${(e as Error).message})`, {
+      cause: e,
+    });
   }
   keyAlgorithmOf(key);
   return remember(publicCache, pem, key);

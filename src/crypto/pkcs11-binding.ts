@@ -38,7 +38,12 @@ export interface Pkcs11Module {
   C_GetAttributeValue(session: Handle, object: Handle, template: Attribute[]): { type: number; value: Buffer }[];
   C_SignInit(session: Handle, mechanism: { mechanism: number }, key: Handle): void;
   C_Sign(session: Handle, data: Buffer, out: Buffer): Buffer;
-  C_GenerateKeyPair(session: Handle, mechanism: { mechanism: number }, publicTemplate: Attribute[], privateTemplate: Attribute[]): { publicKey: Handle; privateKey: Handle };
+  C_GenerateKeyPair(
+    session: Handle,
+    mechanism: { mechanism: number },
+    publicTemplate: Attribute[],
+    privateTemplate: Attribute[],
+  ): { publicKey: Handle; privateKey: Handle };
 }
 
 /** PKCS#11 v2.40 / v3.0 constants (pkcs11t.h); CKK_EC_EDWARDS and CKM_EDDSA are v3.0. */
@@ -102,7 +107,13 @@ function loadConstructor(): Pkcs11Constructor {
 
 /** The CKR_ code of a binding error, if it is one. */
 export function ckrOf(e: unknown): number | undefined {
-  if (typeof e === 'object' && e !== null && typeof (e as { code?: unknown }).code === 'number' && /CKR_/.test(String((e as Error).message))) return (e as { code: number }).code;
+  if (
+    typeof e === 'object' &&
+    e !== null &&
+    typeof (e as { code?: unknown }).code === 'number' &&
+    /CKR_/.test(String((e as Error).message))
+  )
+    return (e as { code: number }).code;
   const m = /CKR_[A-Z_]+:(\d+)/.exec(String((e as Error | undefined)?.message ?? ''));
   return m ? Number(m[1]) : undefined;
 }

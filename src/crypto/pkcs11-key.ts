@@ -34,7 +34,10 @@ export function publicKeyFromEcAttributes(keyType: 'ec' | 'ed', ecParams: Buffer
   let spki: Buffer;
   if (keyType === 'ed') {
     if (!ecParams.equals(ED25519_OID_DER) && !ecParams.equals(ED25519_NAME_DER)) {
-      throw new AttestryError('E_KEY_UNSUPPORTED', `${what} is an EdDSA key on a curve other than Ed25519; attestry signs with Ed25519, ECDSA P-256, P-384 or P-521`);
+      throw new AttestryError(
+        'E_KEY_UNSUPPORTED',
+        `${what} is an EdDSA key on a curve other than Ed25519; attestry signs with Ed25519, ECDSA P-256, P-384 or P-521`,
+      );
     }
     if (point.length !== 32) throw new AttestryError('E_KEY_FORMAT', `${what}: the Ed25519 public key is ${point.length} bytes, not 32`);
     spki = derSequence(derSequence(ED25519_OID_DER), derBitString(point));
@@ -54,7 +57,8 @@ export function publicKeyFromEcAttributes(keyType: 'ec' | 'ed', ecParams: Buffer
 
 /** ECDSA signature r || s (each the curve's size) → DER SEQUENCE { r INTEGER, s INTEGER }. */
 export function p1363ToDer(signature: Uint8Array): Buffer {
-  if (signature.length === 0 || signature.length % 2 !== 0) throw new AttestryError('E_SIGNATURE_FORMAT', `ECDSA signature from the token has odd length ${signature.length}`);
+  if (signature.length === 0 || signature.length % 2 !== 0)
+    throw new AttestryError('E_SIGNATURE_FORMAT', `ECDSA signature from the token has odd length ${signature.length}`);
   const half = signature.length / 2;
   return derSequence(derUnsignedInteger(signature.subarray(0, half)), derUnsignedInteger(signature.subarray(half)));
 }

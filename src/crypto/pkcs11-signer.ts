@@ -71,16 +71,23 @@ function attribute(m: Pkcs11Module, session: Handle, object: Handle, type: numbe
 function login(m: Pkcs11Module, session: Handle, info: TokenInfo, pin: string | undefined): void {
   if ((info.flags & CK.CKF_LOGIN_REQUIRED) === 0 && pin === undefined) return;
   if (pin === undefined) {
-    throw new AttestryError('E_PASSPHRASE_REQUIRED', `PKCS#11 token "${trimmed(info.label)}" needs its user PIN: add pin-source=file:/path/to/pin (or pin-value=…) to the URI, or give --passphrase-env VAR`);
+    throw new AttestryError(
+      'E_PASSPHRASE_REQUIRED',
+      `PKCS#11 token "${trimmed(info.label)}" needs its user PIN: add pin-source=file:/path/to/pin (or pin-value=…) to the URI, or give --passphrase-env VAR`,
+    );
   }
   try {
     m.C_Login(session, CK.CKU_USER, pin);
   } catch (e) {
     const ckr = ckrOf(e);
     if (ckr === CK.CKR_USER_ALREADY_LOGGED_IN) return; // login state is per application, shared by its sessions
-    if (ckr === CK.CKR_PIN_INCORRECT || ckr === CK.CKR_PIN_LEN_RANGE) throw new AttestryError('E_BAD_PASSPHRASE', `wrong PIN for PKCS#11 token "${trimmed(info.label)}"`);
-    if (ckr === CK.CKR_PIN_LOCKED) throw new AttestryError('E_BAD_PASSPHRASE', `the user PIN of PKCS#11 token "${trimmed(info.label)}" is locked`);
-    throw new AttestryError('E_UNAVAILABLE', `cannot log in to PKCS#11 token "${trimmed(info.label)}": ${(e as Error).message}`, { cause: e });
+    if (ckr === CK.CKR_PIN_INCORRECT || ckr === CK.CKR_PIN_LEN_RANGE)
+      throw new AttestryError('E_BAD_PASSPHRASE', `wrong PIN for PKCS#11 token "${trimmed(info.label)}"`);
+    if (ckr === CK.CKR_PIN_LOCKED)
+      throw new AttestryError('E_BAD_PASSPHRASE', `the user PIN of PKCS#11 token "${trimmed(info.label)}" is locked`);
+    throw new AttestryError('E_UNAVAILABLE', `cannot log in to PKCS#11 token "${trimmed(info.label)}": ${(e as Error).message}`, {
+      cause: e,
+    });
   }
 }
 
@@ -91,11 +98,19 @@ function publicKeyOf(m: Pkcs11Module, session: Handle, privateKey: Handle, keyTy
   const by: Attribute[] = id.length > 0 ? [{ type: CK.CKA_ID, value: id }] : [{ type: CK.CKA_LABEL, value: label }];
   const [pub] = findObjects(m, session, [{ type: CK.CKA_CLASS, value: CK.CKO_PUBLIC_KEY }, ...by]);
   if (pub !== undefined) {
-    return publicKeyFromEcAttributes(keyType, attribute(m, session, pub, CK.CKA_EC_PARAMS), attribute(m, session, pub, CK.CKA_EC_POINT), what);
+    return publicKeyFromEcAttributes(
+      keyType,
+      attribute(m, session, pub, CK.CKA_EC_PARAMS),
+      attribute(m, session, pub, CK.CKA_EC_POINT),
+      what,
+    );
   }
   const [cert] = findObjects(m, session, [{ type: CK.CKA_CLASS, value: CK.CKO_CERTIFICATE }, ...by]);
   if (cert !== undefined) return new X509Certificate(attribute(m, session, cert, CK.CKA_VALUE)).publicKey;
-  throw new AttestryError('E_NOT_FOUND', `${what}: the token holds the private key but no public key or certificate with the same ${id.length > 0 ? 'id' : 'label'}; import the public key too`);
+  throw new AttestryError(
+    'E_NOT_FOUND',
+    `${what}: the token holds the private key but no public key or certificate with the same ${id.length > 0 ? 'id' : 'label'}; import the public key too`,
+  );
 }
 
 /** Opens the key a `pkcs11:` URI names and returns a signer for it. */
@@ -111,7 +126,11 @@ export function openPkcs11Signer(uriText: string, options: OpenPkcs11Options = {
     const tokens = slots.map((slot) => ({ slot, info: m.C_GetTokenInfo(slot) }));
     const matching = tokens.filter((t) => tokenMatches(t.info, uri) && (t.info.flags & CK.CKF_TOKEN_INITIALIZED) !== 0);
     if (matching.length === 0) {
-      const seen = tokens.filter((t) => (t.info.flags & CK.CKF_TOKEN_INITIALIZED) !== 0).map((t) => `"${trimmed(t.info.label)}"`).join(', ') || 'none';
+      const seen =
+        tokens
+          .filter((t) => (t.info.flags & CK.CKF_TOKEN_INITIALIZED) !== 0)
+          .map((t) => `"${trimmed(t.info.label)}"`)
+          .join(', ') || 'none';
       throw new AttestryError('E_NOT_FOUND', `no PKCS#11 token matches ${what} in ${modulePath} (tokens present: ${seen})`);
     }
     const template: Attribute[] = [{ type: CK.CKA_CLASS, value: CK.CKO_PRIVATE_KEY }];
@@ -127,15 +146,26 @@ export function openPkcs11Signer(uriText: string, options: OpenPkcs11Options = {
         session = undefined;
         continue;
       }
-      if (found.length > 1) throw new AttestryError('E_USAGE', `${what} names more than one private key on token "${trimmed(info.label)}"; add id=%xx to the URI`);
+      if (found.length > 1)
+        throw new AttestryError(
+          'E_USAGE',
+          `${what} names more than one private key on token "${trimmed(info.label)}"; add id=%xx to the URI`,
+        );
       const privateKey = found[0]!;
       const ckk = ulong(attribute(m, s, privateKey, CK.CKA_KEY_TYPE));
-      if (ckk !== CK.CKK_EC && ckk !== CK.CKK_EC_EDWARDS) throw new AttestryError('E_KEY_UNSUPPORTED', `${what} is not an EC or EdDSA key (CKK ${ckk}); attestry signs with ECDSA P-256/P-384/P-521 or Ed25519`);
+      if (ckk !== CK.CKK_EC && ckk !== CK.CKK_EC_EDWARDS)
+        throw new AttestryError(
+          'E_KEY_UNSUPPORTED',
+          `${what} is not an EC or EdDSA key (CKK ${ckk}); attestry signs with ECDSA P-256/P-384/P-521 or Ed25519`,
+        );
       const publicKey = publicKeyOf(m, s, privateKey, ckk === CK.CKK_EC ? 'ec' : 'ed', what);
       const algorithm = keyAlgorithmOf(publicKey);
       const mechanism = algorithm === 'ed25519' ? CK.CKM_EDDSA : CK.CKM_ECDSA;
       if (!m.C_GetMechanismList(slot).includes(mechanism)) {
-        throw new AttestryError('E_KEY_UNSUPPORTED', `token "${trimmed(info.label)}" does not offer ${algorithm === 'ed25519' ? 'CKM_EDDSA (Ed25519)' : 'CKM_ECDSA'}; use a key type it supports`);
+        throw new AttestryError(
+          'E_KEY_UNSUPPORTED',
+          `token "${trimmed(info.label)}" does not offer ${algorithm === 'ed25519' ? 'CKM_EDDSA (Ed25519)' : 'CKM_ECDSA'}; use a key type it supports`,
+        );
       }
       const description = `${what} on token "${trimmed(info.label)}"`;
       const sign = (data: Uint8Array): Buffer => {
@@ -143,7 +173,11 @@ export function openPkcs11Signer(uriText: string, options: OpenPkcs11Options = {
         try {
           if (algorithm === 'ed25519') {
             // The binding hands a zero-length buffer to the token as a NULL pointer, which tokens refuse.
-            if (data.length === 0) throw new AttestryError('E_KEY_UNSUPPORTED', `${description}: a PKCS#11 Ed25519 key cannot sign an empty message (the token is given no data); sign a non-empty file`);
+            if (data.length === 0)
+              throw new AttestryError(
+                'E_KEY_UNSUPPORTED',
+                `${description}: a PKCS#11 Ed25519 key cannot sign an empty message (the token is given no data); sign a non-empty file`,
+              );
             m.C_SignInit(s, { mechanism }, privateKey);
             signature = Buffer.from(m.C_Sign(s, Buffer.from(data), Buffer.alloc(64)));
           } else {
@@ -156,7 +190,10 @@ export function openPkcs11Signer(uriText: string, options: OpenPkcs11Options = {
           throw new AttestryError('E_UNAVAILABLE', `${description} did not sign: ${(e as Error).message}`, { cause: e });
         }
         if (!verifyBytes(publicKey, data, signature)) {
-          throw new AttestryError('E_KEY_MISMATCH', `${description}: the token's signature does not verify with its public key object; the key pair on the token is inconsistent`);
+          throw new AttestryError(
+            'E_KEY_MISMATCH',
+            `${description}: the token's signature does not verify with its public key object; the key pair on the token is inconsistent`,
+          );
         }
         return signature;
       };
@@ -179,7 +216,10 @@ export function openPkcs11Signer(uriText: string, options: OpenPkcs11Options = {
         },
       };
     }
-    throw new AttestryError('E_NOT_FOUND', `no private key matches ${what} on ${matching.length === 1 ? `token "${trimmed(matching[0]!.info.label)}"` : `${matching.length} tokens`}; list keys with 'pkcs11-tool --module ${modulePath} --list-objects --login'`);
+    throw new AttestryError(
+      'E_NOT_FOUND',
+      `no private key matches ${what} on ${matching.length === 1 ? `token "${trimmed(matching[0]!.info.label)}"` : `${matching.length} tokens`}; list keys with 'pkcs11-tool --module ${modulePath} --list-objects --login'`,
+    );
   } catch (e) {
     if (session !== undefined) {
       try {

@@ -27,11 +27,31 @@ export interface Pkcs11Uri {
   readonly moduleName?: string;
 }
 
-const PATH_ATTRIBUTES = new Set(['token', 'serial', 'manufacturer', 'model', 'slot-id', 'object', 'id', 'type', 'library-manufacturer', 'library-description', 'library-version', 'slot-description', 'slot-manufacturer']);
+const PATH_ATTRIBUTES = new Set([
+  'token',
+  'serial',
+  'manufacturer',
+  'model',
+  'slot-id',
+  'object',
+  'id',
+  'type',
+  'library-manufacturer',
+  'library-description',
+  'library-version',
+  'slot-description',
+  'slot-manufacturer',
+]);
 const QUERY_ATTRIBUTES = new Set(['pin-value', 'pin-source', 'module-path', 'module-name']);
 
 /** Where module-name is looked up when no module-path directory is given (as model_signing, plus Debian's). */
-export const PKCS11_MODULE_DIRECTORIES = ['/usr/lib64/pkcs11/', '/usr/lib/pkcs11/', '/usr/lib/x86_64-linux-gnu/pkcs11/', '/usr/lib/aarch64-linux-gnu/pkcs11/', '/usr/lib/softhsm/'];
+export const PKCS11_MODULE_DIRECTORIES = [
+  '/usr/lib64/pkcs11/',
+  '/usr/lib/pkcs11/',
+  '/usr/lib/x86_64-linux-gnu/pkcs11/',
+  '/usr/lib/aarch64-linux-gnu/pkcs11/',
+  '/usr/lib/softhsm/',
+];
 
 export function isPkcs11Uri(value: string): boolean {
   return value.startsWith('pkcs11:');
@@ -39,7 +59,10 @@ export function isPkcs11Uri(value: string): boolean {
 
 function bad(message: string): AttestryError {
   // The URI may carry a PIN: never echo it back.
-  return new AttestryError('E_USAGE', `invalid PKCS#11 URI: ${message} (RFC 7512, e.g. pkcs11:token=T;object=K?module-path=/path/module.so&pin-source=file:/path/pin)`);
+  return new AttestryError(
+    'E_USAGE',
+    `invalid PKCS#11 URI: ${message} (RFC 7512, e.g. pkcs11:token=T;object=K?module-path=/path/module.so&pin-source=file:/path/pin)`,
+  );
 }
 
 function unescape(value: string, name: string): Buffer {
@@ -83,13 +106,20 @@ export function parsePkcs11Uri(uri: string): Pkcs11Uri {
   const type = text(path, 'type');
   if (type !== undefined && type !== 'private') throw bad(`type=${type.slice(0, 20)}: a signing key is type=private`);
   const o: { -readonly [K in keyof Pkcs11Uri]: Pkcs11Uri[K] } = {};
-  for (const [k, field] of [['token', 'token'], ['serial', 'serial'], ['manufacturer', 'manufacturer'], ['model', 'model'], ['object', 'object']] as const) {
+  for (const [k, field] of [
+    ['token', 'token'],
+    ['serial', 'serial'],
+    ['manufacturer', 'manufacturer'],
+    ['model', 'model'],
+    ['object', 'object'],
+  ] as const) {
     const v = text(path, k);
     if (v !== undefined) o[field] = v;
   }
   const slot = text(path, 'slot-id');
   if (slot !== undefined) {
-    if (!/^\d{1,10}$/.test(slot) || Number(slot) > 0xffffffff) throw bad(`slot-id must be a decimal number below 2^32, got "${slot.slice(0, 20)}"`);
+    if (!/^\d{1,10}$/.test(slot) || Number(slot) > 0xffffffff)
+      throw bad(`slot-id must be a decimal number below 2^32, got "${slot.slice(0, 20)}"`);
     o.slotId = Number(slot);
   }
   const id = path.get('id');
@@ -110,7 +140,8 @@ export function parsePkcs11Uri(uri: string): Pkcs11Uri {
   }
   const moduleName = text(query, 'module-name');
   if (moduleName !== undefined) o.moduleName = moduleName;
-  if (o.modulePath === undefined && o.moduleName === undefined) throw bad('say which PKCS#11 module to load: module-path=/absolute/path/module.so (or module-name=NAME)');
+  if (o.modulePath === undefined && o.moduleName === undefined)
+    throw bad('say which PKCS#11 module to load: module-path=/absolute/path/module.so (or module-name=NAME)');
   return o;
 }
 
@@ -122,16 +153,24 @@ export function resolvePkcs11Module(uri: Pkcs11Uri, directories: readonly string
     try {
       const st = statSync(uri.modulePath);
       isFile = st.isFile();
-      if (!isFile && !st.isDirectory()) throw new AttestryError('E_USAGE', `PKCS#11 module-path ${uri.modulePath} is neither a file nor a directory`);
+      if (!isFile && !st.isDirectory())
+        throw new AttestryError('E_USAGE', `PKCS#11 module-path ${uri.modulePath} is neither a file nor a directory`);
     } catch (e) {
       if (e instanceof AttestryError) throw e;
-      throw new AttestryError('E_NOT_FOUND', `PKCS#11 module ${uri.modulePath} does not exist; give the absolute path of the token's module (e.g. /usr/lib/softhsm/libsofthsm2.so)`);
+      throw new AttestryError(
+        'E_NOT_FOUND',
+        `PKCS#11 module ${uri.modulePath} does not exist; give the absolute path of the token's module (e.g. /usr/lib/softhsm/libsofthsm2.so)`,
+      );
     }
     if (isFile) return uri.modulePath;
     dirs = [uri.modulePath];
   }
   const name = (uri.moduleName ?? '').toLowerCase();
-  if (name === '') throw new AttestryError('E_USAGE', `PKCS#11 module-path ${uri.modulePath ?? ''} is a directory: add module-name=NAME to pick the module in it`);
+  if (name === '')
+    throw new AttestryError(
+      'E_USAGE',
+      `PKCS#11 module-path ${uri.modulePath ?? ''} is a directory: add module-name=NAME to pick the module in it`,
+    );
   for (const dir of dirs) {
     let files: string[];
     try {
@@ -147,7 +186,10 @@ export function resolvePkcs11Module(uri: Pkcs11Uri, directories: readonly string
     });
     if (hit !== undefined) return join(dir, hit);
   }
-  throw new AttestryError('E_NOT_FOUND', `no PKCS#11 module named "${name}" in ${dirs.join(', ')}; give module-path=/absolute/path/module.so`);
+  throw new AttestryError(
+    'E_NOT_FOUND',
+    `no PKCS#11 module named "${name}" in ${dirs.join(', ')}; give module-path=/absolute/path/module.so`,
+  );
 }
 
 /** The PIN from pin-value or pin-source (file: URI or absolute path; one trailing newline dropped). */
@@ -157,7 +199,8 @@ export function pinFromUri(uri: Pkcs11Uri): string | undefined {
   const source = uri.pinSource;
   let path = source;
   if (source.startsWith('file:')) path = source.startsWith('file://') ? source.slice('file://'.length) : source.slice('file:'.length);
-  else if (/^[a-z][a-z0-9+.-]*:/i.test(source)) throw new AttestryError('E_USAGE', 'PKCS#11 pin-source must be a file: URI or an absolute path');
+  else if (/^[a-z][a-z0-9+.-]*:/i.test(source))
+    throw new AttestryError('E_USAGE', 'PKCS#11 pin-source must be a file: URI or an absolute path');
   if (!isAbsolute(path)) throw new AttestryError('E_USAGE', `PKCS#11 pin-source path ${path.slice(0, 200)} must be absolute`);
   try {
     return readFileSync(path, 'utf8').replace(/\r?\n$/, '');

@@ -37,10 +37,7 @@ export function encryptPrivateKeyPem(key: KeyObject, passphrase: string): string
     derInteger(SCRYPT_PARAMS.p),
     derInteger(32),
   );
-  const pbes2Params = derSequence(
-    derSequence(derOid(OID_SCRYPT), scryptParams),
-    derSequence(derOid(OID_AES256_CBC), derOctetString(iv)),
-  );
+  const pbes2Params = derSequence(derSequence(derOid(OID_SCRYPT), scryptParams), derSequence(derOid(OID_AES256_CBC), derOctetString(iv)));
   const info = derSequence(derSequence(derOid(OID_PBES2), pbes2Params), derOctetString(encrypted));
   return toPem('ENCRYPTED PRIVATE KEY', info);
 }

@@ -56,7 +56,10 @@ export function parseEvidence(body: Uint8Array, alreadyParsed?: unknown): Parsed
   // The HTTP layer has parsed the same bytes once already; do not pay twice.
   const json = alreadyParsed ?? parseJsonText(Buffer.from(body).toString('utf8'), 'request body', 'E_INVALID_INPUT');
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-    throw new AttestryError('E_INVALID_INPUT', 'request body must be a JSON object: a DSSE envelope or a Sigstore bundle (DSSE or message signature)');
+    throw new AttestryError(
+      'E_INVALID_INPUT',
+      'request body must be a JSON object: a DSSE envelope or a Sigstore bundle (DSSE or message signature)',
+    );
   }
   if ('messageSignature' in json) return parseMessageSignatureBundle(json);
   let envelope: DsseEnvelope;
@@ -94,14 +97,29 @@ export function parseEvidence(body: Uint8Array, alreadyParsed?: unknown): Parsed
   if (predicateType !== null) noControlCharacters(predicateType, 'predicateType');
   for (const s of subjects) if (s.name !== null) noControlCharacters(s.name, 'subject name');
   const kind: EvidenceKind =
-    (predicateType !== null ? KIND_BY_PREDICATE[predicateType] : undefined) ?? (envelope.payloadType === AI_PAYLOAD_TYPE ? 'ai-attestations' : 'attestations');
+    (predicateType !== null ? KIND_BY_PREDICATE[predicateType] : undefined) ??
+    (envelope.payloadType === AI_PAYLOAD_TYPE ? 'ai-attestations' : 'attestations');
   const unique = new Map(subjects.map((s) => [s.digest, s]));
-  return { kind, mediaType, content: { type: 'dsse', envelope }, keyHint, payloadType: envelope.payloadType, predicateType, subjects: [...unique.values()] };
+  return {
+    kind,
+    mediaType,
+    content: { type: 'dsse', envelope },
+    keyHint,
+    payloadType: envelope.payloadType,
+    predicateType,
+    subjects: [...unique.values()],
+  };
 }
 
-const b64 = z.string().max(1 << 12).regex(/^[A-Za-z0-9+/]*={0,2}$/, 'not base64');
+const b64 = z
+  .string()
+  .max(1 << 12)
+  .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'not base64');
 const MessageSignatureBundleSchema = z.object({
-  mediaType: z.string().regex(/^application\/vnd\.dev\.sigstore\.bundle/, 'not a Sigstore bundle media type').max(200),
+  mediaType: z
+    .string()
+    .regex(/^application\/vnd\.dev\.sigstore\.bundle/, 'not a Sigstore bundle media type')
+    .max(200),
   verificationMaterial: z.looseObject({ publicKey: z.looseObject({ hint: z.string().max(512) }).optional() }),
   messageSignature: z.object({
     messageDigest: z.object({ algorithm: z.enum(['SHA2_256', 'SHA2_384']), digest: b64 }),
@@ -119,7 +137,10 @@ function parseMessageSignatureBundle(json: unknown): ParsedEvidence {
   const { messageDigest, signature } = bundle.messageSignature;
   const digest = Buffer.from(messageDigest.digest, 'base64');
   if (digest.length !== (messageDigest.algorithm === 'SHA2_256' ? 32 : 48)) {
-    throw new AttestryError('E_SIGNATURE_FORMAT', `messageSignature.messageDigest: ${digest.length} bytes is not a ${messageDigest.algorithm} digest`);
+    throw new AttestryError(
+      'E_SIGNATURE_FORMAT',
+      `messageSignature.messageDigest: ${digest.length} bytes is not a ${messageDigest.algorithm} digest`,
+    );
   }
   const hint = bundle.verificationMaterial.publicKey?.hint;
   if (hint !== undefined) noControlCharacters(hint, 'publicKey hint');

@@ -24,7 +24,10 @@ export interface GcReport {
  * so writes still in flight are never collected. Referenced evidence is
  * never deleted (seed 000 §3.3: attestations are kept indefinitely).
  */
-export async function collectOrphanBlobs(deps: { blobs: BlobStore; evidence: EvidenceRepo }, options: { now: Date; minAgeMs: number; dryRun: boolean }): Promise<GcReport> {
+export async function collectOrphanBlobs(
+  deps: { blobs: BlobStore; evidence: EvidenceRepo },
+  options: { now: Date; minAgeMs: number; dryRun: boolean },
+): Promise<GcReport> {
   const cutoff = options.now.getTime() - options.minAgeMs;
   let scanned = 0;
   const orphans: CasKey[] = [];

@@ -130,7 +130,11 @@ export class EvidenceLocker {
     // Re-uploads are verified like new ones (a key may have been revoked
     // since) and then resolve to the stored id through the unique index.
     const candidates = [...(await d.trustedKeys.active(tenant)), ...d.serviceKeys()];
-    const { keyId: signerKeyId, logEntry, timestamp } = await d.verifier.verify(parsed.content, parsed.keyHint, candidates, d.transparency.enabled);
+    const {
+      keyId: signerKeyId,
+      logEntry,
+      timestamp,
+    } = await d.verifier.verify(parsed.content, parsed.keyHint, candidates, d.transparency.enabled);
 
     const id = d.ids.next();
     const blobKey = evidenceBlobKey(parsed.kind, tenant, id);
@@ -168,7 +172,16 @@ export class EvidenceLocker {
     }
     d.events?.evidenceStored(parsed.kind);
     const rekorUuid = logEntry === undefined || outcome.logIndex === null ? null : leafHash(logEntry).toString('hex');
-    return { id, created: true, tenant, kind: parsed.kind, digest, subjects: parsed.subjects, signerKeyId, ...this.#logFields(outcome.logIndex, rekorUuid) };
+    return {
+      id,
+      created: true,
+      tenant,
+      kind: parsed.kind,
+      digest,
+      subjects: parsed.subjects,
+      signerKeyId,
+      ...this.#logFields(outcome.logIndex, rekorUuid),
+    };
   }
 
   #logFields(logIndex: number | null, rekorUuid: string | null): Pick<StoredEvidence, 'logIndex' | 'rekorUuid' | 'skipReason'> {
@@ -186,7 +199,16 @@ export class EvidenceLocker {
   }
 
   async #describe(row: EvidenceRow, created: boolean): Promise<StoredEvidence> {
-    return { id: row.id, created, tenant: row.tenant, kind: row.kind as EvidenceKind, digest: row.digest, subjects: row.subjects, signerKeyId: row.signerKeyId, ...(await this.logInfo(row)) };
+    return {
+      id: row.id,
+      created,
+      tenant: row.tenant,
+      kind: row.kind as EvidenceKind,
+      digest: row.digest,
+      subjects: row.subjects,
+      signerKeyId: row.signerKeyId,
+      ...(await this.logInfo(row)),
+    };
   }
 
   get(principal: Principal, rawId: string): Promise<RetrievedEvidence> {
@@ -249,21 +271,38 @@ export class EvidenceLocker {
       const { row, bytes } = await this.#get(principal, rawId);
       const t = this.#deps.transparency;
       const info = await this.logInfo(row);
-      if (!t.enabled || info.logIndex === null) throw new AttestryError('E_NOT_FOUND', `attestation ${row.id} has no transparency log entry: ${info.skipReason ?? 'logging is off'}`);
+      if (!t.enabled || info.logIndex === null)
+        throw new AttestryError(
+          'E_NOT_FOUND',
+          `attestation ${row.id} has no transparency log entry: ${info.skipReason ?? 'logging is off'}`,
+        );
       const parsed = parseEvidence(bytes);
       const state = await t.log.state();
       const entry = await t.log.entry(info.logIndex);
-      if (entry === undefined || info.logIndex >= state.size) throw new AttestryError('E_INTEGRITY', `log entry ${info.logIndex} of attestation ${row.id} is missing from the log`);
+      if (entry === undefined || info.logIndex >= state.size)
+        throw new AttestryError('E_INTEGRITY', `log entry ${info.logIndex} of attestation ${row.id} is missing from the log`);
       const proof = await t.log.inclusion(info.logIndex, state.size, state);
       // Records logged before the TSA existed get a timestamp now: it proves
       // the signature existed at export time, later than it did, never earlier.
-      const common = { hint: parsed.keyHint ?? row.signerKeyId, logIndex: info.logIndex, body: entry.body, proof, checkpoint: state.checkpoint, logKey: t.logKey };
+      const common = {
+        hint: parsed.keyHint ?? row.signerKeyId,
+        logIndex: info.logIndex,
+        body: entry.body,
+        proof,
+        checkpoint: state.checkpoint,
+        logKey: t.logKey,
+      };
       const c = parsed.content;
       if (c.type === 'message') {
         const timestamp = row.timestamp ?? t.tsa?.timestampSignature(Buffer.from(c.signature, 'base64'));
-        return buildLogBundle({ ...common, messageSignature: { messageDigest: { algorithm: c.algorithm, digest: c.digest }, signature: c.signature }, timestamp });
+        return buildLogBundle({
+          ...common,
+          messageSignature: { messageDigest: { algorithm: c.algorithm, digest: c.digest }, signature: c.signature },
+          timestamp,
+        });
       }
-      const timestamp = row.timestamp ?? t.tsa?.timestampSignature((parseDsseEntryBody(entry.body).signatures[0] as { signature: Buffer }).signature);
+      const timestamp =
+        row.timestamp ?? t.tsa?.timestampSignature((parseDsseEntryBody(entry.body).signatures[0] as { signature: Buffer }).signature);
       return buildLogBundle({ ...common, envelope: c.envelope, timestamp });
     });
   }

@@ -10,7 +10,10 @@ import { directWriter, type WriterLogSettings, type WriterReply, type WriterRequ
 
 const { path, log } = workerData as { path: string; log: WriterLogSettings | undefined };
 const index = await openIndexDatabase({ driver: 'sqlite', path });
-const writer = directWriter(new EvidenceRepo(index.db), log === undefined ? undefined : new LogSequencer(new NoteSigner(log.origin, log.privateKeyPem), 'sqlite'));
+const writer = directWriter(
+  new EvidenceRepo(index.db),
+  log === undefined ? undefined : new LogSequencer(new NoteSigner(log.origin, log.privateKeyPem), 'sqlite'),
+);
 
 // Requests are handled one at a time so batches commit in the order sent.
 let chain: Promise<void> = Promise.resolve();

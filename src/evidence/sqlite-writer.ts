@@ -11,7 +11,10 @@ export interface EvidenceWriter {
 
 /** Commits on the caller's connection (PostgreSQL, in-memory SQLite), appending to the log when there is one. */
 export function directWriter(repo: EvidenceRepo, sequencer: LogSequencer | undefined): EvidenceWriter {
-  return { insertBatch: (records) => repo.insertBatch(records, sequencer === undefined ? undefined : (trx, entries) => sequencer.append(trx, entries)) };
+  return {
+    insertBatch: (records) =>
+      repo.insertBatch(records, sequencer === undefined ? undefined : (trx, entries) => sequencer.append(trx, entries)),
+  };
 }
 
 /** What the writer thread needs to sequence the log itself: the note key never leaves the process. */

@@ -59,7 +59,11 @@ interface Match {
  */
 function matchTrustedKey(envelope: DsseEnvelope, keyHint: string | undefined, candidates: readonly CandidateKey[]): Match {
   if (candidates.length === 0) {
-    throw new AttestryError('E_SIGNATURE_INVALID', `no verification keys are registered for this tenant; an admin registers one with: ${TRUST_HINT}`, { details: { hint: TRUST_HINT } });
+    throw new AttestryError(
+      'E_SIGNATURE_INVALID',
+      `no verification keys are registered for this tenant; an admin registers one with: ${TRUST_HINT}`,
+      { details: { hint: TRUST_HINT } },
+    );
   }
   const hinted = keyHint === undefined ? [] : candidates.filter((c) => c.hint === keyHint);
   const pool = hinted.length > 0 ? hinted : candidates;
@@ -76,7 +80,10 @@ function matchTrustedKey(envelope: DsseEnvelope, keyHint: string | undefined, ca
   try {
     return firstMatch(envelope, verifiers, false);
   } catch (e) {
-    throw untrusted(e, named.map((s) => s.keyid as string));
+    throw untrusted(
+      e,
+      named.map((s) => s.keyid as string),
+    );
   }
 }
 
@@ -109,12 +116,22 @@ export interface VerifiedUpload {
  * verified it), and timestamps that signature with `tsa`. Runs on a worker
  * thread, so neither costs the event loop anything.
  */
-export function verifyUpload(content: SignedContent, keyHint: string | undefined, candidates: readonly CandidateKey[], withLogEntry: boolean, tsa?: TimestampAuthority): VerifiedUpload {
+export function verifyUpload(
+  content: SignedContent,
+  keyHint: string | undefined,
+  candidates: readonly CandidateKey[],
+  withLogEntry: boolean,
+  tsa?: TimestampAuthority,
+): VerifiedUpload {
   if (content.type === 'message') return verifyMessageUpload(content, keyHint, candidates, withLogEntry, tsa);
   const { envelope } = content;
   const { verifier, signature } = matchTrustedKey(envelope, keyHint, candidates);
   if (!withLogEntry) return { keyId: verifier.keyid };
-  return { keyId: verifier.keyid, logEntry: dsseEntryBody(envelope, signature, verifier.publicKey), ...(tsa === undefined ? {} : { timestamp: tsa.timestampSignature(signature) }) };
+  return {
+    keyId: verifier.keyid,
+    logEntry: dsseEntryBody(envelope, signature, verifier.publicKey),
+    ...(tsa === undefined ? {} : { timestamp: tsa.timestampSignature(signature) }),
+  };
 }
 
 const ED25519_REFUSAL =
@@ -127,9 +144,19 @@ const ED25519_REFUSAL =
  * are 64 raw bytes), is refused as unsupported rather than as untrusted, so
  * the signer learns what to change.
  */
-function verifyMessageUpload(content: MessageSignatureContent, keyHint: string | undefined, candidates: readonly CandidateKey[], withLogEntry: boolean, tsa?: TimestampAuthority): VerifiedUpload {
+function verifyMessageUpload(
+  content: MessageSignatureContent,
+  keyHint: string | undefined,
+  candidates: readonly CandidateKey[],
+  withLogEntry: boolean,
+  tsa?: TimestampAuthority,
+): VerifiedUpload {
   if (candidates.length === 0) {
-    throw new AttestryError('E_SIGNATURE_INVALID', `no verification keys are registered for this tenant; an admin registers one with: ${TRUST_HINT}`, { details: { hint: TRUST_HINT } });
+    throw new AttestryError(
+      'E_SIGNATURE_INVALID',
+      `no verification keys are registered for this tenant; an admin registers one with: ${TRUST_HINT}`,
+      { details: { hint: TRUST_HINT } },
+    );
   }
   const digest = Buffer.from(content.digest, 'base64');
   const signature = Buffer.from(content.signature, 'base64');
@@ -184,9 +211,20 @@ export async function trustPublicKey(
   options: { readonly serviceKeyIds?: readonly string[] } = {},
 ): Promise<PublicKeyInfo> {
   if (options.serviceKeyIds?.includes(keyId)) {
-    throw new AttestryError('E_CONFLICT', `key id "${keyId}" is the id of one of the service's own signing keys (trusted by every tenant); choose another --key-id`);
+    throw new AttestryError(
+      'E_CONFLICT',
+      `key id "${keyId}" is the id of one of the service's own signing keys (trusted by every tenant); choose another --key-id`,
+    );
   }
   const info = describePublicKey(keyId, publicKey);
-  await keys.add({ tenant, keyId, algorithm: info.algorithm, publicKeyPem: info.publicKeyPem, fingerprint: info.fingerprint, hint: info.hint, createdAt: now.toISOString() });
+  await keys.add({
+    tenant,
+    keyId,
+    algorithm: info.algorithm,
+    publicKeyPem: info.publicKeyPem,
+    fingerprint: info.fingerprint,
+    hint: info.hint,
+    createdAt: now.toISOString(),
+  });
   return info;
 }

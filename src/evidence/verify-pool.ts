@@ -33,7 +33,12 @@ export class VerifyPool {
     return this.#tsa;
   }
 
-  verify(content: SignedContent, keyHint: string | undefined, candidates: readonly CandidateKey[], withLogEntry = false): Promise<VerifiedUpload> {
+  verify(
+    content: SignedContent,
+    keyHint: string | undefined,
+    candidates: readonly CandidateKey[],
+    withLogEntry = false,
+  ): Promise<VerifiedUpload> {
     if (this.threads === 0 || this.#closed) {
       try {
         return Promise.resolve(verifyUpload(content, keyHint, candidates, withLogEntry, this.#inlineTsa()));
@@ -89,7 +94,12 @@ export class VerifyPool {
     const pending = this.#pending.get(reply.id);
     if (pending === undefined) return;
     this.#pending.delete(reply.id);
-    if (reply.ok) pending.resolve({ keyId: reply.keyId, logEntry: reply.logEntry === undefined ? undefined : Buffer.from(reply.logEntry), timestamp: reply.timestamp === undefined ? undefined : Buffer.from(reply.timestamp) });
+    if (reply.ok)
+      pending.resolve({
+        keyId: reply.keyId,
+        logEntry: reply.logEntry === undefined ? undefined : Buffer.from(reply.logEntry),
+        timestamp: reply.timestamp === undefined ? undefined : Buffer.from(reply.timestamp),
+      });
     else {
       const code: ErrorCode = reply.code in ERROR_CODES ? (reply.code as ErrorCode) : 'E_INTERNAL';
       pending.reject(new AttestryError(code, reply.message, reply.details ? { details: reply.details } : undefined));

@@ -11,5 +11,17 @@ export interface VerifyRequest {
 }
 
 export type VerifyReply =
-  | { readonly id: number; readonly ok: true; readonly keyId: string; readonly logEntry?: Uint8Array | undefined; readonly timestamp?: Uint8Array | undefined }
-  | { readonly id: number; readonly ok: false; readonly code: string; readonly message: string; readonly details?: Record<string, unknown> };
+  | {
+      readonly id: number;
+      readonly ok: true;
+      readonly keyId: string;
+      readonly logEntry?: Uint8Array | undefined;
+      readonly timestamp?: Uint8Array | undefined;
+    }
+  | {
+      readonly id: number;
+      readonly ok: false;
+      readonly code: string;
+      readonly message: string;
+      readonly details?: Record<string, unknown>;
+    };

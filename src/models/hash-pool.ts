@@ -50,7 +50,10 @@ const PIPELINE_BYTES = BATCH_BYTES;
 export function threadCount(threads: number | undefined): number {
   if (threads === undefined) return Math.max(1, availableParallelism());
   if (!Number.isSafeInteger(threads) || threads < 1) {
-    throw new AttestryError('E_USAGE', `threads must be a whole number of at least 1, got ${threads}; leave it out to use one thread per core`);
+    throw new AttestryError(
+      'E_USAGE',
+      `threads must be a whole number of at least 1, got ${threads}; leave it out to use one thread per core`,
+    );
   }
   return threads;
 }

@@ -12,7 +12,13 @@ const buffer = Buffer.allocUnsafe(bufferSize);
 const port = parentPort;
 if (!port) throw new Error('hash-worker must run in a worker thread');
 
-function hashRange(path: string, start: number, end: number, algorithm: HashBatch['algorithm'], progress: { id: number; pending: number }): string {
+function hashRange(
+  path: string,
+  start: number,
+  end: number,
+  algorithm: HashBatch['algorithm'],
+  progress: { id: number; pending: number },
+): string {
   const hash = createStreamHasher(algorithm);
   const fd = openSync(path, 'r');
   try {

@@ -67,7 +67,10 @@ function loadBlake3(): Blake3Binding {
     );
   }
   if (typeof mod !== 'object' || mod === null || typeof (mod as { Blake3Hasher?: unknown }).Blake3Hasher !== 'function') {
-    throw new AttestryError('E_UNAVAILABLE', 'the @napi-rs/blake-hash addon loaded but has no Blake3Hasher; reinstall dependencies (npm ci)');
+    throw new AttestryError(
+      'E_UNAVAILABLE',
+      'the @napi-rs/blake-hash addon loaded but has no Blake3Hasher; reinstall dependencies (npm ci)',
+    );
   }
   blake3Binding = mod as Blake3Binding;
   return blake3Binding;

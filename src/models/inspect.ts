@@ -76,7 +76,12 @@ export async function modelDigest(modelPath: string, options: HashingOptions = {
       serialization,
       ...(onProgress ? { onProgress: (d: number) => onProgress(d, total) } : {}),
     });
-    return { rootDigest: digestFromHex(rootDigestHex(hashed.resources)), modelName: walked.modelName, resources: hashed.resources.length, bytes: hashed.bytesTotal };
+    return {
+      rootDigest: digestFromHex(rootDigestHex(hashed.resources)),
+      modelName: walked.modelName,
+      resources: hashed.resources.length,
+      bytes: hashed.bytesTotal,
+    };
   } finally {
     if (options.pool === undefined) await pool.close();
   }

@@ -11,7 +11,7 @@ export function pythonBytesRepr(data: Uint8Array): string {
   const hasSingle = data.includes(0x27);
   const hasDouble = data.includes(0x22);
   const quote = hasSingle && !hasDouble ? 0x22 : 0x27;
-  let out = "b" + String.fromCharCode(quote);
+  let out = 'b' + String.fromCharCode(quote);
   for (const b of data) {
     if (b === quote || b === 0x5c) out += `\\${String.fromCharCode(b)}`;
     else if (b === 0x09) out += '\\t';

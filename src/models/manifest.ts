@@ -4,7 +4,14 @@
  */
 import type { ModelFile } from './walk.js';
 import type { HashJob, HashPool } from './hash-pool.js';
-import { compareResources, resourceAlgorithm, shardName, type OmsResource, type OmsSerialization, type ShardAlgorithmSpelling } from './oms.js';
+import {
+  compareResources,
+  resourceAlgorithm,
+  shardName,
+  type OmsResource,
+  type OmsSerialization,
+  type ShardAlgorithmSpelling,
+} from './oms.js';
 
 /**
  * Size and mtime of a hashed file: what `--reuse-digests` compares. Kept out of

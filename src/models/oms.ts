@@ -66,7 +66,9 @@ export function resourceAlgorithm(
   s: Pick<OmsSerialization, 'method' | 'hash_type' | 'shard_size'>,
   spelling: ShardAlgorithmSpelling = 'model-signing',
 ): string {
-  return s.method === 'shards' && spelling === 'model-signing' ? `${s.hash_type}-sharded-${s.shard_size ?? DEFAULT_SHARD_SIZE}` : s.hash_type;
+  return s.method === 'shards' && spelling === 'model-signing'
+    ? `${s.hash_type}-sharded-${s.shard_size ?? DEFAULT_SHARD_SIZE}`
+    : s.hash_type;
 }
 
 export function acceptedAlgorithms(s: OmsSerialization): string[] {
@@ -139,7 +141,10 @@ const SerializationSchema = z
     shard_size: z.number().int().positive().optional(),
     ignore_paths: z.array(z.string().min(1)).optional(),
   })
-  .refine((s) => s.method !== 'shards' || s.shard_size !== undefined, { message: 'shard_size is required when method is "shards"', path: ['shard_size'] });
+  .refine((s) => s.method !== 'shards' || s.shard_size !== undefined, {
+    message: 'shard_size is required when method is "shards"',
+    path: ['shard_size'],
+  });
 
 const PredicateSchema = z.object({
   resources: z.array(ResourceSchema).min(1, 'at least one resource is required'),
@@ -156,7 +161,11 @@ export function assertResourcesDescribeEachByteOnce(resources: readonly Pick<Oms
   const names = new Set<string>();
   for (const r of resources) {
     if (names.has(r.name)) {
-      throw new AttestryError('E_SIGNATURE_FORMAT', `resource "${r.name}" is listed more than once in the signed statement; a signature names each ${method === 'files' ? 'file' : 'shard'} once`, { details: { resource: r.name } });
+      throw new AttestryError(
+        'E_SIGNATURE_FORMAT',
+        `resource "${r.name}" is listed more than once in the signed statement; a signature names each ${method === 'files' ? 'file' : 'shard'} once`,
+        { details: { resource: r.name } },
+      );
     }
     names.add(r.name);
   }
@@ -171,14 +180,22 @@ export function assertResourcesDescribeEachByteOnce(resources: readonly Pick<Oms
   for (const [path, ranges] of byPath) {
     ranges.sort((a, b) => a.start - b.start || a.end - b.end);
     if (ranges[0]!.start !== 0) {
-      throw new AttestryError('E_SIGNATURE_FORMAT', `the shards of "${path}" must start at 0; the first is "${ranges[0]!.name}" (a gap before it)`, { details: { resource: ranges[0]!.name } });
+      throw new AttestryError(
+        'E_SIGNATURE_FORMAT',
+        `the shards of "${path}" must start at 0; the first is "${ranges[0]!.name}" (a gap before it)`,
+        { details: { resource: ranges[0]!.name } },
+      );
     }
     for (let i = 1; i < ranges.length; i++) {
       const prev = ranges[i - 1]!;
       const cur = ranges[i]!;
       if (cur.start !== prev.end) {
         const what = cur.start < prev.end ? 'overlap' : 'leave a gap';
-        throw new AttestryError('E_SIGNATURE_FORMAT', `the shards "${prev.name}" and "${cur.name}" of "${path}" ${what}; shard ranges must be contiguous`, { details: { resource: cur.name } });
+        throw new AttestryError(
+          'E_SIGNATURE_FORMAT',
+          `the shards "${prev.name}" and "${cur.name}" of "${path}" ${what}; shard ranges must be contiguous`,
+          { details: { resource: cur.name } },
+        );
       }
     }
   }
@@ -216,7 +233,10 @@ export function parseOmsStatement(statement: Statement, options: { allowInconsis
   const computed = rootDigestHex(predicate.resources);
   const consistent = computed === rootDigest.toLowerCase();
   if (!consistent && !options.allowInconsistent) {
-    throw new AttestryError('E_SIGNATURE_INVALID', `manifest is inconsistent: subject digest is ${rootDigest}, the resources hash to ${computed}`);
+    throw new AttestryError(
+      'E_SIGNATURE_INVALID',
+      `manifest is inconsistent: subject digest is ${rootDigest}, the resources hash to ${computed}`,
+    );
   }
   const metadata: ModelMetadata = {};
   const ann = subject.annotations ?? {};

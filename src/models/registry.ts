@@ -53,11 +53,19 @@ const RegistrySchema = z.object({ version: z.literal(1), publishers: z.array(Pub
 export function readRegistry(path: string): RegistryFile {
   if (!existsSync(path)) return { version: 1, publishers: [] };
   const text = readTextFileBounded(path, 64 * 1024 * 1024, 'publisher registry');
-  const registry = parseWith(RegistrySchema, parseJsonText(text, `publisher registry ${path}`, 'E_REGISTRY_FORMAT'), `publisher registry ${path}`, 'E_REGISTRY_FORMAT') as RegistryFile;
+  const registry = parseWith(
+    RegistrySchema,
+    parseJsonText(text, `publisher registry ${path}`, 'E_REGISTRY_FORMAT'),
+    `publisher registry ${path}`,
+    'E_REGISTRY_FORMAT',
+  ) as RegistryFile;
   for (const p of registry.publishers) {
     // The stored fingerprint must describe the stored key, or the file was edited by hand.
     if (keyFingerprint(loadPublicKey(p.publicKey, `registry entry ${p.id}`)) !== p.fingerprint) {
-      throw new AttestryError('E_REGISTRY_FORMAT', `publisher registry ${path}: entry "${p.id}" has a fingerprint that does not match its public key`);
+      throw new AttestryError(
+        'E_REGISTRY_FORMAT',
+        `publisher registry ${path}: entry "${p.id}" has a fingerprint that does not match its public key`,
+      );
     }
   }
   return registry;
@@ -85,7 +93,10 @@ export function publisherCandidates(registry: RegistryFile, hint: string | undef
 /** Throws E_UNTRUSTED_PUBLISHER unless the publisher is currently trusted. */
 export function assertPublisherTrusted(p: Publisher, now: Date): void {
   if (p.revoked) {
-    throw new AttestryError('E_UNTRUSTED_PUBLISHER', `publisher "${p.id}" was revoked${p.revokedAt ? ` on ${p.revokedAt}` : ''}${p.revocationReason ? ` (${p.revocationReason})` : ''}`);
+    throw new AttestryError(
+      'E_UNTRUSTED_PUBLISHER',
+      `publisher "${p.id}" was revoked${p.revokedAt ? ` on ${p.revokedAt}` : ''}${p.revocationReason ? ` (${p.revocationReason})` : ''}`,
+    );
   }
   if (p.expiresAt !== undefined && Date.parse(p.expiresAt) <= now.getTime()) {
     throw new AttestryError('E_UNTRUSTED_PUBLISHER', `publisher "${p.id}" expired on ${p.expiresAt}`);
@@ -107,7 +118,8 @@ export async function updateRegistry<T>(path: string, change: (registry: Registr
       closeSync(openSync(lock, 'wx', 0o600));
       break;
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new AttestryError('E_IO', `cannot lock ${path}: ${(e as Error).message}`, { cause: e });
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST')
+        throw new AttestryError('E_IO', `cannot lock ${path}: ${(e as Error).message}`, { cause: e });
       try {
         if (Date.now() - statSync(lock).mtimeMs > STALE_LOCK_MS) unlinkSync(lock);
       } catch {
@@ -157,7 +169,8 @@ export function newPublisher(input: AddPublisherInput, clock: Clock): Publisher 
 export async function addPublisher(path: string, input: AddPublisherInput, clock: Clock): Promise<Publisher> {
   const publisher = newPublisher(input, clock);
   return updateRegistry(path, (r) => {
-    if (findPublisher(r, publisher.id)) throw new AttestryError('E_CONFLICT', `publisher "${publisher.id}" is already in ${path}; remove it first`);
+    if (findPublisher(r, publisher.id))
+      throw new AttestryError('E_CONFLICT', `publisher "${publisher.id}" is already in ${path}; remove it first`);
     r.publishers.push(publisher);
     r.publishers.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     return publisher;

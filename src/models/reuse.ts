@@ -53,7 +53,12 @@ function readSidecar(signaturePath: string, payload: Buffer): Map<string, FileSt
   const path = reuseSidecarPath(signaturePath);
   if (!existsSync(path)) return undefined;
   const text = readTextFileBounded(path, MAX_SIGNATURE_BYTES, 'reuse sidecar');
-  const sidecar = parseWith(SidecarSchema, parseJsonText(text, `reuse sidecar ${path}`, 'E_INVALID_INPUT'), `reuse sidecar ${path}`, 'E_INVALID_INPUT');
+  const sidecar = parseWith(
+    SidecarSchema,
+    parseJsonText(text, `reuse sidecar ${path}`, 'E_INVALID_INPUT'),
+    `reuse sidecar ${path}`,
+    'E_INVALID_INPUT',
+  );
   if (sidecar.payloadSha256 !== sha256Hex(payload)) return undefined;
   return new Map(Object.entries(sidecar.files));
 }
@@ -64,7 +69,11 @@ export function reusableFromSignature(path: string, publicKey: KeyObject, serial
   try {
     payload = verifyEnvelope(bundle.dsseEnvelope, [createVerifier(publicKey)]).payload;
   } catch (e) {
-    throw new AttestryError('E_SIGNATURE_INVALID', `--reuse-digests: ${path} was not signed by this signing key; its digests cannot be reused`, { cause: e });
+    throw new AttestryError(
+      'E_SIGNATURE_INVALID',
+      `--reuse-digests: ${path} was not signed by this signing key; its digests cannot be reused`,
+      { cause: e },
+    );
   }
   const parsed = parseOmsStatement(parseStatement(parseJsonText(payload.toString('utf8'), 'DSSE payload', 'E_SIGNATURE_FORMAT')));
   const old = parsed.predicate.serialization;

@@ -25,14 +25,16 @@ export function parseDigestList(text: string, source: string): Map<string, strin
     const path = normaliseRelativePath(rawPath, `${source} ${where}`);
     if (typeof rawDigest !== 'string') throw new AttestryError('E_INVALID_INPUT', `${source} ${where}: digest must be a string`);
     const hex = rawDigest.replace(/^sha256:/, '').toLowerCase();
-    if (!/^[0-9a-f]{64}$/.test(hex)) throw new AttestryError('E_INVALID_INPUT', `${source} ${where}: "${rawDigest.slice(0, 80)}" is not a sha256 digest`);
+    if (!/^[0-9a-f]{64}$/.test(hex))
+      throw new AttestryError('E_INVALID_INPUT', `${source} ${where}: "${rawDigest.slice(0, 80)}" is not a sha256 digest`);
     if (entries.has(path)) throw new AttestryError('E_INVALID_INPUT', `${source} ${where}: "${path}" is listed twice`);
     entries.set(path, hex);
   };
   const trimmed = text.trimStart();
   if (trimmed.startsWith('{')) {
     const obj = parseJsonText(text, source);
-    if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) throw new AttestryError('E_INVALID_INPUT', `${source}: expected a JSON object of path → digest`);
+    if (obj === null || typeof obj !== 'object' || Array.isArray(obj))
+      throw new AttestryError('E_INVALID_INPUT', `${source}: expected a JSON object of path → digest`);
     for (const [path, digest] of Object.entries(obj)) add(path, digest, `key "${path.slice(0, 80)}"`);
   } else {
     text.split(/\r?\n/).forEach((line, i) => {

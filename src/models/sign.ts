@@ -105,7 +105,8 @@ export function serializationFor(options: HashingOptions, ignorePaths: string[])
   const s: OmsSerialization = { method, hash_type: hashType, allow_symlinks: options.allowSymlinks ?? false };
   if (method === 'shards') {
     const shardSize = options.shardSize ?? DEFAULT_SHARD_SIZE;
-    if (!Number.isSafeInteger(shardSize) || shardSize <= 0) throw new AttestryError('E_USAGE', `shard size must be a positive integer, got ${shardSize}`);
+    if (!Number.isSafeInteger(shardSize) || shardSize <= 0)
+      throw new AttestryError('E_USAGE', `shard size must be a positive integer, got ${shardSize}`);
     s.shard_size = shardSize;
   }
   if (ignorePaths.length > 0) s.ignore_paths = ignorePaths;
@@ -113,7 +114,12 @@ export function serializationFor(options: HashingOptions, ignorePaths: string[])
 }
 
 /** The ignore set for a model: user entries, git defaults, and the signature file itself. */
-export function ignoreSetFor(modelPath: string, signaturePath: string, options: HashingOptions, recorded: readonly string[] = []): string[] {
+export function ignoreSetFor(
+  modelPath: string,
+  signaturePath: string,
+  options: HashingOptions,
+  recorded: readonly string[] = [],
+): string[] {
   const set = new Set<string>(recorded.map((p) => normaliseRelativePath(p, 'ignore path')));
   for (const p of options.ignorePaths ?? []) set.add(normaliseRelativePath(p, 'ignore path'));
   if (options.ignoreGitPaths ?? true) for (const p of DEFAULT_GIT_IGNORES) set.add(p);
@@ -174,7 +180,10 @@ export async function signModel(options: SignModelOptions): Promise<SignModelRes
 
   // No signing time and no file stats in the statement: the same files, key and options sign to
   // the same bytes. When it was signed is the log's and the timestamp's to say.
-  const statement = buildOmsStatement(walked.modelName, hashed.resources, serialization, { ...options.metadata, signerId: options.signerId });
+  const statement = buildOmsStatement(walked.modelName, hashed.resources, serialization, {
+    ...options.metadata,
+    signerId: options.signerId,
+  });
   const bundle = sealStatement(statement, signer, signaturePath);
   writeReuseSidecar(signaturePath, canonicalBytes(statement), hashed.stats);
 
@@ -194,4 +203,3 @@ export async function signModel(options: SignModelOptions): Promise<SignModelRes
     durationMs: performance.now() - started,
   };
 }
-

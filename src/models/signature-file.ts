@@ -12,7 +12,6 @@ export { readTextFileBounded };
 /** A signature for 100,000 files is a few MiB; anything far larger is hostile or not a signature. */
 export const MAX_SIGNATURE_BYTES = 256 * 1024 * 1024;
 
-
 export function readSignatureFile(path: string): KeyBundle {
   const text = readTextFileBounded(path, MAX_SIGNATURE_BYTES, 'signature file');
   return parseBundle(parseJsonText(text, `signature file ${path}`, 'E_SIGNATURE_FORMAT'));
@@ -25,7 +24,10 @@ export function writeSignatureFile(path: string, bundle: KeyBundle): void {
 /** Decodes the statement inside a bundle without verifying anything (for inspect and key lookup). */
 export function unverifiedStatement(bundle: KeyBundle): Statement {
   if (bundle.dsseEnvelope.payloadType !== 'application/vnd.in-toto+json') {
-    throw new AttestryError('E_SIGNATURE_FORMAT', `payloadType is "${bundle.dsseEnvelope.payloadType}", expected application/vnd.in-toto+json`);
+    throw new AttestryError(
+      'E_SIGNATURE_FORMAT',
+      `payloadType is "${bundle.dsseEnvelope.payloadType}", expected application/vnd.in-toto+json`,
+    );
   }
   const payload = decodeBase64(bundle.dsseEnvelope.payload).toString('utf8');
   return parseStatement(parseJsonText(payload, 'DSSE payload', 'E_SIGNATURE_FORMAT'));

@@ -52,13 +52,21 @@ function candidateKeys(bundle: KeyBundle, options: KeySignatureOptions): KeyChoi
   if (signerId !== undefined) {
     // A signature that names its signer is checked against that publisher only.
     const publisher = findPublisher(options.registry, signerId);
-    if (!publisher) throw new AttestryError('E_UNTRUSTED_PUBLISHER', `no trusted publisher in the registry matches this signature (signer id "${signerId}")`);
+    if (!publisher)
+      throw new AttestryError(
+        'E_UNTRUSTED_PUBLISHER',
+        `no trusted publisher in the registry matches this signature (signer id "${signerId}")`,
+      );
     assertPublisherTrusted(publisher, (options.clock ?? systemClock).now());
     return [{ key: loadPublicKey(publisher.publicKey, `publisher ${publisher.id}`), publisher }];
   }
   // No signer id (e.g. made by model_signing): the hint picks whom to try first, the key decides.
-  const candidates = publisherCandidates(options.registry, material.hint).map((p) => ({ key: loadPublicKey(p.publicKey, `publisher ${p.id}`), publisher: p }));
-  if (candidates.length === 0) throw new AttestryError('E_UNTRUSTED_PUBLISHER', 'no trusted publisher in the registry matches this signature (the registry is empty)');
+  const candidates = publisherCandidates(options.registry, material.hint).map((p) => ({
+    key: loadPublicKey(p.publicKey, `publisher ${p.id}`),
+    publisher: p,
+  }));
+  if (candidates.length === 0)
+    throw new AttestryError('E_UNTRUSTED_PUBLISHER', 'no trusted publisher in the registry matches this signature (the registry is empty)');
   return candidates;
 }
 
@@ -93,11 +101,16 @@ function keyMaterialWarnings(bundle: KeyBundle, key: KeyObject): string[] {
   if (material?.rawBytes) {
     let same = false;
     try {
-      same = publicKeyToPem(loadPublicKey(Buffer.from(material.rawBytes, 'base64').toString('utf8'), 'embedded public key')) === publicKeyToPem(key);
+      same =
+        publicKeyToPem(loadPublicKey(Buffer.from(material.rawBytes, 'base64').toString('utf8'), 'embedded public key')) ===
+        publicKeyToPem(key);
     } catch {
       same = false;
     }
-    if (!same) warnings.push('the public key embedded in the bundle (verificationMaterial.publicKey.rawBytes, not signed) is not the verifying key; the signature was checked with the key, which verified it');
+    if (!same)
+      warnings.push(
+        'the public key embedded in the bundle (verificationMaterial.publicKey.rawBytes, not signed) is not the verifying key; the signature was checked with the key, which verified it',
+      );
   }
   return warnings;
 }
@@ -113,20 +126,34 @@ export function verifyModelSignature(
     if (verified === undefined) continue;
     if (choice.publisher) assertPublisherTrusted(choice.publisher, (options.clock ?? systemClock).now());
     if (bundle.dsseEnvelope.payloadType !== 'application/vnd.in-toto+json') {
-      throw new AttestryError('E_SIGNATURE_FORMAT', `payloadType is "${bundle.dsseEnvelope.payloadType}", expected application/vnd.in-toto+json`);
+      throw new AttestryError(
+        'E_SIGNATURE_FORMAT',
+        `payloadType is "${bundle.dsseEnvelope.payloadType}", expected application/vnd.in-toto+json`,
+      );
     }
     const statement = parseStatement(parseJsonText(verified.payload.toString('utf8'), 'DSSE payload', 'E_SIGNATURE_FORMAT'));
-    return { parsed: parseOmsStatement(statement), key: choice, legacyPae: verified.legacyPae, warnings: keyMaterialWarnings(bundle, choice.key) };
+    return {
+      parsed: parseOmsStatement(statement),
+      key: choice,
+      legacyPae: verified.legacyPae,
+      warnings: keyMaterialWarnings(bundle, choice.key),
+    };
   }
   const hint = bundle.verificationMaterial.publicKey?.hint;
   if (options.publicKey === undefined && unverifiedSignerId(bundle) === undefined) {
     // Registry, matched by key: none of its publishers made this signature.
-    throw new AttestryError('E_UNTRUSTED_PUBLISHER', `no publisher in the registry holds the key that made this signature (tried ${candidates.length}; the signature names no signer id)`, {
-      details: { tried: candidates.length, ...(hint ? { hint: showHint(hint) } : {}) },
-    });
+    throw new AttestryError(
+      'E_UNTRUSTED_PUBLISHER',
+      `no publisher in the registry holds the key that made this signature (tried ${candidates.length}; the signature names no signer id)`,
+      {
+        details: { tried: candidates.length, ...(hint ? { hint: showHint(hint) } : {}) },
+      },
+    );
   }
   const tried = candidates.map((c) => (c.publisher ? `publisher "${c.publisher.id}" (${keyFingerprint(c.key)})` : keyFingerprint(c.key)));
-  const named = hint ? ` The signature's key hint is "${showHint(hint)}"; the key given hashes to ${omsKeyHint(candidates[0]!.key)} (SPKI PEM) / ${keyFingerprint(candidates[0]!.key).slice(7)} (SPKI DER).` : '';
+  const named = hint
+    ? ` The signature's key hint is "${showHint(hint)}"; the key given hashes to ${omsKeyHint(candidates[0]!.key)} (SPKI PEM) / ${keyFingerprint(candidates[0]!.key).slice(7)} (SPKI DER).`
+    : '';
   throw new AttestryError(
     'E_SIGNATURE_INVALID',
     `the signature does not verify with ${candidates.length === 1 ? 'the key' : `any of the ${candidates.length} keys`} tried: ${tried.join(', ')}; it was made with another key or the envelope was changed.${candidates.length === 1 ? named : ''}`,

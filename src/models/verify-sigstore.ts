@@ -20,7 +20,15 @@ import { verifyEnvelope, type DsseEnvelope } from '../crypto/dsse.js';
 import { INTOTO_PAYLOAD_TYPE, parseStatement } from '../crypto/intoto.js';
 import { KEY_ALGORITHMS, keyAlgorithmOf, keyFingerprint, type KeyAlgorithm } from '../crypto/keys.js';
 import { createVerifier } from '../crypto/signer.js';
-import { certificatesFromPem, readLenientBundleFile, readSigstoreBundleFile, verifyChainToAnchors, verifySigstoreBundle, type ParsedSigstoreBundle, type SigstoreTrustRoot } from '../sigstore/index.js';
+import {
+  certificatesFromPem,
+  readLenientBundleFile,
+  readSigstoreBundleFile,
+  verifyChainToAnchors,
+  verifySigstoreBundle,
+  type ParsedSigstoreBundle,
+  type SigstoreTrustRoot,
+} from '../sigstore/index.js';
 import { legacyPae } from './legacy-pae.js';
 import { parseOmsStatement, type ParsedOmsStatement } from './oms.js';
 import { MAX_SIGNATURE_BYTES } from './signature-file.js';
@@ -68,7 +76,8 @@ function readBundle(signaturePath: string): ParsedSigstoreBundle {
 
 function modelKeyAlgorithm(name: string): KeyAlgorithm {
   const known = KEY_ALGORITHMS.find((a) => a === name);
-  if (known === undefined) throw new AttestryError('E_KEY_UNSUPPORTED', `the signing certificate has a ${name} key; model signatures use Ed25519 or ECDSA`);
+  if (known === undefined)
+    throw new AttestryError('E_KEY_UNSUPPORTED', `the signing certificate has a ${name} key; model signatures use Ed25519 or ECDSA`);
   return known;
 }
 
@@ -79,7 +88,8 @@ export function verifyKeylessModelSignature(signaturePath: string, policy: Keyle
     policy: { kind: 'identity', identity: policy.identity, issuer: policy.identityProvider },
     ...(policy.trustRoot ? { trustRoot: policy.trustRoot } : {}),
   });
-  if (r.payload === undefined || r.signer.kind !== 'certificate') throw new AttestryError('E_INTERNAL', 'verified model bundle without a DSSE payload or certificate');
+  if (r.payload === undefined || r.signer.kind !== 'certificate')
+    throw new AttestryError('E_INTERNAL', 'verified model bundle without a DSSE payload or certificate');
   return {
     parsed: statementFrom(r.payload.payloadType, r.payload.bytes),
     method: 'sigstore',
@@ -93,7 +103,8 @@ export function verifyKeylessModelSignature(signaturePath: string, policy: Keyle
 
 /** Certificate: chain to the given CA, then the envelope with the leaf's key (standard PAE, else model_signing's pre-1.0 one, else v0.2's SHA-256 one). */
 export function verifyCertificateModelSignature(signaturePath: string, policy: CertificateModelPolicy): ForeignSignatureCheck {
-  if (policy.certificateChainPems.length === 0) throw new AttestryError('E_USAGE', 'give at least one CA certificate (--certificate-chain)');
+  if (policy.certificateChainPems.length === 0)
+    throw new AttestryError('E_USAGE', 'give at least one CA certificate (--certificate-chain)');
   const anchors = policy.certificateChainPems.flatMap((c) => certificatesFromPem(c.pem, c.source));
   const { bundle } = readLenientBundleFile(signaturePath, MAX_SIGNATURE_BYTES);
   const chain = verifyChainToAnchors(bundle, anchors);
@@ -103,7 +114,9 @@ export function verifyCertificateModelSignature(signaturePath: string, policy: C
   const envelope: DsseEnvelope = {
     payloadType: env.payloadType,
     payload: env.payload.toString('base64'),
-    signatures: env.signatures.map((s) => (s.keyid ? { keyid: s.keyid, sig: s.sig.toString('base64') } : { sig: s.sig.toString('base64') })),
+    signatures: env.signatures.map((s) =>
+      s.keyid ? { keyid: s.keyid, sig: s.sig.toString('base64') } : { sig: s.sig.toString('base64') },
+    ),
   };
   const verifier = createVerifier(key);
   let payload: Buffer;

@@ -11,13 +11,27 @@ import type { Clock } from '../core/ids.js';
 import { keyAlgorithmOf, keyFingerprint, type KeyAlgorithm } from '../crypto/keys.js';
 import { HashPool, type HashJob } from './hash-pool.js';
 import { rangesOf } from './manifest.js';
-import { acceptedAlgorithms, compareResources, parseShardName, rootDigestHex, shardName, type ModelMetadata, type OmsPredicate, type ParsedOmsStatement } from './oms.js';
+import {
+  acceptedAlgorithms,
+  compareResources,
+  parseShardName,
+  rootDigestHex,
+  shardName,
+  type ModelMetadata,
+  type OmsPredicate,
+  type ParsedOmsStatement,
+} from './oms.js';
 import type { Publisher, RegistryFile } from './registry.js';
 import { verifyModelSignature } from './verify-key.js';
 import { ignoreSetFor, type HashingOptions } from './sign.js';
 import { readSignatureFile } from './signature-file.js';
 import { walkModel, type ModelFile } from './walk.js';
-import { verifyCertificateModelSignature, verifyKeylessModelSignature, type CertificateModelPolicy, type KeylessModelPolicy } from './verify-sigstore.js';
+import {
+  verifyCertificateModelSignature,
+  verifyKeylessModelSignature,
+  type CertificateModelPolicy,
+  type KeylessModelPolicy,
+} from './verify-sigstore.js';
 
 export type FileProblemKind = 'modified' | 'missing' | 'unsigned' | 'size-changed' | 'rejected';
 
@@ -84,7 +98,10 @@ function expectedFiles(predicate: OmsPredicate, singleFileName: string | undefin
   const map = new Map<string, ExpectedFile>();
   for (const r of predicate.resources) {
     if (!accepted.includes(r.algorithm)) {
-      throw new AttestryError('E_SIGNATURE_FORMAT', `resource "${r.name}" has algorithm "${r.algorithm}", expected ${accepted.map((a) => `"${a}"`).join(' or ')}`);
+      throw new AttestryError(
+        'E_SIGNATURE_FORMAT',
+        `resource "${r.name}" has algorithm "${r.algorithm}", expected ${accepted.map((a) => `"${a}"`).join(' or ')}`,
+      );
     }
     const shard = s.method === 'shards' ? parseShardName(r.name) : { path: r.name, start: 0, end: -1 };
     // Old model_signing named a single-file model's resource "."; it is that file.
@@ -92,7 +109,11 @@ function expectedFiles(predicate: OmsPredicate, singleFileName: string | undefin
     const entry = map.get(file) ?? { ranges: [] };
     // "." and the file's own name are one file: listing both is listing it twice.
     if (s.method === 'files' && entry.ranges.length > 0) {
-      throw new AttestryError('E_SIGNATURE_FORMAT', `resources "${entry.ranges[0]!.name}" and "${r.name}" both name the file "${file}"; a signature names each file once`, { details: { resource: r.name } });
+      throw new AttestryError(
+        'E_SIGNATURE_FORMAT',
+        `resources "${entry.ranges[0]!.name}" and "${r.name}" both name the file "${file}"; a signature names each file once`,
+        { details: { resource: r.name } },
+      );
     }
     entry.ranges.push({ name: r.name, start: shard.start, end: shard.end, digest: r.digest });
     map.set(file, entry);
@@ -101,12 +122,27 @@ function expectedFiles(predicate: OmsPredicate, singleFileName: string | undefin
 }
 
 /** The signature check of whichever method the options choose; exactly one must be chosen. */
-function checkSignature(signaturePath: string, options: VerifyModelOptions): { parsed: ParsedOmsStatement; signature: VerifyModelResult['signature']; warnings: string[] } {
+function checkSignature(
+  signaturePath: string,
+  options: VerifyModelOptions,
+): { parsed: ParsedOmsStatement; signature: VerifyModelResult['signature']; warnings: string[] } {
   const chosen = [options.publicKey, options.registry, options.keyless, options.certificateChain].filter((o) => o !== undefined).length;
-  if (chosen > 1) throw new AttestryError('E_USAGE', 'choose one way to verify: a public key, a publisher registry, a keyless identity or a certificate chain');
+  if (chosen > 1)
+    throw new AttestryError(
+      'E_USAGE',
+      'choose one way to verify: a public key, a publisher registry, a keyless identity or a certificate chain',
+    );
   if (options.keyless || options.certificateChain) {
-    const f = options.keyless ? verifyKeylessModelSignature(signaturePath, options.keyless) : verifyCertificateModelSignature(signaturePath, options.certificateChain!);
-    const signature: VerifyModelResult['signature'] = { valid: true, method: f.method, algorithm: f.algorithm, keyFingerprint: f.keyFingerprint, legacyFormat: f.parsed.legacy || f.legacyPae };
+    const f = options.keyless
+      ? verifyKeylessModelSignature(signaturePath, options.keyless)
+      : verifyCertificateModelSignature(signaturePath, options.certificateChain!);
+    const signature: VerifyModelResult['signature'] = {
+      valid: true,
+      method: f.method,
+      algorithm: f.algorithm,
+      keyFingerprint: f.keyFingerprint,
+      legacyFormat: f.parsed.legacy || f.legacyPae,
+    };
     if (f.identity !== undefined) signature.identity = f.identity;
     if (f.issuer !== undefined) signature.issuer = f.issuer;
     return { parsed: f.parsed, signature, warnings: [] };
@@ -187,9 +223,16 @@ export async function verifyModel(options: VerifyModelOptions): Promise<VerifyMo
     if (serialization.method === 'shards') {
       const expectedEnd = Math.max(...want.ranges.map((r) => r.end));
       const layout = rangesOf(file, 'shards', serialization.shard_size!);
-      const sameLayout = layout.length === want.ranges.length && layout.every(([s, e]) => want.ranges.some((r) => r.start === s && r.end === e));
+      const sameLayout =
+        layout.length === want.ranges.length && layout.every(([s, e]) => want.ranges.some((r) => r.start === s && r.end === e));
       if (file.size !== expectedEnd || !sameLayout) {
-        problems.push({ name: file.name, kind: 'size-changed', detail: `is ${file.size} bytes, the signature covers ${expectedEnd}`, expected: String(expectedEnd), actual: String(file.size) });
+        problems.push({
+          name: file.name,
+          kind: 'size-changed',
+          detail: `is ${file.size} bytes, the signature covers ${expectedEnd}`,
+          expected: String(expectedEnd),
+          actual: String(file.size),
+        });
         addExtra(file);
         continue;
       }
@@ -223,21 +266,39 @@ export async function verifyModel(options: VerifyModelOptions): Promise<VerifyMo
   checks.forEach((c, i) => {
     onDisk.set(c.resource, digests[i]!);
     if (digests[i] !== c.digest) {
-      problems.push({ name: c.name, kind: 'modified', detail: 'content differs from the signed digest', expected: c.digest, actual: digests[i]! });
+      problems.push({
+        name: c.name,
+        kind: 'modified',
+        detail: 'content differs from the signed digest',
+        expected: c.digest,
+        actual: digests[i]!,
+      });
     }
   });
   const rootDigest = diskRootDigest(parsed.predicate, onDisk, extras, digests.slice(jobs.length), serialization.method);
   if (problems.length === 0 && rootDigest !== parsed.rootDigest) {
     // Unreachable once every resource matched (names are unique); kept so a report can never say
     // "verified" next to a root digest that is not the files'.
-    problems.push({ name: '.', kind: 'modified', detail: 'the root digest of the files differs from the signed one', expected: parsed.rootDigest, actual: rootDigest });
+    problems.push({
+      name: '.',
+      kind: 'modified',
+      detail: 'the root digest of the files differs from the signed one',
+      expected: parsed.rootDigest,
+      actual: rootDigest,
+    });
   }
   problems.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 
   return {
     ok: problems.length === 0,
     signature,
-    model: { name: parsed.subjectName, rootDigest: digestFromHex(rootDigest), signedRootDigest: digestFromHex(parsed.rootDigest), method: serialization.method, resources: parsed.predicate.resources.length },
+    model: {
+      name: parsed.subjectName,
+      rootDigest: digestFromHex(rootDigest),
+      signedRootDigest: digestFromHex(parsed.rootDigest),
+      method: serialization.method,
+      resources: parsed.predicate.resources.length,
+    },
     metadata: parsed.metadata,
     filesChecked: checks.length === 0 ? 0 : new Set(checks.map((c) => c.file.name)).size,
     bytesChecked,

@@ -84,13 +84,18 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
       // Quote the limit of the route that refused, which may be its own (e.g. cosignatures: 64 KiB).
       const limit = request.routeOptions.bodyLimit;
-      const where = limit === config.Server.BodyLimitBytes ? 'Server.BodyLimitBytes' : `the limit of ${request.method} ${request.routeOptions.url ?? request.url.split('?')[0]}`;
+      const where =
+        limit === config.Server.BodyLimitBytes
+          ? 'Server.BodyLimitBytes'
+          : `the limit of ${request.method} ${request.routeOptions.url ?? request.url.split('?')[0]}`;
       return reply.code(413).send({ code: 'E_PAYLOAD_TOO_LARGE', message: `request body is larger than ${limit} bytes (${where})` });
     }
     if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || error.statusCode === 415) {
       const accepts = request.routeOptions.config.accepts ?? 'application/json';
       const sent = request.headers['content-type'] ?? 'none';
-      return reply.code(415).send({ code: 'E_INVALID_INPUT', message: `Content-Type ${sent.slice(0, 100)} is not accepted here: send the body as ${accepts}` });
+      return reply
+        .code(415)
+        .send({ code: 'E_INVALID_INPUT', message: `Content-Type ${sent.slice(0, 100)} is not accepted here: send the body as ${accepts}` });
     }
     if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
       const code = error.statusCode === 415 ? 'E_INVALID_INPUT' : error.statusCode === 404 ? 'E_NOT_FOUND' : 'E_INVALID_INPUT';
@@ -106,7 +111,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     if (isShuttingDown()) void reply.header('connection', 'close');
   });
 
-  app.setNotFoundHandler((request, reply) => reply.code(404).send({ code: 'E_NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` }));
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({ code: 'E_NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` }),
+  );
 
   app.addHook('onResponse', async (request, reply) => {
     // Probes and scrapes poll all day; they are logged only at debug.
@@ -114,7 +121,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     const failure = failures.get(request);
     const level = failure !== undefined ? 'error' : route === '/healthz' || route === '/readyz' || route === '/metrics' ? 'debug' : 'info';
     const path = (request.url.split('?')[0] ?? '').slice(0, 512);
-    request.log[level]({ method: request.method, path, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10, ...failure }, failure === undefined ? 'request' : 'request failed');
+    request.log[level](
+      { method: request.method, path, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10, ...failure },
+      failure === undefined ? 'request' : 'request failed',
+    );
     metrics.httpDuration.observe(
       { method: request.method, route: request.routeOptions.url ?? 'unmatched', status_code: String(reply.statusCode) },
       reply.elapsedTime / 1000,
@@ -125,7 +135,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     openapi: {
       openapi: '3.0.3',
       info: { title: 'attestry', version: VERSION, description: 'Sign, record and verify evidence for the software and AI supply chain.' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'attestry API token (attestry token create)' } } },
+      components: {
+        securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'attestry API token (attestry token create)' } },
+      },
     },
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
@@ -138,4 +150,3 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await timestampRoutes(app, services.tsa);
   return app;
 }
-

@@ -38,8 +38,15 @@ function clientOf(socket: Socket): string {
 /** A complete HTTP/1.1 reply in the `{code, message}` shape, for sockets no HTTP parser owns. */
 function rawReply(status: number, code: ErrorCode, message: string, extra: Record<string, string> = {}): string {
   const body = JSON.stringify({ code, message });
-  const headers = { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': String(Buffer.byteLength(body)), Connection: 'close', ...extra };
-  return `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n${Object.entries(headers).map(([k, v]) => `${k}: ${v}`).join('\r\n')}\r\n\r\n${body}`;
+  const headers = {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': String(Buffer.byteLength(body)),
+    Connection: 'close',
+    ...extra,
+  };
+  return `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n${Object.entries(headers)
+    .map(([k, v]) => `${k}: ${v}`)
+    .join('\r\n')}\r\n\r\n${body}`;
 }
 
 export interface ConnectionCounts {
@@ -53,7 +60,10 @@ export interface ConnectionCounts {
  * Node's own `connection` listener is moved behind this gate, so a refused
  * socket never reaches the HTTP machinery.
  */
-export function gateConnections(server: Server, limits: Pick<ServerLimits, 'MaxConnections' | 'MaxConnectionsPerClient'>): () => ConnectionCounts {
+export function gateConnections(
+  server: Server,
+  limits: Pick<ServerLimits, 'MaxConnections' | 'MaxConnectionsPerClient'>,
+): () => ConnectionCounts {
   const perClient = new Map<string, number>();
   let total = 0;
   const admitted = server.listeners('connection') as ((socket: Socket) => void)[];
@@ -128,7 +138,11 @@ export function clientErrorHandler(limits: ServerLimits): (error: Error & { code
         `the request was not received in time: headers within ${limits.HeadersTimeoutMs} ms (Server.HeadersTimeoutMs), the whole request within ${limits.RequestTimeoutMs} ms (Server.RequestTimeoutMs)`,
       );
     } else if (error.code === 'HPE_HEADER_OVERFLOW') {
-      reply = rawReply(431, 'E_PAYLOAD_TOO_LARGE', `the request line and headers are larger than ${limits.MaxHeaderBytes} bytes (Server.MaxHeaderBytes); shorten the URL or the headers`);
+      reply = rawReply(
+        431,
+        'E_PAYLOAD_TOO_LARGE',
+        `the request line and headers are larger than ${limits.MaxHeaderBytes} bytes (Server.MaxHeaderBytes); shorten the URL or the headers`,
+      );
     } else {
       reply = rawReply(400, 'E_INVALID_INPUT', `malformed HTTP request (${error.code ?? 'parse error'})`);
     }
@@ -145,7 +159,12 @@ export function frameworkErrors(maxParamLength: number): (error: FastifyError, r
     const path = request.url.split('?')[0] ?? '';
     const shown = path.length > 200 ? `${path.slice(0, 200)}…` : path;
     if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
-      void reply.code(414).send({ code: 'E_INVALID_INPUT', message: `a path segment of ${shown} is longer than ${maxParamLength} characters; no attestry id is that long` });
+      void reply
+        .code(414)
+        .send({
+          code: 'E_INVALID_INPUT',
+          message: `a path segment of ${shown} is longer than ${maxParamLength} characters; no attestry id is that long`,
+        });
     } else if (error.code === 'FST_ERR_BAD_URL') {
       void reply.code(400).send({ code: 'E_INVALID_INPUT', message: `the URL path ${shown} is not valid: check its percent-encoding` });
     } else {

@@ -41,7 +41,12 @@ export class ServiceMetrics implements LockerEvents {
     const r = [this.registry];
     new Counter({ name: 'signals_callgraphs_stored_total', help: 'Callgraphs stored', labelNames: ['language', 'tenant'], registers: r });
     new Histogram({ name: 'signals_callgraph_nodes_total', help: 'Nodes per callgraph', labelNames: ['language'], registers: r });
-    new Counter({ name: 'signals_runtime_facts_ingested_total', help: 'Facts ingested', labelNames: ['fact_type', 'tenant'], registers: r });
+    new Counter({
+      name: 'signals_runtime_facts_ingested_total',
+      help: 'Facts ingested',
+      labelNames: ['fact_type', 'tenant'],
+      registers: r,
+    });
     new Histogram({ name: 'signals_runtime_facts_batch_size', help: 'Facts per batch', registers: r });
     new Counter({ name: 'signals_provenance_records_total', help: 'Provenance records created', registers: r });
   }

@@ -2,7 +2,11 @@ import { Type, type Static } from '@sinclair/typebox';
 
 /** JSON schemas of the wire formats (TypeBox), used for validation and the OpenAPI document. */
 export const ErrorReply = Type.Object(
-  { code: Type.String({ examples: ['E_FORBIDDEN'] }), message: Type.String(), details: Type.Optional(Type.Record(Type.String(), Type.Unknown())) },
+  {
+    code: Type.String({ examples: ['E_FORBIDDEN'] }),
+    message: Type.String(),
+    details: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  },
   { $id: 'Error' },
 );
 
@@ -52,7 +56,9 @@ export const MessageSignatureBundleBody = Type.Object(
 
 export const AttestationUploadBody = Type.Union([DsseEnvelopeBody, SigstoreBundleBody, MessageSignatureBundleBody]);
 
-export const TenantQuery = Type.Object({ tenant: Type.Optional(Type.String({ description: 'tenant to write to; defaults to the token\'s only tenant' })) });
+export const TenantQuery = Type.Object({
+  tenant: Type.Optional(Type.String({ description: "tenant to write to; defaults to the token's only tenant" })),
+});
 
 export const Subject = Type.Object({ digest: Type.String(), name: Type.Union([Type.String(), Type.Null()]) });
 
@@ -93,7 +99,12 @@ export const FindQuery = Type.Object({
   kind: Type.Optional(Type.String()),
   // Ids are assigned before the durable write, so a record committing late can land before a
   // cursor already handed out; callers that need every record re-query from the start.
-  after: Type.Optional(Type.String({ description: 'cursor: the `next` of the previous page (pages follow id order; a write still in flight when a page was read may appear before its cursor)' })),
+  after: Type.Optional(
+    Type.String({
+      description:
+        'cursor: the `next` of the previous page (pages follow id order; a write still in flight when a page was read may appear before its cursor)',
+    }),
+  ),
   // Query strings are text and the service does not coerce types (a body's "1" must stay a string).
   limit: Type.Optional(Type.String({ pattern: '^(?:[1-9][0-9]{0,2}|1000)$', description: 'page size, 1-1000 (default 100)' })),
 });

@@ -47,7 +47,12 @@ export async function bootstrapIndex(services: IndexServices): Promise<Bootstrap
     adminTokenFile = tokenFile;
     writeFileAtomic(adminTokenFile, `${issued.token}\n`, 0o600);
   }
-  const adminToken = adminTokenFile !== undefined ? { file: adminTokenFile, created: true } : existsSync(tokenFile) ? { file: tokenFile, created: false } : undefined;
+  const adminToken =
+    adminTokenFile !== undefined
+      ? { file: adminTokenFile, created: true }
+      : existsSync(tokenFile)
+        ? { file: tokenFile, created: false }
+        : undefined;
   return { createdTenant, adminTokenFile, adminToken };
 }
 
@@ -74,19 +79,29 @@ export async function startServer(config: ResolvedConfig, options: { logLevel?: 
   let bootstrap: Bootstrap;
   try {
     bootstrap = await bootstrapIndex(services);
-    app = await buildApp({ services, metrics, isShuttingDown: () => shuttingDown, ...(options.logLevel ? { logLevel: options.logLevel } : {}) });
+    app = await buildApp({
+      services,
+      metrics,
+      isShuttingDown: () => shuttingDown,
+      ...(options.logLevel ? { logLevel: options.logLevel } : {}),
+    });
     await app.listen({ host: config.Server.Host, port: config.Server.Port });
   } catch (e) {
     await services.close();
     const errno = (e as NodeJS.ErrnoException).code;
     if (errno === 'EADDRINUSE' || errno === 'EACCES' || errno === 'EADDRNOTAVAIL') {
-      throw new AttestryError('E_UNAVAILABLE', `cannot listen on ${config.Server.Host}:${config.Server.Port} (${errno}); choose another with --port or Server.Port`, { cause: e });
+      throw new AttestryError(
+        'E_UNAVAILABLE',
+        `cannot listen on ${config.Server.Host}:${config.Server.Port} (${errno}); choose another with --port or Server.Port`,
+        { cause: e },
+      );
     }
     throw e;
   }
   // A full or read-only disk does not stop the start (reads still work) but is said at once, and /readyz is 503.
   const writable = await writeProbeFor(config).check();
-  for (const problem of writable.problems) app.log.warn({ code: problem.code }, `data directory not writable: ${problem.message}; /readyz reports 503 until it is`);
+  for (const problem of writable.problems)
+    app.log.warn({ code: problem.code }, `data directory not writable: ${problem.message}; /readyz reports 503 until it is`);
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.Server.Port;
   const host = config.Server.Host.includes(':') ? `[${config.Server.Host}]` : config.Server.Host;

@@ -108,14 +108,20 @@ export function logKeyringFor(config: ResolvedConfig): Keyring {
  * apart from evidence signing keys, created on first start; nodes of one
  * service share them as they share `keys/log/`.
  */
-export function openTimestampAuthority(config: ResolvedConfig, now: Date = new Date()): { tsa: TimestampAuthority & { readonly created: boolean }; settings: TsaSettings } {
+export function openTimestampAuthority(
+  config: ResolvedConfig,
+  now: Date = new Date(),
+): { tsa: TimestampAuthority & { readonly created: boolean }; settings: TsaSettings } {
   const { privateKeyPem, chain, created } = openTsaDirectory(join(config.dataDir, 'keys', 'tsa'), now);
   const settings: TsaSettings = { privateKeyPem, chainDer: chain.der };
   return { tsa: Object.assign(new TimestampAuthority(settings), { created }), settings };
 }
 
 /** Opens (creating on first use) the log's Ed25519 note key and signs the first checkpoint if there is none. */
-export async function openTransparencyLog(config: ResolvedConfig, index: IndexDatabase): Promise<{ log: TransparencyLog; signer: NoteSigner; keyring: Keyring }> {
+export async function openTransparencyLog(
+  config: ResolvedConfig,
+  index: IndexDatabase,
+): Promise<{ log: TransparencyLog; signer: NoteSigner; keyring: Keyring }> {
   const keyring = logKeyringFor(config);
   const { info, created } = keyring.ensure(config.Log.KeyId, 'ed25519');
   const signer = new NoteSigner(config.Log.Origin, keyring.privateKeyPem(config.Log.KeyId));
@@ -152,7 +158,8 @@ export async function openServices(
     await blobs.ping();
     const keyring = keyringFor(config);
     const algorithm = SIGNING_ALGORITHMS[config.Signals.Signing.Algorithm];
-    if (algorithm === undefined) throw new AttestryError('E_CONFIG', `Signals.Signing.Algorithm: unsupported ${config.Signals.Signing.Algorithm}`);
+    if (algorithm === undefined)
+      throw new AttestryError('E_CONFIG', `Signals.Signing.Algorithm: unsupported ${config.Signals.Signing.Algorithm}`);
     const { info, created } = keyring.ensure(config.Signals.Signing.KeyId, algorithm);
     const serviceKeys = keyring.list();
     const settings = databaseSettings(config);
@@ -160,10 +167,16 @@ export async function openServices(
     const { tsa, settings: tsaSettings } = openTimestampAuthority(config, base.clock.now());
     const writer: EvidenceWriter =
       settings.driver === 'sqlite' && settings.path !== ':memory:'
-        ? new SqliteEvidenceWriter(settings.path, tlog.enabled ? { origin: config.Log.Origin, privateKeyPem: logKeyring.privateKeyPem(config.Log.KeyId) } : undefined)
+        ? new SqliteEvidenceWriter(
+            settings.path,
+            tlog.enabled ? { origin: config.Log.Origin, privateKeyPem: logKeyring.privateKeyPem(config.Log.KeyId) } : undefined,
+          )
         : directWriter(base.repos.evidence, tlog.enabled ? new LogSequencer(noteSigner, base.index.driver) : undefined);
     // Logged records are timestamped where they are verified (off the event loop).
-    const verifier = new VerifyPool({ ...(deps.verifyThreads === undefined ? {} : { threads: deps.verifyThreads }), tsa: tlog.enabled ? tsaSettings : undefined });
+    const verifier = new VerifyPool({
+      ...(deps.verifyThreads === undefined ? {} : { threads: deps.verifyThreads }),
+      tsa: tlog.enabled ? tsaSettings : undefined,
+    });
     const locker = new EvidenceLocker({
       tenants: base.repos.tenants,
       evidence: base.repos.evidence,

@@ -57,7 +57,10 @@ export function parseSigstoreBundle(input: unknown, what = 'Sigstore bundle'): P
   } catch (e) {
     if (e instanceof ValidationError) {
       const fields = e.fields.length > 0 ? ` (${e.fields.join(', ')})` : '';
-      throw new AttestryError('E_SIGNATURE_FORMAT', `${what} is not a valid v${version} bundle: ${e.message}${fields}`, { cause: e, details: { fields: e.fields } });
+      throw new AttestryError('E_SIGNATURE_FORMAT', `${what} is not a valid v${version} bundle: ${e.message}${fields}`, {
+        cause: e,
+        details: { fields: e.fields },
+      });
     }
     // protobuf-specs' fromJSON throws plain errors for values of the wrong type.
     throw new AttestryError('E_SIGNATURE_FORMAT', `${what} is not a valid v${version} bundle: ${(e as Error).message}`, { cause: e });
@@ -102,10 +105,10 @@ export function readLenientBundleFile(path: string, limit = MAX_BUNDLE_BYTES): L
   }
   const vm = bundle.verificationMaterial?.content;
   const certs = vm?.$case === 'x509CertificateChain' ? vm.x509CertificateChain.certificates.length : vm?.$case === 'certificate' ? 1 : 0;
-  if (certs === 0) throw new AttestryError('E_SIGNATURE_FORMAT', `${what} carries no certificate (verificationMaterial.x509CertificateChain)`);
+  if (certs === 0)
+    throw new AttestryError('E_SIGNATURE_FORMAT', `${what} carries no certificate (verificationMaterial.x509CertificateChain)`);
   if (bundle.content?.$case !== 'dsseEnvelope' || bundle.content.dsseEnvelope.signatures.length === 0) {
     throw new AttestryError('E_SIGNATURE_FORMAT', `${what} holds no signed DSSE envelope`);
   }
   return { bundle, mediaType: input['mediaType'] };
 }
-

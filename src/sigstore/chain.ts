@@ -37,7 +37,8 @@ function selfSigned(cert: X509Certificate): boolean {
 /** The bundle's certificates, leaf first (any protobuf bundle: validated or lenient). */
 export function bundleCertificates(bundle: Bundle): X509Certificate[] {
   const c = bundle.verificationMaterial?.content;
-  if (c?.$case === 'x509CertificateChain') return c.x509CertificateChain.certificates.map((x, i) => parseCertificate(x.rawBytes, `bundle certificate ${i}`));
+  if (c?.$case === 'x509CertificateChain')
+    return c.x509CertificateChain.certificates.map((x, i) => parseCertificate(x.rawBytes, `bundle certificate ${i}`));
   if (c?.$case === 'certificate') return [parseCertificate(c.certificate.rawBytes, 'bundle certificate')];
   return [];
 }
@@ -46,7 +47,10 @@ export function checkChainHasNoRoot(bundle: Bundle): void {
   const certs = bundleCertificates(bundle);
   const root = certs.findIndex(selfSigned);
   if (root >= 0) {
-    throw checkFailed('certificate-chain', `the bundle's certificate ${root} is a self-signed root; a bundle may carry the leaf and intermediates only, roots come from the trusted root`);
+    throw checkFailed(
+      'certificate-chain',
+      `the bundle's certificate ${root} is a self-signed root; a bundle may carry the leaf and intermediates only, roots come from the trusted root`,
+    );
   }
 }
 
@@ -85,7 +89,11 @@ export function verifyChainToAnchors(bundle: Bundle, anchors: X509Certificate[])
       // The bundle's intermediates are offered as path material; the path is
       // accepted only if it ends at the caller's anchor, checked below, so a
       // self-signed certificate smuggled into the bundle cannot end it.
-      const candidate = new CertificateChainVerifier({ trustedCerts: [anchor, ...intermediates], untrustedCert: leaf, timestamp: signingTime }).verify();
+      const candidate = new CertificateChainVerifier({
+        trustedCerts: [anchor, ...intermediates],
+        untrustedCert: leaf,
+        timestamp: signingTime,
+      }).verify();
       const top = candidate[candidate.length - 1];
       if (top !== undefined && top.equals(anchor)) {
         path = candidate;
@@ -98,10 +106,17 @@ export function verifyChainToAnchors(bundle: Bundle, anchors: X509Certificate[])
   }
   if (path === undefined) {
     const reason = lastError instanceof Error ? lastError.message : 'no path';
-    throw asCheckFailure(new Error(`the signing certificate does not chain to the given CA certificate(s): ${reason}`), 'certificate-chain');
+    throw asCheckFailure(
+      new Error(`the signing certificate does not chain to the given CA certificate(s): ${reason}`),
+      'certificate-chain',
+    );
   }
   const digitalSignature = leaf.extKeyUsage?.digitalSignature === true;
   const codeSigning = (new NodeX509(leaf.root.toDER()).keyUsage ?? []).includes(OID_CODE_SIGNING);
-  if (!digitalSignature && !codeSigning) throw checkFailed('certificate', 'the signing certificate may not sign (neither digitalSignature key usage nor codeSigning extended key usage)');
+  if (!digitalSignature && !codeSigning)
+    throw checkFailed(
+      'certificate',
+      'the signing certificate may not sign (neither digitalSignature key usage nor codeSigning extended key usage)',
+    );
   return { publicKey: createPublicKey({ key: leaf.publicKey, format: 'der', type: 'spki' }), path, signingTime };
 }

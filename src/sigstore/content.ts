@@ -129,7 +129,8 @@ export function dsseContent(content: SignatureContent, paeBytes: Buffer): Signat
     compareDigest: (digest: Buffer) => content.compareDigest(digest),
     verifySignature: (key: KeyObject) => {
       const curve = key.asymmetricKeyType === 'ec' ? key.asymmetricKeyDetails?.namedCurve : undefined;
-      const hash = curve === undefined ? undefined : EC_HASH[{ prime256v1: 'P-256', secp384r1: 'P-384', secp521r1: 'P-521' }[curve] ?? curve];
+      const hash =
+        curve === undefined ? undefined : EC_HASH[{ prime256v1: 'P-256', secp384r1: 'P-384', secp521r1: 'P-521' }[curve] ?? curve];
       if (hash === undefined || hash === 'sha256') return content.verifySignature(key);
       let ok = false;
       try {

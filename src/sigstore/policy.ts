@@ -51,6 +51,9 @@ export function checkIdentity(policy: Exclude<SignerPolicy, { kind: 'key' }>, go
     if (!re.test(san)) throw checkFailed('identity', `certificate identity "${san}" does not match /${policy.identityRegexp.source}/`);
   }
   if (got.issuer !== policy.issuer) {
-    throw checkFailed('issuer', `certificate OIDC issuer is ${got.issuer === undefined ? 'missing' : `"${got.issuer}"`}, expected "${policy.issuer}"`);
+    throw checkFailed(
+      'issuer',
+      `certificate OIDC issuer is ${got.issuer === undefined ? 'missing' : `"${got.issuer}"`}, expected "${policy.issuer}"`,
+    );
   }
 }

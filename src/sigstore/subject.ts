@@ -27,7 +27,10 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 /** Reads the parts of an in-toto statement the subject check needs; anything else is a failed check. */
 export function summarizeStatement(payloadType: string, payload: Buffer): StatementSummary {
   if (payloadType !== INTOTO_PAYLOAD_TYPE) {
-    throw checkFailed('subject-digest', `the envelope's payloadType is "${payloadType}", not an in-toto statement, so it names no artifact`);
+    throw checkFailed(
+      'subject-digest',
+      `the envelope's payloadType is "${payloadType}", not an in-toto statement, so it names no artifact`,
+    );
   }
   let json: unknown;
   try {

@@ -31,7 +31,10 @@ export interface SigstoreTrustRoot {
 // A trusted root is at most a few hundred KiB; this bounds what a hostile file can make us parse.
 export const MAX_TRUSTED_ROOT_BYTES = 8 * 1024 * 1024;
 
-const isoTime = z.iso.datetime({ offset: true, error: (issue) => (issue.input === undefined || issue.input === null ? 'required' : 'not an RFC 3339 timestamp') });
+const isoTime = z.iso.datetime({
+  offset: true,
+  error: (issue) => (issue.input === undefined || issue.input === null ? 'required' : 'not an RFC 3339 timestamp'),
+});
 
 // protobuf-specs TimeRange: `start` is required, `end` optional (JSON exporters write null). sigstore-js treats a
 // missing start as "since the epoch"; the conformance suite
@@ -40,7 +43,10 @@ const TimeRangeSchema = z
   .looseObject({ start: isoTime, end: isoTime.nullish() })
   .refine((r) => r.end === undefined || r.end === null || Date.parse(r.end) >= Date.parse(r.start), 'validity ends before it starts');
 
-const base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'not base64').min(1);
+const base64 = z
+  .string()
+  .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'not base64')
+  .min(1);
 
 const LogSchema = z.looseObject({
   baseUrl: z.string().optional(),
@@ -59,7 +65,10 @@ const AuthoritySchema = z.looseObject({
 const TrustedRootSchema = z.looseObject({
   mediaType: z
     .string()
-    .regex(/^application\/vnd\.dev\.sigstore\.trustedroot(\+json;version=0\.1|\.v0\.[12]\+json)$/, 'not a Sigstore trusted root media type'),
+    .regex(
+      /^application\/vnd\.dev\.sigstore\.trustedroot(\+json;version=0\.1|\.v0\.[12]\+json)$/,
+      'not a Sigstore trusted root media type',
+    ),
   tlogs: z.array(LogSchema).default([]),
   ctlogs: z.array(LogSchema).default([]),
   certificateAuthorities: z.array(AuthoritySchema).default([]),

@@ -54,7 +54,10 @@ export async function refreshTrustRoot(options: RefreshTrustRootOptions): Promis
     text = await client.getTarget('trusted_root.json');
   } catch (e) {
     const reason = e instanceof Error ? e.message : String(e);
-    throw new AttestryError('E_UNAVAILABLE', `cannot refresh the trusted root from ${mirrorUrl} through TUF: ${reason}`, { cause: e, details: { mirrorUrl } });
+    throw new AttestryError('E_UNAVAILABLE', `cannot refresh the trusted root from ${mirrorUrl} through TUF: ${reason}`, {
+      cause: e,
+      details: { mirrorUrl },
+    });
   }
   const source = `tuf:${mirrorUrl}`;
   const trustRoot = trustRootFromJson(parseJsonText(text, `trusted_root.json from ${mirrorUrl}`), source);

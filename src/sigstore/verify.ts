@@ -16,7 +16,14 @@ import { AttestryError } from '../core/errors.js';
 import type { Digest } from '../core/digest.js';
 import { keyAlgorithmOf, keyFingerprint } from '../crypto/keys.js';
 import { parseSigstoreBundle, type BundleVersion, type ParsedSigstoreBundle } from './bundle.js';
-import { DigestMessageSignature, bytesMessageContent, dsseContent, signedBytesContent, verifiedWith, type SignatureContent } from './content.js';
+import {
+  DigestMessageSignature,
+  bytesMessageContent,
+  dsseContent,
+  signedBytesContent,
+  verifiedWith,
+  type SignatureContent,
+} from './content.js';
 import { asCheckFailure, checkFailed } from './failures.js';
 import { checkIdentity, type SignerPolicy } from './policy.js';
 import { checkSubject, summarizeStatement, type BundleArtifact, type StatementSummary } from './subject.js';
@@ -58,8 +65,24 @@ export interface BundleVerification {
   content: 'message-signature' | 'dsse';
   signer:
     | { kind: 'public-key'; hint: string; algorithm: string; keyFingerprint: Digest }
-    | { kind: 'certificate'; identity: string; issuer: string; algorithm: string; keyFingerprint: Digest; notBefore: string; notAfter: string; serialNumber: string };
-  tlogEntries: { logIndex: string; logId: string; kind: string; version: string; integratedTime?: string; inclusion: ('promise' | 'proof')[] }[];
+    | {
+        kind: 'certificate';
+        identity: string;
+        issuer: string;
+        algorithm: string;
+        keyFingerprint: Digest;
+        notBefore: string;
+        notAfter: string;
+        serialNumber: string;
+      };
+  tlogEntries: {
+    logIndex: string;
+    logId: string;
+    kind: string;
+    version: string;
+    integratedTime?: string;
+    inclusion: ('promise' | 'proof')[];
+  }[];
   timestamps: { source: 'tlog' | 'rfc3161'; time: string }[];
   /** DSSE bundles: the signed statement's type, predicate type and subjects. */
   statement?: StatementSummary;
@@ -90,7 +113,10 @@ function materialFor(root: SigstoreTrustRoot, policy: SignerPolicy): TrustMateri
 function checkMaterial(bundle: Bundle, policy: SignerPolicy): void {
   const material = bundle.verificationMaterial.content.$case;
   if (policy.kind === 'key' && material !== 'publicKey') {
-    throw checkFailed('verification-material', 'the bundle is signed with a certificate (keyless); verify it with an identity and issuer, not a key');
+    throw checkFailed(
+      'verification-material',
+      'the bundle is signed with a certificate (keyless); verify it with an identity and issuer, not a key',
+    );
   }
   if (policy.kind !== 'key' && material === 'publicKey') {
     throw checkFailed('verification-material', 'the bundle is signed with a public key, not a certificate; verify it with that key');
@@ -103,7 +129,9 @@ function signedEntity(bundle: Bundle, artifact: BundleArtifact | undefined, what
   try {
     entity = toSignedEntity(bundle, artifact?.kind === 'bytes' ? artifact.data : undefined);
   } catch (e) {
-    throw new AttestryError('E_SIGNATURE_FORMAT', `${what}: cannot read its certificate or timestamps: ${(e as Error).message}`, { cause: e });
+    throw new AttestryError('E_SIGNATURE_FORMAT', `${what}: cannot read its certificate or timestamps: ${(e as Error).message}`, {
+      cause: e,
+    });
   }
   if (bundle.content.$case === 'dsseEnvelope') {
     const env = bundle.content.dsseEnvelope;
@@ -111,13 +139,18 @@ function signedEntity(bundle: Bundle, artifact: BundleArtifact | undefined, what
   }
   if (bundle.content.$case !== 'messageSignature') return entity;
   const ms = bundle.content.messageSignature;
-  if (artifact === undefined) throw new AttestryError('E_USAGE', 'a message-signature bundle is verified against an artifact: give its bytes or its sha256 digest');
+  if (artifact === undefined)
+    throw new AttestryError('E_USAGE', 'a message-signature bundle is verified against an artifact: give its bytes or its sha256 digest');
   const signedDigest = ms.messageDigest;
   if (artifact.kind === 'digest') {
     if (signedDigest && NODE_HASH[signedDigest.algorithm] !== artifact.algorithm) {
-      throw checkFailed('artifact-digest', `the bundle's message digest is ${HashAlgorithm[signedDigest.algorithm]}, the artifact was given as ${artifact.algorithm}`);
+      throw checkFailed(
+        'artifact-digest',
+        `the bundle's message digest is ${HashAlgorithm[signedDigest.algorithm]}, the artifact was given as ${artifact.algorithm}`,
+      );
     }
-    if (signedDigest && !signedDigest.digest.equals(artifact.digest)) throw checkFailed('artifact-digest', "the artifact's digest differs from the bundle's message digest");
+    if (signedDigest && !signedDigest.digest.equals(artifact.digest))
+      throw checkFailed('artifact-digest', "the artifact's digest differs from the bundle's message digest");
     return { ...entity, signature: new DigestMessageSignature(ms, artifact.digest) };
   }
   // The signature check covers the bytes; comparing the recorded digest too ties the log entry to this artifact.
@@ -133,7 +166,13 @@ function signedEntity(bundle: Bundle, artifact: BundleArtifact | undefined, what
  * proof + checkpoint) and body checks. A DSSE envelope logged as a Rekor v2
  * hashedrekord gets the PAE-digest view of its content (see content.ts).
  */
-function verifyTLogs(bundle: Bundle, entries: TransparencyLogEntry[], content: SignatureContent, root: TrustMaterial, threshold: number): void {
+function verifyTLogs(
+  bundle: Bundle,
+  entries: TransparencyLogEntry[],
+  content: SignatureContent,
+  root: TrustMaterial,
+  threshold: number,
+): void {
   let pae: Buffer | undefined;
   if (bundle.content.$case === 'dsseEnvelope') {
     const env = bundle.content.dsseEnvelope;
@@ -152,7 +191,8 @@ function verifyTLogs(bundle: Bundle, entries: TransparencyLogEntry[], content: S
       throw asCheckFailure(e, 'tlog-body');
     }
   }
-  if (entries.length < threshold) throw checkFailed('tlog', `expected ${threshold} transparency log entr${threshold === 1 ? 'y' : 'ies'}, got ${entries.length}`);
+  if (entries.length < threshold)
+    throw checkFailed('tlog', `expected ${threshold} transparency log entr${threshold === 1 ? 'y' : 'ies'}, got ${entries.length}`);
 }
 
 /** attestry's algorithm name (ecdsa-p256, ed25519, …), or Node's key type for others (rsa). */
@@ -198,7 +238,8 @@ export function verifySigstoreBundle(input: ParsedSigstoreBundle | unknown, opti
   const { bundle } = parsed;
   const root = options.trustRoot ?? publicGoodTrustRoot();
   const keyOnly = options.keyOnly === true;
-  if (keyOnly && options.policy.kind !== 'key') throw new AttestryError('E_USAGE', `${KEY_ONLY_FLAG} goes with --key: a keyless certificate is only valid at a verified time`);
+  if (keyOnly && options.policy.kind !== 'key')
+    throw new AttestryError('E_USAGE', `${KEY_ONLY_FLAG} goes with --key: a keyless certificate is only valid at a verified time`);
   checkMaterial(bundle, options.policy);
   checkChainHasNoRoot(bundle);
   let entity = signedEntity(bundle, options.artifact, 'Sigstore bundle');
@@ -234,7 +275,10 @@ export function verifySigstoreBundle(input: ParsedSigstoreBundle | unknown, opti
   }
   verifyTLogs(bundle, entity.tlogEntries, entity.signature, material, keyOnly ? 0 : (options.tlogThreshold ?? 1));
   if (options.policy.kind !== 'key') {
-    checkIdentity(options.policy, { subjectAlternativeName: signer.identity?.subjectAlternativeName, issuer: signer.identity?.extensions?.issuer });
+    checkIdentity(options.policy, {
+      subjectAlternativeName: signer.identity?.subjectAlternativeName,
+      issuer: signer.identity?.extensions?.issuer,
+    });
   }
 
   const result: BundleVerification = {

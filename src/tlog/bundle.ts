@@ -20,7 +20,13 @@ export const logIdOf = (logKey: KeyObject): Buffer => createHash('sha256').updat
 /** What the bundle carries: a DSSE envelope (logged as `dsse`) or a message signature (logged as `hashedrekord`). */
 export type LoggedContent =
   | { readonly envelope: DsseEnvelope; readonly messageSignature?: undefined }
-  | { readonly envelope?: undefined; readonly messageSignature: { readonly messageDigest: { readonly algorithm: string; readonly digest: string }; readonly signature: string } };
+  | {
+      readonly envelope?: undefined;
+      readonly messageSignature: {
+        readonly messageDigest: { readonly algorithm: string; readonly digest: string };
+        readonly signature: string;
+      };
+    };
 
 export type LogEntryInput = LoggedContent & {
   /** `verificationMaterial.publicKey.hint`: how the verifier finds the signer key. */
@@ -51,7 +57,10 @@ export function buildLogBundle(e: LogEntryInput): Record<string, unknown> {
         {
           logIndex: String(e.logIndex),
           logId: { keyId: logIdOf(e.logKey).toString('base64') },
-          kindVersion: e.messageSignature === undefined ? { kind: DSSE_ENTRY_KIND, version: DSSE_ENTRY_VERSION } : { kind: HASHEDREKORD_ENTRY_KIND, version: HASHEDREKORD_ENTRY_VERSION },
+          kindVersion:
+            e.messageSignature === undefined
+              ? { kind: DSSE_ENTRY_KIND, version: DSSE_ENTRY_VERSION }
+              : { kind: HASHEDREKORD_ENTRY_KIND, version: HASHEDREKORD_ENTRY_VERSION },
           integratedTime: '0',
           inclusionProof: {
             logIndex: String(e.proof.index),
@@ -63,7 +72,9 @@ export function buildLogBundle(e: LogEntryInput): Record<string, unknown> {
           canonicalizedBody: e.body.toString('base64'),
         },
       ],
-      ...(e.timestamp === undefined ? {} : { timestampVerificationData: { rfc3161Timestamps: [{ signedTimestamp: Buffer.from(e.timestamp).toString('base64') }] } }),
+      ...(e.timestamp === undefined
+        ? {}
+        : { timestampVerificationData: { rfc3161Timestamps: [{ signedTimestamp: Buffer.from(e.timestamp).toString('base64') }] } }),
     },
     ...(e.messageSignature === undefined ? { dsseEnvelope: e.envelope } : { messageSignature: e.messageSignature }),
   };
@@ -76,7 +87,12 @@ export function buildLogBundle(e: LogEntryInput): Record<string, unknown> {
  * With `tsa`, its certificate chain (leaf first) is the one timestamp
  * authority, valid from the leaf's notBefore.
  */
-export function trustedRootFor(logKey: KeyObject, origin: string, validFrom: Date, tsa?: { readonly chainDer: readonly Uint8Array[]; readonly validFrom: Date; readonly uri?: string }): Record<string, unknown> {
+export function trustedRootFor(
+  logKey: KeyObject,
+  origin: string,
+  validFrom: Date,
+  tsa?: { readonly chainDer: readonly Uint8Array[]; readonly validFrom: Date; readonly uri?: string },
+): Record<string, unknown> {
   const keyId = Buffer.alloc(4);
   keyId.writeUInt32BE(noteKeyId(origin, SIG_ED25519, ed25519Raw(logKey)));
   return {
@@ -85,7 +101,11 @@ export function trustedRootFor(logKey: KeyObject, origin: string, validFrom: Dat
       {
         baseUrl: `https://${origin}`,
         hashAlgorithm: 'SHA2_256',
-        publicKey: { rawBytes: publicKeyDer(logKey).toString('base64'), keyDetails: 'PKIX_ED25519', validFor: { start: validFrom.toISOString() } },
+        publicKey: {
+          rawBytes: publicKeyDer(logKey).toString('base64'),
+          keyDetails: 'PKIX_ED25519',
+          validFor: { start: validFrom.toISOString() },
+        },
         logId: { keyId: logIdOf(logKey).toString('base64') },
         checkpointKeyId: { keyId: keyId.toString('base64') },
       },
@@ -156,31 +176,61 @@ export function verifyLogBundle(
   const bundle = parseWith(LogBundleSchema, input, 'log bundle', 'E_SIGNATURE_FORMAT');
   const entry = bundle.verificationMaterial.tlogEntries[0] as (typeof bundle.verificationMaterial.tlogEntries)[number];
   if (entry.kindVersion.kind !== DSSE_ENTRY_KIND || entry.kindVersion.version !== DSSE_ENTRY_VERSION) {
-    throw new AttestryError('E_SIGNATURE_FORMAT', `log entry kind ${entry.kindVersion.kind}/${entry.kindVersion.version} is not ${DSSE_ENTRY_KIND}/${DSSE_ENTRY_VERSION}`);
+    throw new AttestryError(
+      'E_SIGNATURE_FORMAT',
+      `log entry kind ${entry.kindVersion.kind}/${entry.kindVersion.version} is not ${DSSE_ENTRY_KIND}/${DSSE_ENTRY_VERSION}`,
+    );
   }
   const body = Buffer.from(entry.canonicalizedBody, 'base64');
   const proof = entry.inclusionProof;
-  const checkpoint = openCheckpoint(proof.checkpoint.envelope, options.logKey, { ...(options.witnesses ? { witnesses: options.witnesses } : {}), ...(options.minCosigners !== undefined ? { minCosigners: options.minCosigners } : {}) });
+  const checkpoint = openCheckpoint(proof.checkpoint.envelope, options.logKey, {
+    ...(options.witnesses ? { witnesses: options.witnesses } : {}),
+    ...(options.minCosigners !== undefined ? { minCosigners: options.minCosigners } : {}),
+  });
   const index = Number(proof.logIndex);
-  if (Number(entry.logIndex) !== index) throw new AttestryError('E_SIGNATURE_INVALID', `logIndex ${entry.logIndex} differs from the inclusion proof's ${proof.logIndex}`);
-  if (Number(proof.treeSize) !== checkpoint.size) throw new AttestryError('E_SIGNATURE_INVALID', `inclusion proof is for tree size ${proof.treeSize}, the checkpoint for ${checkpoint.size}`);
-  if (!same(Buffer.from(proof.rootHash, 'base64'), checkpoint.root)) throw new AttestryError('E_SIGNATURE_INVALID', 'inclusion proof root hash differs from the checkpoint root hash');
-  verifyInclusion(index, checkpoint.size, leafHash(body), proof.hashes.map((h) => Buffer.from(h, 'base64')), checkpoint.root);
+  if (Number(entry.logIndex) !== index)
+    throw new AttestryError('E_SIGNATURE_INVALID', `logIndex ${entry.logIndex} differs from the inclusion proof's ${proof.logIndex}`);
+  if (Number(proof.treeSize) !== checkpoint.size)
+    throw new AttestryError(
+      'E_SIGNATURE_INVALID',
+      `inclusion proof is for tree size ${proof.treeSize}, the checkpoint for ${checkpoint.size}`,
+    );
+  if (!same(Buffer.from(proof.rootHash, 'base64'), checkpoint.root))
+    throw new AttestryError('E_SIGNATURE_INVALID', 'inclusion proof root hash differs from the checkpoint root hash');
+  verifyInclusion(
+    index,
+    checkpoint.size,
+    leafHash(body),
+    proof.hashes.map((h) => Buffer.from(h, 'base64')),
+    checkpoint.root,
+  );
 
   const logged = parseDsseEntryBody(body);
   const envelope = bundle.dsseEnvelope;
   const payload = decodeBase64(envelope.payload);
-  if (!same(logged.payloadHash, createHash('sha256').update(payload).digest())) throw new AttestryError('E_DIGEST_MISMATCH', 'the envelope payload is not the one the log entry records');
+  if (!same(logged.payloadHash, createHash('sha256').update(payload).digest()))
+    throw new AttestryError('E_DIGEST_MISMATCH', 'the envelope payload is not the one the log entry records');
   const message = pae(envelope.payloadType, payload);
   const envelopeSigs = envelope.signatures.map((s) => decodeBase64(s.sig));
   for (const s of logged.signatures) {
     if (!envelopeSigs.some((sig) => same(sig, s.signature))) continue;
-    if (!verifyBytes(s.publicKey, message, s.signature)) throw new AttestryError('E_SIGNATURE_INVALID', 'the logged signature does not verify over the envelope');
+    if (!verifyBytes(s.publicKey, message, s.signature))
+      throw new AttestryError('E_SIGNATURE_INVALID', 'the logged signature does not verify over the envelope');
     const signer = keyFingerprint(s.publicKey);
     if (options.signerKey !== undefined && keyFingerprint(options.signerKey) !== signer) {
-      throw new AttestryError('E_KEY_MISMATCH', `the envelope was signed by ${signer}, not by the given key ${keyFingerprint(options.signerKey)}`);
+      throw new AttestryError(
+        'E_KEY_MISMATCH',
+        `the envelope was signed by ${signer}, not by the given key ${keyFingerprint(options.signerKey)}`,
+      );
     }
-    return { logIndex: index, treeSize: checkpoint.size, origin: checkpoint.origin, signer, cosigners: checkpoint.cosigners, payloadType: envelope.payloadType };
+    return {
+      logIndex: index,
+      treeSize: checkpoint.size,
+      origin: checkpoint.origin,
+      signer,
+      cosigners: checkpoint.cosigners,
+      payloadType: envelope.payloadType,
+    };
   }
   throw new AttestryError('E_SIGNATURE_INVALID', 'no envelope signature is the one the log entry records');
 }

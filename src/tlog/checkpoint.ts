@@ -21,7 +21,8 @@ export function parseCheckpointText(text: string): Checkpoint {
   if (lines.length < 3) throw bad('needs origin, tree size and root hash lines');
   const [origin, sizeText, rootText, ...extensions] = lines as [string, string, string, ...string[]];
   if (origin.length === 0) throw bad('empty origin');
-  if (!/^(0|[1-9]\d*)$/.test(sizeText) || !Number.isSafeInteger(Number(sizeText))) throw bad(`tree size "${sizeText.slice(0, 30)}" is not a decimal without leading zeroes`);
+  if (!/^(0|[1-9]\d*)$/.test(sizeText) || !Number.isSafeInteger(Number(sizeText)))
+    throw bad(`tree size "${sizeText.slice(0, 30)}" is not a decimal without leading zeroes`);
   const root = Buffer.from(rootText, 'base64');
   if (root.length !== HASH_SIZE || root.toString('base64') !== rootText) throw bad('root hash is not 32 base64-encoded bytes');
   if (extensions.some((e) => e.length === 0)) throw bad('empty extension line');
@@ -44,15 +45,27 @@ export interface VerifiedCheckpoint extends Checkpoint {
  * be the expected one, and at least `minCosigners` of `witnesses` must have
  * cosigned it.
  */
-export function openCheckpoint(note: string, logKey: NoteVerifierKey, options: { witnesses?: readonly NoteVerifierKey[]; minCosigners?: number } = {}): VerifiedCheckpoint {
+export function openCheckpoint(
+  note: string,
+  logKey: NoteVerifierKey,
+  options: { witnesses?: readonly NoteVerifierKey[]; minCosigners?: number } = {},
+): VerifiedCheckpoint {
   const parsed = parseNote(note);
   const witnesses = options.witnesses ?? [];
   const verified = verifyNote(parsed, [logKey, ...witnesses]);
-  if (!verified.some((v) => v.key === logKey)) throw new AttestryError('E_SIGNATURE_INVALID', `checkpoint is not signed by the log key ${keyLabel(logKey.name, logKey.keyId)} (signed by ${signersOf(parsed)})`);
+  if (!verified.some((v) => v.key === logKey))
+    throw new AttestryError(
+      'E_SIGNATURE_INVALID',
+      `checkpoint is not signed by the log key ${keyLabel(logKey.name, logKey.keyId)} (signed by ${signersOf(parsed)})`,
+    );
   const cp = parseCheckpointText(parsed.text);
-  if (cp.origin !== logKey.name) throw new AttestryError('E_SIGNATURE_INVALID', `checkpoint origin "${cp.origin}" is not the log's "${logKey.name}"`);
-  const cosigners = verified.filter((v) => v.key !== logKey && v.timestamp !== undefined).map((v) => ({ name: v.key.name, timestamp: v.timestamp as number }));
+  if (cp.origin !== logKey.name)
+    throw new AttestryError('E_SIGNATURE_INVALID', `checkpoint origin "${cp.origin}" is not the log's "${logKey.name}"`);
+  const cosigners = verified
+    .filter((v) => v.key !== logKey && v.timestamp !== undefined)
+    .map((v) => ({ name: v.key.name, timestamp: v.timestamp as number }));
   const need = options.minCosigners ?? 0;
-  if (cosigners.length < need) throw new AttestryError('E_SIGNATURE_INVALID', `checkpoint has ${cosigners.length} valid witness cosignature(s), ${need} required`);
+  if (cosigners.length < need)
+    throw new AttestryError('E_SIGNATURE_INVALID', `checkpoint has ${cosigners.length} valid witness cosignature(s), ${need} required`);
   return { ...cp, cosigners };
 }

@@ -8,7 +8,10 @@ import { parseJsonBounded } from '../core/bounded-json.js';
 export class LogClient {
   readonly base: URL;
 
-  constructor(server: string, private readonly fetchImpl: typeof fetch = fetch) {
+  constructor(
+    server: string,
+    private readonly fetchImpl: typeof fetch = fetch,
+  ) {
     this.base = new URL(server.endsWith('/') ? server : `${server}/`);
   }
 
@@ -54,7 +57,11 @@ export class LogClient {
     return r.hashes.map((h) => Buffer.from(h, 'hex'));
   }
 
-  async inclusion(query: { index?: number; leaf?: string; size: number }): Promise<{ index: number; treeSize: number; rootHash: string; hashes: string[] }> {
+  async inclusion(query: {
+    index?: number;
+    leaf?: string;
+    size: number;
+  }): Promise<{ index: number; treeSize: number; rootHash: string; hashes: string[] }> {
     const q = new URLSearchParams({ size: String(query.size) });
     if (query.index !== undefined) q.set('index', String(query.index));
     if (query.leaf !== undefined) q.set('leaf', query.leaf);
@@ -65,7 +72,12 @@ export class LogClient {
     const url = new URL('api/v1/log/cosignatures', this.base);
     let response: Response;
     try {
-      response = await this.fetchImpl(url, { method: 'POST', headers: { 'content-type': 'text/plain; charset=utf-8' }, body: note, signal: AbortSignal.timeout(30_000) });
+      response = await this.fetchImpl(url, {
+        method: 'POST',
+        headers: { 'content-type': 'text/plain; charset=utf-8' },
+        body: note,
+        signal: AbortSignal.timeout(30_000),
+      });
     } catch (e) {
       const cause = (e as Error).cause instanceof Error ? ((e as Error).cause as Error).message : (e as Error).message;
       throw new AttestryError('E_UNAVAILABLE', `cannot reach ${url.origin} to send the cosignature: ${cause}`);

@@ -36,7 +36,10 @@ export function dsseEntryBody(envelope: DsseEnvelope, signature: Uint8Array, pub
         signatures: [
           {
             content: Buffer.from(signature).toString('base64'),
-            verifier: { keyDetails: KEY_DETAILS[keyAlgorithmOf(publicKey)], publicKey: { rawBytes: publicKeyDer(publicKey).toString('base64') } },
+            verifier: {
+              keyDetails: KEY_DETAILS[keyAlgorithmOf(publicKey)],
+              publicKey: { rawBytes: publicKeyDer(publicKey).toString('base64') },
+            },
           },
         ],
       },
@@ -81,7 +84,10 @@ export function parseDsseEntryBody(body: Uint8Array): DsseEntry {
     payloadHash: Buffer.from(e.payloadHash.digest, 'base64'),
     signatures: e.signatures.map((s) => {
       try {
-        return { signature: Buffer.from(s.content, 'base64'), publicKey: createPublicKey({ key: Buffer.from(s.verifier.publicKey.rawBytes, 'base64'), format: 'der', type: 'spki' }) };
+        return {
+          signature: Buffer.from(s.content, 'base64'),
+          publicKey: createPublicKey({ key: Buffer.from(s.verifier.publicKey.rawBytes, 'base64'), format: 'der', type: 'spki' }),
+        };
       } catch (cause) {
         throw new AttestryError('E_SIGNATURE_FORMAT', 'log entry body: verifier public key is not an SPKI key', { cause });
       }

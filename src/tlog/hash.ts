@@ -4,7 +4,10 @@ import { createHash } from 'node:crypto';
 type OneShot = (algorithm: string, data: Uint8Array, encoding: 'buffer') => Buffer;
 const oneShot = (nodeCrypto as unknown as { hash?: OneShot }).hash;
 /** crypto.hash (Node >= 20.12) skips the Hash object: about a third faster for 65-byte inputs. */
-const sha256 = oneShot !== undefined ? (data: Uint8Array): Buffer => oneShot('sha256', data, 'buffer') : (data: Uint8Array): Buffer => createHash('sha256').update(data).digest();
+const sha256 =
+  oneShot !== undefined
+    ? (data: Uint8Array): Buffer => oneShot('sha256', data, 'buffer')
+    : (data: Uint8Array): Buffer => createHash('sha256').update(data).digest();
 
 /** RFC 6962 §2.1 hashing with SHA-256: domain-separated leaves (0x00) and interior nodes (0x01). */
 export const HASH_SIZE = 32;
@@ -26,7 +29,8 @@ scratch[0] = 0x01;
 
 /** SHA-256(0x01 || left || right); both must be 32 bytes (the scratch buffer would silently cut or pad them). */
 export function nodeHash(left: Uint8Array, right: Uint8Array): Buffer {
-  if (left.length !== HASH_SIZE || right.length !== HASH_SIZE) throw new RangeError(`node hash inputs must be ${HASH_SIZE} bytes, got ${left.length} and ${right.length}`);
+  if (left.length !== HASH_SIZE || right.length !== HASH_SIZE)
+    throw new RangeError(`node hash inputs must be ${HASH_SIZE} bytes, got ${left.length} and ${right.length}`);
   scratch.set(left, 1);
   scratch.set(right, 1 + HASH_SIZE);
   return sha256(scratch);

@@ -31,7 +31,10 @@ export function hashedRekordEntryBody(digest: SignedDigest, signature: Uint8Arra
         data: { algorithm: digest.algorithm, digest: Buffer.from(digest.digest).toString('base64') },
         signature: {
           content: Buffer.from(signature).toString('base64'),
-          verifier: { keyDetails: KEY_DETAILS[keyAlgorithmOf(publicKey)], publicKey: { rawBytes: publicKeyDer(publicKey).toString('base64') } },
+          verifier: {
+            keyDetails: KEY_DETAILS[keyAlgorithmOf(publicKey)],
+            publicKey: { rawBytes: publicKeyDer(publicKey).toString('base64') },
+          },
         },
       },
     },
@@ -65,5 +68,10 @@ export function parseHashedRekordEntryBody(body: Uint8Array): HashedRekordEntry 
   } catch (cause) {
     throw new AttestryError('E_SIGNATURE_FORMAT', 'log entry body: verifier public key is not an SPKI key', { cause });
   }
-  return { algorithm: e.data.algorithm, digest: Buffer.from(e.data.digest, 'base64'), signature: Buffer.from(e.signature.content, 'base64'), publicKey };
+  return {
+    algorithm: e.data.algorithm,
+    digest: Buffer.from(e.data.digest, 'base64'),
+    signature: Buffer.from(e.signature.content, 'base64'),
+    publicKey,
+  };
 }

@@ -12,5 +12,13 @@ export * from './log-reader.js';
 export * from './witness.js';
 export * from './client.js';
 export * from './monitor.js';
-export { ATTESTRY_TSA_POLICY, failInfoOf, parseTimestampRequest, TimestampAuthority, type TimestampOptions, type TimestampRequest, type TsaSettings } from './tsa.js';
+export {
+  ATTESTRY_TSA_POLICY,
+  failInfoOf,
+  parseTimestampRequest,
+  TimestampAuthority,
+  type TimestampOptions,
+  type TimestampRequest,
+  type TsaSettings,
+} from './tsa.js';
 export { createTsaChain, openTsaDirectory, parseTsaChain, type TsaChain } from './tsa-certs.js';

@@ -47,10 +47,16 @@ export class LogReader {
 
   async state(): Promise<LogState> {
     const row = await this.db.selectFrom('tlog_state').selectAll().where('id', '=', 1).executeTakeFirst();
-    if (row === undefined || row.checkpoint === null) throw new AttestryError('E_UNAVAILABLE', 'the transparency log has no checkpoint yet');
+    if (row === undefined || row.checkpoint === null)
+      throw new AttestryError('E_UNAVAILABLE', 'the transparency log has no checkpoint yet');
     const size = Number(row.size);
     const cosignatures = await this.db.selectFrom('tlog_cosignatures').select('line').where('size', '=', size).orderBy('name').execute();
-    return { origin: row.origin, size, root: Buffer.from(row.root), checkpoint: row.checkpoint + cosignatures.map((c) => `${c.line}\n`).join('') };
+    return {
+      origin: row.origin,
+      size,
+      root: Buffer.from(row.root),
+      checkpoint: row.checkpoint + cosignatures.map((c) => `${c.line}\n`).join(''),
+    };
   }
 
   /**
@@ -98,7 +104,13 @@ export class LogReader {
   /** An entry bundle: `width` bodies from index·256, each behind a big-endian uint16 length. */
   async entryBundle(index: number, width: number): Promise<Buffer | undefined> {
     const start = index * TILE_WIDTH;
-    const rows = await this.db.selectFrom('tlog_entries').select(['idx', 'body']).where('idx', '>=', start).where('idx', '<', start + width).orderBy('idx').execute();
+    const rows = await this.db
+      .selectFrom('tlog_entries')
+      .select(['idx', 'body'])
+      .where('idx', '>=', start)
+      .where('idx', '<', start + width)
+      .orderBy('idx')
+      .execute();
     if (rows.length < width) return undefined;
     const parts: Buffer[] = [];
     for (const r of rows) {
@@ -119,7 +131,8 @@ export class LogReader {
     const key = { level: 0, index: Math.floor(index / TILE_WIDTH) };
     const position = index % TILE_WIDTH;
     const tile = (await this.tiles([{ key, width: position + 1 }])).get(tileKeyString(key));
-    if (tile === undefined || tile.length < (position + 1) * HASH_SIZE) throw new AttestryError('E_INTEGRITY', `log entry ${index} has no leaf hash in its tile`);
+    if (tile === undefined || tile.length < (position + 1) * HASH_SIZE)
+      throw new AttestryError('E_INTEGRITY', `log entry ${index} has no leaf hash in its tile`);
     return Buffer.from(tileHash(tile, position));
   }
 
@@ -154,14 +167,16 @@ export class LogReader {
   async inclusion(index: number, size: number, current?: Current): Promise<InclusionProof> {
     const state = current ?? (await this.state());
     this.#checkSize(size, state.size, 'tree size');
-    if (!Number.isSafeInteger(index) || index < 0 || index >= size) throw new AttestryError('E_INVALID_INPUT', `index ${index} is not below tree size ${size}`);
+    if (!Number.isSafeInteger(index) || index < 0 || index >= size)
+      throw new AttestryError('E_INVALID_INPUT', `index ${index} is not below tree size ${size}`);
     const hashes = await this.#withTiles((node) => inclusionProof(index, size, node));
     return { index, treeSize: size, rootHash: await this.root(size, state), hashes: hashes.map((h) => Buffer.from(h)) };
   }
 
   async consistency(from: number, to: number, current?: Current): Promise<Buffer[]> {
     this.#checkSize(to, (current ?? (await this.state())).size, 'tree size "to"');
-    if (!Number.isSafeInteger(from) || from < 0 || from > to) throw new AttestryError('E_INVALID_INPUT', `"from" (${from}) must be between 0 and "to" (${to})`);
+    if (!Number.isSafeInteger(from) || from < 0 || from > to)
+      throw new AttestryError('E_INVALID_INPUT', `"from" (${from}) must be between 0 and "to" (${to})`);
     return (await this.#withTiles((node) => consistencyProof(from, to, node))).map((h) => Buffer.from(h));
   }
 }

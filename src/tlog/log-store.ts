@@ -72,7 +72,10 @@ export class LogSequencer {
     const row = await q.executeTakeFirst();
     if (row === undefined) throw new AttestryError('E_INTERNAL', 'transparency log state row is missing; run attestry db migrate');
     if (row.origin !== null && row.origin !== this.signer.name) {
-      throw new AttestryError('E_CONFIG', `the log's origin is "${row.origin}" but Log.Origin is "${this.signer.name}"; an origin cannot change once entries exist`);
+      throw new AttestryError(
+        'E_CONFIG',
+        `the log's origin is "${row.origin}" but Log.Origin is "${this.signer.name}"; an origin cannot change once entries exist`,
+      );
     }
     return { size: Number(row.size), origin: row.origin };
   }
@@ -80,7 +83,8 @@ export class LogSequencer {
   /** Appends entry bodies in order; returns where they landed and the new signed checkpoint. */
   async append(trx: Transaction<Database>, bodies: readonly Uint8Array[]): Promise<AppendOutcome> {
     for (const b of bodies) {
-      if (b.length > MAX_ENTRY_BYTES) throw new AttestryError('E_PAYLOAD_TOO_LARGE', `log entry of ${b.length} bytes exceeds ${MAX_ENTRY_BYTES}`);
+      if (b.length > MAX_ENTRY_BYTES)
+        throw new AttestryError('E_PAYLOAD_TOO_LARGE', `log entry of ${b.length} bytes exceeds ${MAX_ENTRY_BYTES}`);
     }
     const { size } = await this.#lockState(trx);
     const leaves = bodies.map(leafHash);
@@ -90,7 +94,9 @@ export class LogSequencer {
       await trx
         .insertInto('tlog_tiles')
         .values(result.tiles.slice(i, i + 1000).map((t) => ({ level: t.key.level, idx: t.key.index, hashes: t.hashes, mids: t.mids })))
-        .onConflict((oc) => oc.columns(['level', 'idx']).doUpdateSet({ hashes: (eb) => eb.ref('excluded.hashes'), mids: (eb) => eb.ref('excluded.mids') }))
+        .onConflict((oc) =>
+          oc.columns(['level', 'idx']).doUpdateSet({ hashes: (eb) => eb.ref('excluded.hashes'), mids: (eb) => eb.ref('excluded.mids') }),
+        )
         .execute();
     }
     // Bound parameters: SQLite allows 32,766 per statement; three per row here.
@@ -103,7 +109,11 @@ export class LogSequencer {
     }
     const checkpoint = signCheckpoint(this.signer, result.size, result.root);
     const at = this.now().toISOString();
-    await trx.updateTable('tlog_state').set({ size: result.size, root: result.root, checkpoint, origin: this.signer.name, updated_at: at }).where('id', '=', 1).execute();
+    await trx
+      .updateTable('tlog_state')
+      .set({ size: result.size, root: result.root, checkpoint, origin: this.signer.name, updated_at: at })
+      .where('id', '=', 1)
+      .execute();
     await trx.insertInto('tlog_checkpoints').values({ size: result.size, note: checkpoint, created_at: at }).execute();
     return { first: size, size: result.size, root: result.root, checkpoint };
   }

@@ -102,7 +102,8 @@ function checkHashes(proof: readonly Uint8Array[], what: string, named: Record<s
     if (h.length !== HASH_SIZE) throw new AttestryError('E_SIGNATURE_INVALID', `${what} hash ${i} is ${h.length} bytes, not ${HASH_SIZE}`);
   }
   for (const [name, h] of Object.entries(named)) {
-    if (h.length !== HASH_SIZE) throw new AttestryError('E_SIGNATURE_INVALID', `${what}: the ${name} is ${h.length} bytes, not ${HASH_SIZE}`);
+    if (h.length !== HASH_SIZE)
+      throw new AttestryError('E_SIGNATURE_INVALID', `${what}: the ${name} is ${h.length} bytes, not ${HASH_SIZE}`);
   }
 }
 
@@ -135,7 +136,11 @@ export function verifyInclusion(index: number, size: number, leaf: Uint8Array, p
     sn = Math.floor(sn / 2);
   }
   if (sn !== 0) throw new AttestryError('E_SIGNATURE_INVALID', 'inclusion proof has too few hashes for the tree size');
-  if (!equal(r, root)) throw new AttestryError('E_SIGNATURE_INVALID', `inclusion proof for index ${index} does not lead to the root hash of tree size ${size}`);
+  if (!equal(r, root))
+    throw new AttestryError(
+      'E_SIGNATURE_INVALID',
+      `inclusion proof for index ${index} does not lead to the root hash of tree size ${size}`,
+    );
 }
 
 /** RFC 9162 §2.1.4.2: checks that the tree of size `to` extends the tree of size `from`. */
@@ -147,13 +152,16 @@ export function verifyConsistency(from: number, to: number, proof: readonly Uint
   if (from === 0) {
     // Everything extends the empty tree, whose root is fixed (RFC 6962 §2.1).
     if (proof.length !== 0) throw new AttestryError('E_SIGNATURE_INVALID', 'consistency proof from the empty tree must be empty');
-    if (!equal(fromRoot, EMPTY_ROOT)) throw new AttestryError('E_SIGNATURE_INVALID', 'the root hash of the empty tree must be SHA-256 of nothing');
-    if (to === 0 && !equal(toRoot, EMPTY_ROOT)) throw new AttestryError('E_SIGNATURE_INVALID', 'the root hash of the empty tree must be SHA-256 of nothing');
+    if (!equal(fromRoot, EMPTY_ROOT))
+      throw new AttestryError('E_SIGNATURE_INVALID', 'the root hash of the empty tree must be SHA-256 of nothing');
+    if (to === 0 && !equal(toRoot, EMPTY_ROOT))
+      throw new AttestryError('E_SIGNATURE_INVALID', 'the root hash of the empty tree must be SHA-256 of nothing');
     return;
   }
   if (from === to) {
     if (proof.length !== 0) throw new AttestryError('E_SIGNATURE_INVALID', 'consistency proof between equal sizes must be empty');
-    if (!equal(fromRoot, toRoot)) throw new AttestryError('E_SIGNATURE_INVALID', `two different root hashes for tree size ${to}: the log forked`);
+    if (!equal(fromRoot, toRoot))
+      throw new AttestryError('E_SIGNATURE_INVALID', `two different root hashes for tree size ${to}: the log forked`);
     return;
   }
   if (proof.length === 0) throw new AttestryError('E_SIGNATURE_INVALID', 'consistency proof is empty');
@@ -186,6 +194,11 @@ export function verifyConsistency(from: number, to: number, proof: readonly Uint
     sn = Math.floor(sn / 2);
   }
   if (sn !== 0) throw new AttestryError('E_SIGNATURE_INVALID', 'consistency proof has too few hashes');
-  if (!equal(fr, fromRoot)) throw new AttestryError('E_SIGNATURE_INVALID', `consistency proof does not reproduce the root hash of size ${from}: the log forked or rewrote history`);
-  if (!equal(sr, toRoot)) throw new AttestryError('E_SIGNATURE_INVALID', `consistency proof does not reproduce the root hash of size ${to}`);
+  if (!equal(fr, fromRoot))
+    throw new AttestryError(
+      'E_SIGNATURE_INVALID',
+      `consistency proof does not reproduce the root hash of size ${from}: the log forked or rewrote history`,
+    );
+  if (!equal(sr, toRoot))
+    throw new AttestryError('E_SIGNATURE_INVALID', `consistency proof does not reproduce the root hash of size ${to}`);
 }

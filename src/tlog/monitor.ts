@@ -60,41 +60,73 @@ export type MonitorOutcome =
 export async function monitorStep(
   client: LogClient,
   previous: MonitorState | undefined,
-  options: { logKey?: NoteVerifierKey; witnesses?: readonly NoteVerifierKey[]; minCosigners?: number; now?: Date; pinnedOnFirstUse?: boolean } = {},
+  options: {
+    logKey?: NoteVerifierKey;
+    witnesses?: readonly NoteVerifierKey[];
+    minCosigners?: number;
+    now?: Date;
+    pinnedOnFirstUse?: boolean;
+  } = {},
 ): Promise<{ outcome: MonitorOutcome; state: MonitorState }> {
   const logKey = options.logKey ?? (previous === undefined ? undefined : parseVerifierKey(previous.verifierKey));
   if (logKey === undefined) throw new AttestryError('E_USAGE', 'no log key: give --log-key <vkey> (or a state file from an earlier run)');
-  if (previous !== undefined && previous.origin !== logKey.name) throw new AttestryError('E_USAGE', `state file is for log "${previous.origin}", not "${logKey.name}"`);
+  if (previous !== undefined && previous.origin !== logKey.name)
+    throw new AttestryError('E_USAGE', `state file is for log "${previous.origin}", not "${logKey.name}"`);
   // The state pins a key: a different one given later is a key change, which this monitor must not accept silently.
-  if (previous !== undefined && options.logKey !== undefined && !rawKey(parseVerifierKey(previous.verifierKey)).equals(rawKey(options.logKey))) {
-    throw new AttestryError('E_USAGE', `the state file pins the log key ${previous.verifierKey}, not the one given; start a new state file to monitor with another key`);
+  if (
+    previous !== undefined &&
+    options.logKey !== undefined &&
+    !rawKey(parseVerifierKey(previous.verifierKey)).equals(rawKey(options.logKey))
+  ) {
+    throw new AttestryError(
+      'E_USAGE',
+      `the state file pins the log key ${previous.verifierKey}, not the one given; start a new state file to monitor with another key`,
+    );
   }
   const note = await client.checkpoint();
-  const cp = openCheckpoint(note, logKey, { ...(options.witnesses ? { witnesses: options.witnesses } : {}), ...(options.minCosigners !== undefined ? { minCosigners: options.minCosigners } : {}) });
+  const cp = openCheckpoint(note, logKey, {
+    ...(options.witnesses ? { witnesses: options.witnesses } : {}),
+    ...(options.minCosigners !== undefined ? { minCosigners: options.minCosigners } : {}),
+  });
   const state: MonitorState = {
     origin: cp.origin,
-    verifierKey: previous?.verifierKey ?? `${logKey.name}+${logKey.keyId.toString(16).padStart(8, '0')}+${Buffer.concat([Buffer.from([logKey.type]), rawKey(logKey)]).toString('base64')}`,
+    verifierKey:
+      previous?.verifierKey ??
+      `${logKey.name}+${logKey.keyId.toString(16).padStart(8, '0')}+${Buffer.concat([Buffer.from([logKey.type]), rawKey(logKey)]).toString('base64')}`,
     size: cp.size,
     rootHash: cp.root.toString('base64'),
     checkpoint: note,
     verifiedAt: (options.now ?? new Date()).toISOString(),
     // A key the operator gives (again) confirms the pin; without one, how the key was pinned carries over.
-    ...((options.logKey !== undefined ? options.pinnedOnFirstUse === true : previous?.pinnedOnFirstUse === true) ? { pinnedOnFirstUse: true } : {}),
+    ...((options.logKey !== undefined ? options.pinnedOnFirstUse === true : previous?.pinnedOnFirstUse === true)
+      ? { pinnedOnFirstUse: true }
+      : {}),
   };
   if (previous === undefined) return { outcome: { status: 'first', checkpoint: cp }, state };
   const oldRoot = Buffer.from(previous.rootHash, 'base64');
   if (cp.size < previous.size) {
-    throw new AttestryError('E_SIGNATURE_INVALID', `ROLLBACK: the log now shows size ${cp.size}, below the verified size ${previous.size}`, { details: { previous: previous.checkpoint, current: note } });
+    throw new AttestryError(
+      'E_SIGNATURE_INVALID',
+      `ROLLBACK: the log now shows size ${cp.size}, below the verified size ${previous.size}`,
+      { details: { previous: previous.checkpoint, current: note } },
+    );
   }
   if (cp.size === previous.size) {
-    if (!cp.root.equals(oldRoot)) throw new AttestryError('E_SIGNATURE_INVALID', `FORK: two different signed root hashes for size ${cp.size}`, { details: { previous: previous.checkpoint, current: note } });
+    if (!cp.root.equals(oldRoot))
+      throw new AttestryError('E_SIGNATURE_INVALID', `FORK: two different signed root hashes for size ${cp.size}`, {
+        details: { previous: previous.checkpoint, current: note },
+      });
     return { outcome: { status: 'unchanged', checkpoint: cp }, state: { ...state, checkpoint: previous.checkpoint } };
   }
   const proof = previous.size === 0 ? [] : await client.consistency(previous.size, cp.size);
   try {
     verifyConsistency(previous.size, cp.size, proof, oldRoot, cp.root);
   } catch (e) {
-    throw new AttestryError('E_SIGNATURE_INVALID', `FORK: size ${cp.size} is not an extension of the verified size ${previous.size}: ${(e as Error).message}`, { cause: e, details: { previous: previous.checkpoint, current: note } });
+    throw new AttestryError(
+      'E_SIGNATURE_INVALID',
+      `FORK: size ${cp.size} is not an extension of the verified size ${previous.size}: ${(e as Error).message}`,
+      { cause: e, details: { previous: previous.checkpoint, current: note } },
+    );
   }
   return { outcome: { status: 'grown', from: previous.size, checkpoint: cp }, state };
 }
@@ -106,5 +138,11 @@ function rawKey(key: NoteVerifierKey): Buffer {
 /** As a witness: adds this key's cosignature to a checkpoint the monitor just verified. */
 export function cosignCheckpoint(note: string, witness: NoteSigner, now: Date = new Date()): string {
   const parsed = parseNote(note);
-  return formatNote({ text: parsed.text, signatures: [...parsed.signatures.filter((s) => s.name !== witness.name), witness.cosign(parsed.text, Math.floor(now.getTime() / 1000))] });
+  return formatNote({
+    text: parsed.text,
+    signatures: [
+      ...parsed.signatures.filter((s) => s.name !== witness.name),
+      witness.cosign(parsed.text, Math.floor(now.getTime() / 1000)),
+    ],
+  });
 }

@@ -54,7 +54,12 @@ function checkName(name: string): void {
 
 /** key ID = SHA-256(name || 0x0A || type || public key)[:4], big-endian (signed-note "Signatures"). */
 export function noteKeyId(name: string, type: number, raw: Uint8Array): number {
-  return createHash('sha256').update(name).update(Buffer.from([0x0a, type])).update(raw).digest().readUInt32BE(0);
+  return createHash('sha256')
+    .update(name)
+    .update(Buffer.from([0x0a, type]))
+    .update(raw)
+    .digest()
+    .readUInt32BE(0);
 }
 
 /** The vkey text: `<name>+<hex key ID>+<base64(type || public key)>`. */
@@ -77,7 +82,8 @@ export function parseVerifierKey(vkey: string): NoteVerifierKey {
   const material = Buffer.from(b64, 'base64');
   if (material.toString('base64') !== b64 || material.length < 1) throw bad('key material is not base64');
   const type = material[0] as number;
-  if (type !== SIG_ED25519 && type !== SIG_COSIGNATURE_V1) throw bad(`signature type 0x${type.toString(16)} is not supported (Ed25519 0x01, cosignature 0x04)`);
+  if (type !== SIG_ED25519 && type !== SIG_COSIGNATURE_V1)
+    throw bad(`signature type 0x${type.toString(16)} is not supported (Ed25519 0x01, cosignature 0x04)`);
   const raw = material.subarray(1);
   const publicKey = ed25519FromRaw(raw);
   const keyId = noteKeyId(name, type, raw);
@@ -181,7 +187,8 @@ export function verifyNote(note: SignedNote, keys: readonly NoteVerifierKey[]): 
       }
       verified.push({ key });
     } else {
-      if (s.signature.length !== 72) throw new AttestryError('E_SIGNATURE_INVALID', `signed note: cosignature by ${keyLabel(key.name, key.keyId)} is not 8 + 64 bytes`);
+      if (s.signature.length !== 72)
+        throw new AttestryError('E_SIGNATURE_INVALID', `signed note: cosignature by ${keyLabel(key.name, key.keyId)} is not 8 + 64 bytes`);
       const timestamp = Number(s.signature.readBigUInt64BE(0));
       if (!verify(null, cosignedMessage(note.text, timestamp), key.publicKey, s.signature.subarray(8))) {
         throw new AttestryError('E_SIGNATURE_INVALID', `signed note: the cosignature by ${keyLabel(key.name, key.keyId)} does not verify`);

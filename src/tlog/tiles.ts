@@ -136,7 +136,8 @@ export class TileTree {
     if (mids !== undefined && mids.length >= groups * HASH_SIZE) this.#upper.set(mids.subarray(0, groups * HASH_SIZE), 0);
     else for (let g = 0; g < groups; g++) this.#upper.set(perfectRun(tile, g * MID_SPAN, MID_SPAN), g * HASH_SIZE);
     for (let r = MID_HEIGHT + 1; r <= TILE_HEIGHT; r++) {
-      for (let j = 0; j < this.width(r); j++) this.#upper.set(nodeHash(this.node(r - 1, 2 * j), this.node(r - 1, 2 * j + 1)), (this.#offsets[r] as number) + j * HASH_SIZE);
+      for (let j = 0; j < this.width(r); j++)
+        this.#upper.set(nodeHash(this.node(r - 1, 2 * j), this.node(r - 1, 2 * j + 1)), (this.#offsets[r] as number) + j * HASH_SIZE);
     }
   }
 
@@ -161,7 +162,10 @@ export class TileTreeCache {
 
   // Level-0 tiles are many and each proof touches one at random; keep them
   // apart so they cannot evict the few upper-level trees every proof uses.
-  constructor(private readonly upperLimit = 4096, private readonly bottomLimit = 64) {}
+  constructor(
+    private readonly upperLimit = 4096,
+    private readonly bottomLimit = 64,
+  ) {}
 
   get(key: TileKey, tile: Uint8Array): TileTree {
     return this.#map(key).get(this.#id(key, tile)) ?? this.prime(key, tile);
@@ -208,7 +212,11 @@ export function nodesFromTiles(tiles: ReadonlyMap<string, Uint8Array>, cache: Ti
  * needs (the proof algorithms' control flow never depends on hash values),
  * fetches those in one go, then runs it for real.
  */
-export async function withTiles<T>(compute: (node: PerfectNode) => T, fetch: (needs: TileNeed[]) => Promise<ReadonlyMap<string, Uint8Array>>, cache?: TileTreeCache): Promise<T> {
+export async function withTiles<T>(
+  compute: (node: PerfectNode) => T,
+  fetch: (needs: TileNeed[]) => Promise<ReadonlyMap<string, Uint8Array>>,
+  cache?: TileTreeCache,
+): Promise<T> {
   const needed = new Map<string, TileNeed>();
   const dummy = new Uint8Array(HASH_SIZE);
   compute((height, index) => {

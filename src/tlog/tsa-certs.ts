@@ -33,7 +33,9 @@ const LEAF_YEARS = 10;
 
 /** A one-attribute name (pkijs would put several attributes into one multi-valued RDN). */
 function name(commonName: string): pkijs.RelativeDistinguishedNames {
-  return new pkijs.RelativeDistinguishedNames({ typesAndValues: [new pkijs.AttributeTypeAndValue({ type: OID_CN, value: new asn1js.Utf8String({ value: commonName }) })] });
+  return new pkijs.RelativeDistinguishedNames({
+    typesAndValues: [new pkijs.AttributeTypeAndValue({ type: OID_CN, value: new asn1js.Utf8String({ value: commonName }) })],
+  });
 }
 
 /** RFC 5280 §4.2.1.2 method 1: SHA-1 of the subjectPublicKey bits. */
@@ -86,7 +88,12 @@ function issue(spec: CertSpec): Buffer {
 }
 
 /** Makes a root CA and a TSA leaf for the given keys (both ECDSA P-256: what Sigstore verifiers accept for TSAs). */
-export function createTsaChain(rootKey: { privateKey: KeyObject; publicKey: KeyObject }, signerPublicKey: KeyObject, now: Date, organization = 'attestry'): Buffer[] {
+export function createTsaChain(
+  rootKey: { privateKey: KeyObject; publicKey: KeyObject },
+  signerPublicKey: KeyObject,
+  now: Date,
+  organization = 'attestry',
+): Buffer[] {
   // A minute of slack so a verifier whose clock is a little behind still sees the chain as valid.
   const notBefore = new Date(Math.floor(now.getTime() / 1000) * 1000 - 60_000);
   const rootName = name(`${organization} timestamp root CA`);
@@ -121,7 +128,11 @@ export function createTsaChain(rootKey: { privateKey: KeyObject; publicKey: KeyO
       // RFC 3161 §2.3: exactly one key purpose, timeStamping, and critical.
       extension('2.5.29.37', true, new pkijs.ExtKeyUsage({ keyPurposes: [OID_KP_TIMESTAMPING] }).toSchema()),
       extension('2.5.29.14', false, new asn1js.OctetString({ valueHex: ski })),
-      extension('2.5.29.35', false, new pkijs.AuthorityKeyIdentifier({ keyIdentifier: new asn1js.OctetString({ valueHex: aki }) }).toSchema()),
+      extension(
+        '2.5.29.35',
+        false,
+        new pkijs.AuthorityKeyIdentifier({ keyIdentifier: new asn1js.OctetString({ valueHex: aki }) }).toSchema(),
+      ),
     ],
   });
   return [leaf, root];
@@ -130,13 +141,19 @@ export function createTsaChain(rootKey: { privateKey: KeyObject; publicKey: KeyO
 const PEM_RE = /-----BEGIN CERTIFICATE-----\r?\n([A-Za-z0-9+/=\r\n]+?)-----END CERTIFICATE-----/g;
 
 export function chainToPem(der: readonly Buffer[]): string {
-  return der.map((d) => `-----BEGIN CERTIFICATE-----\n${d.toString('base64').replace(/.{64}/g, '$&\n').replace(/\n?$/, '\n')}-----END CERTIFICATE-----\n`).join('');
+  return der
+    .map(
+      (d) =>
+        `-----BEGIN CERTIFICATE-----\n${d.toString('base64').replace(/.{64}/g, '$&\n').replace(/\n?$/, '\n')}-----END CERTIFICATE-----\n`,
+    )
+    .join('');
 }
 
 /** Parses a chain file and checks it is a TSA leaf issued by a root, for the expected signer key. */
 export function parseTsaChain(pem: string, signerPublicKey: KeyObject, source: string): TsaChain {
   const der = [...pem.matchAll(PEM_RE)].map((m) => Buffer.from((m[1] as string).replace(/\s/g, ''), 'base64'));
-  if (der.length !== 2) throw new AttestryError('E_CONFIG', `${source}: expected the TSA certificate and its root CA, found ${der.length} certificate(s)`);
+  if (der.length !== 2)
+    throw new AttestryError('E_CONFIG', `${source}: expected the TSA certificate and its root CA, found ${der.length} certificate(s)`);
   let leaf: X509Certificate;
   let root: X509Certificate;
   try {
@@ -145,8 +162,13 @@ export function parseTsaChain(pem: string, signerPublicKey: KeyObject, source: s
   } catch (cause) {
     throw new AttestryError('E_CONFIG', `${source}: not an X.509 certificate chain`, { cause });
   }
-  if (!leaf.publicKey.equals(signerPublicKey)) throw new AttestryError('E_CONFIG', `${source}: the TSA certificate is not for the TSA signing key beside it; remove the chain file to make a new one`);
-  if (!leaf.checkIssued(root) || !leaf.verify(root.publicKey) || !root.verify(root.publicKey)) throw new AttestryError('E_CONFIG', `${source}: the TSA certificate is not issued by the root CA that follows it`);
+  if (!leaf.publicKey.equals(signerPublicKey))
+    throw new AttestryError(
+      'E_CONFIG',
+      `${source}: the TSA certificate is not for the TSA signing key beside it; remove the chain file to make a new one`,
+    );
+  if (!leaf.checkIssued(root) || !leaf.verify(root.publicKey) || !root.verify(root.publicKey))
+    throw new AttestryError('E_CONFIG', `${source}: the TSA certificate is not issued by the root CA that follows it`);
   return { leaf, root, der };
 }
 
@@ -155,7 +177,12 @@ export function parseTsaChain(pem: string, signerPublicKey: KeyObject, source: s
  * links a complete temp file into place, so of several nodes starting at once
  * exactly one chain wins and every node uses it.
  */
-export function ensureTsaChain(path: string, dir: string, make: () => Buffer[], signerPublicKey: KeyObject): { chain: TsaChain; created: boolean } {
+export function ensureTsaChain(
+  path: string,
+  dir: string,
+  make: () => Buffer[],
+  signerPublicKey: KeyObject,
+): { chain: TsaChain; created: boolean } {
   let created = false;
   let text: string | undefined;
   try {

@@ -41,7 +41,14 @@ const IMPRINT_HASHES: Readonly<Record<string, { name: string; length: number }>>
 };
 
 /** PKIFailureInfo bits (RFC 3161 §2.4.2). */
-export const FAILURE = { badAlg: 0, badRequest: 2, badDataFormat: 5, unacceptedPolicy: 15, unacceptedExtension: 16, systemFailure: 25 } as const;
+export const FAILURE = {
+  badAlg: 0,
+  badRequest: 2,
+  badDataFormat: 5,
+  unacceptedPolicy: 15,
+  unacceptedExtension: 16,
+  systemFailure: 25,
+} as const;
 export type FailureName = keyof typeof FAILURE;
 
 /** What crosses to a worker thread to timestamp there: the key never leaves the process. */
@@ -83,7 +90,7 @@ function attribute(type: string, value: asn1js.AsnType): pkijs.Attribute {
 /** The DER of a named-bit BIT STRING with one bit set (trailing zero bits dropped, X.690 §11.2.2). */
 function failureBits(bit: number): asn1js.BitString {
   const bytes = new Uint8Array(Math.floor(bit / 8) + 1);
-  bytes[bytes.length - 1] = 0x80 >> bit % 8;
+  bytes[bytes.length - 1] = 0x80 >> (bit % 8);
   return new asn1js.BitString({ valueHex: bytes.buffer, unusedBits: 7 - (bit % 8) });
 }
 
@@ -100,7 +107,8 @@ export function parseTimestampRequest(body: Uint8Array): TimestampRequest {
   let req: pkijs.TimeStampReq;
   try {
     const parsed = asn1js.fromBER(ab(body));
-    if (parsed.offset === -1 || parsed.offset !== body.length) throw refused('badDataFormat', 'the body is not one DER TimeStampReq (RFC 3161 §2.4.1)');
+    if (parsed.offset === -1 || parsed.offset !== body.length)
+      throw refused('badDataFormat', 'the body is not one DER TimeStampReq (RFC 3161 §2.4.1)');
     req = new pkijs.TimeStampReq({ schema: parsed.result });
   } catch (e) {
     if (failInfoOf(e) !== undefined) throw e;
@@ -111,11 +119,15 @@ export function parseTimestampRequest(body: Uint8Array): TimestampRequest {
   const alg = req.messageImprint.hashAlgorithm;
   const hash = IMPRINT_HASHES[alg.algorithmId];
   if (hash === undefined) throw refused('badAlg', `message imprint algorithm ${alg.algorithmId} is not SHA-256, SHA-384 or SHA-512`);
-  if (alg.algorithmParams !== undefined && !(alg.algorithmParams instanceof asn1js.Null)) throw refused('badAlg', 'message imprint algorithm parameters must be absent or NULL');
+  if (alg.algorithmParams !== undefined && !(alg.algorithmParams instanceof asn1js.Null))
+    throw refused('badAlg', 'message imprint algorithm parameters must be absent or NULL');
   const hashedMessage = Buffer.from(req.messageImprint.hashedMessage.valueBlock.valueHexView);
-  if (hashedMessage.length !== hash.length) throw refused('badDataFormat', `a ${hash.name} message imprint is ${hash.length} bytes, got ${hashedMessage.length}`);
-  if (req.reqPolicy !== undefined && req.reqPolicy !== ATTESTRY_TSA_POLICY) throw refused('unacceptedPolicy', `this TSA issues timestamps under policy ${ATTESTRY_TSA_POLICY} only, not ${req.reqPolicy}`);
-  if (req.extensions !== undefined && req.extensions.length > 0) throw refused('unacceptedExtension', 'this TSA accepts no request extensions');
+  if (hashedMessage.length !== hash.length)
+    throw refused('badDataFormat', `a ${hash.name} message imprint is ${hash.length} bytes, got ${hashedMessage.length}`);
+  if (req.reqPolicy !== undefined && req.reqPolicy !== ATTESTRY_TSA_POLICY)
+    throw refused('unacceptedPolicy', `this TSA issues timestamps under policy ${ATTESTRY_TSA_POLICY} only, not ${req.reqPolicy}`);
+  if (req.extensions !== undefined && req.extensions.length > 0)
+    throw refused('unacceptedExtension', 'this TSA accepts no request extensions');
   let nonce: Uint8Array | undefined;
   if (req.nonce !== undefined) {
     nonce = new Uint8Array(req.nonce.valueBlock.valueHexView);
@@ -184,9 +196,16 @@ export class TimestampAuthority {
     this.#now = now;
     // SigningCertificateV2 { certs: [ESSCertIDv2 { certHash (SHA-256, the default algorithm), issuerSerial }] }
     const issuerSerial = new asn1js.Sequence({
-      value: [new asn1js.Sequence({ value: [new asn1js.Constructed({ idBlock: { tagClass: 3, tagNumber: 4 }, value: [leaf.issuer.toSchema()] })] }), leaf.serialNumber],
+      value: [
+        new asn1js.Sequence({
+          value: [new asn1js.Constructed({ idBlock: { tagClass: 3, tagNumber: 4 }, value: [leaf.issuer.toSchema()] })],
+        }),
+        leaf.serialNumber,
+      ],
     });
-    const certId = new asn1js.Sequence({ value: [new asn1js.OctetString({ valueHex: ab(createHash('sha256').update(leafDer).digest()) }), issuerSerial] });
+    const certId = new asn1js.Sequence({
+      value: [new asn1js.OctetString({ valueHex: ab(createHash('sha256').update(leafDer).digest()) }), issuerSerial],
+    });
     const digestAlgorithm = der(algorithm(OID_SHA256));
     this.#parts = {
       granted: der(new pkijs.PKIStatusInfo({ status: pkijs.PKIStatus.granted })),
@@ -196,10 +215,17 @@ export class TimestampAuthority {
       tstInfoOid: Buffer.from(new asn1js.ObjectIdentifier({ value: OID_TSTINFO }).toBER(false)),
       certificates: tlv(CONTEXT_0, leafDer),
       // SignerInfo version 1: the signer is named by issuer and serial number.
-      signerHead: Buffer.concat([Buffer.from(new asn1js.Integer({ value: 1 }).toBER(false)), der(new pkijs.IssuerAndSerialNumber({ issuer: leaf.issuer, serialNumber: leaf.serialNumber })), digestAlgorithm]),
+      signerHead: Buffer.concat([
+        Buffer.from(new asn1js.Integer({ value: 1 }).toBER(false)),
+        der(new pkijs.IssuerAndSerialNumber({ issuer: leaf.issuer, serialNumber: leaf.serialNumber })),
+        digestAlgorithm,
+      ]),
       signatureAlgorithm: der(algorithm(OID_ECDSA_SHA256)),
       // TSTInfo: version 1 and the policy, then per token the imprint, serial, time, then accuracy.
-      tstInfoHead: Buffer.concat([Buffer.from(new asn1js.Integer({ value: 1 }).toBER(false)), Buffer.from(new asn1js.ObjectIdentifier({ value: ATTESTRY_TSA_POLICY }).toBER(false))]),
+      tstInfoHead: Buffer.concat([
+        Buffer.from(new asn1js.Integer({ value: 1 }).toBER(false)),
+        Buffer.from(new asn1js.ObjectIdentifier({ value: ATTESTRY_TSA_POLICY }).toBER(false)),
+      ]),
       accuracy: der(new pkijs.Accuracy({ seconds: 1 })),
       messageDigestOid: Buffer.from(new asn1js.ObjectIdentifier({ value: OID_MESSAGE_DIGEST }).toBER(false)),
       imprintAlgorithms: new Map(Object.keys(IMPRINT_HASHES).map((oid) => [oid, der(algorithm(oid))])),
@@ -222,7 +248,8 @@ export class TimestampAuthority {
     // Positive and minimal DER (OpenSSL rejects a padded INTEGER): the first byte is 1..127.
     serial[0] = 1 + ((serial[0] as number) % 127);
     const imprintAlgorithm = p.imprintAlgorithms.get(hashAlgorithmOid);
-    if (imprintAlgorithm === undefined) throw new AttestryError('E_INVALID_INPUT', `message imprint algorithm ${hashAlgorithmOid} is not SHA-256, SHA-384 or SHA-512`);
+    if (imprintAlgorithm === undefined)
+      throw new AttestryError('E_INVALID_INPUT', `message imprint algorithm ${hashAlgorithmOid} is not SHA-256, SHA-384 or SHA-512`);
     // TSTInfo (§2.4.2) in the field order pkijs.TSTInfo encodes. GeneralizedTime
     // in whole seconds: a DER fraction must drop trailing zeros, which not every parser accepts.
     const genTime = Buffer.from(`${this.#now().toISOString().slice(0, 19).replace(/[-:T]/g, '')}Z`, 'ascii');
@@ -243,7 +270,13 @@ export class TimestampAuthority {
     const signature = sign('sha256', tlv(SET, ...attributes), { key: this.#key, dsaEncoding: 'der' });
     const signerInfo = tlv(SEQUENCE, p.signerHead, tlv(CONTEXT_0, ...attributes), p.signatureAlgorithm, tlv(OCTET_STRING, signature));
     const encapContentInfo = tlv(SEQUENCE, p.tstInfoOid, tlv(CONTEXT_0, tlv(OCTET_STRING, tstDer)));
-    const signedData = tlv(SEQUENCE, p.versionAndDigests, encapContentInfo, ...(options.certReq === true ? [p.certificates] : []), tlv(SET, signerInfo));
+    const signedData = tlv(
+      SEQUENCE,
+      p.versionAndDigests,
+      encapContentInfo,
+      ...(options.certReq === true ? [p.certificates] : []),
+      tlv(SET, signerInfo),
+    );
     return tlv(SEQUENCE, p.granted, tlv(SEQUENCE, p.signedDataOid, tlv(CONTEXT_0, signedData)));
   }
 
@@ -272,7 +305,10 @@ export class TimestampAuthority {
       return { status: 400, reply: rejection(failure, (e as Error).message) };
     }
     try {
-      return { status: 200, reply: this.timestamp(request.hashAlgorithm, request.hashedMessage, { nonce: request.nonce, certReq: request.certReq }) };
+      return {
+        status: 200,
+        reply: this.timestamp(request.hashAlgorithm, request.hashedMessage, { nonce: request.nonce, certReq: request.certReq }),
+      };
     } catch {
       return { status: 500, reply: rejection('systemFailure', 'the timestamp could not be issued; see the server log') };
     }
@@ -281,6 +317,10 @@ export class TimestampAuthority {
 
 /** A TimeStampResp with status `rejection`, a reason and the failure bit. */
 export function rejection(failure: FailureName, reason: string): Buffer {
-  const status = new pkijs.PKIStatusInfo({ status: pkijs.PKIStatus.rejection, statusStrings: [new asn1js.Utf8String({ value: reason.slice(0, 200) })], failInfo: failureBits(FAILURE[failure]) });
+  const status = new pkijs.PKIStatusInfo({
+    status: pkijs.PKIStatus.rejection,
+    statusStrings: [new asn1js.Utf8String({ value: reason.slice(0, 200) })],
+    failInfo: failureBits(FAILURE[failure]),
+  });
   return der(new pkijs.TimeStampResp({ status }));
 }

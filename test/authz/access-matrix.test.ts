@@ -6,7 +6,16 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { ACCESS_MATRIX, canAdminister, can, kindsAllowed, parseRole, ROLES, type Action, type Role } from '../../src/authz/access-matrix.js';
+import {
+  ACCESS_MATRIX,
+  canAdminister,
+  can,
+  kindsAllowed,
+  parseRole,
+  ROLES,
+  type Action,
+  type Role,
+} from '../../src/authz/access-matrix.js';
 import { ALL_TENANTS, actsFor, authorize, writeTenant, type Principal } from '../../src/authz/principal.js';
 import { AttestryError } from '../../src/core/errors.js';
 import { EVIDENCE_KINDS, type EvidenceKind } from '../../src/store/blob/cas-layout.js';
@@ -38,7 +47,8 @@ const RW = { read: true, write: true };
 const R = { read: true, write: false };
 const W = { read: false, write: true };
 
-const grant = (kinds: readonly EvidenceKind[], g: { read: boolean; write: boolean }): Expected => Object.fromEntries(kinds.map((k) => [k, g]));
+const grant = (kinds: readonly EvidenceKind[], g: { read: boolean; write: boolean }): Expected =>
+  Object.fromEntries(kinds.map((k) => [k, g]));
 
 const EXPECTED: Record<Role, Expected> = {
   'signals-service': { callgraphs: RW, manifests: RW, 'runtime-facts': RW, attestations: RW, 'message-signatures': RW },
@@ -57,7 +67,15 @@ const notFound = () => new AttestryError('E_NOT_FOUND', 'no such thing');
 
 describe('the role and kind universe', () => {
   test('ROLES are exactly the seven roles', () => {
-    assert.deepEqual([...ROLES].sort(), ['admin', 'ai-service', 'audit-service', 'policy-engine', 'reviewer', 'scanner-worker', 'signals-service']);
+    assert.deepEqual([...ROLES].sort(), [
+      'admin',
+      'ai-service',
+      'audit-service',
+      'policy-engine',
+      'reviewer',
+      'scanner-worker',
+      'signals-service',
+    ]);
   });
   test('EVIDENCE_KINDS are exactly the seven kinds', () => {
     assert.deepEqual([...EVIDENCE_KINDS].sort(), [...ALL_KINDS].sort());
@@ -85,7 +103,10 @@ describe('kindsAllowed', () => {
   for (const role of ROLES) {
     for (const action of ['read', 'write'] as const) {
       test(`${role} ${action}: ${ALL_KINDS.filter((k) => expected(role, k, action)).join(', ') || '(nothing)'}`, () => {
-        assert.deepEqual(kindsAllowed(role, action), ALL_KINDS.filter((k) => expected(role, k, action)));
+        assert.deepEqual(
+          kindsAllowed(role, action),
+          ALL_KINDS.filter((k) => expected(role, k, action)),
+        );
       });
     }
   }
@@ -116,7 +137,11 @@ describe('authorize', () => {
           if (want) {
             assert.doesNotThrow(() => authorize(p, 't1', kind, action, notFound));
           } else {
-            const e = expectAttestryError(() => authorize(p, 't1', kind, action, notFound), 'E_FORBIDDEN', new RegExp(`${role}.*${action}.*${kind}`));
+            const e = expectAttestryError(
+              () => authorize(p, 't1', kind, action, notFound),
+              'E_FORBIDDEN',
+              new RegExp(`${role}.*${action}.*${kind}`),
+            );
             assert.equal(e.httpStatus, 403);
             assert.deepEqual(e.details, { role, kind, action });
           }
@@ -141,7 +166,8 @@ describe('authorize', () => {
 
   test('an all-tenants principal passes the tenant check everywhere', () => {
     const p = principal('admin', ALL_TENANTS);
-    for (const tenant of ['t1', 't2', 'anything']) for (const kind of ALL_KINDS) assert.doesNotThrow(() => authorize(p, tenant, kind, 'write', notFound));
+    for (const tenant of ['t1', 't2', 'anything'])
+      for (const kind of ALL_KINDS) assert.doesNotThrow(() => authorize(p, tenant, kind, 'write', notFound));
   });
 
   test('a multi-tenant principal acts for each of its tenants only', () => {
@@ -166,7 +192,7 @@ describe('writeTenant', () => {
   test('a single-tenant token writes to its tenant when none is named', () => {
     assert.equal(writeTenant(principal('signals-service', ['t1']), undefined), 't1');
   });
-  test('naming the token\'s own tenant is accepted', () => {
+  test("naming the token's own tenant is accepted", () => {
     assert.equal(writeTenant(principal('signals-service', ['t1']), 't1'), 't1');
     assert.equal(writeTenant(principal('signals-service', ['t1', 't2']), 't2'), 't2');
   });
@@ -176,7 +202,12 @@ describe('writeTenant', () => {
     expectAttestryError(() => writeTenant(principal('ai-service', ['t1', 't2']), 't3'), 'E_FORBIDDEN', /t3/);
   });
   test('a multi-tenant token that names no tenant is E_INVALID_INPUT explaining how to choose', () => {
-    const e = expectAttestryError(() => writeTenant(principal('signals-service', ['t1', 't2']), undefined), 'E_INVALID_INPUT', /\?tenant=/, /X-Attestry-Tenant/);
+    const e = expectAttestryError(
+      () => writeTenant(principal('signals-service', ['t1', 't2']), undefined),
+      'E_INVALID_INPUT',
+      /\?tenant=/,
+      /X-Attestry-Tenant/,
+    );
     assert.equal(e.httpStatus, 400);
   });
   test('an all-tenants token must name a tenant, and may name any', () => {

@@ -72,7 +72,12 @@ before(async () => {
   keys = writeKeyFiles(path('keys'));
   otherKeys = writeKeyFiles(path('other-keys'));
   model = makeModel(SAMPLE_FILES);
-  await signModel({ modelPath: model.dir, privateKey: loadPrivateKey(readFileSync(keys.privatePem, 'utf8'), keys.privatePem), signerId: 'ci@example.com', threads: 1 });
+  await signModel({
+    modelPath: model.dir,
+    privateKey: loadPrivateKey(readFileSync(keys.privatePem, 'utf8'), keys.privatePem),
+    signerId: 'ci@example.com',
+    threads: 1,
+  });
 
   dataDir = path('data');
   const migrated = await runCli(['db', 'migrate', '--data-dir', dataDir, '--json']);
@@ -81,7 +86,17 @@ before(async () => {
   assert.equal(added.code, 0, show(added));
 
   registry = path('trust.json');
-  const pub = await runCli(['publisher', 'add', '--registry', registry, '--id', 'ci@example.com', '--public-key', keys.publicPem, '--json']);
+  const pub = await runCli([
+    'publisher',
+    'add',
+    '--registry',
+    registry,
+    '--id',
+    'ci@example.com',
+    '--public-key',
+    keys.publicPem,
+    '--json',
+  ]);
   assert.equal(pub.code, 0, show(pub));
 
   srv = await startTestServer();
@@ -124,19 +139,42 @@ row('model sign', 0, 'signs a model', async () => {
   const m = makeModel(SAMPLE_FILES);
   return cli(['model', 'sign', m.dir, '--key', keys.privatePem, '--signer-id', 'ci@example.com', '--threads', '1']);
 });
-row('model sign', 1, 'the key file does not exist', () => cli(['model', 'sign', model.dir, '--key', path('nope.pem'), '--signer-id', 'x', '--signature', path('x.sig')]));
+row('model sign', 1, 'the key file does not exist', () =>
+  cli(['model', 'sign', model.dir, '--key', path('nope.pem'), '--signer-id', 'x', '--signature', path('x.sig')]),
+);
 row('model sign', 2, '--reuse-digests OLD.sig was signed by another key', () =>
-  cli(['model', 'sign', model.dir, '--key', otherKeys.privatePem, '--signer-id', 'x', '--reuse-digests', join(model.dir, 'model.sig'), '--signature', path('reuse.sig'), '--threads', '1']),
+  cli([
+    'model',
+    'sign',
+    model.dir,
+    '--key',
+    otherKeys.privatePem,
+    '--signer-id',
+    'x',
+    '--reuse-digests',
+    join(model.dir, 'model.sig'),
+    '--signature',
+    path('reuse.sig'),
+    '--threads',
+    '1',
+  ]),
 );
 
 // model verify
-row('model verify', 0, 'valid signature, every file matches', () => cli(['model', 'verify', model.dir, '--key', keys.publicPem, '--threads', '1']));
+row('model verify', 0, 'valid signature, every file matches', () =>
+  cli(['model', 'verify', model.dir, '--key', keys.publicPem, '--threads', '1']),
+);
 row('model verify', 1, 'the publisher registry file does not exist (a load error, not an untrusted publisher)', () =>
   cli(['model', 'verify', model.dir, '--registry', path('no-such-registry.json'), '--threads', '1']),
 );
 row('model verify', 2, 'a file was modified', async () => {
   const m = makeModel(SAMPLE_FILES);
-  await signModel({ modelPath: m.dir, privateKey: loadPrivateKey(readFileSync(keys.privatePem, 'utf8'), keys.privatePem), signerId: 'ci@example.com', threads: 1 });
+  await signModel({
+    modelPath: m.dir,
+    privateKey: loadPrivateKey(readFileSync(keys.privatePem, 'utf8'), keys.privatePem),
+    signerId: 'ci@example.com',
+    threads: 1,
+  });
   writeFileSync(join(m.dir, 'config.json'), '{"tampered": true}');
   const r = await cli(['model', 'verify', m.dir, '--key', keys.publicPem, '--threads', '1']);
   const j = jsonOut(r);
@@ -152,8 +190,12 @@ row('model digest', 0, 'prints the root digest', () => cli(['model', 'digest', m
 row('model digest', 1, 'the model does not exist', () => cli(['model', 'digest', path('no-model')]));
 
 // publisher
-row('publisher add', 0, 'adds a publisher', () => cli(['publisher', 'add', '--registry', path('reg-add.json'), '--id', 'a@example.com', '--public-key', keys.publicPem]));
-row('publisher add', 1, 'the public key file does not exist', () => cli(['publisher', 'add', '--registry', path('reg-add.json'), '--id', 'b@example.com', '--public-key', path('none.pem')]));
+row('publisher add', 0, 'adds a publisher', () =>
+  cli(['publisher', 'add', '--registry', path('reg-add.json'), '--id', 'a@example.com', '--public-key', keys.publicPem]),
+);
+row('publisher add', 1, 'the public key file does not exist', () =>
+  cli(['publisher', 'add', '--registry', path('reg-add.json'), '--id', 'b@example.com', '--public-key', path('none.pem')]),
+);
 row('publisher list', 0, 'lists', () => cli(['publisher', 'list', '--registry', registry]));
 row('publisher list', 1, 'the registry is malformed', () => {
   writeFileSync(path('bad-reg.json'), '{"version": 1, "publishers": 7}');
@@ -173,10 +215,16 @@ row('publisher revoke', 0, 'revokes', async () => {
 row('publisher revoke', 1, 'no such publisher', () => cli(['publisher', 'revoke', 'nobody@example.com', '--registry', registry]));
 
 // serve, db
-row('serve', 0, 'stops cleanly on SIGTERM', () => serveUntilListening(['--data-dir', path('serve-data'), '--port', '0', '--log-level', 'silent']));
-row('serve', 1, 'the configuration file does not exist', () => cli(['serve', '--config', path('no-such.yaml'), '--data-dir', path('serve-bad'), '--port', '0']));
+row('serve', 0, 'stops cleanly on SIGTERM', () =>
+  serveUntilListening(['--data-dir', path('serve-data'), '--port', '0', '--log-level', 'silent']),
+);
+row('serve', 1, 'the configuration file does not exist', () =>
+  cli(['serve', '--config', path('no-such.yaml'), '--data-dir', path('serve-bad'), '--port', '0']),
+);
 row('db migrate', 0, 'creates the index of a new data directory', () => cli(['db', 'migrate', '--data-dir', path('fresh-data')]));
-row('db migrate', 1, 'the configuration file does not exist', () => cli(['db', 'migrate', '--config', path('no-such.yaml'), '--data-dir', path('fresh-data-2')]));
+row('db migrate', 1, 'the configuration file does not exist', () =>
+  cli(['db', 'migrate', '--config', path('no-such.yaml'), '--data-dir', path('fresh-data-2')]),
+);
 
 // admin commands on the data directory; exit 1 rows: the data directory does not exist
 const admin = (args: string[]) => cli([...args, '--data-dir', dataDir]);
@@ -201,8 +249,15 @@ row('token revoke', 0, 'revokes', async () => {
   return admin(['token', 'revoke', id]);
 });
 row('token revoke', 1, 'the data directory does not exist', noDir(['token', 'revoke', '01JC0000000000000000000000']));
-row('key trust', 0, 'trusts a key', () => admin(['key', 'trust', '--key-id', 'release-key', '--public-key', keys.publicPem, '--tenant', 'acme']));
-row('key trust', 1, 'the data directory does not exist', noDir(() => ['key', 'trust', '--key-id', 'k', '--public-key', keys.publicPem, '--tenant', 'acme']));
+row('key trust', 0, 'trusts a key', () =>
+  admin(['key', 'trust', '--key-id', 'release-key', '--public-key', keys.publicPem, '--tenant', 'acme']),
+);
+row(
+  'key trust',
+  1,
+  'the data directory does not exist',
+  noDir(() => ['key', 'trust', '--key-id', 'k', '--public-key', keys.publicPem, '--tenant', 'acme']),
+);
 row('key list', 0, 'lists', () => admin(['key', 'list']));
 row('key list', 1, 'the data directory does not exist', noDir(['key', 'list']));
 row('key revoke', 0, 'revokes', async () => {
@@ -223,7 +278,9 @@ row('evidence put', 1, 'the token may not write (403 is an auth error, not a fai
   assert.equal(jsonOut(r)['code'], 'E_FORBIDDEN', show(r));
   return r;
 });
-row('evidence put', 2, 'the service found no trusted key that signed the envelope', () => ev(['evidence', 'put', untrustedEnvelopeFile], writer));
+row('evidence put', 2, 'the service found no trusted key that signed the envelope', () =>
+  ev(['evidence', 'put', untrustedEnvelopeFile], writer),
+);
 row('evidence get', 0, 'prints a stored envelope', () => ev(['evidence', 'get', storedId], reader));
 row('evidence get', 1, 'no such attestation', () => ev(['evidence', 'get', '01JC0000000000000000000000'], reader));
 row('evidence get', 2, 'the stored blob was damaged on disk', async () => {
@@ -236,54 +293,125 @@ row('evidence get', 2, 'the stored blob was damaged on disk', async () => {
   return ev(['evidence', 'get', id], reader);
 });
 row('evidence find', 0, 'finds by subject', () => ev(['evidence', 'find', '--subject', `sha256:${'0'.repeat(64)}`], reader));
-row('evidence find', 1, 'the service is unreachable', () => cli(['evidence', 'find', '--subject', `sha256:${'0'.repeat(64)}`, '--server', closedPort], { ATTESTRY_TOKEN: reader }));
+row('evidence find', 1, 'the service is unreachable', () =>
+  cli(['evidence', 'find', '--subject', `sha256:${'0'.repeat(64)}`, '--server', closedPort], { ATTESTRY_TOKEN: reader }),
+);
 
 // log
 const logArgs = () => ['--server', srv.url, '--log-key', vkey];
 row('log checkpoint', 0, 'verified with the pinned key', () => cli(['log', 'checkpoint', ...logArgs()]));
 row('log checkpoint', 1, 'the log is unreachable', () => cli(['log', 'checkpoint', '--server', closedPort, '--log-key', vkey]));
-row('log checkpoint', 2, 'signed by another key than the pinned one', () => cli(['log', 'checkpoint', '--server', srv.url, '--log-key', wrongVkey]));
+row('log checkpoint', 2, 'signed by another key than the pinned one', () =>
+  cli(['log', 'checkpoint', '--server', srv.url, '--log-key', wrongVkey]),
+);
 row('log prove', 0, 'entry 0 is included', () => cli(['log', 'prove', '--index', '0', ...logArgs()]));
 row('log prove', 1, 'neither --leaf nor --index', () => cli(['log', 'prove', ...logArgs()]));
-row('log prove', 2, 'the checkpoint is not signed by the pinned key', () => cli(['log', 'prove', '--index', '0', '--server', srv.url, '--log-key', wrongVkey]));
+row('log prove', 2, 'the checkpoint is not signed by the pinned key', () =>
+  cli(['log', 'prove', '--index', '0', '--server', srv.url, '--log-key', wrongVkey]),
+);
 row('log verify', 0, 'an exported bundle verifies offline', () => cli(['log', 'verify', '--bundle', bundleFile, '--log-key', vkey]));
 row('log verify', 1, 'the bundle is not JSON', () => {
   writeFileSync(path('junk.json'), '{"mediaType": 1');
   return cli(['log', 'verify', '--bundle', path('junk.json'), '--log-key', vkey]);
 });
-row('log verify', 2, 'the envelope was not signed by --key', () => cli(['log', 'verify', '--bundle', bundleFile, '--log-key', vkey, '--key', keys.publicPem]));
+row('log verify', 2, 'the envelope was not signed by --key', () =>
+  cli(['log', 'verify', '--bundle', bundleFile, '--log-key', vkey, '--key', keys.publicPem]),
+);
 row('log monitor', 0, '--once on a consistent log', () => cli(['log', 'monitor', '--once', '--state', path('mon.json'), ...logArgs()]));
 row('log monitor', 1, 'the log refuses our cosignature (it lists no witnesses)', async () => {
   const witness = writeKeyFiles(path('witness'));
-  const r = await cli(['log', 'monitor', '--once', '--state', path('mon-w.json'), ...logArgs(), '--cosign-key', witness.privatePem, '--witness-name', 'witness.example/w1']);
+  const r = await cli([
+    'log',
+    'monitor',
+    '--once',
+    '--state',
+    path('mon-w.json'),
+    ...logArgs(),
+    '--cosign-key',
+    witness.privatePem,
+    '--witness-name',
+    'witness.example/w1',
+  ]);
   assert.equal(jsonOut(r)['code'], 'E_FORBIDDEN', show(r));
   return r;
 });
-row('log monitor', 2, 'the checkpoint is not signed by the pinned key', () => cli(['log', 'monitor', '--once', '--state', path('mon-bad.json'), '--server', srv.url, '--log-key', wrongVkey]));
-row('log witness-key', 0, 'prints the cosignature vkey', () => cli(['log', 'witness-key', '--key', keys.publicPem, '--name', 'witness.example/w1']));
+row('log monitor', 2, 'the checkpoint is not signed by the pinned key', () =>
+  cli(['log', 'monitor', '--once', '--state', path('mon-bad.json'), '--server', srv.url, '--log-key', wrongVkey]),
+);
+row('log witness-key', 0, 'prints the cosignature vkey', () =>
+  cli(['log', 'witness-key', '--key', keys.publicPem, '--name', 'witness.example/w1']),
+);
 row('log witness-key', 1, 'the key file does not exist', () => cli(['log', 'witness-key', '--key', path('none.pem'), '--name', 'w']));
 
 // sign-blob and attest
-row('sign-blob', 0, 'signs a file into a message-signature bundle', () => cli(['sign-blob', join(model.dir, 'config.json'), '--key', keys.privatePem, '--bundle', path('blob.sigstore.json')]));
-row('sign-blob', 1, 'the file to sign does not exist', () => cli(['sign-blob', path('absent.bin'), '--key', keys.privatePem, '--bundle', path('absent.sigstore.json')]));
+row('sign-blob', 0, 'signs a file into a message-signature bundle', () =>
+  cli(['sign-blob', join(model.dir, 'config.json'), '--key', keys.privatePem, '--bundle', path('blob.sigstore.json')]),
+);
+row('sign-blob', 1, 'the file to sign does not exist', () =>
+  cli(['sign-blob', path('absent.bin'), '--key', keys.privatePem, '--bundle', path('absent.sigstore.json')]),
+);
 row('attest', 0, 'signs an in-toto statement about a digest', () => {
   writeFileSync(path('predicate.json'), '{"scanner":"x"}');
-  return cli(['attest', '--predicate', path('predicate.json'), '--type', 'https://example.com/scan/v1', '--digest', `sha256:${'a'.repeat(64)}`, '--key', keys.privatePem, '--bundle', path('att.sigstore.json')]);
+  return cli([
+    'attest',
+    '--predicate',
+    path('predicate.json'),
+    '--type',
+    'https://example.com/scan/v1',
+    '--digest',
+    `sha256:${'a'.repeat(64)}`,
+    '--key',
+    keys.privatePem,
+    '--bundle',
+    path('att.sigstore.json'),
+  ]);
 });
 row('attest', 1, '--upload to a service that is unreachable', () => {
   writeFileSync(path('predicate-u.json'), '{"scanner":"x"}');
-  return cli(['attest', '--predicate', path('predicate-u.json'), '--type', 'https://example.com/scan/v1', '--digest', `sha256:${'a'.repeat(64)}`, '--key', keys.privatePem, '--bundle', path('att-u.sigstore.json'), '--upload', '--server', closedPort, '--token', 't']);
+  return cli([
+    'attest',
+    '--predicate',
+    path('predicate-u.json'),
+    '--type',
+    'https://example.com/scan/v1',
+    '--digest',
+    `sha256:${'a'.repeat(64)}`,
+    '--key',
+    keys.privatePem,
+    '--bundle',
+    path('att-u.sigstore.json'),
+    '--upload',
+    '--server',
+    closedPort,
+    '--token',
+    't',
+  ]);
 });
 
 // verify-bundle, on the sigstore-conformance bundles in ../shared/fixtures
 const suite = ['sigstore-conformance', 'test', 'assets', 'bundle-verify'] as const;
 const conformanceSkip = fixtureSkip(...suite);
-const IDENTITY = 'https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main';
+const IDENTITY =
+  'https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main';
 const ISSUER = 'https://token.actions.githubusercontent.com';
-const happy = () => ['verify-bundle', '--bundle', fixturePath(...suite, 'happy-path-v0.3', 'bundle.sigstore.json'), '--artifact', fixturePath(...suite, 'a.txt')];
-row('verify-bundle', 0, 'keyless bundle, issuer given as --identity-provider', () => cli([...happy(), '--identity', IDENTITY, '--identity-provider', ISSUER]), { skip: conformanceSkip });
+const happy = () => [
+  'verify-bundle',
+  '--bundle',
+  fixturePath(...suite, 'happy-path-v0.3', 'bundle.sigstore.json'),
+  '--artifact',
+  fixturePath(...suite, 'a.txt'),
+];
+row(
+  'verify-bundle',
+  0,
+  'keyless bundle, issuer given as --identity-provider',
+  () => cli([...happy(), '--identity', IDENTITY, '--identity-provider', ISSUER]),
+  { skip: conformanceSkip },
+);
 row('verify-bundle', 1, 'no signer policy given', () => cli([...happy()]), { skip: conformanceSkip });
-row('verify-bundle', 2, 'another identity signed it', () => cli([...happy(), '--identity', `${IDENTITY}x`, '--issuer', ISSUER]), { skip: conformanceSkip });
+row('verify-bundle', 2, 'another identity signed it', () => cli([...happy(), '--identity', `${IDENTITY}x`, '--issuer', ISSUER]), {
+  skip: conformanceSkip,
+});
 
 // trust
 row('trust refresh', 0, 'refreshes through TUF from a repository on 127.0.0.1', async () => {
@@ -291,8 +419,23 @@ row('trust refresh', 0, 'refreshes through TUF from a repository on 127.0.0.1', 
   const repo = await startTufRepo(target);
   try {
     writeFileSync(path('local-root.json'), repo.rootJson);
-    const r = await cli(['trust', 'refresh', '--mirror', repo.url, '--initial-root', path('local-root.json'), '--dir', path('tuf-ok'), '--timeout', '5000']);
-    assert.deepEqual(JSON.parse(readFileSync(join(path('tuf-ok'), 'trusted_root.json'), 'utf8')), JSON.parse(target.toString('utf8')), show(r));
+    const r = await cli([
+      'trust',
+      'refresh',
+      '--mirror',
+      repo.url,
+      '--initial-root',
+      path('local-root.json'),
+      '--dir',
+      path('tuf-ok'),
+      '--timeout',
+      '5000',
+    ]);
+    assert.deepEqual(
+      JSON.parse(readFileSync(join(path('tuf-ok'), 'trusted_root.json'), 'utf8')),
+      JSON.parse(target.toString('utf8')),
+      show(r),
+    );
     return r;
   } finally {
     await repo.close();
@@ -326,16 +469,13 @@ test('every command has --help with examples, its exit codes and --json', async 
   const leaves = await leafCommands([]);
   assert.ok(leaves.length >= 30, `found ${leaves.length} commands`);
   assert.deepEqual(leaves.map((l) => l.join(' ')).sort(), Object.keys(COMMAND_HELP).sort(), 'commands and COMMAND_HELP entries agree');
-  await mapLimit(
-    leaves,
-    async (path) => {
-      const r = await runCli([...path, '--help']);
-      assert.equal(r.code, 0, show(r));
-      assert.match(r.stdout, /\nExamples:\n {2}\S/, `${path.join(' ')} --help has examples`);
-      assert.match(r.stdout, /\nExit codes:\n {2}0 {2}/, `${path.join(' ')} --help has exit codes`);
-      assert.match(r.stdout, /--json\b/, `${path.join(' ')} has --json`);
-    },
-  );
+  await mapLimit(leaves, async (path) => {
+    const r = await runCli([...path, '--help']);
+    assert.equal(r.code, 0, show(r));
+    assert.match(r.stdout, /\nExamples:\n {2}\S/, `${path.join(' ')} --help has examples`);
+    assert.match(r.stdout, /\nExit codes:\n {2}0 {2}/, `${path.join(' ')} --help has exit codes`);
+    assert.match(r.stdout, /--json\b/, `${path.join(' ')} has --json`);
+  });
 });
 
 /** Walks `--help` output ("Commands:" sections) down to the commands without subcommands. */
@@ -386,7 +526,10 @@ function findFile(dir: string, match: (text: string) => boolean): string | undef
 function serveUntilListening(args: string[]): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const home = cliHome();
-    const child = spawn(process.execPath, [CLI_PATH, 'serve', ...args, '--json'], { env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: home, ATTESTRY_HOME: join(home, '.attestry') }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI_PATH, 'serve', ...args, '--json'], {
+      env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: home, ATTESTRY_HOME: join(home, '.attestry') },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     let signalled = false;

@@ -70,7 +70,10 @@ describe('hostile file names and signer ids', { concurrency: false }, () => {
       // JSON keeps the exact name.
       const j = jsonOut(expectExit(await runCli(verifyArgs('--json')), 2));
       const problems = getArray(j, 'problems');
-      assert.deepEqual(problems.map((p) => (isRecord(p) ? p['name'] : undefined)), [WIPE]);
+      assert.deepEqual(
+        problems.map((p) => (isRecord(p) ? p['name'] : undefined)),
+        [WIPE],
+      );
     } finally {
       writeFileSync(join(m.dir, ...WIPE.split('/')), 'b');
     }
@@ -92,7 +95,13 @@ describe('hostile file names and signer ids', { concurrency: false }, () => {
     const sig = join(m.dir, 'model.sig');
     const r = expectExit(await runCli(['model', 'inspect', '--signature', sig]), 0);
     assertNoRaw(r.stdout, 'inspect stdout');
-    for (const escaped of ['evil\\x1b]0;pwned\\x07.bin', 'clr\\x1b[2K\\rSignature: VALID.bin', 'line\\nAll files verified successfully.bin', 'bidi\\u202etxt.exe', 'csi\\x9b2J.bin']) {
+    for (const escaped of [
+      'evil\\x1b]0;pwned\\x07.bin',
+      'clr\\x1b[2K\\rSignature: VALID.bin',
+      'line\\nAll files verified successfully.bin',
+      'bidi\\u202etxt.exe',
+      'csi\\x9b2J.bin',
+    ]) {
       assert.ok(r.stdout.includes(escaped), `inspect does not show ${escaped}:\n${r.stdout}`);
     }
     const jr = expectExit(await runCli(['model', 'inspect', '--signature', sig, '--json']), 0);
@@ -106,7 +115,14 @@ describe('hostile file names and signer ids', { concurrency: false }, () => {
   test('a hostile signer id quoted in an untrusted-publisher error is escaped', async () => {
     const registry = join(tmp, 'registry.json');
     expectExit(await runCli(['publisher', 'add', '--registry', registry, '--id', 'someone-else', '--public-key', keys.publicPem]), 0);
-    const r = expectExit(await runCli(verifyArgs().filter((a) => a !== '--key' && a !== keys.publicPem).concat(['--registry', registry])), 2);
+    const r = expectExit(
+      await runCli(
+        verifyArgs()
+          .filter((a) => a !== '--key' && a !== keys.publicPem)
+          .concat(['--registry', registry]),
+      ),
+      2,
+    );
     assertNoRaw(r.stderr, 'error message');
     assert.ok(r.stderr.includes('signer id "ci\\x1b[2K\\r  Signer   : trusted@example.com\\nx"'), r.stderr);
   });

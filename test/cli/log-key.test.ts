@@ -100,7 +100,10 @@ describe('log monitor: pinned key or explicit trust on first use', () => {
     try {
       const newKey = await serverKey(impostor);
       assert.notEqual(newKey, vkey);
-      const changed = expectExit(await runCli(['log', 'monitor', '--once', '--state', state, '--server', impostor.url, '--trust-on-first-use']), 2);
+      const changed = expectExit(
+        await runCli(['log', 'monitor', '--once', '--state', state, '--server', impostor.url, '--trust-on-first-use']),
+        2,
+      );
       assert.match(changed.stderr, /no signature by a known key/);
       assert.ok(changed.stderr.includes(vkey.split('+').slice(0, 2).join('+')), changed.stderr);
       assert.ok(changed.stderr.includes(newKey.split('+').slice(0, 2).join('+')), changed.stderr);
@@ -109,7 +112,10 @@ describe('log monitor: pinned key or explicit trust on first use', () => {
       await impostor.stop();
     }
     // The operator giving the same key confirms the pin: no longer "pinned on first use".
-    const confirmed = expectExit(await runCli(['log', 'monitor', '--once', '--state', state, '--server', srv.url, '--log-key', vkey, '--json']), 0);
+    const confirmed = expectExit(
+      await runCli(['log', 'monitor', '--once', '--state', state, '--server', srv.url, '--log-key', vkey, '--json']),
+      0,
+    );
     assert.equal((JSON.parse(confirmed.stdout) as Record<string, unknown>)['logKeyPinnedOnFirstUse'], false);
     assert.equal(JSON.parse(readFileSync(state, 'utf8')).pinnedOnFirstUse, undefined);
   });
@@ -118,7 +124,10 @@ describe('log monitor: pinned key or explicit trust on first use', () => {
     const state = join(tmp, 'pinned.json');
     expectExit(await runCli(['log', 'monitor', '--once', '--state', state, '--server', srv.url, '--log-key', vkey]), 0);
     const other = new NoteSigner(parseVerifierKey(vkey).name, generateKeyPair('ed25519').privateKey);
-    const r = expectExit(await runCli(['log', 'monitor', '--once', '--state', state, '--server', srv.url, '--log-key', other.verifierKey]), 1);
+    const r = expectExit(
+      await runCli(['log', 'monitor', '--once', '--state', state, '--server', srv.url, '--log-key', other.verifierKey]),
+      1,
+    );
     assert.match(r.stderr, /the state file pins the log key/);
   });
 });

@@ -27,7 +27,12 @@ after(() => removeDir(tmp));
 
 async function signedModel(): Promise<TempModel> {
   const m = makeModel(SAMPLE_FILES);
-  await signModel({ modelPath: m.dir, privateKey: loadPrivateKey(readFileSync(keys.privatePem, 'utf8'), keys.privatePem), signerId: 'ci@example.com', threads: 1 });
+  await signModel({
+    modelPath: m.dir,
+    privateKey: loadPrivateKey(readFileSync(keys.privatePem, 'utf8'), keys.privatePem),
+    signerId: 'ci@example.com',
+    threads: 1,
+  });
   return m;
 }
 
@@ -39,19 +44,41 @@ describe('sign keeps an existing signature unless --force', { concurrency: true 
     t.after(m.cleanup);
     const sig = join(m.dir, 'model.sig');
     const before = readFileSync(sig, 'utf8');
-    const r = expectExit(await runCli(['model', 'sign', '--model-dir', m.dir, '--key', keys.privatePem, '--signer-id', 'other', '--threads', '1']), 1);
+    const r = expectExit(
+      await runCli(['model', 'sign', '--model-dir', m.dir, '--key', keys.privatePem, '--signer-id', 'other', '--threads', '1']),
+      1,
+    );
     assert.match(r.stderr, /model\.sig already exists; use --force/);
     assert.match(r.stderr, /E_CONFLICT/);
     assert.equal(readFileSync(sig, 'utf8'), before);
     // --output naming an existing file, and --from-digests, are held to the same rule.
     const out = join(m.base, 'taken.sig');
     writeFileSync(out, 'keep me');
-    expectExit(await runCli(['model', 'sign', '--model-dir', m.dir, '--key', keys.privatePem, '--signer-id', 'x', '--output', out, '--threads', '1']), 1);
+    expectExit(
+      await runCli([
+        'model',
+        'sign',
+        '--model-dir',
+        m.dir,
+        '--key',
+        keys.privatePem,
+        '--signer-id',
+        'x',
+        '--output',
+        out,
+        '--threads',
+        '1',
+      ]),
+      1,
+    );
     const list = join(m.base, 'list.txt');
     writeFileSync(list, `${'0'.repeat(64)}  a.bin\n`);
     expectExit(await runCli(['model', 'sign', '--from-digests', list, '--key', keys.privatePem, '--signer-id', 'x', '--output', out]), 1);
     assert.equal(readFileSync(out, 'utf8'), 'keep me');
-    expectExit(await runCli(['model', 'sign', '--model-dir', m.dir, '--key', keys.privatePem, '--signer-id', 'other', '--threads', '1', '--force']), 0);
+    expectExit(
+      await runCli(['model', 'sign', '--model-dir', m.dir, '--key', keys.privatePem, '--signer-id', 'other', '--threads', '1', '--force']),
+      0,
+    );
     assert.notEqual(readFileSync(sig, 'utf8'), before);
   });
 });
@@ -75,7 +102,10 @@ describe('messages that name the real problem', { concurrency: true }, () => {
   test('a wrong key (E_SIGNATURE_INVALID: hints are hints) names both key hints: the one the signature names and the one given', async (t) => {
     const m = await signedModel();
     t.after(m.cleanup);
-    const r = expectExit(await runCli(['model', 'verify', '--model-dir', m.dir, '--key', otherKeys.publicPem, '--threads', '1', '--json']), 2);
+    const r = expectExit(
+      await runCli(['model', 'verify', '--model-dir', m.dir, '--key', otherKeys.publicPem, '--threads', '1', '--json']),
+      2,
+    );
     const err = JSON.parse(r.stdout) as { code: string; message: string };
     assert.equal(err.code, 'E_SIGNATURE_INVALID');
     assert.ok(err.message.includes(hintOf(keys.publicPem)), err.message);

@@ -24,7 +24,24 @@ describe('model sign/verify --hash-type blake3', { concurrency: true }, () => {
       const m = makeModel(files);
       t.after(m.cleanup);
       const shardFlags = method === 'shards' ? ['--shards', '--shard-size', '4096'] : [];
-      expectExit(await runCli(['model', 'sign', '--model-dir', m.dir, '--key', keys.privatePem, '--signer-id', 'x', '--hash-type', 'blake3', '--threads', '2', ...shardFlags]), 0);
+      expectExit(
+        await runCli([
+          'model',
+          'sign',
+          '--model-dir',
+          m.dir,
+          '--key',
+          keys.privatePem,
+          '--signer-id',
+          'x',
+          '--hash-type',
+          'blake3',
+          '--threads',
+          '2',
+          ...shardFlags,
+        ]),
+        0,
+      );
       const st = readStatement(join(m.dir, 'model.sig'));
       assert.equal(st.predicate.serialization.hash_type, 'blake3');
       assert.equal(st.predicate.serialization.method, method);

@@ -6,7 +6,18 @@ import { join } from 'node:path';
 import { loadPrivateKey } from '../../src/crypto/keys.js';
 import { signModel } from '../../src/models/index.js';
 import { expectExit, getArray, getRecord, getString, jsonOut, runCli, show, writeKeyFiles, type KeyFiles } from '../helpers/cli.js';
-import { fileSha256, flipByte, makeModel, makeTempDir, readBundle, readStatement, removeDir, rewritePayload, SAMPLE_FILES, type TempModel } from '../helpers/model.js';
+import {
+  fileSha256,
+  flipByte,
+  makeModel,
+  makeTempDir,
+  readBundle,
+  readStatement,
+  removeDir,
+  rewritePayload,
+  SAMPLE_FILES,
+  type TempModel,
+} from '../helpers/model.js';
 
 let tmp: string;
 let keys: KeyFiles;
@@ -35,7 +46,17 @@ async function signedModel(modelName?: string): Promise<TempModel> {
   return m;
 }
 
-const verifyArgs = (m: TempModel, ...extra: string[]) => ['model', 'verify', '--model-dir', m.dir, '--key', keys.publicPem, '--threads', '1', ...extra];
+const verifyArgs = (m: TempModel, ...extra: string[]) => [
+  'model',
+  'verify',
+  '--model-dir',
+  m.dir,
+  '--key',
+  keys.publicPem,
+  '--threads',
+  '1',
+  ...extra,
+];
 
 describe('help and usage', { concurrency: true }, () => {
   test('--help exits 0 and lists the commands', async () => {
@@ -99,7 +120,10 @@ describe('model keygen', { concurrency: true }, () => {
     const dir = makeTempDir();
     t.after(() => removeDir(dir));
     const out = join(dir, 'k');
-    const k = expectExit(await runCli(['model', 'keygen', '--output', out, '--passphrase-env', 'KEY_PASS', '--json'], { env: { KEY_PASS: 'correct horse' } }), 0);
+    const k = expectExit(
+      await runCli(['model', 'keygen', '--output', out, '--passphrase-env', 'KEY_PASS', '--json'], { env: { KEY_PASS: 'correct horse' } }),
+      0,
+    );
     assert.equal(jsonOut(k)['encrypted'], true);
     assert.match(readFileSync(join(out, 'private.pem'), 'utf8'), /ENCRYPTED PRIVATE KEY/);
     assert.equal(statSync(join(out, 'private.pem')).mode & 0o777, 0o600);
@@ -107,7 +131,9 @@ describe('model keygen', { concurrency: true }, () => {
     const m = makeModel({ 'w.bin': 'weights' });
     t.after(m.cleanup);
     const sign = (env: Record<string, string>, ...extra: string[]) =>
-      runCli(['model', 'sign', '--model-dir', m.dir, '--key', join(out, 'private.pem'), '--signer-id', 'x', '--threads', '1', ...extra], { env });
+      runCli(['model', 'sign', '--model-dir', m.dir, '--key', join(out, 'private.pem'), '--signer-id', 'x', '--threads', '1', ...extra], {
+        env,
+      });
 
     const wrong = await sign({ KEY_PASS: 'wrong' }, '--passphrase-env', 'KEY_PASS');
     assert.equal(wrong.code, 1, show(wrong));
@@ -135,8 +161,25 @@ describe('model sign and verify', { concurrency: 3 }, () => {
     const m = makeModel(SAMPLE_FILES);
     t.after(m.cleanup);
     const s = await runCli([
-      'model', 'sign', '--model-dir', m.dir, '--key', keys.privatePem, '--signer-id', 'ci@example.com',
-      '--model-name', 'tiny', '--model-version', '2.0', '--framework', 'pytorch', '--author', 'me', '--description', 'd', '--json',
+      'model',
+      'sign',
+      '--model-dir',
+      m.dir,
+      '--key',
+      keys.privatePem,
+      '--signer-id',
+      'ci@example.com',
+      '--model-name',
+      'tiny',
+      '--model-version',
+      '2.0',
+      '--framework',
+      'pytorch',
+      '--author',
+      'me',
+      '--description',
+      'd',
+      '--json',
     ]);
     expectExit(s, 0);
     const sj = jsonOut(s);
@@ -170,7 +213,23 @@ describe('model sign and verify', { concurrency: 3 }, () => {
     const m = makeModel(SAMPLE_FILES);
     t.after(m.cleanup);
     const sig = join(m.base, 'release.sig');
-    expectExit(await runCli(['model', 'sign', '--model-dir', m.dir, '--key', otherKeys.privatePem, '--signer-id', 'x', '--output', sig, '--threads', '1']), 0);
+    expectExit(
+      await runCli([
+        'model',
+        'sign',
+        '--model-dir',
+        m.dir,
+        '--key',
+        otherKeys.privatePem,
+        '--signer-id',
+        'x',
+        '--output',
+        sig,
+        '--threads',
+        '1',
+      ]),
+      0,
+    );
     assert.equal(existsSync(join(m.dir, 'model.sig')), false);
     const v = await runCli(['model', 'verify', '--model-dir', m.dir, '--key', otherKeys.publicPem, '--signature', sig, '--json']);
     expectExit(v, 0);
@@ -185,9 +244,10 @@ describe('model sign and verify', { concurrency: 3 }, () => {
     expectExit(j, 2);
     const vj = jsonOut(j);
     assert.equal(vj['ok'], false);
-    assert.deepEqual(getArray(vj, 'problems').map((p) => [(p as Record<string, unknown>)['name'], (p as Record<string, unknown>)['kind']]), [
-      ['weights/model-00001.safetensors', 'modified'],
-    ]);
+    assert.deepEqual(
+      getArray(vj, 'problems').map((p) => [(p as Record<string, unknown>)['name'], (p as Record<string, unknown>)['kind']]),
+      [['weights/model-00001.safetensors', 'modified']],
+    );
     const h = await runCli(verifyArgs(m));
     expectExit(h, 2);
     assert.match(h.stdout, /\[MODIFIED\] weights\/model-00001\.safetensors/);
@@ -221,7 +281,9 @@ describe('model sign and verify', { concurrency: 3 }, () => {
     renameSync(join(m.dir, 'config.json'), join(m.dir, 'config.old.json'));
     const r = await runCli(verifyArgs(m, '--json'));
     expectExit(r, 2);
-    const problems = getArray(jsonOut(r), 'problems').map((p) => `${String((p as Record<string, unknown>)['kind'])}:${String((p as Record<string, unknown>)['name'])}`);
+    const problems = getArray(jsonOut(r), 'problems').map(
+      (p) => `${String((p as Record<string, unknown>)['kind'])}:${String((p as Record<string, unknown>)['name'])}`,
+    );
     assert.deepEqual(problems, ['missing:config.json', 'unsigned:config.old.json']);
   });
 
@@ -360,7 +422,23 @@ describe('model sign and verify', { concurrency: 3 }, () => {
   test('--ignore-paths on sign is recorded and honoured on verify', async (t) => {
     const m = makeModel({ ...SAMPLE_FILES, 'logs/train.log': 'step 1' });
     t.after(m.cleanup);
-    expectExit(await runCli(['model', 'sign', '--model-dir', m.dir, '--key', keys.privatePem, '--signer-id', 'x', '--threads', '1', '--ignore-paths', 'logs']), 0);
+    expectExit(
+      await runCli([
+        'model',
+        'sign',
+        '--model-dir',
+        m.dir,
+        '--key',
+        keys.privatePem,
+        '--signer-id',
+        'x',
+        '--threads',
+        '1',
+        '--ignore-paths',
+        'logs',
+      ]),
+      0,
+    );
     writeFileSync(join(m.dir, 'logs', 'train.log'), 'step 2');
     writeFileSync(join(m.dir, 'logs', 'eval.log'), 'eval');
     expectExit(await runCli(verifyArgs(m)), 0);
@@ -374,13 +452,40 @@ describe('model sign and verify', { concurrency: 3 }, () => {
     // Sizes and mtimes travel in the sidecar next to the signature (not in the signed statement).
     writeFileSync(`${old}.reuse.json`, readFileSync(join(m.dir, 'model.sig.reuse.json')));
     writeFileSync(join(m.dir, 'README.md'), '# model v2, longer\n');
-    const r = await runCli(['model', 'sign', '--model-dir', m.dir, '--key', keys.privatePem, '--signer-id', 'x', '--threads', '1', '--reuse-digests', old, '--force', '--json']);
+    const r = await runCli([
+      'model',
+      'sign',
+      '--model-dir',
+      m.dir,
+      '--key',
+      keys.privatePem,
+      '--signer-id',
+      'x',
+      '--threads',
+      '1',
+      '--reuse-digests',
+      old,
+      '--force',
+      '--json',
+    ]);
     expectExit(r, 0);
     const j = jsonOut(r);
     assert.equal(j['filesReused'], Object.keys(SAMPLE_FILES).length - 1);
     assert.equal(j['bytesHashed'], Buffer.byteLength('# model v2, longer\n'));
     expectExit(await runCli(verifyArgs(m)), 0);
-    const foreign = await runCli(['model', 'sign', '--model-dir', m.dir, '--key', otherKeys.privatePem, '--signer-id', 'x', '--reuse-digests', old, '--force']);
+    const foreign = await runCli([
+      'model',
+      'sign',
+      '--model-dir',
+      m.dir,
+      '--key',
+      otherKeys.privatePem,
+      '--signer-id',
+      'x',
+      '--reuse-digests',
+      old,
+      '--force',
+    ]);
     expectExit(foreign, 2);
     assert.match(foreign.stderr, /E_SIGNATURE_INVALID/);
   });
@@ -388,9 +493,29 @@ describe('model sign and verify', { concurrency: 3 }, () => {
   test('--shards signs in shards and verifies', async (t) => {
     const m = makeModel({ 'big.bin': Buffer.alloc(5000, 1), 'small.txt': 'x' });
     t.after(m.cleanup);
-    expectExit(await runCli(['model', 'sign', '--model-dir', m.dir, '--key', keys.privatePem, '--signer-id', 'x', '--shards', '--shard-size', '2048', '--threads', '1']), 0);
+    expectExit(
+      await runCli([
+        'model',
+        'sign',
+        '--model-dir',
+        m.dir,
+        '--key',
+        keys.privatePem,
+        '--signer-id',
+        'x',
+        '--shards',
+        '--shard-size',
+        '2048',
+        '--threads',
+        '1',
+      ]),
+      0,
+    );
     const st = readStatement(join(m.dir, 'model.sig'));
-    assert.deepEqual(st.predicate.resources.map((r) => r.name), ['big.bin:0:2048', 'big.bin:2048:4096', 'big.bin:4096:5000', 'small.txt:0:1']);
+    assert.deepEqual(
+      st.predicate.resources.map((r) => r.name),
+      ['big.bin:0:2048', 'big.bin:2048:4096', 'big.bin:4096:5000', 'small.txt:0:1'],
+    );
     expectExit(await runCli(verifyArgs(m)), 0);
     flipByte(join(m.dir, 'big.bin'), 3000);
     const bad = await runCli(verifyArgs(m));
@@ -415,14 +540,43 @@ describe('model sign and verify', { concurrency: 3 }, () => {
     const m = makeModel(SAMPLE_FILES);
     t.after(m.cleanup);
     const list = join(m.base, 'digests.txt');
-    writeFileSync(list, Object.keys(SAMPLE_FILES).map((n) => `${fileSha256(join(m.dir, ...n.split('/')))}  ${n}`).join('\n'));
+    writeFileSync(
+      list,
+      Object.keys(SAMPLE_FILES)
+        .map((n) => `${fileSha256(join(m.dir, ...n.split('/')))}  ${n}`)
+        .join('\n'),
+    );
     const out = join(m.base, 'list.sig');
-    const r = await runCli(['model', 'sign', '--from-digests', list, '--key', keys.privatePem, '--signer-id', 'x', '--output', out, '--json']);
+    const r = await runCli([
+      'model',
+      'sign',
+      '--from-digests',
+      list,
+      '--key',
+      keys.privatePem,
+      '--signer-id',
+      'x',
+      '--output',
+      out,
+      '--json',
+    ]);
     expectExit(r, 0);
     assert.equal(jsonOut(r)['resources'], Object.keys(SAMPLE_FILES).length);
     expectExit(await runCli(['model', 'verify', '--model-dir', m.dir, '--key', keys.publicPem, '--signature', out]), 0);
     writeFileSync(list, 'garbage line\n');
-    const bad = await runCli(['model', 'sign', '--from-digests', list, '--key', keys.privatePem, '--signer-id', 'x', '--output', out, '--force']);
+    const bad = await runCli([
+      'model',
+      'sign',
+      '--from-digests',
+      list,
+      '--key',
+      keys.privatePem,
+      '--signer-id',
+      'x',
+      '--output',
+      out,
+      '--force',
+    ]);
     expectExit(bad, 1);
     assert.match(bad.stderr, /line 1/);
   });

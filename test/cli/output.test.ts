@@ -19,7 +19,8 @@ describe('safeText', () => {
   });
 
   test('leaves printable text alone, including non-Latin scripts and emoji', () => {
-    for (const s of ['weights/model-00001.safetensors', 'modèle 日本語 🤖', 'ci@example.com', 'sha256:0a', '\u200d\u00a0']) assert.equal(safeText(s), s);
+    for (const s of ['weights/model-00001.safetensors', 'modèle 日本語 🤖', 'ci@example.com', 'sha256:0a', '\u200d\u00a0'])
+      assert.equal(safeText(s), s);
     assert.equal(safeText(42), '42');
   });
 

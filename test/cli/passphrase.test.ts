@@ -30,7 +30,19 @@ before(() => {
 });
 after(() => removeDir(tmp));
 
-const signArgs = (m: TempModel, ...extra: string[]) => ['model', 'sign', '--model-dir', m.dir, '--key', privatePem, '--signer-id', 'ci@example.com', '--threads', '1', ...extra];
+const signArgs = (m: TempModel, ...extra: string[]) => [
+  'model',
+  'sign',
+  '--model-dir',
+  m.dir,
+  '--key',
+  privatePem,
+  '--signer-id',
+  'ci@example.com',
+  '--threads',
+  '1',
+  ...extra,
+];
 
 function assertNoSecret(text: string): void {
   assert.ok(!text.includes(PASS), `the passphrase appears in the output:\n${text}`);

@@ -36,7 +36,21 @@ test('a pkcs11: key without the pkcs11js binding names the package; PEM keys sti
   writeFileSync(file, 'a');
   const moduleFile = join(dir, 'libtoken.so');
   writeFileSync(moduleFile, '');
-  const r = expectExit(await runCli(['sign-blob', file, '--key', `pkcs11:token=t;object=k?module-path=${moduleFile}&pin-value=1`, '--bundle', join(dir, 'b.json'), '--json'], { env }), 1);
+  const r = expectExit(
+    await runCli(
+      [
+        'sign-blob',
+        file,
+        '--key',
+        `pkcs11:token=t;object=k?module-path=${moduleFile}&pin-value=1`,
+        '--bundle',
+        join(dir, 'b.json'),
+        '--json',
+      ],
+      { env },
+    ),
+    1,
+  );
   const error = jsonOut(r) as { code: string; message: string };
   assert.equal(error.code, 'E_KEY_UNSUPPORTED');
   assert.match(error.message, /optional package pkcs11js/);

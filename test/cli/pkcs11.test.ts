@@ -24,7 +24,11 @@ describe('CLI signing with PKCS#11 keys on SoftHSM2', { skip }, () => {
     token = createSoftHsmToken('cli-token');
     env = { ...token.env };
     dir = mkdtempSync(join(tmpdir(), 'attestry-p11cli-'));
-    keys.push(token.importKey('ecdsa-p256', 'release-p256', 'a1'), token.importKey('ecdsa-p384', 'release-p384', 'a2'), token.importKey('ed25519', 'release-ed', 'a3'));
+    keys.push(
+      token.importKey('ecdsa-p256', 'release-p256', 'a1'),
+      token.importKey('ecdsa-p384', 'release-p384', 'a2'),
+      token.importKey('ed25519', 'release-ed', 'a3'),
+    );
   });
   after(() => {
     token?.cleanup();
@@ -37,9 +41,16 @@ describe('CLI signing with PKCS#11 keys on SoftHSM2', { skip }, () => {
       mkdirSync(join(model, 'sub'), { recursive: true });
       writeFileSync(join(model, 'weights.bin'), Buffer.alloc(4096, 3));
       writeFileSync(join(model, 'sub', 'config.json'), '{"layers":2}');
-      const signed = jsonOut(expectExit(await runCli(['model', 'sign', '--model-dir', model, '--signer-id', 'hsm@example.com', '--key', k.uri, '--json'], { env }), 0));
+      const signed = jsonOut(
+        expectExit(
+          await runCli(['model', 'sign', '--model-dir', model, '--signer-id', 'hsm@example.com', '--key', k.uri, '--json'], { env }),
+          0,
+        ),
+      );
       assert.equal(signed['algorithm'], k.algorithm);
-      const verified = jsonOut(expectExit(await runCli(['model', 'verify', '--model-dir', model, '--key', k.publicPem, '--json'], { env }), 0));
+      const verified = jsonOut(
+        expectExit(await runCli(['model', 'verify', '--model-dir', model, '--key', k.publicPem, '--json'], { env }), 0),
+      );
       assert.equal(verified['ok'], true);
       writeFileSync(join(model, 'weights.bin'), Buffer.alloc(4096, 4));
       expectExit(await runCli(['model', 'verify', '--model-dir', model, '--key', k.publicPem], { env }), 2);
@@ -55,13 +66,28 @@ describe('CLI signing with PKCS#11 keys on SoftHSM2', { skip }, () => {
       const blob = join(dir, `${k.label}.blob.json`);
       const out = jsonOut(expectExit(await runCli(['sign-blob', file, '--key', k.uri, '--bundle', blob, '--json'], { env }), 0));
       assert.equal(out['keySource'], 'pkcs11');
-      expectExit(await runCli(['verify-bundle', '--bundle', blob, '--artifact', file, '--key', k.publicPem, '--offline-key-only'], { env }), 0);
+      expectExit(
+        await runCli(['verify-bundle', '--bundle', blob, '--artifact', file, '--key', k.publicPem, '--offline-key-only'], { env }),
+        0,
+      );
       const att = join(dir, `${k.label}.att.json`);
-      expectExit(await runCli(['attest', '--predicate', predicate, '--type', 'https://example.com/scan/v1', '--subject', file, '--key', k.uri, '--bundle', att], { env }), 0);
-      expectExit(await runCli(['verify-bundle', '--bundle', att, '--artifact', file, '--key', k.publicPem, '--offline-key-only'], { env }), 0);
+      expectExit(
+        await runCli(
+          ['attest', '--predicate', predicate, '--type', 'https://example.com/scan/v1', '--subject', file, '--key', k.uri, '--bundle', att],
+          { env },
+        ),
+        0,
+      );
+      expectExit(
+        await runCli(['verify-bundle', '--bundle', att, '--artifact', file, '--key', k.publicPem, '--offline-key-only'], { env }),
+        0,
+      );
       // Another key's public half does not verify it.
       const other = keys.find((x) => x !== k)!;
-      expectExit(await runCli(['verify-bundle', '--bundle', blob, '--artifact', file, '--key', other.publicPem, '--offline-key-only'], { env }), 2);
+      expectExit(
+        await runCli(['verify-bundle', '--bundle', blob, '--artifact', file, '--key', other.publicPem, '--offline-key-only'], { env }),
+        2,
+      );
     }
   });
 
@@ -71,14 +97,31 @@ describe('CLI signing with PKCS#11 keys on SoftHSM2', { skip }, () => {
     const pinFile = join(dir, 'pin');
     writeFileSync(pinFile, `${token.pin}\n`, { mode: 0o600 });
     const base = `pkcs11:token=${token.label};object=release-p256?module-path=${SOFTHSM_MODULE}`;
-    expectExit(await runCli(['sign-blob', file, '--key', `${base}&pin-source=file:${pinFile}`, '--bundle', join(dir, 'a.json')], { env }), 0);
-    expectExit(await runCli(['sign-blob', file, '--key', base, '--passphrase-env', 'HSM_PIN', '--bundle', join(dir, 'b.json')], { env: { ...env, HSM_PIN: token.pin } }), 0);
+    expectExit(
+      await runCli(['sign-blob', file, '--key', `${base}&pin-source=file:${pinFile}`, '--bundle', join(dir, 'a.json')], { env }),
+      0,
+    );
+    expectExit(
+      await runCli(['sign-blob', file, '--key', base, '--passphrase-env', 'HSM_PIN', '--bundle', join(dir, 'b.json')], {
+        env: { ...env, HSM_PIN: token.pin },
+      }),
+      0,
+    );
     const missing = expectExit(await runCli(['sign-blob', file, '--key', base, '--bundle', join(dir, 'c.json')], { env }), 1);
     assert.match(missing.stderr, /needs its user PIN/);
-    const wrong = expectExit(await runCli(['sign-blob', file, '--key', `${base}&pin-value=000000`, '--bundle', join(dir, 'd.json'), '--json'], { env }), 1);
+    const wrong = expectExit(
+      await runCli(['sign-blob', file, '--key', `${base}&pin-value=000000`, '--bundle', join(dir, 'd.json'), '--json'], { env }),
+      1,
+    );
     const err = jsonOut(wrong);
     assert.equal(getString(err, 'code'), 'E_BAD_PASSPHRASE');
     assert.doesNotMatch(wrong.stdout, /000000/);
-    expectExit(await runCli(['model', 'sign', '--model-dir', dir, '--signer-id', 'x', '--key', 'pkcs11:object=release-p256', '--output', join(dir, 'e.sig')], { env }), 1);
+    expectExit(
+      await runCli(
+        ['model', 'sign', '--model-dir', dir, '--signer-id', 'x', '--key', 'pkcs11:object=release-p256', '--output', join(dir, 'e.sig')],
+        { env },
+      ),
+      1,
+    );
   });
 });

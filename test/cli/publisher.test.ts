@@ -37,7 +37,12 @@ function privateOf(k: KeyFiles) {
 }
 
 /** Registry set-up in-process, for tests that are about `model verify --registry` rather than `publisher add`. */
-async function seed(registry: string, id: string, key: KeyFiles, extra: { name?: string; trustedSince?: Date; expiresAt?: Date } = {}): Promise<void> {
+async function seed(
+  registry: string,
+  id: string,
+  key: KeyFiles,
+  extra: { name?: string; trustedSince?: Date; expiresAt?: Date } = {},
+): Promise<void> {
   await addPublisher(registry, { id, publicKey: loadPublicKey(readFileSync(key.publicPem, 'utf8'), key.publicPem), ...extra }, systemClock);
 }
 
@@ -88,7 +93,10 @@ describe('publisher commands', { concurrency: 3 }, () => {
     t.after(() => removeDir(cwd));
     expectExit(await runCli(['publisher', 'add', '--id', 'alice@example.com', '--public-key', alice.publicPem], { cwd }), 0);
     const raw = JSON.parse(readFileSync(join(cwd, 'trusted-publishers.json'), 'utf8')) as { publishers: { id: string }[] };
-    assert.deepEqual(raw.publishers.map((p) => p.id), ['alice@example.com']);
+    assert.deepEqual(
+      raw.publishers.map((p) => p.id),
+      ['alice@example.com'],
+    );
   });
 
   test('show/remove/revoke of an unknown id → exit 1; duplicate add → exit 1', async () => {
@@ -123,7 +131,10 @@ describe('publisher commands', { concurrency: 3 }, () => {
     expectExit(r, 0);
     assert.equal(jsonOut(r)['removed'], 'alice@example.com');
     const l = expectExit(await runCli(['publisher', 'list', '--registry', reg, '--json']), 0);
-    assert.deepEqual(getArray(jsonOut(l), 'publishers').map((p) => (p as Record<string, unknown>)['id']), ['bob@example.com']);
+    assert.deepEqual(
+      getArray(jsonOut(l), 'publishers').map((p) => (p as Record<string, unknown>)['id']),
+      ['bob@example.com'],
+    );
     const v = await verifyWith(reg, sigAlice);
     expectExit(v, 2);
     assert.match(v.stderr, /E_UNTRUSTED_PUBLISHER/);
@@ -134,14 +145,20 @@ describe('publisher commands', { concurrency: 3 }, () => {
     const ids = Array.from({ length: 6 }, (_, i) => `p${i}@example.com`);
     const results = await Promise.all(ids.map((id, i) => add(reg, id, i % 2 === 0 ? alice : bob)));
     for (const r of results) expectExit(r, 0);
-    assert.deepEqual(readRegistry(reg).publishers.map((p) => p.id), ids);
+    assert.deepEqual(
+      readRegistry(reg).publishers.map((p) => p.id),
+      ids,
+    );
   });
 
   test('a hand-edited registry → list and verify exit 1 (E_REGISTRY_FORMAT)', async () => {
     const reg = newRegistry();
     await seed(reg, 'alice@example.com', alice);
     const text = readFileSync(reg, 'utf8');
-    writeFileSync(reg, text.replace(/"fingerprint": "sha256:([0-9a-f])/, (_m, c: string) => `"fingerprint": "sha256:${c === '0' ? '1' : '0'}`));
+    writeFileSync(
+      reg,
+      text.replace(/"fingerprint": "sha256:([0-9a-f])/, (_m, c: string) => `"fingerprint": "sha256:${c === '0' ? '1' : '0'}`),
+    );
     const l = await runCli(['publisher', 'list', '--registry', reg]);
     expectExit(l, 1);
     assert.match(l.stderr, /E_REGISTRY_FORMAT/);
@@ -191,7 +208,10 @@ describe('model verify --registry', { concurrency: 3 }, () => {
     expectExit(ra, 0);
     expectExit(rb, 0);
     const l = expectExit(await runCli(['publisher', 'list', '--registry', reg, '--json']), 0);
-    assert.deepEqual(getArray(jsonOut(l), 'publishers').map((p) => (p as Record<string, unknown>)['status']), ['expired', 'not yet trusted']);
+    assert.deepEqual(
+      getArray(jsonOut(l), 'publishers').map((p) => (p as Record<string, unknown>)['status']),
+      ['expired', 'not yet trusted'],
+    );
     const a = await verifyWith(reg, sigAlice);
     expectExit(a, 2);
     assert.match(a.stderr, /expired/);
@@ -226,6 +246,9 @@ describe('model verify --registry', { concurrency: 3 }, () => {
     writeFileSync(join(m.dir, 'config.json'), '{"tampered": true}');
     const r = await runCli(['model', 'verify', '--model-dir', m.dir, '--registry', reg, '--json']);
     expectExit(r, 2);
-    assert.deepEqual(getArray(jsonOut(r), 'problems').map((p) => (p as Record<string, unknown>)['name']), ['config.json']);
+    assert.deepEqual(
+      getArray(jsonOut(r), 'problems').map((p) => (p as Record<string, unknown>)['name']),
+      ['config.json'],
+    );
   });
 });

@@ -51,13 +51,34 @@ describe('sign-blob', () => {
     assert.equal(bundle['mediaType'], 'application/vnd.dev.sigstore.bundle.v0.3+json');
     assert.ok(isRecord(bundle['messageSignature']));
 
-    const ok = jsonOut(expectExit(await runCli(['verify-bundle', '--bundle', bundlePath, '--artifact', artifact, '--key', keys.publicPem, '--offline-key-only', '--json']), 0));
+    const ok = jsonOut(
+      expectExit(
+        await runCli([
+          'verify-bundle',
+          '--bundle',
+          bundlePath,
+          '--artifact',
+          artifact,
+          '--key',
+          keys.publicPem,
+          '--offline-key-only',
+          '--json',
+        ]),
+        0,
+      ),
+    );
     assert.equal(ok['content'], 'message-signature');
     // Without the flag a key-only bundle is refused: it proves no time.
     expectExit(await runCli(['verify-bundle', '--bundle', bundlePath, '--artifact', artifact, '--key', keys.publicPem]), 2);
     const digest = `sha256:${getString(getRecord(out, 'messageDigest'), 'hex')}`;
-    expectExit(await runCli(['verify-bundle', '--bundle', bundlePath, '--digest', digest, '--key', keys.publicPem, '--offline-key-only']), 0);
-    expectExit(await runCli(['verify-bundle', '--bundle', bundlePath, '--digest', digest, '--identity', 'x', '--issuer', 'y', '--offline-key-only']), 1);
+    expectExit(
+      await runCli(['verify-bundle', '--bundle', bundlePath, '--digest', digest, '--key', keys.publicPem, '--offline-key-only']),
+      0,
+    );
+    expectExit(
+      await runCli(['verify-bundle', '--bundle', bundlePath, '--digest', digest, '--identity', 'x', '--issuer', 'y', '--offline-key-only']),
+      1,
+    );
   });
 
   test('a changed file, a changed signature or another key exit 2', async () => {
@@ -67,7 +88,10 @@ describe('sign-blob', () => {
     const bytes = readFileSync(artifact);
     bytes[500]! ^= 1;
     writeFileSync(changed, bytes);
-    const r = expectExit(await runCli(['verify-bundle', '--bundle', bundlePath, '--artifact', changed, '--key', keys.publicPem, '--offline-key-only']), 2);
+    const r = expectExit(
+      await runCli(['verify-bundle', '--bundle', bundlePath, '--artifact', changed, '--key', keys.publicPem, '--offline-key-only']),
+      2,
+    );
     assert.match(r.stderr, /artifact-digest|digest/);
 
     const b = readJson(bundlePath) as { messageSignature: { signature: string } };
@@ -76,10 +100,19 @@ describe('sign-blob', () => {
     b.messageSignature.signature = sig.toString('base64');
     const badSig = join(dir, 'badsig.sigstore.json');
     writeFileSync(badSig, JSON.stringify(b));
-    assert.match(expectExit(await runCli(['verify-bundle', '--bundle', badSig, '--artifact', artifact, '--key', keys.publicPem, '--offline-key-only']), 2).stderr, /signature/);
+    assert.match(
+      expectExit(
+        await runCli(['verify-bundle', '--bundle', badSig, '--artifact', artifact, '--key', keys.publicPem, '--offline-key-only']),
+        2,
+      ).stderr,
+      /signature/,
+    );
 
     const other = writeKeyFiles(join(dir, 'other'), 'ecdsa-p256');
-    expectExit(await runCli(['verify-bundle', '--bundle', bundlePath, '--artifact', artifact, '--key', other.publicPem, '--offline-key-only']), 2);
+    expectExit(
+      await runCli(['verify-bundle', '--bundle', bundlePath, '--artifact', artifact, '--key', other.publicPem, '--offline-key-only']),
+      2,
+    );
   });
 
   test('--help shows examples; a missing file or key is a load error', async () => {
@@ -96,7 +129,24 @@ describe('attest', () => {
     writeFileSync(second, 'second subject');
     const bundlePath = join(dir, 'att.sigstore.json');
     const out = jsonOut(
-      expectExit(await runCli(['attest', '--predicate', predicate, '--type', 'https://slsa.dev/provenance/v1', '--subject', artifact, second, '--key', keys.privatePem, '--bundle', bundlePath, '--json']), 0),
+      expectExit(
+        await runCli([
+          'attest',
+          '--predicate',
+          predicate,
+          '--type',
+          'https://slsa.dev/provenance/v1',
+          '--subject',
+          artifact,
+          second,
+          '--key',
+          keys.privatePem,
+          '--bundle',
+          bundlePath,
+          '--json',
+        ]),
+        0,
+      ),
     );
     const subjects = getArray(out, 'subjects');
     assert.equal(subjects.length, 2);
@@ -109,25 +159,82 @@ describe('attest', () => {
     assert.deepEqual(statement['predicate'], JSON.parse(readFileSync(predicate, 'utf8')));
 
     for (const a of [artifact, second]) {
-      const v = jsonOut(expectExit(await runCli(['verify-bundle', '--bundle', bundlePath, '--artifact', a, '--key', keys.publicPem, '--offline-key-only', '--json']), 0));
+      const v = jsonOut(
+        expectExit(
+          await runCli(['verify-bundle', '--bundle', bundlePath, '--artifact', a, '--key', keys.publicPem, '--offline-key-only', '--json']),
+          0,
+        ),
+      );
       assert.equal(getRecord(v, 'statement')['predicateType'], 'https://slsa.dev/provenance/v1');
     }
-    const r = expectExit(await runCli(['verify-bundle', '--bundle', bundlePath, '--artifact', predicate, '--key', keys.publicPem, '--offline-key-only']), 2);
+    const r = expectExit(
+      await runCli(['verify-bundle', '--bundle', bundlePath, '--artifact', predicate, '--key', keys.publicPem, '--offline-key-only']),
+      2,
+    );
     assert.match(r.stderr, /subject/);
 
     const digest = `sha256:${'c'.repeat(64)}`;
     const byDigest = join(dir, 'digest.sigstore.json');
-    expectExit(await runCli(['attest', '--predicate', predicate, '--type', 'https://example.com/scan/v1', '--digest', digest, '--key', keys.privatePem, '--bundle', byDigest]), 0);
+    expectExit(
+      await runCli([
+        'attest',
+        '--predicate',
+        predicate,
+        '--type',
+        'https://example.com/scan/v1',
+        '--digest',
+        digest,
+        '--key',
+        keys.privatePem,
+        '--bundle',
+        byDigest,
+      ]),
+      0,
+    );
     expectExit(await runCli(['verify-bundle', '--bundle', byDigest, '--digest', digest, '--key', keys.publicPem, '--offline-key-only']), 0);
   });
 
   test('bad input: no subject, a predicate that is not a JSON object, a type that is not a URI', async () => {
     const b = join(dir, 'bad.json');
-    assert.match(expectExit(await runCli(['attest', '--predicate', predicate, '--type', 'https://x/v1', '--key', keys.privatePem, '--bundle', b]), 1).stderr, /--subject/);
+    assert.match(
+      expectExit(await runCli(['attest', '--predicate', predicate, '--type', 'https://x/v1', '--key', keys.privatePem, '--bundle', b]), 1)
+        .stderr,
+      /--subject/,
+    );
     const notObject = join(dir, 'array.json');
     writeFileSync(notObject, '[1,2]');
-    expectExit(await runCli(['attest', '--predicate', notObject, '--type', 'https://x/v1', '--digest', `sha256:${'a'.repeat(64)}`, '--key', keys.privatePem, '--bundle', b]), 1);
-    expectExit(await runCli(['attest', '--predicate', predicate, '--type', 'provenance', '--digest', `sha256:${'a'.repeat(64)}`, '--key', keys.privatePem, '--bundle', b]), 1);
+    expectExit(
+      await runCli([
+        'attest',
+        '--predicate',
+        notObject,
+        '--type',
+        'https://x/v1',
+        '--digest',
+        `sha256:${'a'.repeat(64)}`,
+        '--key',
+        keys.privatePem,
+        '--bundle',
+        b,
+      ]),
+      1,
+    );
+    expectExit(
+      await runCli([
+        'attest',
+        '--predicate',
+        predicate,
+        '--type',
+        'provenance',
+        '--digest',
+        `sha256:${'a'.repeat(64)}`,
+        '--key',
+        keys.privatePem,
+        '--bundle',
+        b,
+      ]),
+      1,
+    );
     assert.ok(!existsSync(b));
   });
 });
@@ -140,7 +247,13 @@ describe('attest --upload against a started server', () => {
     srv = await startTestServer();
     await srv.addTenant('builds');
     const s = srv.services;
-    await trustPublicKey(s.repos.trustedKeys, 'builds', 'release-key', loadPublicKey(readFileSync(keys.publicPem, 'utf8'), 'public.pem'), s.clock.now());
+    await trustPublicKey(
+      s.repos.trustedKeys,
+      'builds',
+      'release-key',
+      loadPublicKey(readFileSync(keys.publicPem, 'utf8'), 'public.pem'),
+      s.clock.now(),
+    );
     token = await srv.token('signals-service', ['builds']);
   });
   after(async () => srv?.stop());
@@ -149,9 +262,28 @@ describe('attest --upload against a started server', () => {
     const bundlePath = join(dir, 'uploaded.sigstore.json');
     const out = jsonOut(
       expectExit(
-        await runCli(['attest', '--predicate', predicate, '--type', 'https://slsa.dev/provenance/v1', '--subject', artifact, '--key', keys.privatePem, '--bundle', bundlePath, '--upload', '--server', srv.url, '--json'], {
-          env: { ATTESTRY_TOKEN: token },
-        }),
+        await runCli(
+          [
+            'attest',
+            '--predicate',
+            predicate,
+            '--type',
+            'https://slsa.dev/provenance/v1',
+            '--subject',
+            artifact,
+            '--key',
+            keys.privatePem,
+            '--bundle',
+            bundlePath,
+            '--upload',
+            '--server',
+            srv.url,
+            '--json',
+          ],
+          {
+            env: { ATTESTRY_TOKEN: token },
+          },
+        ),
         0,
       ),
     );
@@ -173,27 +305,100 @@ describe('attest --upload against a started server', () => {
     // attestry verify-bundle with that trusted root checks the inclusion proof and checkpoint.
     const rootPath = join(dir, 'trusted_root.json');
     writeFileSync(rootPath, root.text);
-    const v = jsonOut(expectExit(await runCli(['verify-bundle', '--bundle', bundlePath, '--artifact', artifact, '--key', keys.publicPem, '--trusted-root', rootPath, '--offline-key-only', '--json']), 0));
+    const v = jsonOut(
+      expectExit(
+        await runCli([
+          'verify-bundle',
+          '--bundle',
+          bundlePath,
+          '--artifact',
+          artifact,
+          '--key',
+          keys.publicPem,
+          '--trusted-root',
+          rootPath,
+          '--offline-key-only',
+          '--json',
+        ]),
+        0,
+      ),
+    );
     assert.equal(getArray(v, 'tlogEntries').length, 1);
     // A checkpoint claiming another tree head is not signed by this log.
-    const tampered = structuredClone(bundle) as { verificationMaterial: { tlogEntries: { inclusionProof: { checkpoint: { envelope: string } } }[] } };
+    const tampered = structuredClone(bundle) as {
+      verificationMaterial: { tlogEntries: { inclusionProof: { checkpoint: { envelope: string } } }[] };
+    };
     const proof = tampered.verificationMaterial.tlogEntries[0]!.inclusionProof;
     const lines = proof.checkpoint.envelope.split('\n');
     lines[2] = Buffer.alloc(32, 1).toString('base64');
     proof.checkpoint.envelope = lines.join('\n');
     const tamperedPath = join(dir, 'uploaded-tampered.json');
     writeFileSync(tamperedPath, JSON.stringify(tampered));
-    expectExit(await runCli(['verify-bundle', '--bundle', tamperedPath, '--artifact', artifact, '--key', keys.publicPem, '--trusted-root', rootPath, '--offline-key-only']), 2);
+    expectExit(
+      await runCli([
+        'verify-bundle',
+        '--bundle',
+        tamperedPath,
+        '--artifact',
+        artifact,
+        '--key',
+        keys.publicPem,
+        '--trusted-root',
+        rootPath,
+        '--offline-key-only',
+      ]),
+      2,
+    );
 
     // Uploading the same statement again resolves to the stored record.
-    const again = jsonOut(await runCli(['attest', '--predicate', predicate, '--type', 'https://slsa.dev/provenance/v1', '--subject', artifact, '--key', keys.privatePem, '--bundle', join(dir, 'again.json'), '--upload', '--server', srv.url, '--token', token, '--json']));
+    const again = jsonOut(
+      await runCli([
+        'attest',
+        '--predicate',
+        predicate,
+        '--type',
+        'https://slsa.dev/provenance/v1',
+        '--subject',
+        artifact,
+        '--key',
+        keys.privatePem,
+        '--bundle',
+        join(dir, 'again.json'),
+        '--upload',
+        '--server',
+        srv.url,
+        '--token',
+        token,
+        '--json',
+      ]),
+    );
     assert.equal(typeof getRecord(again, 'upload')['id'], 'string');
   });
 
   test('a key the tenant does not trust is refused by the service (exit 2) and nothing is written', async () => {
     const stranger = writeKeyFiles(join(dir, 'stranger'), 'ed25519');
     const bundlePath = join(dir, 'refused.json');
-    const r = expectExit(await runCli(['attest', '--predicate', predicate, '--type', 'https://x/v1', '--digest', `sha256:${'d'.repeat(64)}`, '--key', stranger.privatePem, '--bundle', bundlePath, '--upload', '--server', srv.url, '--token', token]), 2);
+    const r = expectExit(
+      await runCli([
+        'attest',
+        '--predicate',
+        predicate,
+        '--type',
+        'https://x/v1',
+        '--digest',
+        `sha256:${'d'.repeat(64)}`,
+        '--key',
+        stranger.privatePem,
+        '--bundle',
+        bundlePath,
+        '--upload',
+        '--server',
+        srv.url,
+        '--token',
+        token,
+      ]),
+      2,
+    );
     assert.match(r.stderr, /trusted/);
     assert.ok(!existsSync(bundlePath));
   });

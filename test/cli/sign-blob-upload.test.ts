@@ -53,7 +53,11 @@ before(async () => {
   srv = await startTestServer();
   await srv.addTenant('builds');
   const s = srv.services;
-  for (const [id, k] of [['p256', p256], ['p384', p384], ['ed', ed]] as const) {
+  for (const [id, k] of [
+    ['p256', p256],
+    ['p384', p384],
+    ['ed', ed],
+  ] as const) {
     await trustPublicKey(s.repos.trustedKeys, 'builds', id, loadPublicKey(readFileSync(k.publicPem, 'utf8'), id), s.clock.now());
   }
   token = await srv.token('signals-service', ['builds']);
@@ -78,7 +82,10 @@ function sigstoreVerify(bundle: Json, keys: KeyFiles, data: Buffer): void {
 const upload = (body: unknown) => srv.request('POST', '/api/v1/attestations', { token, body });
 
 describe('sign-blob --upload against a started server', () => {
-  for (const [name, keys] of [['P-256', () => p256], ['P-384', () => p384]] as const) {
+  for (const [name, keys] of [
+    ['P-256', () => p256],
+    ['P-384', () => p384],
+  ] as const) {
     test(`${name}: stored, logged as hashedrekord 0.0.2 with a timestamp; OUT verifies with verify-bundle and @sigstore/verify`, async () => {
       const out = join(dir, `uploaded-${name}.sigstore.json`);
       const args = ['sign-blob', artifact, '--key', keys().privatePem, '--bundle', out, '--upload', '--server', srv.url, '--json'];
@@ -98,12 +105,31 @@ describe('sign-blob --upload against a started server', () => {
       assert.equal(bundle['verificationMaterial']['timestampVerificationData']['rfc3161Timestamps'].length, 1);
 
       sigstoreVerify(bundle, keys(), readFileSync(artifact));
-      const v = jsonOut(expectExit(await runCli(['verify-bundle', '--bundle', out, '--artifact', artifact, '--key', keys().publicPem, '--trusted-root', rootPath, '--json']), 0));
+      const v = jsonOut(
+        expectExit(
+          await runCli([
+            'verify-bundle',
+            '--bundle',
+            out,
+            '--artifact',
+            artifact,
+            '--key',
+            keys().publicPem,
+            '--trusted-root',
+            rootPath,
+            '--json',
+          ]),
+          0,
+        ),
+      );
       assert.equal(getArray(v, 'tlogEntries').length, 1);
       // Another file does not verify against the logged digest.
       const other = join(dir, 'other.bin');
       writeFileSync(other, 'not the release');
-      expectExit(await runCli(['verify-bundle', '--bundle', out, '--artifact', other, '--key', keys().publicPem, '--trusted-root', rootPath]), 2);
+      expectExit(
+        await runCli(['verify-bundle', '--bundle', out, '--artifact', other, '--key', keys().publicPem, '--trusted-root', rootPath]),
+        2,
+      );
 
       // The stored record is found by the file's digest.
       const digestHex = Buffer.from(String(bundle['messageSignature']['messageDigest']['digest']), 'base64').toString('hex');
@@ -132,7 +158,10 @@ describe('sign-blob --upload against a started server', () => {
     const first = await upload(signBlobBundle(Buffer.from('gc me not'), createSigner(generateKeyPairFrom(p256))));
     assert.equal(first.status, 201, first.text);
     const s = srv.services;
-    const report = await collectOrphanBlobs({ blobs: s.blobs, evidence: s.repos.evidence }, { now: new Date(Date.now() + 3_600_000), minAgeMs: 0, dryRun: true });
+    const report = await collectOrphanBlobs(
+      { blobs: s.blobs, evidence: s.repos.evidence },
+      { now: new Date(Date.now() + 3_600_000), minAgeMs: 0, dryRun: true },
+    );
     assert.ok(report.scanned >= 1);
     assert.deepEqual(report.orphans, []);
   });
@@ -145,7 +174,22 @@ describe('sign-blob --upload against a started server', () => {
     assert.equal((r.json as Json)['code'], 'E_SIGNATURE_INVALID');
     assert.match(String((r.json as Json)['message']), /attestry key trust/);
     const out = join(dir, 'refused.json');
-    expectExit(await runCli(['sign-blob', artifact, '--key', stranger.privatePem, '--bundle', out, '--upload', '--server', srv.url, '--token', token]), 2);
+    expectExit(
+      await runCli([
+        'sign-blob',
+        artifact,
+        '--key',
+        stranger.privatePem,
+        '--bundle',
+        out,
+        '--upload',
+        '--server',
+        srv.url,
+        '--token',
+        token,
+      ]),
+      2,
+    );
     assert.ok(!existsSync(out));
   });
 
@@ -166,7 +210,23 @@ describe('sign-blob --upload against a started server', () => {
 
   test('an Ed25519 key is refused with a message naming ECDSA and attest, by the CLI and by the service', async () => {
     const out = join(dir, 'ed.json');
-    const r = expectExit(await runCli(['sign-blob', artifact, '--key', ed.privatePem, '--bundle', out, '--upload', '--server', srv.url, '--token', token, '--json']), 1);
+    const r = expectExit(
+      await runCli([
+        'sign-blob',
+        artifact,
+        '--key',
+        ed.privatePem,
+        '--bundle',
+        out,
+        '--upload',
+        '--server',
+        srv.url,
+        '--token',
+        token,
+        '--json',
+      ]),
+      1,
+    );
     const err = jsonOut(r);
     assert.equal(err['code'], 'E_KEY_UNSUPPORTED');
     assert.match(String(err['message']), /ECDSA P-256 or P-384[\s\S]*attestry attest --subject FILE/);

@@ -32,12 +32,20 @@ describe('the model path: positional or --model-dir', { concurrency: true }, () 
   test('sign, verify and digest take the model as an argument; --model-dir names the same', async (t) => {
     const m = makeModel(SAMPLE_FILES);
     t.after(m.cleanup);
-    const signed = jsonOut(expectExit(await runCli(['model', 'sign', m.dir, '--key', keys.privatePem, '--signer-id', 'ci@example.com', '--threads', '1', '--json']), 0));
+    const signed = jsonOut(
+      expectExit(
+        await runCli(['model', 'sign', m.dir, '--key', keys.privatePem, '--signer-id', 'ci@example.com', '--threads', '1', '--json']),
+        0,
+      ),
+    );
     assert.equal(signed['signaturePath'], join(m.dir, 'model.sig'));
     const verified = jsonOut(expectExit(await runCli(['model', 'verify', m.dir, '--key', keys.publicPem, '--threads', '1', '--json']), 0));
     assert.equal(verified['ok'], true);
     // The same path given both ways is fine.
-    expectExit(await runCli(['model', 'verify', m.dir, '--model-dir', `${m.dir}/`, '--key', keys.publicPem, '--threads', '1', '--json']), 0);
+    expectExit(
+      await runCli(['model', 'verify', m.dir, '--model-dir', `${m.dir}/`, '--key', keys.publicPem, '--threads', '1', '--json']),
+      0,
+    );
     const byArg = jsonOut(expectExit(await runCli(['model', 'digest', m.dir, '--json']), 0));
     const byFlag = jsonOut(expectExit(await runCli(['model', 'digest', '--model-dir', m.dir, '--json']), 0));
     assert.equal(byArg['rootDigest'], signed['rootDigest']);
@@ -46,7 +54,10 @@ describe('the model path: positional or --model-dir', { concurrency: true }, () 
 
   test('two different model paths are refused, not guessed', async () => {
     const other = join(tmp, 'elsewhere');
-    usageError(await runCli(['model', 'sign', join(tmp, 'a'), '--model-dir', other, '--key', keys.privatePem, '--signer-id', 'x', '--json']), /given twice and differs/);
+    usageError(
+      await runCli(['model', 'sign', join(tmp, 'a'), '--model-dir', other, '--key', keys.privatePem, '--signer-id', 'x', '--json']),
+      /given twice and differs/,
+    );
     usageError(await runCli(['model', 'verify', join(tmp, 'a'), '--model-dir', other, '--json']), /given twice and differs/);
     usageError(await runCli(['model', 'digest', join(tmp, 'a'), '--model-dir', other, '--json']), /given twice and differs/);
   });
@@ -61,18 +72,50 @@ describe('--signature names the signature file in sign and verify', { concurrenc
     const m = makeModel(SAMPLE_FILES);
     t.after(m.cleanup);
     const sig = join(tmp, 'vocab-a.sig');
-    expectExit(await runCli(['model', 'sign', m.dir, '--signature', sig, '--key', keys.privatePem, '--signer-id', 'x', '--threads', '1', '--json']), 0);
+    expectExit(
+      await runCli(['model', 'sign', m.dir, '--signature', sig, '--key', keys.privatePem, '--signer-id', 'x', '--threads', '1', '--json']),
+      0,
+    );
     assert.ok(existsSync(sig));
     assert.ok(!existsSync(join(m.dir, 'model.sig')));
     const viaOutput = join(tmp, 'vocab-b.sig');
-    expectExit(await runCli(['model', 'sign', m.dir, '--output', viaOutput, '--key', keys.privatePem, '--signer-id', 'x', '--threads', '1', '--json']), 0);
+    expectExit(
+      await runCli([
+        'model',
+        'sign',
+        m.dir,
+        '--output',
+        viaOutput,
+        '--key',
+        keys.privatePem,
+        '--signer-id',
+        'x',
+        '--threads',
+        '1',
+        '--json',
+      ]),
+      0,
+    );
     assert.ok(existsSync(viaOutput));
     expectExit(await runCli(['model', 'verify', m.dir, '--signature', sig, '--key', keys.publicPem, '--threads', '1', '--json']), 0);
   });
 
   test('--signature and --output that differ are refused', async () => {
     usageError(
-      await runCli(['model', 'sign', join(tmp, 'm'), '--signature', join(tmp, 'x.sig'), '--output', join(tmp, 'y.sig'), '--key', keys.privatePem, '--signer-id', 'x', '--json']),
+      await runCli([
+        'model',
+        'sign',
+        join(tmp, 'm'),
+        '--signature',
+        join(tmp, 'x.sig'),
+        '--output',
+        join(tmp, 'y.sig'),
+        '--key',
+        keys.privatePem,
+        '--signer-id',
+        'x',
+        '--json',
+      ]),
       /--signature .* and --output .* differ/,
     );
   });
@@ -81,8 +124,25 @@ describe('--signature names the signature file in sign and verify', { concurrenc
 describe('--issuer and --identity-provider are one flag', { concurrency: true }, () => {
   test('model verify: --issuer alone still needs --identity; two different issuers are refused', async () => {
     const m = join(tmp, 'm');
-    usageError(await runCli(['model', 'verify', m, '--issuer', 'https://accounts.google.com', '--json']), /--identity and --identity-provider \(or --issuer\)/);
-    usageError(await runCli(['model', 'verify', m, '--identity', 'a@example.com', '--issuer', 'https://a.example', '--identity-provider', 'https://b.example', '--json']), /--issuer and --identity-provider .* differ/);
+    usageError(
+      await runCli(['model', 'verify', m, '--issuer', 'https://accounts.google.com', '--json']),
+      /--identity and --identity-provider \(or --issuer\)/,
+    );
+    usageError(
+      await runCli([
+        'model',
+        'verify',
+        m,
+        '--identity',
+        'a@example.com',
+        '--issuer',
+        'https://a.example',
+        '--identity-provider',
+        'https://b.example',
+        '--json',
+      ]),
+      /--issuer and --identity-provider .* differ/,
+    );
   });
 
   test('verify-bundle: --identity-provider counts as --issuer; two different issuers are refused', async () => {
@@ -101,11 +161,18 @@ describe('token create: --role, or --principal as before', () => {
     const dataDir = join(tmp, 'data');
     expectExit(await runCli(['db', 'migrate', '--data-dir', dataDir]), 0);
     expectExit(await runCli(['tenant', 'add', 'acme', '--data-dir', dataDir]), 0);
-    const a = jsonOut(expectExit(await runCli(['token', 'create', '--role', 'reviewer', '--tenant', 'acme', '--data-dir', dataDir, '--json']), 0));
+    const a = jsonOut(
+      expectExit(await runCli(['token', 'create', '--role', 'reviewer', '--tenant', 'acme', '--data-dir', dataDir, '--json']), 0),
+    );
     assert.equal(a['principal'], 'reviewer');
-    const b = jsonOut(expectExit(await runCli(['token', 'create', '--principal', 'reviewer', '--tenant', 'acme', '--data-dir', dataDir, '--json']), 0));
+    const b = jsonOut(
+      expectExit(await runCli(['token', 'create', '--principal', 'reviewer', '--tenant', 'acme', '--data-dir', dataDir, '--json']), 0),
+    );
     assert.equal(b['principal'], 'reviewer');
-    usageError(await runCli(['token', 'create', '--role', 'reviewer', '--principal', 'admin', '--tenant', 'acme', '--data-dir', dataDir, '--json']), /differ/);
+    usageError(
+      await runCli(['token', 'create', '--role', 'reviewer', '--principal', 'admin', '--tenant', 'acme', '--data-dir', dataDir, '--json']),
+      /differ/,
+    );
     usageError(await runCli(['token', 'create', '--tenant', 'acme', '--data-dir', dataDir, '--json']), /give --role/);
   });
 });

@@ -37,13 +37,33 @@ describe('bounded JSON', () => {
 
   test('too deep or too large is E_INVALID_INPUT naming the input and the limit', () => {
     const deep = '['.repeat(DEFAULT_JSON_MAX_DEPTH + 1) + ']'.repeat(DEFAULT_JSON_MAX_DEPTH + 1);
-    expectAttestryError(() => parseJsonBounded(deep, { what: 'signature file x.sig' }), 'E_INVALID_INPUT', /signature file x\.sig/, new RegExp(`more than ${DEFAULT_JSON_MAX_DEPTH} levels`));
-    assert.deepEqual(parseJsonBounded('['.repeat(DEFAULT_JSON_MAX_DEPTH) + ']'.repeat(DEFAULT_JSON_MAX_DEPTH), { what: 'x' }) !== undefined, true);
+    expectAttestryError(
+      () => parseJsonBounded(deep, { what: 'signature file x.sig' }),
+      'E_INVALID_INPUT',
+      /signature file x\.sig/,
+      new RegExp(`more than ${DEFAULT_JSON_MAX_DEPTH} levels`),
+    );
+    assert.deepEqual(
+      parseJsonBounded('['.repeat(DEFAULT_JSON_MAX_DEPTH) + ']'.repeat(DEFAULT_JSON_MAX_DEPTH), { what: 'x' }) !== undefined,
+      true,
+    );
     expectAttestryError(() => parseJsonBounded('[1,2,3]', { what: 'request body', maxDepth: 0 }), 'E_INVALID_INPUT', /more than 0 levels/);
-    expectAttestryError(() => parseJsonBounded('"' + 'é'.repeat(600) + '"', { what: 'reply', maxBytes: 1000 }), 'E_INVALID_INPUT', /reply is 1202 bytes, over the 1000-byte limit/);
+    expectAttestryError(
+      () => parseJsonBounded('"' + 'é'.repeat(600) + '"', { what: 'reply', maxBytes: 1000 }),
+      'E_INVALID_INPUT',
+      /reply is 1202 bytes, over the 1000-byte limit/,
+    );
     // Syntax errors keep the caller's code; the limits are always E_INVALID_INPUT.
-    expectAttestryError(() => parseJsonText('{', 'bundle b.json', 'E_SIGNATURE_FORMAT'), 'E_SIGNATURE_FORMAT', /bundle b\.json is not valid JSON/);
-    expectAttestryError(() => parseJsonText('['.repeat(200), 'bundle b.json', 'E_SIGNATURE_FORMAT'), 'E_INVALID_INPUT', /bundle b\.json nests/);
+    expectAttestryError(
+      () => parseJsonText('{', 'bundle b.json', 'E_SIGNATURE_FORMAT'),
+      'E_SIGNATURE_FORMAT',
+      /bundle b\.json is not valid JSON/,
+    );
+    expectAttestryError(
+      () => parseJsonText('['.repeat(200), 'bundle b.json', 'E_SIGNATURE_FORMAT'),
+      'E_INVALID_INPUT',
+      /bundle b\.json nests/,
+    );
   });
 
   test('every JSON fixture in ../shared/fixtures passes the default depth', (t) => {
@@ -91,7 +111,12 @@ describe('bounded JSON', () => {
         let code = 'none', message = '';
         try { readSignatureFile(${JSON.stringify(file)}); } catch (e) { code = e.code; message = e.message; }
         console.log(JSON.stringify({ code, message, ms: performance.now() - t0, growth: process.memoryUsage().rss - before }));`;
-      const out = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' })) as { code: string; message: string; ms: number; growth: number };
+      const out = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' })) as {
+        code: string;
+        message: string;
+        ms: number;
+        growth: number;
+      };
       assert.equal(out.code, 'E_INVALID_INPUT', out.message);
       assert.match(out.message, /signature file .*deep\.sig nests JSON .* more than 64 levels/);
       assert.ok(out.growth < 80 * 1024 * 1024, `RSS grew ${(out.growth / 1048576).toFixed(1)} MiB`);

@@ -158,19 +158,15 @@ describe('structure', () => {
     assert.equal(canonicalize([undefined, 1]), '[null,1]');
   });
 
-  test(
-    'sparse array holes are written as null, keeping the output valid JSON',
-
-    () => {
-      // eslint-disable-next-line no-sparse-arrays
-      const leadingHole: unknown[] = [, 1];
-      assert.equal(canonicalize(leadingHole), '[null,1]');
-      assert.equal(canonicalize(new Array<unknown>(2)), '[null,null]');
-      // eslint-disable-next-line no-sparse-arrays
-      const middleHole: unknown[] = [1, , 3];
-      assert.equal(canonicalize(middleHole), '[1,null,3]');
-    },
-  );
+  test('sparse array holes are written as null, keeping the output valid JSON', () => {
+    // eslint-disable-next-line no-sparse-arrays
+    const leadingHole: unknown[] = [, 1];
+    assert.equal(canonicalize(leadingHole), '[null,1]');
+    assert.equal(canonicalize(new Array<unknown>(2)), '[null,null]');
+    // eslint-disable-next-line no-sparse-arrays
+    const middleHole: unknown[] = [1, , 3];
+    assert.equal(canonicalize(middleHole), '[1,null,3]');
+  });
 
   test('canonicalBytes is the UTF-8 encoding of canonicalize', () => {
     const value = { k: 'ü€😀' };
@@ -240,7 +236,7 @@ function reorderKeys(value: unknown, seed: number): unknown {
   if (Array.isArray(value)) return value.map((v, i) => reorderKeys(v, seed + i));
   if (value === null || typeof value !== 'object') return value;
   const entries = Object.entries(value).map(([k, v], i): [string, unknown] => [k, reorderKeys(v, seed * 31 + i)]);
-  let state = (seed >>> 0) || 1;
+  let state = seed >>> 0 || 1;
   for (let i = entries.length - 1; i > 0; i--) {
     state = (Math.imul(state, 1103515245) + 12345) >>> 0;
     const j = state % (i + 1);

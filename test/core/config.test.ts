@@ -117,9 +117,17 @@ describe('errors name the key and the source', () => {
     const e = expectAttestryError(() => load({ file }), 'E_CONFIG', /Server\.Port/);
     assert.ok(e.message.includes(file), e.message);
     expectAttestryError(() => load({ file: yamlFile('Server:\n  Port: 70000\n') }), 'E_CONFIG', /Server\.Port/);
-    expectAttestryError(() => load({ file: yamlFile('Signals:\n  CAS:\n    WriteEnabled: "no"\n') }), 'E_CONFIG', /Signals\.CAS\.WriteEnabled/);
+    expectAttestryError(
+      () => load({ file: yamlFile('Signals:\n  CAS:\n    WriteEnabled: "no"\n') }),
+      'E_CONFIG',
+      /Signals\.CAS\.WriteEnabled/,
+    );
     expectAttestryError(() => load({ file: yamlFile('Storage:\n  Blob:\n    Backend: ftp\n') }), 'E_CONFIG', /Storage\.Blob\.Backend/);
-    expectAttestryError(() => load({ file: yamlFile('Signals:\n  Signing:\n    KeyId: "../evil"\n') }), 'E_CONFIG', /Signals\.Signing\.KeyId/);
+    expectAttestryError(
+      () => load({ file: yamlFile('Signals:\n  Signing:\n    KeyId: "../evil"\n') }),
+      'E_CONFIG',
+      /Signals\.Signing\.KeyId/,
+    );
   });
 
   test('every problem is listed, not just the first', () => {
@@ -129,7 +137,12 @@ describe('errors name the key and the source', () => {
   });
 
   test('ATTESTRY__Server__Port=abc names the environment variable and the key', () => {
-    const e = expectAttestryError(() => load({ env: { ATTESTRY__Server__Port: 'abc' } }), 'E_CONFIG', /ATTESTRY__Server__Port/, /Server\.Port/);
+    const e = expectAttestryError(
+      () => load({ env: { ATTESTRY__Server__Port: 'abc' } }),
+      'E_CONFIG',
+      /ATTESTRY__Server__Port/,
+      /Server\.Port/,
+    );
     // The file is not blamed for a value that came from the environment.
     const file = yamlFile('Server:\n  Host: 0.0.0.0\n');
     const e2 = expectAttestryError(() => load({ file, env: { ATTESTRY__Server__Port: 'abc' } }), 'E_CONFIG', /ATTESTRY__Server__Port/);
@@ -145,7 +158,11 @@ describe('errors name the key and the source', () => {
   });
 
   test('an unknown section set through the environment names the variable, not "defaults" (issue 12)', () => {
-    const e = expectAttestryError(() => load({ env: { ATTESTRY__server__Port: '9090' } }), 'E_CONFIG', /environment ATTESTRY__server__Port: server: unknown key/);
+    const e = expectAttestryError(
+      () => load({ env: { ATTESTRY__server__Port: '9090' } }),
+      'E_CONFIG',
+      /environment ATTESTRY__server__Port: server: unknown key/,
+    );
     assert.doesNotMatch(e.message, /defaults/);
     assert.match(e.message, /did you mean Server\?/);
     const file = yamlFile('Server:\n  Port: 8080\n');
@@ -155,7 +172,11 @@ describe('errors name the key and the source', () => {
 
   test('an empty environment variable is named as empty, not ignored or called "not set" (issue 12)', () => {
     for (const name of ['ATTESTRY_PORT', 'ATTESTRY_DATA_DIR', 'ATTESTRY_DATABASE_URL', 'ATTESTRY_CONFIG', 'ATTESTRY__Server__Port']) {
-      const e = expectAttestryError(() => load({ env: { [name]: '' } }), 'E_CONFIG', new RegExp(`environment variable ${name} is set but empty`));
+      const e = expectAttestryError(
+        () => load({ env: { [name]: '' } }),
+        'E_CONFIG',
+        new RegExp(`environment variable ${name} is set but empty`),
+      );
       assert.doesNotMatch(e.message, /not set/);
     }
   });
@@ -203,7 +224,7 @@ describe('environment overrides', () => {
     assert.equal(c.Storage.Blob.Root, null);
   });
 
-  test('the environment wins over the file, and keeps the file\'s other values', () => {
+  test("the environment wins over the file, and keeps the file's other values", () => {
     const file = yamlFile('Server:\n  Port: 7000\n  Host: 0.0.0.0\n');
     const c = load({ file, env: { ATTESTRY__Server__Port: '9000' } });
     assert.equal(c.Server.Port, 9000);
@@ -256,7 +277,16 @@ describe('Signals.CAS.BucketPrefix', () => {
   });
 
   test('an invalid BucketPrefix is rejected by parseBucketPrefix with E_CONFIG', () => {
-    for (const bad of ['s3://signals', 'signals', 'cas://', 'cas://UPPER', 'cas://ab', 'cas://signals/../x', 'cas://signals//x', 'cas://-bucket']) {
+    for (const bad of [
+      's3://signals',
+      'signals',
+      'cas://',
+      'cas://UPPER',
+      'cas://ab',
+      'cas://signals/../x',
+      'cas://signals//x',
+      'cas://-bucket',
+    ]) {
       expectAttestryError(() => parseBucketPrefix(bad), 'E_CONFIG', /BucketPrefix/);
     }
   });

@@ -1,15 +1,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import {
-  digestFromHex,
-  digestHex,
-  isDigest,
-  parseDigest,
-  sha256,
-  sha256Digest,
-  sha256Hex,
-} from '../../src/core/digest.js';
+import { digestFromHex, digestHex, isDigest, parseDigest, sha256, sha256Digest, sha256Hex } from '../../src/core/digest.js';
 import { expectAttestryError } from './helpers.js';
 
 // FIPS 180-2 Appendix B.1 ("abc") and the well-known digest of the empty string.

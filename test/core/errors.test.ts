@@ -24,7 +24,19 @@ describe('AttestryError', () => {
       assert.equal(new AttestryError(code, 'x').exitCode, 2, code);
     }
     // A 403 is an authorization error, not a verification that ran and failed.
-    for (const code of ['E_FORBIDDEN', 'E_UNAUTHENTICATED', 'E_UNAVAILABLE', 'E_USAGE', 'E_IO', 'E_NOT_FOUND', 'E_KEY_FORMAT', 'E_BAD_PASSPHRASE', 'E_PASSPHRASE_REQUIRED', 'E_SIGNATURE_FORMAT', 'E_INTERNAL'] as const) {
+    for (const code of [
+      'E_FORBIDDEN',
+      'E_UNAUTHENTICATED',
+      'E_UNAVAILABLE',
+      'E_USAGE',
+      'E_IO',
+      'E_NOT_FOUND',
+      'E_KEY_FORMAT',
+      'E_BAD_PASSPHRASE',
+      'E_PASSPHRASE_REQUIRED',
+      'E_SIGNATURE_FORMAT',
+      'E_INTERNAL',
+    ] as const) {
       assert.equal(new AttestryError(code, 'x').exitCode, 1, code);
     }
   });

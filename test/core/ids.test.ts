@@ -39,7 +39,14 @@ describe('parseUlid', () => {
   });
 
   test('rejects wrong lengths, padding and punctuation', () => {
-    for (const value of [SPEC_EXAMPLE.slice(1), `${SPEC_EXAMPLE}0`, ` ${SPEC_EXAMPLE}`, `${SPEC_EXAMPLE}\n`, '01ARZ3NDEK-SV4RRFFQ69G5FAV', '']) {
+    for (const value of [
+      SPEC_EXAMPLE.slice(1),
+      `${SPEC_EXAMPLE}0`,
+      ` ${SPEC_EXAMPLE}`,
+      `${SPEC_EXAMPLE}\n`,
+      '01ARZ3NDEK-SV4RRFFQ69G5FAV',
+      '',
+    ]) {
       expectAttestryError(() => parseUlid(value), 'E_INVALID_INPUT', /not a valid ULID/);
     }
   });

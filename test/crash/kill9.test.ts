@@ -42,7 +42,9 @@ async function prepare(): Promise<{ token: string; signer: ReturnType<typeof cre
 }
 
 function startChild(): Promise<{ url: string; kill(): Promise<void> }> {
-  const child = spawn(process.execPath, [CLI_PATH, 'serve', '--data-dir', dataDir, '--port', '0', '--json', '--log-level', 'silent'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI_PATH, 'serve', '--data-dir', dataDir, '--port', '0', '--json', '--log-level', 'silent'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
   return new Promise((resolve, reject) => {
     let out = '';
@@ -80,13 +82,16 @@ test('kill -9 during a stream of writes loses no acknowledged write and leaves n
       const envelope = signedStatement(signer, subject, 'https://stella.ops/attestation/runtime-facts/v1', { w, i });
       attempted += 1;
       try {
-        const res = await fetch(`${server.url}/api/v1/attestations`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(envelope) });
+        const res = await fetch(`${server.url}/api/v1/attestations`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body: JSON.stringify(envelope),
+        });
         if (res.status === 201) {
           const body = (await res.json()) as { id: string; logIndex: number; rekorUuid: string };
           acked.set(body.id, subject);
           loggedAt.set(body.id, { logIndex: body.logIndex, rekorUuid: body.rekorUuid });
-        }
-        else assert.fail(`unexpected status ${res.status}: ${await res.text()}`);
+        } else assert.fail(`unexpected status ${res.status}: ${await res.text()}`);
       } catch (e) {
         if (!stop) throw e;
         return; // connection cut by the kill: not acknowledged, nothing to check
@@ -108,7 +113,10 @@ test('kill -9 during a stream of writes loses no acknowledged write and leaves n
       const got = await restarted.request('GET', `/api/v1/attestations/${id}`, { token: admin });
       assert.equal(got.status, 200, `acknowledged ${id} lost after kill -9: ${got.text}`);
       const found = await restarted.request('GET', `/api/v1/attestations?subject=sha256:${subject}`, { token: admin });
-      assert.deepEqual((found.json as { items: { id: string }[] }).items.map((x) => x.id), [id]);
+      assert.deepEqual(
+        (found.json as { items: { id: string }[] }).items.map((x) => x.id),
+        [id],
+      );
     }
     // No half record: every index row's blob exists and matches its digest.
     const rows = await restarted.services.index.db.selectFrom('evidence').select(['id', 'blob_key', 'digest']).execute();

@@ -17,7 +17,13 @@ import { createSigner } from '../../src/crypto/signer.js';
 import { verifySigstoreBundle, type BundleArtifact } from '../../src/sigstore/index.js';
 import { expectAttestryError } from '../core/helpers.js';
 
-const EMPTY_ROOT = { mediaType: 'application/vnd.dev.sigstore.trustedroot+json;version=0.1', tlogs: [], certificateAuthorities: [], ctlogs: [], timestampAuthorities: [] };
+const EMPTY_ROOT = {
+  mediaType: 'application/vnd.dev.sigstore.trustedroot+json;version=0.1',
+  tlogs: [],
+  certificateAuthorities: [],
+  ctlogs: [],
+  timestampAuthorities: [],
+};
 
 /** Stock sigstore-js verification: the key is found by the bundle's hint, nothing else is trusted. */
 function sigstoreJsVerify(bundle: unknown, publicKey: KeyObject, artifact?: Buffer): void {
@@ -26,7 +32,9 @@ function sigstoreJsVerify(bundle: unknown, publicKey: KeyObject, artifact?: Buff
     if (h !== hint) throw new Error(`unknown key hint ${h}`);
     return { publicKey, validFor: () => true };
   });
-  new Verifier(trust, { tlogThreshold: 0, ctlogThreshold: 0, timestampThreshold: 0 }).verify(toSignedEntity(bundleFromJSON(bundle), artifact));
+  new Verifier(trust, { tlogThreshold: 0, ctlogThreshold: 0, timestampThreshold: 0 }).verify(
+    toSignedEntity(bundleFromJSON(bundle), artifact),
+  );
 }
 
 function attestryVerify(bundle: unknown, publicKey: KeyObject, artifact: BundleArtifact) {
@@ -34,14 +42,22 @@ function attestryVerify(bundle: unknown, publicKey: KeyObject, artifact: BundleA
 }
 
 function failsCheck(fn: () => unknown, check: string): void {
-  assert.throws(fn, (e: unknown) => e instanceof AttestryError && e.code === 'E_SIGNATURE_INVALID' && e.details?.['check'] === check, `expected check ${check}`);
+  assert.throws(
+    fn,
+    (e: unknown) => e instanceof AttestryError && e.code === 'E_SIGNATURE_INVALID' && e.details?.['check'] === check,
+    `expected check ${check}`,
+  );
 }
 
 const copy = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
 
 test('sign-blob bundles verify with attestry and @sigstore/verify (ECDSA), digest = the signature hash', () => {
   const data = randomBytes(10_000);
-  for (const [algorithm, proto, hash] of [['ecdsa-p256', 'SHA2_256', 'sha256'], ['ecdsa-p384', 'SHA2_384', 'sha384'], ['ecdsa-p521', 'SHA2_512', 'sha512']] as const) {
+  for (const [algorithm, proto, hash] of [
+    ['ecdsa-p256', 'SHA2_256', 'sha256'],
+    ['ecdsa-p384', 'SHA2_384', 'sha384'],
+    ['ecdsa-p521', 'SHA2_512', 'sha512'],
+  ] as const) {
     const pair = generateKeyPair(algorithm);
     const bundle = signBlobBundle(data, createSigner(pair.privateKey));
     assert.equal(bundle.mediaType, BUNDLE_V03_MEDIA_TYPE);
@@ -53,7 +69,11 @@ test('sign-blob bundles verify with attestry and @sigstore/verify (ECDSA), diges
     sigstoreJsVerify(copy(bundle), pair.publicKey, data);
     if (algorithm === 'ecdsa-p256') {
       // A digest alone is enough for ECDSA (what `verify-bundle --digest` does).
-      attestryVerify(copy(bundle), pair.publicKey, { kind: 'digest', algorithm: 'sha256', digest: createHash('sha256').update(data).digest() });
+      attestryVerify(copy(bundle), pair.publicKey, {
+        kind: 'digest',
+        algorithm: 'sha256',
+        digest: createHash('sha256').update(data).digest(),
+      });
     }
   }
 });
@@ -64,7 +84,10 @@ test('sign-blob with Ed25519 signs the bytes themselves (PureEdDSA) and verifies
   const bundle = signBlobBundle(data, createSigner(pair.privateKey));
   assert.equal(bundle.messageSignature.messageDigest.algorithm, 'SHA2_256');
   attestryVerify(copy(bundle), pair.publicKey, { kind: 'bytes', data });
-  failsCheck(() => attestryVerify(copy(bundle), pair.publicKey, { kind: 'bytes', data: Buffer.from('ed25519 artifacT') }), 'artifact-digest');
+  failsCheck(
+    () => attestryVerify(copy(bundle), pair.publicKey, { kind: 'bytes', data: Buffer.from('ed25519 artifacT') }),
+    'artifact-digest',
+  );
 });
 
 test('sign-blob tampering: artifact, signature, digest and key each fail, named', () => {
@@ -99,7 +122,11 @@ test('attest bundles: in-toto Statement v1 in DSSE, verified by attestry (subjec
   for (const algorithm of ['ecdsa-p256', 'ecdsa-p384', 'ed25519'] satisfies KeyAlgorithm[]) {
     const pair = generateKeyPair(algorithm);
     const { bundle, statement } = attestBundle(
-      { subjects: [{ name: 'app.tgz', digest: { sha256: hex } }, subjectFromDigest(`sha256:${'AB'.repeat(32)}`)], predicateType: 'https://slsa.dev/provenance/v1', predicate: { buildType: 'x' } },
+      {
+        subjects: [{ name: 'app.tgz', digest: { sha256: hex } }, subjectFromDigest(`sha256:${'AB'.repeat(32)}`)],
+        predicateType: 'https://slsa.dev/provenance/v1',
+        predicate: { buildType: 'x' },
+      },
       createSigner(pair.privateKey),
     );
     assert.equal(bundle.dsseEnvelope.payloadType, 'application/vnd.in-toto+json');
@@ -114,7 +141,9 @@ test('attest bundles: in-toto Statement v1 in DSSE, verified by attestry (subjec
 
     failsCheck(() => attestryVerify(copy(bundle), pair.publicKey, { kind: 'bytes', data: Buffer.from('another file') }), 'subject-digest');
     const tampered = copy(bundle);
-    const payload = JSON.parse(Buffer.from(tampered.dsseEnvelope.payload, 'base64').toString('utf8')) as { predicate: { buildType: string } };
+    const payload = JSON.parse(Buffer.from(tampered.dsseEnvelope.payload, 'base64').toString('utf8')) as {
+      predicate: { buildType: string };
+    };
     payload.predicate.buildType = 'y';
     tampered.dsseEnvelope.payload = Buffer.from(JSON.stringify(payload)).toString('base64');
     failsCheck(() => attestryVerify(tampered, pair.publicKey, { kind: 'bytes', data: artifact }), 'signature');
@@ -131,7 +160,15 @@ test('DSSE bundles signed with P-384 over SHA-384 or over SHA-256 (sigstore-js r
   const { bundle: b256 } = attestBundle({ subjects, predicateType: 'https://x/v1', predicate: {} }, sha256Signer);
   attestryVerify(copy(b256), pair.publicKey, { kind: 'digest', algorithm: 'sha256', digest: Buffer.from('e'.repeat(64), 'hex') });
   sigstoreJsVerify(copy(b256), pair.publicKey);
-  failsCheck(() => attestryVerify(copy(bundle), generateKeyPair('ecdsa-p384').publicKey, { kind: 'digest', algorithm: 'sha256', digest: Buffer.from('e'.repeat(64), 'hex') }), 'signature');
+  failsCheck(
+    () =>
+      attestryVerify(copy(bundle), generateKeyPair('ecdsa-p384').publicKey, {
+        kind: 'digest',
+        algorithm: 'sha256',
+        digest: Buffer.from('e'.repeat(64), 'hex'),
+      }),
+    'signature',
+  );
 });
 
 test('attest input checks: subjects, predicate type URI, predicate object', () => {
@@ -139,6 +176,10 @@ test('attest input checks: subjects, predicate type URI, predicate object', () =
   const subjects = [subjectFromDigest(`sha256:${'0'.repeat(64)}`)];
   expectAttestryError(() => attestBundle({ subjects: [], predicateType: 'https://x/v1', predicate: {} }, signer), 'E_USAGE', /subject/);
   expectAttestryError(() => attestBundle({ subjects, predicateType: 'not a uri', predicate: {} }, signer), 'E_USAGE', /URI/);
-  expectAttestryError(() => attestBundle({ subjects, predicateType: 'https://x/v1', predicate: [1] }, signer), 'E_INVALID_INPUT', /JSON object/);
+  expectAttestryError(
+    () => attestBundle({ subjects, predicateType: 'https://x/v1', predicate: [1] }, signer),
+    'E_INVALID_INPUT',
+    /JSON object/,
+  );
   expectAttestryError(() => subjectFromDigest('sha256:abc'), 'E_USAGE', /64 hex/);
 });

@@ -12,7 +12,12 @@ const PAYLOAD = Buffer.from('{"_type":"https://in-toto.io/Statement/v1","subject
 
 /** Base64url (no padding) of a non-negative decimal integer as a fixed-width big-endian byte string. */
 function decimalToB64url(decimal: string, bytes: number): string {
-  return Buffer.from(BigInt(decimal).toString(16).padStart(bytes * 2, '0'), 'hex').toString('base64url');
+  return Buffer.from(
+    BigInt(decimal)
+      .toString(16)
+      .padStart(bytes * 2, '0'),
+    'hex',
+  ).toString('base64url');
 }
 
 /** Converts an IEEE P1363 (r || s) ECDSA signature to DER, the encoding attestry signs and verifies with. */
@@ -109,7 +114,10 @@ describe('DSSE protocol.md test vector (ECDSA P-256, SHA-256)', () => {
     assert.equal(result.payload.toString('utf8'), 'hello world');
     assert.equal(result.payloadType, 'http://example.com/HelloWorld');
     // ...and not for another payload type.
-    expectAttestryError(() => verifyEnvelope({ ...derEnvelope, payloadType: 'http://example.com/Other' }, [createVerifier(publicKey)]), 'E_SIGNATURE_INVALID');
+    expectAttestryError(
+      () => verifyEnvelope({ ...derEnvelope, payloadType: 'http://example.com/Other' }, [createVerifier(publicKey)]),
+      'E_SIGNATURE_INVALID',
+    );
   });
 
   test('the published private key signs envelopes that verify with the published public key', () => {
@@ -128,7 +136,10 @@ describe('sign / verify round trip', () => {
       const env = signEnvelope(PAYLOAD_TYPE, PAYLOAD, [createSigner(kp.privateKey, 'k1')]);
       assert.equal(env.payloadType, PAYLOAD_TYPE);
       assert.equal(env.payload, PAYLOAD.toString('base64'));
-      assert.deepEqual(env.signatures.map((s) => s.keyid), ['k1']);
+      assert.deepEqual(
+        env.signatures.map((s) => s.keyid),
+        ['k1'],
+      );
       // The envelope survives JSON and parseEnvelope unchanged.
       const parsed = parseEnvelope(JSON.parse(JSON.stringify(env)) as unknown);
       assert.deepEqual(parsed, env);
@@ -198,7 +209,10 @@ describe('tampering and wrong keys', () => {
   });
 
   test('appending to the payload -> E_SIGNATURE_INVALID', () => {
-    expectAttestryError(() => verifyEnvelope(withPayload(env, Buffer.concat([PAYLOAD, Buffer.from(' ')])), [verifier]), 'E_SIGNATURE_INVALID');
+    expectAttestryError(
+      () => verifyEnvelope(withPayload(env, Buffer.concat([PAYLOAD, Buffer.from(' ')])), [verifier]),
+      'E_SIGNATURE_INVALID',
+    );
   });
 
   test('changing the payloadType -> E_SIGNATURE_INVALID (PAE binds the type)', () => {
@@ -243,7 +257,11 @@ describe('multiple signatures and thresholds', () => {
   const verifiers = [createVerifier(a.publicKey, 'a'), createVerifier(b.publicKey, 'b'), createVerifier(c.publicKey, 'c')];
 
   function signedBy(...pairs: [KeyPair, string][]): DsseEnvelope {
-    return signEnvelope(PAYLOAD_TYPE, PAYLOAD, pairs.map(([kp, id]) => createSigner(kp.privateKey, id)));
+    return signEnvelope(
+      PAYLOAD_TYPE,
+      PAYLOAD,
+      pairs.map(([kp, id]) => createSigner(kp.privateKey, id)),
+    );
   }
 
   test('2 of 3 keys sign: threshold 1 and 2 pass, 3 fails', () => {
@@ -288,15 +306,11 @@ describe('multiple signatures and thresholds', () => {
     expectAttestryError(() => verifyEnvelope(env, verifiers, 4), 'E_SIGNATURE_INVALID', /only 3 of the required 4/);
   });
 
-  test(
-    'one key listed twice among the trusted keys still counts once',
-
-    () => {
-      const env = signedBy([a, ''], [a, '']);
-      const duplicated = [createVerifier(a.publicKey, 'a-1'), createVerifier(a.publicKey, 'a-2')];
-      expectAttestryError(() => verifyEnvelope(env, duplicated, 2), 'E_SIGNATURE_INVALID');
-    },
-  );
+  test('one key listed twice among the trusted keys still counts once', () => {
+    const env = signedBy([a, ''], [a, '']);
+    const duplicated = [createVerifier(a.publicKey, 'a-1'), createVerifier(a.publicKey, 'a-2')];
+    expectAttestryError(() => verifyEnvelope(env, duplicated, 2), 'E_SIGNATURE_INVALID');
+  });
 });
 
 describe('parseEnvelope', () => {
@@ -380,7 +394,10 @@ describe('base64 validation of envelope fields', () => {
       assert.equal(parseEnvelope({ payloadType: PAYLOAD_TYPE, payload: ok, signatures: [{ sig: 'AAAA' }] }).payload, ok, ok);
     }
     for (const bad of ['Q', 'Q===', 'QQ=', 'QUJD=', 'QU JD', 'QUJD\n', '=QUJ', 'QU=D', 'QUJ*', 'QUJD'.repeat(1_000_000) + '!']) {
-      expectAttestryError(() => parseEnvelope({ payloadType: PAYLOAD_TYPE, payload: bad, signatures: [{ sig: 'AAAA' }] }), 'E_SIGNATURE_FORMAT');
+      expectAttestryError(
+        () => parseEnvelope({ payloadType: PAYLOAD_TYPE, payload: bad, signatures: [{ sig: 'AAAA' }] }),
+        'E_SIGNATURE_FORMAT',
+      );
     }
   });
 });

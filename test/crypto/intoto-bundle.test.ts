@@ -70,8 +70,16 @@ describe('in-toto Statement v1', () => {
 
   test('subject rules: at least one, digest non-empty and hex', () => {
     expectAttestryError(() => parseStatement(statementJson({ subject: [] })), 'E_SIGNATURE_FORMAT', /subject: at least one subject/);
-    expectAttestryError(() => parseStatement(statementJson({ subject: [{ name: 'm', digest: {} }] })), 'E_SIGNATURE_FORMAT', /subject\.0\.digest/);
-    expectAttestryError(() => parseStatement(statementJson({ subject: [{ digest: { sha256: 'xyz' } }] })), 'E_SIGNATURE_FORMAT', /subject\.0\.digest\.sha256: digest values are hex/);
+    expectAttestryError(
+      () => parseStatement(statementJson({ subject: [{ name: 'm', digest: {} }] })),
+      'E_SIGNATURE_FORMAT',
+      /subject\.0\.digest/,
+    );
+    expectAttestryError(
+      () => parseStatement(statementJson({ subject: [{ digest: { sha256: 'xyz' } }] })),
+      'E_SIGNATURE_FORMAT',
+      /subject\.0\.digest\.sha256: digest values are hex/,
+    );
     expectAttestryError(() => parseStatement(statementJson({ subject: [{ name: 'm' }] })), 'E_SIGNATURE_FORMAT', /subject\.0\.digest/);
   });
 

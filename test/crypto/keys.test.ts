@@ -112,7 +112,7 @@ for (const algorithm of KEY_ALGORITHMS) {
       assert.equal(keyFingerprint(createPublicKey(kp.privateKey)), expected);
     });
 
-    test('fingerprint matches openssl\'s DER encoding of the public key', () => {
+    test("fingerprint matches openssl's DER encoding of the public key", () => {
       const pubFile = join(workdir, `${algorithm}-fp.pub`);
       writeFileSync(pubFile, publicKeyToPem(kp.publicKey));
       const der = execFileSync(OPENSSL, ['pkey', '-pubin', '-in', pubFile, '-outform', 'DER']);

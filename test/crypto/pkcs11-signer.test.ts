@@ -84,9 +84,18 @@ describe('PKCS#11 signer on SoftHSM2', { skip }, () => {
         m.C_FindObjectsFinal(session);
         return h!;
       };
-      const otherPub = find([{ type: CK.CKA_CLASS, value: CK.CKO_PUBLIC_KEY }, { type: CK.CKA_ID, value: Buffer.from([0x07]) }]);
+      const otherPub = find([
+        { type: CK.CKA_CLASS, value: CK.CKO_PUBLIC_KEY },
+        { type: CK.CKA_ID, value: Buffer.from([0x07]) },
+      ]);
       const [params, point] = m.C_GetAttributeValue(session, otherPub, [{ type: CK.CKA_EC_PARAMS }, { type: CK.CKA_EC_POINT }]);
-      m.C_DestroyObject(session, find([{ type: CK.CKA_CLASS, value: CK.CKO_PUBLIC_KEY }, { type: CK.CKA_ID, value: Buffer.from([0x06]) }]));
+      m.C_DestroyObject(
+        session,
+        find([
+          { type: CK.CKA_CLASS, value: CK.CKO_PUBLIC_KEY },
+          { type: CK.CKA_ID, value: Buffer.from([0x06]) },
+        ]),
+      );
       m.C_CreateObject(session, [
         { type: CK.CKA_CLASS, value: CK.CKO_PUBLIC_KEY },
         { type: CK.CKA_KEY_TYPE, value: CK.CKK_EC },
@@ -110,7 +119,8 @@ describe('PKCS#11 signer on SoftHSM2', { skip }, () => {
         assert.equal(signer.algorithm, k.algorithm);
         assert.deepEqual(publicKeyDer(signer.publicKey), publicKeyDer(k.publicKey), `${name}: public key read from the token`);
         if (k.algorithm === 'ed25519') expectAttestryError(() => signer.sign(Buffer.alloc(0)), 'E_KEY_UNSUPPORTED', /empty message/);
-        else assert.ok(verifyBytes(k.publicKey, Buffer.alloc(0), signer.sign(Buffer.alloc(0))), `${name}: empty message (a digest is signed)`);
+        else
+          assert.ok(verifyBytes(k.publicKey, Buffer.alloc(0), signer.sign(Buffer.alloc(0))), `${name}: empty message (a digest is signed)`);
         for (const message of [Buffer.from('hello'), Buffer.alloc(100_000, 7)]) {
           const sig = signer.sign(message);
           assert.ok(verifyBytes(k.publicKey, message, sig), `${name}: verifies with the software public key`);
@@ -158,12 +168,35 @@ describe('PKCS#11 signer on SoftHSM2', { skip }, () => {
 
   test('errors: PIN missing or wrong, unknown token or key, two keys under one label, mismatched public object', () => {
     const mod = `module-path=${SOFTHSM_MODULE}`;
-    expectAttestryError(() => openPkcs11Signer(`${uriBase()};object=p256?${mod}`), 'E_PASSPHRASE_REQUIRED', /needs its user PIN/, /pin-source/);
-    const wrong = expectAttestryError(() => openPkcs11Signer(`${uriBase()};object=p256?${mod}&pin-value=999999`), 'E_BAD_PASSPHRASE', /wrong PIN/);
+    expectAttestryError(
+      () => openPkcs11Signer(`${uriBase()};object=p256?${mod}`),
+      'E_PASSPHRASE_REQUIRED',
+      /needs its user PIN/,
+      /pin-source/,
+    );
+    const wrong = expectAttestryError(
+      () => openPkcs11Signer(`${uriBase()};object=p256?${mod}&pin-value=999999`),
+      'E_BAD_PASSPHRASE',
+      /wrong PIN/,
+    );
     assert.doesNotMatch(wrong.message, /999999/);
-    expectAttestryError(() => openPkcs11Signer(`pkcs11:token=absent;object=p256?${mod}&pin-value=${token.pin}`), 'E_NOT_FOUND', /no PKCS#11 token matches/, new RegExp(`"${token.label}"`));
-    expectAttestryError(() => openPkcs11Signer(`${uriBase()};object=nope?${mod}&pin-value=${token.pin}`), 'E_NOT_FOUND', /no private key matches/);
-    expectAttestryError(() => openPkcs11Signer(`${uriBase()};object=twin?${mod}&pin-value=${token.pin}`), 'E_USAGE', /more than one private key/, /id=/);
+    expectAttestryError(
+      () => openPkcs11Signer(`pkcs11:token=absent;object=p256?${mod}&pin-value=${token.pin}`),
+      'E_NOT_FOUND',
+      /no PKCS#11 token matches/,
+      new RegExp(`"${token.label}"`),
+    );
+    expectAttestryError(
+      () => openPkcs11Signer(`${uriBase()};object=nope?${mod}&pin-value=${token.pin}`),
+      'E_NOT_FOUND',
+      /no private key matches/,
+    );
+    expectAttestryError(
+      () => openPkcs11Signer(`${uriBase()};object=twin?${mod}&pin-value=${token.pin}`),
+      'E_USAGE',
+      /more than one private key/,
+      /id=/,
+    );
     const twin = openPkcs11Signer(`${uriBase()};object=twin;id=%05?${mod}&pin-value=${token.pin}`);
     assert.deepEqual(publicKeyDer(twin.publicKey), publicKeyDer(keys['twinB']!.publicKey));
     twin.close();

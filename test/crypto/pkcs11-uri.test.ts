@@ -15,7 +15,9 @@ import { expectAttestryError } from '../core/helpers.js';
 const MODULE = '/usr/lib/softhsm/libsofthsm2.so';
 
 test('pkcs11: URIs: path and query attributes, percent-encoded id and label', () => {
-  const u = parsePkcs11Uri(`pkcs11:token=my%20token;object=release%2Fkey;id=%01%ff;serial=123;slot-id=7?module-path=${MODULE}&pin-value=12%2634`);
+  const u = parsePkcs11Uri(
+    `pkcs11:token=my%20token;object=release%2Fkey;id=%01%ff;serial=123;slot-id=7?module-path=${MODULE}&pin-value=12%2634`,
+  );
   assert.equal(u.token, 'my token');
   assert.equal(u.object, 'release/key');
   assert.deepEqual(u.id, Buffer.from([0x01, 0xff]));
@@ -55,8 +57,16 @@ test('pkcs11: pin-source reads a file (file: URI or absolute path, one trailing 
     assert.equal(pinFromUri(parsePkcs11Uri(`pkcs11:object=k?module-path=${MODULE}&pin-source=file:${pinFile}`)), '0420');
     assert.equal(pinFromUri(parsePkcs11Uri(`pkcs11:object=k?module-path=${MODULE}&pin-source=${pinFile}`)), '0420');
     assert.equal(pinFromUri(parsePkcs11Uri(`pkcs11:object=k?module-path=${MODULE}`)), undefined);
-    expectAttestryError(() => pinFromUri(parsePkcs11Uri(`pkcs11:object=k?module-path=${MODULE}&pin-source=file:${dir}/absent`)), 'E_NOT_FOUND', /PIN/);
-    expectAttestryError(() => pinFromUri(parsePkcs11Uri(`pkcs11:object=k?module-path=${MODULE}&pin-source=https://x/pin`)), 'E_USAGE', /file: URI/);
+    expectAttestryError(
+      () => pinFromUri(parsePkcs11Uri(`pkcs11:object=k?module-path=${MODULE}&pin-source=file:${dir}/absent`)),
+      'E_NOT_FOUND',
+      /PIN/,
+    );
+    expectAttestryError(
+      () => pinFromUri(parsePkcs11Uri(`pkcs11:object=k?module-path=${MODULE}&pin-source=https://x/pin`)),
+      'E_USAGE',
+      /file: URI/,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -67,17 +77,32 @@ test('pkcs11: module-path may be a directory searched for module-name', () => {
   try {
     writeFileSync(join(dir, 'libvendorp11.so'), '');
     writeFileSync(join(dir, 'libvendorp11x.so'), '');
-    assert.equal(resolvePkcs11Module(parsePkcs11Uri(`pkcs11:object=k?module-path=${dir}&module-name=libvendorp11`)), join(dir, 'libvendorp11.so'));
-    expectAttestryError(() => resolvePkcs11Module(parsePkcs11Uri(`pkcs11:object=k?module-path=${dir}&module-name=other`)), 'E_NOT_FOUND', /no PKCS#11 module named "other"/);
+    assert.equal(
+      resolvePkcs11Module(parsePkcs11Uri(`pkcs11:object=k?module-path=${dir}&module-name=libvendorp11`)),
+      join(dir, 'libvendorp11.so'),
+    );
+    expectAttestryError(
+      () => resolvePkcs11Module(parsePkcs11Uri(`pkcs11:object=k?module-path=${dir}&module-name=other`)),
+      'E_NOT_FOUND',
+      /no PKCS#11 module named "other"/,
+    );
     expectAttestryError(() => resolvePkcs11Module(parsePkcs11Uri(`pkcs11:object=k?module-path=${dir}`)), 'E_USAGE', /module-name/);
-    expectAttestryError(() => resolvePkcs11Module(parsePkcs11Uri(`pkcs11:object=k?module-path=${dir}/none.so`)), 'E_NOT_FOUND', /does not exist/);
+    expectAttestryError(
+      () => resolvePkcs11Module(parsePkcs11Uri(`pkcs11:object=k?module-path=${dir}/none.so`)),
+      'E_NOT_FOUND',
+      /does not exist/,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 });
 
 test('pkcs11: r||s signatures become the DER node:crypto writes and verifies', () => {
-  for (const [curve, hash] of [['P-256', 'sha256'], ['P-384', 'sha384'], ['P-521', 'sha512']] as const) {
+  for (const [curve, hash] of [
+    ['P-256', 'sha256'],
+    ['P-384', 'sha384'],
+    ['P-521', 'sha512'],
+  ] as const) {
     const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: curve });
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 64 }), (data) => {
@@ -109,6 +134,13 @@ test('pkcs11: SPKI from CKA_EC_PARAMS + CKA_EC_POINT, wrapped or raw, for EC and
   for (const params of [Buffer.from('06032b6570', 'hex'), printable]) {
     assert.deepEqual(publicKeyDer(publicKeyFromEcAttributes('ed', params, derOctetString(raw), 'k')), publicKeyDer(ed));
   }
-  expectAttestryError(() => publicKeyFromEcAttributes('ed', Buffer.from('06032b6571', 'hex'), derOctetString(Buffer.alloc(57)), 'k'), 'E_KEY_UNSUPPORTED', /Ed25519/);
-  expectAttestryError(() => publicKeyFromEcAttributes('ec', Buffer.from('06082a8648ce3d030107', 'hex'), Buffer.from([4, 1, 2]), 'k'), 'E_KEY_FORMAT');
+  expectAttestryError(
+    () => publicKeyFromEcAttributes('ed', Buffer.from('06032b6571', 'hex'), derOctetString(Buffer.alloc(57)), 'k'),
+    'E_KEY_UNSUPPORTED',
+    /Ed25519/,
+  );
+  expectAttestryError(
+    () => publicKeyFromEcAttributes('ec', Buffer.from('06082a8648ce3d030107', 'hex'), Buffer.from([4, 1, 2]), 'k'),
+    'E_KEY_FORMAT',
+  );
 });

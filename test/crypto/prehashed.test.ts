@@ -27,7 +27,11 @@ describe('verifyDigestSignature', () => {
       const other = Buffer.from(digest);
       other[0]! ^= 1;
       assert.equal(verifyDigestSignature(publicKey, name, other, sig), false, 'another digest');
-      assert.equal(verifyDigestSignature(publicKey, name === 'SHA2_256' ? 'SHA2_384' : 'SHA2_256', digest, sig), false, 'another algorithm name');
+      assert.equal(
+        verifyDigestSignature(publicKey, name === 'SHA2_256' ? 'SHA2_384' : 'SHA2_256', digest, sig),
+        false,
+        'another algorithm name',
+      );
       assert.equal(verifyDigestSignature(publicKey, name, digest.subarray(0, 20), sig), false, 'a truncated digest');
       assert.equal(verifyDigestSignature(publicKey, name, digest, sig.subarray(0, sig.length - 3)), false, 'malformed DER');
       assert.equal(verifyDigestSignature(generateKeyPair(algorithm).publicKey, name, digest, sig), false, 'another key');

@@ -37,7 +37,10 @@ test('one bad item fails alone: its neighbours in the batch are retried and succ
     return items.map((i) => i.toUpperCase());
   });
   const outcomes = await Promise.allSettled(['a', 'bad', 'b'].map((i) => c.submit(i)));
-  assert.deepEqual(outcomes.map((o) => o.status), ['fulfilled', 'rejected', 'fulfilled']);
+  assert.deepEqual(
+    outcomes.map((o) => o.status),
+    ['fulfilled', 'rejected', 'fulfilled'],
+  );
   assert.equal((outcomes[0] as PromiseFulfilledResult<string>).value, 'A');
   assert.match(String((outcomes[1] as PromiseRejectedResult).reason), /poisoned batch/);
   await c.idle();

@@ -45,7 +45,12 @@ export function cliHome(): string {
 export function runCli(args: readonly string[], options: CliOptions = {}): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {
     const home = cliHome();
-    const env: NodeJS.ProcessEnv = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: home, ATTESTRY_HOME: join(home, '.attestry'), ...options.env };
+    const env: NodeJS.ProcessEnv = {
+      PATH: process.env['PATH'] ?? '/usr/bin:/bin',
+      HOME: home,
+      ATTESTRY_HOME: join(home, '.attestry'),
+      ...options.env,
+    };
     const child = spawn(process.execPath, [CLI_PATH, ...args], {
       cwd: options.cwd ?? process.cwd(),
       env,

@@ -62,6 +62,10 @@ export async function backends(): Promise<{ name: string; fresh: () => Promise<F
   const unreachable = await probePostgres();
   return [
     { name: 'SQLite', fresh: freshSqlite, skip: false },
-    { name: 'PostgreSQL', fresh: freshPostgres, skip: unreachable !== undefined && SKIP_PG ? `ATTESTRY_TEST_SKIP_PG=1 and PostgreSQL is unreachable: ${unreachable}` : false },
+    {
+      name: 'PostgreSQL',
+      fresh: freshPostgres,
+      skip: unreachable !== undefined && SKIP_PG ? `ATTESTRY_TEST_SKIP_PG=1 and PostgreSQL is unreachable: ${unreachable}` : false,
+    },
   ];
 }

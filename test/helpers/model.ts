@@ -96,7 +96,11 @@ export function expectAttestryError(fn: () => unknown, code: ErrorCode, ...patte
 }
 
 /** Async variant of `expectAttestryError`. */
-export async function expectRejects(promise: Promise<unknown> | (() => Promise<unknown>), code: ErrorCode, ...patterns: RegExp[]): Promise<AttestryError> {
+export async function expectRejects(
+  promise: Promise<unknown> | (() => Promise<unknown>),
+  code: ErrorCode,
+  ...patterns: RegExp[]
+): Promise<AttestryError> {
   let caught: unknown;
   try {
     await (typeof promise === 'function' ? promise() : promise);

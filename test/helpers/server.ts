@@ -20,7 +20,11 @@ export interface TestServer extends RunningServer {
   /** Registers a trusted key for a tenant and returns a signer for it. */
   trustNewKey(tenant: string, keyId: string, algorithm?: KeyAlgorithm): Promise<Signer>;
   /** fetch() against the server with an optional bearer token. */
-  request(method: string, path: string, options?: { token?: string; body?: unknown; rawBody?: string | Buffer; headers?: Record<string, string> }): Promise<{ status: number; json: unknown; text: string; headers: Headers }>;
+  request(
+    method: string,
+    path: string,
+    options?: { token?: string; body?: unknown; rawBody?: string | Buffer; headers?: Record<string, string> },
+  ): Promise<{ status: number; json: unknown; text: string; headers: Headers }>;
   stop(): Promise<void>;
 }
 
@@ -28,7 +32,9 @@ export interface TestServer extends RunningServer {
  * `env` lets a test set config through ATTESTRY__* variables (e.g. to use
  * PostgreSQL or S3) without touching the process environment.
  */
-export async function startTestServer(options: { env?: NodeJS.ProcessEnv; dataDir?: string; keepDataDir?: boolean; configure?: (config: ResolvedConfig) => void } = {}): Promise<TestServer> {
+export async function startTestServer(
+  options: { env?: NodeJS.ProcessEnv; dataDir?: string; keepDataDir?: boolean; configure?: (config: ResolvedConfig) => void } = {},
+): Promise<TestServer> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'attestry-srv-'));
   const config: ResolvedConfig = loadConfig({ env: { ...(options.env ?? {}) }, dataDir, port: 0 });
   config.Server.LogLevel = 'silent';
@@ -72,7 +78,12 @@ export async function startTestServer(options: { env?: NodeJS.ProcessEnv; dataDi
 }
 
 /** A signed in-toto statement about `subjectHex` with the given predicate type. */
-export function signedStatement(signer: Signer, subjectHex: string, predicateType = 'https://example.com/test/v1', predicate: unknown = { n: Math.random() }): DsseEnvelope {
+export function signedStatement(
+  signer: Signer,
+  subjectHex: string,
+  predicateType = 'https://example.com/test/v1',
+  predicate: unknown = { n: Math.random() },
+): DsseEnvelope {
   const statement = buildStatement([{ name: 'artifact', digest: { sha256: subjectHex } }], predicateType, predicate);
   return signEnvelope(INTOTO_PAYLOAD_TYPE, Buffer.from(JSON.stringify(statement)), [signer]);
 }

@@ -76,8 +76,18 @@ export function createSoftHsmToken(label = 'attestry-test', pin = '246810'): Sof
       }
       const publicPem = join(dir, `${keyLabel}-${idHex}.pub.pem`);
       writeFileSync(publicPem, publicKeyToPem(pair.publicKey));
-      const id = idHex.match(/../g)!.map((b) => `%${b}`).join('');
-      return { algorithm, label: keyLabel, idHex, publicKey: pair.publicKey, publicPem, uri: `pkcs11:token=${encodeURIComponent(label)};object=${encodeURIComponent(keyLabel)};id=${id}?module-path=${SOFTHSM_MODULE}&pin-value=${pin}` };
+      const id = idHex
+        .match(/../g)!
+        .map((b) => `%${b}`)
+        .join('');
+      return {
+        algorithm,
+        label: keyLabel,
+        idHex,
+        publicKey: pair.publicKey,
+        publicPem,
+        uri: `pkcs11:token=${encodeURIComponent(label)};object=${encodeURIComponent(keyLabel)};id=${id}?module-path=${SOFTHSM_MODULE}&pin-value=${pin}`,
+      };
     },
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   };

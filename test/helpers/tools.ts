@@ -23,6 +23,7 @@ function onPath(command: string): boolean {
 export function toolSkip(command: string, debianPackage: string): false | string {
   if (onPath(command)) return false;
   const reason = `${command} not found: install it with 'apt-get install ${debianPackage}'`;
-  if (process.env['ATTESTRY_REQUIRE_TOOLS'] === '1') throw new Error(`${reason} (ATTESTRY_REQUIRE_TOOLS=1: a missing tool is a failure here)`);
+  if (process.env['ATTESTRY_REQUIRE_TOOLS'] === '1')
+    throw new Error(`${reason} (ATTESTRY_REQUIRE_TOOLS=1: a missing tool is a failure here)`);
   return reason;
 }

@@ -39,8 +39,18 @@ export async function startTufRepo(targetBytes: Buffer): Promise<TufRepo> {
     JSON.stringify({ signed: body, signatures: [{ keyid, sig: sign(null, Buffer.from(canonical(body)), privateKey).toString('hex') }] });
 
   const targetHash = createHash('sha256').update(targetBytes).digest('hex');
-  const root = signed({ _type: 'root', ...common, consistent_snapshot: true, keys: { [keyid]: key }, roles: { root: role, targets: role, snapshot: role, timestamp: role } });
-  const targets = signed({ _type: 'targets', ...common, targets: { 'trusted_root.json': { length: targetBytes.length, hashes: { sha256: targetHash } } } });
+  const root = signed({
+    _type: 'root',
+    ...common,
+    consistent_snapshot: true,
+    keys: { [keyid]: key },
+    roles: { root: role, targets: role, snapshot: role, timestamp: role },
+  });
+  const targets = signed({
+    _type: 'targets',
+    ...common,
+    targets: { 'trusted_root.json': { length: targetBytes.length, hashes: { sha256: targetHash } } },
+  });
   const snapshot = signed({ _type: 'snapshot', ...common, meta: { 'targets.json': { version: 1 } } });
   const timestamp = signed({ _type: 'timestamp', ...common, meta: { 'snapshot.json': { version: 1 } } });
   const files = new Map<string, string | Buffer>([

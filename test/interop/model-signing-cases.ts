@@ -45,7 +45,10 @@ function verifyCommand(script: string, path: string): string[] {
     if (!continued) break;
   }
   // `if ! python -m model_signing … ; then` (the scripts quote nothing).
-  const words = text.replace(/;\s*then\s*$/, '').trim().split(/\s+/);
+  const words = text
+    .replace(/;\s*then\s*$/, '')
+    .trim()
+    .split(/\s+/);
   const at = words.indexOf('model_signing');
   assert.equal(words[at + 1], 'verify', `${path}: expected "model_signing verify"`);
   return words.slice(at + 2);
@@ -77,7 +80,8 @@ function parseCase(root: string, name: string, version: string, method: InteropM
     return v?.[0];
   };
   const known = new Set(['--signature', '--public_key', '--certificate_chain', '--identity', '--identity_provider', '--ignore-paths']);
-  for (const flag of options.keys()) assert.ok(known.has(flag), `${scriptPath}: option ${flag} is not understood by this test; extend model-signing-cases.ts`);
+  for (const flag of options.keys())
+    assert.ok(known.has(flag), `${scriptPath}: option ${flag} is not understood by this test; extend model-signing-cases.ts`);
   const signature = one('--signature');
   assert.ok(signature !== undefined, `${scriptPath}: no --signature`);
   const c: InteropCase = {

@@ -25,9 +25,13 @@ function optionsFor(c: InteropCase, modelPath = c.modelPath, signaturePath = c.s
     threads: 1,
   };
   if (c.publicKeyPath) o.publicKey = loadPublicKey(readFileSync(c.publicKeyPath, 'utf8'), c.publicKeyPath);
-  if (c.certificateChainPath) o.certificateChain = { certificateChainPems: [{ pem: readFileSync(c.certificateChainPath, 'utf8'), source: c.certificateChainPath }] };
+  if (c.certificateChainPath)
+    o.certificateChain = { certificateChainPems: [{ pem: readFileSync(c.certificateChainPath, 'utf8'), source: c.certificateChainPath }] };
   if (c.identity !== undefined || c.identityProvider !== undefined) {
-    assert.ok(c.identity !== undefined && c.identityProvider !== undefined, `${c.name}: keyless needs both --identity and --identity_provider`);
+    assert.ok(
+      c.identity !== undefined && c.identityProvider !== undefined,
+      `${c.name}: keyless needs both --identity and --identity_provider`,
+    );
     o.keyless = { identity: c.identity, identityProvider: c.identityProvider };
   }
   return o;
@@ -67,7 +71,10 @@ test('a file model_signing signed, changed by one byte, is caught and named (eve
       appendFileSync(join(copy.dir, 'signme-1'), 'x');
       const r = await verifyModel(optionsFor(c, inCopy(c.modelPath), inCopy(c.signaturePath)));
       assert.equal(r.ok, false);
-      assert.deepEqual(r.problems.map((p) => [p.name, p.kind]), [['signme-1', 'modified']]);
+      assert.deepEqual(
+        r.problems.map((p) => [p.name, p.kind]),
+        [['signme-1', 'modified']],
+      );
     });
   }
 });

@@ -67,16 +67,25 @@ describe('a 3 GiB sparse file in shards', () => {
     mkdirSync(dir);
     writeFileSync(join(dir, 'w.bin'), Buffer.alloc(2500, 3));
     const signed = await signModel({ modelPath: dir, privateKey: keys.privateKey, signerId: 'x', pool, method: 'shards', shardSize: 1000 });
-    assert.deepEqual(signed.statement.predicate.resources.map((r) => r.name), ['w.bin:0:1000', 'w.bin:1000:2000', 'w.bin:2000:2500']);
+    assert.deepEqual(
+      signed.statement.predicate.resources.map((r) => r.name),
+      ['w.bin:0:1000', 'w.bin:1000:2000', 'w.bin:2000:2500'],
+    );
     // One byte changed in the middle shard: only that shard is reported.
     const wfd = openSync(join(dir, 'w.bin'), 'r+');
     writeSync(wfd, Buffer.from([9]), 0, 1, 1500);
     closeSync(wfd);
     const one = await verifyModel({ modelPath: dir, signaturePath: signed.signaturePath, publicKey: keys.publicKey, pool });
-    assert.deepEqual(one.problems.map((p) => [p.name, p.kind]), [['w.bin:1000:2000', 'modified']]);
+    assert.deepEqual(
+      one.problems.map((p) => [p.name, p.kind]),
+      [['w.bin:1000:2000', 'modified']],
+    );
 
     writeFileSync(join(dir, 'w.bin'), Buffer.alloc(2600, 3));
     const bad = await verifyModel({ modelPath: dir, signaturePath: signed.signaturePath, publicKey: keys.publicKey, pool });
-    assert.deepEqual(bad.problems.map((p) => [p.name, p.kind]), [['w.bin', 'size-changed']]);
+    assert.deepEqual(
+      bad.problems.map((p) => [p.name, p.kind]),
+      [['w.bin', 'size-changed']],
+    );
   });
 });

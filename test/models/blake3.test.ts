@@ -85,14 +85,22 @@ describe('sign and verify with BLAKE3', () => {
   test('files method: resources are "blake3" digests of each file, the root is SHA-256, verify passes and catches a flipped byte', async (t) => {
     const m = makeModel(files);
     t.after(m.cleanup);
-    const r = await signModel({ modelPath: m.dir, privateKey: keys.privateKey, signerId: 'b3@example.com', hashType: 'blake3', threads: 2 });
+    const r = await signModel({
+      modelPath: m.dir,
+      privateKey: keys.privateKey,
+      signerId: 'b3@example.com',
+      hashType: 'blake3',
+      threads: 2,
+    });
     const st = readStatement(r.signaturePath);
     assert.equal(st.predicate.serialization.method, 'files');
     assert.equal(st.predicate.serialization.hash_type, 'blake3');
     for (const res of st.predicate.resources) assert.equal(res.algorithm, 'blake3');
     const weights = st.predicate.resources.find((x) => x.name === 'weights.bin');
     assert.equal(weights?.digest, hashBytesHex('blake3', pattern(5000)));
-    const root = createHash('sha256').update(Buffer.concat(st.predicate.resources.map((x) => Buffer.from(x.digest, 'hex')))).digest('hex');
+    const root = createHash('sha256')
+      .update(Buffer.concat(st.predicate.resources.map((x) => Buffer.from(x.digest, 'hex'))))
+      .digest('hex');
     assert.deepEqual(st.subject[0]!.digest, { sha256: root });
 
     const ok = await verifyModel({ modelPath: m.dir, signaturePath: r.signaturePath, publicKey: keys.publicKey, threads: 2 });
@@ -100,14 +108,26 @@ describe('sign and verify with BLAKE3', () => {
     flipByte(join(m.dir, 'weights.bin'), 4321);
     const bad = await verifyModel({ modelPath: m.dir, signaturePath: r.signaturePath, publicKey: keys.publicKey, threads: 2 });
     assert.equal(bad.ok, false);
-    assert.deepEqual(bad.problems.map((p) => [p.name, p.kind]), [['weights.bin', 'modified']]);
+    assert.deepEqual(
+      bad.problems.map((p) => [p.name, p.kind]),
+      [['weights.bin', 'modified']],
+    );
   });
 
   test('shards method: "blake3-sharded-<size>" resources (model_signing spelling) or "blake3" (spec spelling), both verify', async (t) => {
     for (const shardAlgorithm of ['model-signing', 'spec'] as const) {
       const m = makeModel(files);
       t.after(m.cleanup);
-      const r = await signModel({ modelPath: m.dir, privateKey: keys.privateKey, signerId: 'x', hashType: 'blake3', method: 'shards', shardSize: 2048, shardAlgorithm, threads: 2 });
+      const r = await signModel({
+        modelPath: m.dir,
+        privateKey: keys.privateKey,
+        signerId: 'x',
+        hashType: 'blake3',
+        method: 'shards',
+        shardSize: 2048,
+        shardAlgorithm,
+        threads: 2,
+      });
       const st = readStatement(r.signaturePath);
       assert.equal(st.predicate.serialization.hash_type, 'blake3');
       assert.equal(st.predicate.serialization.shard_size, 2048);
@@ -118,7 +138,10 @@ describe('sign and verify with BLAKE3', () => {
       assert.equal((await verifyModel({ modelPath: m.dir, signaturePath: r.signaturePath, publicKey: keys.publicKey })).ok, true);
       flipByte(join(m.dir, 'weights.bin'), 3000);
       const bad = await verifyModel({ modelPath: m.dir, signaturePath: r.signaturePath, publicKey: keys.publicKey });
-      assert.deepEqual(bad.problems.map((p) => p.name), ['weights.bin:2048:4096']);
+      assert.deepEqual(
+        bad.problems.map((p) => p.name),
+        ['weights.bin:2048:4096'],
+      );
     }
   });
 
@@ -132,7 +155,11 @@ describe('sign and verify with BLAKE3', () => {
     const ours = await signModel({ modelPath: m.dir, privateKey: keys.privateKey, signerId: 'x', hashType: 'blake3', threads: 1 });
     const st = readStatement(ours.signaturePath);
     const names = ['config.json', 'tok/vocab.txt', 'weights.bin'];
-    const contents: Record<string, Buffer> = { 'config.json': Buffer.from(files['config.json']), 'tok/vocab.txt': Buffer.from(files['tok/vocab.txt']), 'weights.bin': files['weights.bin'] };
+    const contents: Record<string, Buffer> = {
+      'config.json': Buffer.from(files['config.json']),
+      'tok/vocab.txt': Buffer.from(files['tok/vocab.txt']),
+      'weights.bin': files['weights.bin'],
+    };
     const theirs: OmsResource[] = names.map((name) => ({ name, algorithm: 'blake3', digest: hashBytesHex('blake3', contents[name]!) }));
     assert.deepEqual(
       st.predicate.resources.map(({ name, algorithm, digest }) => ({ name, algorithm, digest })),
@@ -141,7 +168,12 @@ describe('sign and verify with BLAKE3', () => {
     );
     const serialization = st.predicate.serialization;
     assert.deepEqual(Object.keys(serialization).sort(), ['allow_symlinks', 'hash_type', 'ignore_paths', 'method']);
-    const statement = buildOmsStatement(m.name, theirs, { method: 'files', hash_type: 'blake3', allow_symlinks: false, ignore_paths: serialization.ignore_paths ?? [] }, {});
+    const statement = buildOmsStatement(
+      m.name,
+      theirs,
+      { method: 'files', hash_type: 'blake3', allow_symlinks: false, ignore_paths: serialization.ignore_paths ?? [] },
+      {},
+    );
     assert.deepEqual(statement.subject[0]!.digest, st.subject[0]!.digest, 'same root digest');
     const sig = join(m.base, 'model-signing-style.sig');
     sealStatement(statement, createSigner(keys.privateKey), sig);

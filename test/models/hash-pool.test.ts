@@ -34,11 +34,17 @@ describe('HashPool', () => {
     t.after(() => pool.close());
     let lastProgress = 0;
     const sha = await pool.hash(jobs, { onProgress: (done) => (lastProgress = done) });
-    assert.deepEqual(sha, ranges.map(([s, e]) => nodeDigest(data, s, e)));
+    assert.deepEqual(
+      sha,
+      ranges.map(([s, e]) => nodeDigest(data, s, e)),
+    );
     const expectedBytes = ranges.reduce((n, [s, e]) => n + (e - s), 0);
     assert.equal(lastProgress, expectedBytes, 'progress ends at the total number of bytes hashed');
     const blake = await pool.hash(jobs, { algorithm: 'blake2b' });
-    assert.deepEqual(blake, ranges.map(([s, e]) => nodeDigest(data, s, e, 'blake2b512')));
+    assert.deepEqual(
+      blake,
+      ranges.map(([s, e]) => nodeDigest(data, s, e, 'blake2b512')),
+    );
     assert.deepEqual(await pool.hash([]), []);
   });
 
@@ -99,58 +105,52 @@ describe('HashPool', () => {
     await expectRejects(pool.hash([{ path, start: 0, end: 100 }]), 'E_IO', /short\.bin/);
   });
 
-  test(
-    'the pool gives correct digests when reused after a failed run',
-    async (t) => {
-      const dir = makeTempDir();
-      t.after(() => removeDir(dir));
-      const pool = new HashPool({ threads: 1 });
-      t.after(() => pool.close());
-      // 300 equal-size jobs → two batches (256 + 44); the missing file fails the first batch.
-      const first: HashJob[] = [];
-      for (let i = 0; i < 300; i++) {
-        const path = join(dir, `old-${i}`);
-        if (i !== 0) writeFileSync(path, `old ${String(i).padStart(4, '0')}`);
-        first.push({ path, start: 0, end: 8 });
-      }
-      await expectRejects(pool.hash(first), 'E_NOT_FOUND');
-      const second: HashJob[] = [];
-      const expected: string[] = [];
-      for (let i = 0; i < 300; i++) {
-        const path = join(dir, `new-${i}`);
-        const content = Buffer.from(`new ${String(i).padStart(4, '0')}`);
-        writeFileSync(path, content);
-        second.push({ path, start: 0, end: 8 });
-        expected.push(nodeDigest(content, 0, 8));
-      }
-      assert.deepEqual(await pool.hash(second), expected);
-    },
-  );
+  test('the pool gives correct digests when reused after a failed run', async (t) => {
+    const dir = makeTempDir();
+    t.after(() => removeDir(dir));
+    const pool = new HashPool({ threads: 1 });
+    t.after(() => pool.close());
+    // 300 equal-size jobs → two batches (256 + 44); the missing file fails the first batch.
+    const first: HashJob[] = [];
+    for (let i = 0; i < 300; i++) {
+      const path = join(dir, `old-${i}`);
+      if (i !== 0) writeFileSync(path, `old ${String(i).padStart(4, '0')}`);
+      first.push({ path, start: 0, end: 8 });
+    }
+    await expectRejects(pool.hash(first), 'E_NOT_FOUND');
+    const second: HashJob[] = [];
+    const expected: string[] = [];
+    for (let i = 0; i < 300; i++) {
+      const path = join(dir, `new-${i}`);
+      const content = Buffer.from(`new ${String(i).padStart(4, '0')}`);
+      writeFileSync(path, content);
+      second.push({ path, start: 0, end: 8 });
+      expected.push(nodeDigest(content, 0, 8));
+    }
+    assert.deepEqual(await pool.hash(second), expected);
+  });
 
-  test(
-    'two concurrent runs on one pool each get their own digests',
-    async (t) => {
-      const dir = makeTempDir();
-      t.after(() => removeDir(dir));
-      const pool = new HashPool({ threads: 2 });
-      t.after(() => pool.close());
-      const make = (prefix: string) => {
-        const jobs: HashJob[] = [];
-        const expected: string[] = [];
-        for (let i = 0; i < 20; i++) {
-          const content = Buffer.from(`${prefix}-${i}`.repeat(1000));
-          const path = join(dir, `${prefix}-${i}`);
-          writeFileSync(path, content);
-          jobs.push({ path, start: 0, end: content.length });
-          expected.push(nodeDigest(content, 0, content.length));
-        }
-        return { jobs, expected };
-      };
-      const a = make('a');
-      const b = make('b');
-      const [ra, rb] = await Promise.all([pool.hash(a.jobs), pool.hash(b.jobs)]);
-      assert.deepEqual(ra, a.expected);
-      assert.deepEqual(rb, b.expected);
-    },
-  );
+  test('two concurrent runs on one pool each get their own digests', async (t) => {
+    const dir = makeTempDir();
+    t.after(() => removeDir(dir));
+    const pool = new HashPool({ threads: 2 });
+    t.after(() => pool.close());
+    const make = (prefix: string) => {
+      const jobs: HashJob[] = [];
+      const expected: string[] = [];
+      for (let i = 0; i < 20; i++) {
+        const content = Buffer.from(`${prefix}-${i}`.repeat(1000));
+        const path = join(dir, `${prefix}-${i}`);
+        writeFileSync(path, content);
+        jobs.push({ path, start: 0, end: content.length });
+        expected.push(nodeDigest(content, 0, content.length));
+      }
+      return { jobs, expected };
+    };
+    const a = make('a');
+    const b = make('b');
+    const [ra, rb] = await Promise.all([pool.hash(a.jobs), pool.hash(b.jobs)]);
+    assert.deepEqual(ra, a.expected);
+    assert.deepEqual(rb, b.expected);
+  });
 });

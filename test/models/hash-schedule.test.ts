@@ -46,7 +46,10 @@ async function assignment(pool: HashPool, m: Model): Promise<number[]> {
     },
   });
   assert.deepEqual(digests, m.expected, 'digests are right and in job order');
-  assert.ok(workerOf.every((w) => w >= 0), 'every job was dispatched');
+  assert.ok(
+    workerOf.every((w) => w >= 0),
+    'every job was dispatched',
+  );
   return workerOf;
 }
 
@@ -60,7 +63,11 @@ describe('HashPool scheduling', () => {
       const m = model(dir, 2, 33, small);
       const workerOf = await assignment(pool, m);
       const bigWorkers = workerOf.slice(small);
-      assert.equal(new Set(bigWorkers).size, 2, `the two big files were hashed by workers ${bigWorkers.join(' and ')} (${small} small files)`);
+      assert.equal(
+        new Set(bigWorkers).size,
+        2,
+        `the two big files were hashed by workers ${bigWorkers.join(' and ')} (${small} small files)`,
+      );
     }
   });
 
@@ -97,11 +104,17 @@ describe('HashPool scheduling', () => {
   });
 
   test('--threads 0 (and negative, fractional) is refused with E_USAGE', async () => {
-    assert.throws(() => new HashPool({ threads: 0 }), (e: unknown) => (e as { code?: string }).code === 'E_USAGE' && /at least 1, got 0/.test(String((e as Error).message)));
+    assert.throws(
+      () => new HashPool({ threads: 0 }),
+      (e: unknown) => (e as { code?: string }).code === 'E_USAGE' && /at least 1, got 0/.test(String((e as Error).message)),
+    );
     assert.throws(() => new HashPool({ threads: -1 }), /at least 1/);
     assert.throws(() => new HashPool({ threads: 1.5 }), /at least 1/);
     assert.equal(threadCount(3), 3);
     assert.ok(threadCount(undefined) >= 1);
-    await expectRejects(Promise.resolve().then(() => new HashPool({ threads: 0 })), 'E_USAGE');
+    await expectRejects(
+      Promise.resolve().then(() => new HashPool({ threads: 0 })),
+      'E_USAGE',
+    );
   });
 });

@@ -44,13 +44,26 @@ test('100,000 files: sign, verify, inspect and reuse digests (library and CLI)',
   assert.equal(r.filesChecked, N);
   assert.equal(inspectSignature(signed.signaturePath).resources.length, N);
 
-  const again = await signModel({ modelPath: dir, privateKey: keys.privateKey, signerId: 'x', pool, reuseDigestsFrom: signed.signaturePath });
+  const again = await signModel({
+    modelPath: dir,
+    privateKey: keys.privateKey,
+    signerId: 'x',
+    pool,
+    reuseDigestsFrom: signed.signaturePath,
+  });
   assert.equal(again.filesReused, N);
   assert.equal(again.bytesHashed, 0);
 
-  const cliVerify = jsonOut(expectExit(await runCli(['model', 'verify', '--model-dir', dir, '--key', pubPath, '--threads', '2', '--json'], { timeoutMs: 90_000 }), 0));
+  const cliVerify = jsonOut(
+    expectExit(
+      await runCli(['model', 'verify', '--model-dir', dir, '--key', pubPath, '--threads', '2', '--json'], { timeoutMs: 90_000 }),
+      0,
+    ),
+  );
   assert.equal(cliVerify['ok'], true);
   assert.equal(cliVerify['filesChecked'], N);
-  const cliInspect = jsonOut(expectExit(await runCli(['model', 'inspect', '--signature', signed.signaturePath, '--json'], { timeoutMs: 60_000 }), 0));
+  const cliInspect = jsonOut(
+    expectExit(await runCli(['model', 'inspect', '--signature', signed.signaturePath, '--json'], { timeoutMs: 60_000 }), 0),
+  );
   assert.equal((cliInspect['resources'] as unknown[]).length, N);
 });

@@ -72,8 +72,16 @@ describe('independent OMS v1.0 signatures', () => {
             assert.deepEqual(r.warnings, []);
           }
 
-          for (const wrong of [makeKeyPair(algorithm), makeKeyPair(algorithm === 'ecdsa-p256' ? 'ecdsa-p384' : 'ecdsa-p256'), makeKeyPair('ed25519')]) {
-            const e = await expectRejects(verifyModel({ modelPath: m.dir, signaturePath: sig, publicKey: wrong.publicKey, pool }), 'E_SIGNATURE_INVALID', /does not verify with the key/);
+          for (const wrong of [
+            makeKeyPair(algorithm),
+            makeKeyPair(algorithm === 'ecdsa-p256' ? 'ecdsa-p384' : 'ecdsa-p256'),
+            makeKeyPair('ed25519'),
+          ]) {
+            const e = await expectRejects(
+              verifyModel({ modelPath: m.dir, signaturePath: sig, publicKey: wrong.publicKey, pool }),
+              'E_SIGNATURE_INVALID',
+              /does not verify with the key/,
+            );
             assert.equal(e.exitCode, 2);
           }
         });
@@ -140,11 +148,22 @@ describe('registry lookup without a signer id', () => {
     // Nobody in the registry made it: untrusted, whatever the hint claims.
     const carol = makeKeyPair('ecdsa-p256');
     const sig = join(m.base, 'carol.sig');
-    signOms({ modelDir: m.dir, output: sig, privateKey: carol.privateKey, publicKey: carol.publicKey, method: 'files', hint: 'der-sha256' });
+    signOms({
+      modelDir: m.dir,
+      output: sig,
+      privateKey: carol.privateKey,
+      publicKey: carol.publicKey,
+      method: 'files',
+      hint: 'der-sha256',
+    });
     const bundle = readBundle(sig);
     bundle.verificationMaterial.publicKey = { hint: sha256HexOf(publicKeyDer(alice.publicKey)) };
     writeFileSync(sig, JSON.stringify(bundle));
-    await expectRejects(verifyModel({ modelPath: m.dir, signaturePath: sig, registry: readRegistry(path), pool }), 'E_UNTRUSTED_PUBLISHER', /tried 2/);
+    await expectRejects(
+      verifyModel({ modelPath: m.dir, signaturePath: sig, registry: readRegistry(path), pool }),
+      'E_UNTRUSTED_PUBLISHER',
+      /tried 2/,
+    );
   });
 
   test('attestry signatures still name the key by the PEM convention (model_signing verifies them)', async (t) => {

@@ -45,6 +45,9 @@ describe('10,000 small files', () => {
 
     writeFileSync(join(dir, 'd42', 'f04242.txt'), 'file 4243\n');
     const bad = await verifyModel({ modelPath: dir, signaturePath: signed.signaturePath, publicKey: keys.publicKey, pool });
-    assert.deepEqual(bad.problems.map((p) => [p.name, p.kind]), [['d42/f04242.txt', 'modified']]);
+    assert.deepEqual(
+      bad.problems.map((p) => [p.name, p.kind]),
+      [['d42/f04242.txt', 'modified']],
+    );
   });
 });

@@ -5,7 +5,16 @@ import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AttestryError } from '../../src/core/errors.js';
 import { HashPool, ignoreEntryFromCli, signModel, verifyModel } from '../../src/models/index.js';
-import { expectAttestryError, expectRejects, fileSha256, makeKeyPair, makeModel, makeTempDir, readStatement, removeDir } from '../helpers/model.js';
+import {
+  expectAttestryError,
+  expectRejects,
+  fileSha256,
+  makeKeyPair,
+  makeModel,
+  makeTempDir,
+  readStatement,
+  removeDir,
+} from '../helpers/model.js';
 
 let pool: HashPool;
 before(() => {
@@ -54,10 +63,13 @@ describe('symlinks', () => {
     // Changing the target changes both resources.
     writeFileSync(join(m.dir, 'weights.bin'), 'other weights');
     const bad = await verifyModel({ modelPath: m.dir, signaturePath: signed.signaturePath, publicKey: keys.publicKey, pool });
-    assert.deepEqual(bad.problems.map((p) => [p.name, p.kind]), [
-      ['sub/alias.bin', 'modified'],
-      ['weights.bin', 'modified'],
-    ]);
+    assert.deepEqual(
+      bad.problems.map((p) => [p.name, p.kind]),
+      [
+        ['sub/alias.bin', 'modified'],
+        ['weights.bin', 'modified'],
+      ],
+    );
   });
 
   test('allowSymlinks: a link to a directory inside the model is walked under the link name', async (t) => {
@@ -65,7 +77,10 @@ describe('symlinks', () => {
     t.after(m.cleanup);
     symlinkSync('real', join(m.dir, 'linked'));
     const signed = await sign(m.dir, { allowSymlinks: true });
-    assert.deepEqual(signed.statement.predicate.resources.map((r) => r.name), ['linked/a.txt', 'real/a.txt']);
+    assert.deepEqual(
+      signed.statement.predicate.resources.map((r) => r.name),
+      ['linked/a.txt', 'real/a.txt'],
+    );
   });
 
   test('verify refuses a symlink planted in a model signed without allow_symlinks', async (t) => {
@@ -75,7 +90,10 @@ describe('symlinks', () => {
     symlinkSync('weights.bin', join(m.dir, 'alias.bin'));
     const r = await verifyModel({ modelPath: m.dir, signaturePath: signed.signaturePath, publicKey: keys.publicKey, pool });
     assert.equal(r.ok, false);
-    assert.deepEqual(r.problems.map((p) => [p.name, p.kind]), [['alias.bin', 'rejected']]);
+    assert.deepEqual(
+      r.problems.map((p) => [p.name, p.kind]),
+      [['alias.bin', 'rejected']],
+    );
   });
 
   test('allowSymlinks: a link to a file outside the model → E_PATH_ESCAPE', async (t) => {
@@ -96,12 +114,16 @@ describe('symlinks', () => {
     await expectRejects(sign(m.dir, { allowSymlinks: true }), 'E_PATH_ESCAPE');
   });
 
-  test('allowSymlinks: a link to a system file (/etc/hostname) → E_PATH_ESCAPE', { skip: existsSync('/etc/hostname') ? false : 'no /etc/hostname' }, async (t) => {
-    const m = makeModel({ 'weights.bin': 'w' });
-    t.after(m.cleanup);
-    symlinkSync('/etc/hostname', join(m.dir, 'hostname'));
-    await expectRejects(sign(m.dir, { allowSymlinks: true }), 'E_PATH_ESCAPE');
-  });
+  test(
+    'allowSymlinks: a link to a system file (/etc/hostname) → E_PATH_ESCAPE',
+    { skip: existsSync('/etc/hostname') ? false : 'no /etc/hostname' },
+    async (t) => {
+      const m = makeModel({ 'weights.bin': 'w' });
+      t.after(m.cleanup);
+      symlinkSync('/etc/hostname', join(m.dir, 'hostname'));
+      await expectRejects(sign(m.dir, { allowSymlinks: true }), 'E_PATH_ESCAPE');
+    },
+  );
 
   test('allowSymlinks: a link to the model root itself or its parent → E_PATH_ESCAPE or E_SYMLINK, never a hang', async (t) => {
     const m = makeModel({ 'weights.bin': 'w' });
@@ -128,7 +150,10 @@ describe('ignore paths', () => {
     t.after(m.cleanup);
     const signed = await sign(m.dir, { ignorePaths: ['logs', './cache.tmp'] });
     const st = readStatement(signed.signaturePath);
-    assert.deepEqual(st.predicate.resources.map((r) => r.name), ['weights.bin']);
+    assert.deepEqual(
+      st.predicate.resources.map((r) => r.name),
+      ['weights.bin'],
+    );
     const ignore = st.predicate.serialization.ignore_paths ?? [];
     assert.ok(ignore.includes('logs'), ignore.join(','));
     assert.ok(ignore.includes('cache.tmp'), ignore.join(','));
@@ -168,7 +193,10 @@ describe('ignore paths', () => {
     const m = makeModel({ 'weights.bin': 'w', '.git/HEAD': 'ref' });
     t.after(m.cleanup);
     const signed = await signModel({ modelPath: m.dir, privateKey: keys.privateKey, signerId: 'x', pool, ignoreGitPaths: false });
-    assert.deepEqual(signed.statement.predicate.resources.map((r) => r.name), ['.git/HEAD', 'weights.bin']);
+    assert.deepEqual(
+      signed.statement.predicate.resources.map((r) => r.name),
+      ['.git/HEAD', 'weights.bin'],
+    );
     assert.ok(!(signed.statement.predicate.serialization.ignore_paths ?? []).includes('.git'));
   });
 
@@ -180,30 +208,33 @@ describe('ignore paths', () => {
     assert.ok((signed.statement.predicate.serialization.ignore_paths ?? []).includes('sigs/release.sig'));
     // Re-signing reads the old signature in place without signing it.
     const again = await sign(m.dir, { output });
-    assert.deepEqual(again.statement.predicate.resources.map((r) => r.name), ['sigs/keep.txt', 'weights.bin']);
+    assert.deepEqual(
+      again.statement.predicate.resources.map((r) => r.name),
+      ['sigs/keep.txt', 'weights.bin'],
+    );
     const r = await verifyModel({ modelPath: m.dir, signaturePath: output, publicKey: keys.publicKey, pool });
     assert.equal(r.ok, true, JSON.stringify(r.problems));
   });
 
-  test(
-    'a signature inside the model whose name starts with ".." is left out too',
-    async (t) => {
-      const m = makeModel({ 'weights.bin': 'w' });
-      t.after(m.cleanup);
-      const output = join(m.dir, '..model.sig');
-      const signed = await sign(m.dir, { output });
-      const r = await verifyModel({ modelPath: m.dir, signaturePath: output, publicKey: keys.publicKey, pool });
-      assert.deepEqual(r.problems, []);
-      assert.ok((signed.statement.predicate.serialization.ignore_paths ?? []).includes('..model.sig'));
-    },
-  );
+  test('a signature inside the model whose name starts with ".." is left out too', async (t) => {
+    const m = makeModel({ 'weights.bin': 'w' });
+    t.after(m.cleanup);
+    const output = join(m.dir, '..model.sig');
+    const signed = await sign(m.dir, { output });
+    const r = await verifyModel({ modelPath: m.dir, signaturePath: output, publicKey: keys.publicKey, pool });
+    assert.deepEqual(r.problems, []);
+    assert.ok((signed.statement.predicate.serialization.ignore_paths ?? []).includes('..model.sig'));
+  });
 
   test('file names with spaces, colons and unicode are signed and verified', async (t) => {
     const m = makeModel({ 'a b.txt': '1', 'x:y:0:10': '2', 'données/模型.bin': '3' });
     t.after(m.cleanup);
     mkdirSync(join(m.dir, 'empty-dir'));
     const signed = await sign(m.dir);
-    assert.deepEqual(signed.statement.predicate.resources.map((r) => r.name), ['a b.txt', 'données/模型.bin', 'x:y:0:10']);
+    assert.deepEqual(
+      signed.statement.predicate.resources.map((r) => r.name),
+      ['a b.txt', 'données/模型.bin', 'x:y:0:10'],
+    );
     const r = await verifyModel({ modelPath: m.dir, signaturePath: signed.signaturePath, publicKey: keys.publicKey, pool });
     assert.equal(r.ok, true, JSON.stringify(r.problems));
   });

@@ -3,18 +3,19 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  addPublisher,
-  HashPool,
-  readRegistry,
-  removePublisher,
-  revokePublisher,
-  signModel,
-  verifyModel,
-} from '../../src/models/index.js';
+import { addPublisher, HashPool, readRegistry, removePublisher, revokePublisher, signModel, verifyModel } from '../../src/models/index.js';
 import { keyFingerprint, publicKeyToPem } from '../../src/crypto/keys.js';
 import { systemClock } from '../../src/core/ids.js';
-import { expectAttestryError, expectRejects, makeKeyPair, makeModel, makeTempDir, removeDir, SAMPLE_FILES, type TempModel } from '../helpers/model.js';
+import {
+  expectAttestryError,
+  expectRejects,
+  makeKeyPair,
+  makeModel,
+  makeTempDir,
+  removeDir,
+  SAMPLE_FILES,
+  type TempModel,
+} from '../helpers/model.js';
 
 let pool: HashPool;
 let tmp: string;
@@ -50,7 +51,11 @@ describe('registry file operations', () => {
 
   test('add, list, revoke, remove', async () => {
     const path = registryPath();
-    const a = await addPublisher(path, { id: 'alice@example.com', name: 'Alice', publicKey: alice.publicKey }, clock('2025-01-01T00:00:00Z'));
+    const a = await addPublisher(
+      path,
+      { id: 'alice@example.com', name: 'Alice', publicKey: alice.publicKey },
+      clock('2025-01-01T00:00:00Z'),
+    );
     assert.equal(a.fingerprint, keyFingerprint(alice.publicKey));
     assert.equal(a.algorithm, 'ed25519');
     assert.equal(a.publicKey, publicKeyToPem(alice.publicKey));
@@ -60,10 +65,13 @@ describe('registry file operations', () => {
 
     let reg = readRegistry(path);
     assert.equal(reg.version, 1);
-    assert.deepEqual(reg.publishers.map((p) => [p.id, p.name, p.algorithm]), [
-      ['alice@example.com', 'Alice', 'ed25519'],
-      ['bob@example.com', 'bob@example.com', 'ecdsa-p256'],
-    ]);
+    assert.deepEqual(
+      reg.publishers.map((p) => [p.id, p.name, p.algorithm]),
+      [
+        ['alice@example.com', 'Alice', 'ed25519'],
+        ['bob@example.com', 'bob@example.com', 'ecdsa-p256'],
+      ],
+    );
 
     const revoked = await revokePublisher(path, 'bob@example.com', 'key leaked', clock('2025-06-01T00:00:00Z'));
     assert.equal(revoked.revoked, true);
@@ -75,7 +83,10 @@ describe('registry file operations', () => {
 
     const removed = await removePublisher(path, 'alice@example.com');
     assert.equal(removed.id, 'alice@example.com');
-    assert.deepEqual(readRegistry(path).publishers.map((p) => p.id), ['bob@example.com']);
+    assert.deepEqual(
+      readRegistry(path).publishers.map((p) => p.id),
+      ['bob@example.com'],
+    );
 
     await expectRejects(removePublisher(path, 'alice@example.com'), 'E_NOT_FOUND');
     await expectRejects(revokePublisher(path, 'nobody', undefined, systemClock), 'E_NOT_FOUND');
@@ -143,7 +154,11 @@ describe('verifying with a registry', () => {
     const path = registryPath();
     await addPublisher(path, { id: 'alice@example.com', publicKey: alice.publicKey }, clock('2024-01-01T00:00:00Z'));
     await revokePublisher(path, 'alice@example.com', 'compromised', systemClock);
-    const e = await expectRejects(verifyModel({ modelPath: model.dir, signaturePath: sigAlice, registry: readRegistry(path), pool }), 'E_UNTRUSTED_PUBLISHER', /revoked/);
+    const e = await expectRejects(
+      verifyModel({ modelPath: model.dir, signaturePath: sigAlice, registry: readRegistry(path), pool }),
+      'E_UNTRUSTED_PUBLISHER',
+      /revoked/,
+    );
     assert.equal(e.exitCode, 2);
   });
 
@@ -151,42 +166,73 @@ describe('verifying with a registry', () => {
     const path = registryPath();
     await addPublisher(
       path,
-      { id: 'alice@example.com', publicKey: alice.publicKey, trustedSince: new Date('2020-01-01T00:00:00Z'), expiresAt: new Date(Date.now() - 60_000) },
+      {
+        id: 'alice@example.com',
+        publicKey: alice.publicKey,
+        trustedSince: new Date('2020-01-01T00:00:00Z'),
+        expiresAt: new Date(Date.now() - 60_000),
+      },
       systemClock,
     );
-    await expectRejects(verifyModel({ modelPath: model.dir, signaturePath: sigAlice, registry: readRegistry(path), pool }), 'E_UNTRUSTED_PUBLISHER', /expired/);
+    await expectRejects(
+      verifyModel({ modelPath: model.dir, signaturePath: sigAlice, registry: readRegistry(path), pool }),
+      'E_UNTRUSTED_PUBLISHER',
+      /expired/,
+    );
   });
 
   test('expiry and trustedSince are judged by the verify clock', async () => {
     const path = registryPath();
     await addPublisher(
       path,
-      { id: 'alice@example.com', publicKey: alice.publicKey, trustedSince: new Date('2025-01-01T00:00:00Z'), expiresAt: new Date('2026-01-01T00:00:00Z') },
+      {
+        id: 'alice@example.com',
+        publicKey: alice.publicKey,
+        trustedSince: new Date('2025-01-01T00:00:00Z'),
+        expiresAt: new Date('2026-01-01T00:00:00Z'),
+      },
       systemClock,
     );
     const registry = readRegistry(path);
     const ok = await verifyModel({ modelPath: model.dir, signaturePath: sigAlice, registry, pool, clock: clock('2025-06-01T00:00:00Z') });
     assert.equal(ok.ok, true);
-    await expectRejects(verifyModel({ modelPath: model.dir, signaturePath: sigAlice, registry, pool, clock: clock('2026-01-01T00:00:00Z') }), 'E_UNTRUSTED_PUBLISHER');
-    await expectRejects(verifyModel({ modelPath: model.dir, signaturePath: sigAlice, registry, pool, clock: clock('2024-12-31T23:59:59Z') }), 'E_UNTRUSTED_PUBLISHER');
+    await expectRejects(
+      verifyModel({ modelPath: model.dir, signaturePath: sigAlice, registry, pool, clock: clock('2026-01-01T00:00:00Z') }),
+      'E_UNTRUSTED_PUBLISHER',
+    );
+    await expectRejects(
+      verifyModel({ modelPath: model.dir, signaturePath: sigAlice, registry, pool, clock: clock('2024-12-31T23:59:59Z') }),
+      'E_UNTRUSTED_PUBLISHER',
+    );
   });
 
   test('an unknown signer (neither id nor key in the registry) → E_UNTRUSTED_PUBLISHER', async () => {
     const path = registryPath();
     await addPublisher(path, { id: 'bob@example.com', publicKey: bob.publicKey }, systemClock);
-    const e = await expectRejects(verifyModel({ modelPath: model.dir, signaturePath: sigAlice, registry: readRegistry(path), pool }), 'E_UNTRUSTED_PUBLISHER', /alice@example\.com/);
+    const e = await expectRejects(
+      verifyModel({ modelPath: model.dir, signaturePath: sigAlice, registry: readRegistry(path), pool }),
+      'E_UNTRUSTED_PUBLISHER',
+      /alice@example\.com/,
+    );
     assert.equal(e.exitCode, 2);
-    await expectRejects(verifyModel({ modelPath: model.dir, signaturePath: sigAlice, registry: { version: 1, publishers: [] }, pool }), 'E_UNTRUSTED_PUBLISHER');
+    await expectRejects(
+      verifyModel({ modelPath: model.dir, signaturePath: sigAlice, registry: { version: 1, publishers: [] }, pool }),
+      'E_UNTRUSTED_PUBLISHER',
+    );
   });
 
-  test('a signature claiming a trusted signer id but made with another key → E_SIGNATURE_INVALID (checked with that publisher\'s key)', async (t) => {
+  test("a signature claiming a trusted signer id but made with another key → E_SIGNATURE_INVALID (checked with that publisher's key)", async (t) => {
     const path = registryPath();
     await addPublisher(path, { id: 'alice@example.com', publicKey: alice.publicKey }, systemClock);
     const mallory = makeKeyPair();
     const forged = join(model.base, 'mallory.sig');
     t.after(() => removeDir(forged));
     await signModel({ modelPath: model.dir, privateKey: mallory.privateKey, signerId: 'alice@example.com', output: forged, pool });
-    const e = await expectRejects(verifyModel({ modelPath: model.dir, signaturePath: forged, registry: readRegistry(path), pool }), 'E_SIGNATURE_INVALID', /publisher "alice@example\.com"/);
+    const e = await expectRejects(
+      verifyModel({ modelPath: model.dir, signaturePath: forged, registry: readRegistry(path), pool }),
+      'E_SIGNATURE_INVALID',
+      /publisher "alice@example\.com"/,
+    );
     assert.equal(e.exitCode, 2);
   });
 
@@ -199,7 +245,10 @@ describe('verifying with a registry', () => {
     writeFileSync(join(m.dir, 'README.md'), 'changed');
     const r = await verifyModel({ modelPath: m.dir, signaturePath: s.signaturePath, registry: readRegistry(path), pool });
     assert.equal(r.ok, false);
-    assert.deepEqual(r.problems.map((p) => [p.name, p.kind]), [['README.md', 'modified']]);
+    assert.deepEqual(
+      r.problems.map((p) => [p.name, p.kind]),
+      [['README.md', 'modified']],
+    );
   });
 });
 
@@ -222,6 +271,9 @@ describe('registry lookup by signer id', () => {
     await addPublisher(path, { id: 'alice@example.com', publicKey: alice.publicKey }, clock('2025-01-01T00:00:00Z'));
     const forged = join(model.base, 'forged.sig');
     await signModel({ modelPath: model.dir, privateKey: bob.privateKey, signerId: 'alice@example.com', output: forged, pool });
-    await expectRejects(verifyModel({ modelPath: model.dir, signaturePath: forged, registry: readRegistry(path), pool }), 'E_SIGNATURE_INVALID');
+    await expectRejects(
+      verifyModel({ modelPath: model.dir, signaturePath: forged, registry: readRegistry(path), pool }),
+      'E_SIGNATURE_INVALID',
+    );
   });
 });

@@ -43,7 +43,10 @@ describe('reproducible signatures', () => {
       assert.deepEqual(readFileSync(second.signaturePath), firstBytes);
       // The statement carries no stat data and no time.
       const st = readStatement(second.signaturePath);
-      assert.ok(st.predicate.resources.every((r) => r.annotations === undefined), JSON.stringify(st.predicate.resources[0]));
+      assert.ok(
+        st.predicate.resources.every((r) => r.annotations === undefined),
+        JSON.stringify(st.predicate.resources[0]),
+      );
       assert.equal(st.subject[0]!.annotations?.['signedAt'], undefined);
       // The sidecar followed the mtimes.
       assert.notEqual(readFileSync(`${second.signaturePath}.reuse.json`, 'utf8'), firstSidecar);

@@ -28,7 +28,11 @@ const A = 'the only a.bin';
 
 function signed(dir: string, resources: OmsResource[], serialization: OmsSerialization): string {
   const path = join(dir, 'model.sig');
-  sealStatement(buildOmsStatement('m', resources, { ...serialization, ignore_paths: ['model.sig'] }, { signerId: 'x' }), createSigner(keys.privateKey), path);
+  sealStatement(
+    buildOmsStatement('m', resources, { ...serialization, ignore_paths: ['model.sig'] }, { signerId: 'x' }),
+    createSigner(keys.privateKey),
+    path,
+  );
   return path;
 }
 
@@ -39,11 +43,20 @@ describe('duplicate resources', () => {
   test('a.bin listed twice (two digests) against a directory holding only a.bin → E_SIGNATURE_FORMAT naming it', async (t) => {
     const m = makeModel({ 'a.bin': A });
     t.after(m.cleanup);
-    const sig = signed(m.dir, [
-      { name: 'a.bin', algorithm: 'sha256', digest: sha256HexOf(A) },
-      { name: 'a.bin', algorithm: 'sha256', digest: sha256HexOf('another a.bin') },
-    ], files);
-    await expectRejects(verifyModel({ modelPath: m.dir, signaturePath: sig, publicKey: keys.publicKey, pool }), 'E_SIGNATURE_FORMAT', /"a\.bin"/, /more than once/);
+    const sig = signed(
+      m.dir,
+      [
+        { name: 'a.bin', algorithm: 'sha256', digest: sha256HexOf(A) },
+        { name: 'a.bin', algorithm: 'sha256', digest: sha256HexOf('another a.bin') },
+      ],
+      files,
+    );
+    await expectRejects(
+      verifyModel({ modelPath: m.dir, signaturePath: sig, publicKey: keys.publicKey, pool }),
+      'E_SIGNATURE_FORMAT',
+      /"a\.bin"/,
+      /more than once/,
+    );
     expectAttestryError(() => inspectSignature(sig), 'E_SIGNATURE_FORMAT', /"a\.bin"/);
   });
 
@@ -51,23 +64,61 @@ describe('duplicate resources', () => {
     const m = makeModel({ 'w.bin': '0123456789' });
     t.after(m.cleanup);
     const d = sha256HexOf('0123456789');
-    const sig = signed(m.dir, [
-      { name: 'w.bin:0:10', algorithm: 'sha256', digest: d },
-      { name: 'w.bin:0:10', algorithm: 'sha256', digest: d },
-    ], shards);
-    await expectRejects(verifyModel({ modelPath: m.dir, signaturePath: sig, publicKey: keys.publicKey, pool }), 'E_SIGNATURE_FORMAT', /w\.bin:0:10/);
+    const sig = signed(
+      m.dir,
+      [
+        { name: 'w.bin:0:10', algorithm: 'sha256', digest: d },
+        { name: 'w.bin:0:10', algorithm: 'sha256', digest: d },
+      ],
+      shards,
+    );
+    await expectRejects(
+      verifyModel({ modelPath: m.dir, signaturePath: sig, publicKey: keys.publicKey, pool }),
+      'E_SIGNATURE_FORMAT',
+      /w\.bin:0:10/,
+    );
   });
 
   for (const [what, ranges, pattern] of [
-    ['overlapping', [[0, 10], [5, 15]], /overlap/],
-    ['gapped', [[0, 10], [12, 20]], /gap/],
-    ['not starting at 0', [[2, 10], [10, 20]], /start at 0|gap/],
+    [
+      'overlapping',
+      [
+        [0, 10],
+        [5, 15],
+      ],
+      /overlap/,
+    ],
+    [
+      'gapped',
+      [
+        [0, 10],
+        [12, 20],
+      ],
+      /gap/,
+    ],
+    [
+      'not starting at 0',
+      [
+        [2, 10],
+        [10, 20],
+      ],
+      /start at 0|gap/,
+    ],
   ] as const) {
     test(`${what} shard ranges of one file → E_SIGNATURE_FORMAT naming the file`, async (t) => {
       const m = makeModel({ 'w.bin': '0123456789abcdefghij' });
       t.after(m.cleanup);
-      const sig = signed(m.dir, ranges.map(([s, e]) => ({ name: `w.bin:${s}:${e}`, algorithm: 'sha256', digest: sha256HexOf(`${s}-${e}`) })), shards);
-      await expectRejects(verifyModel({ modelPath: m.dir, signaturePath: sig, publicKey: keys.publicKey, pool }), 'E_SIGNATURE_FORMAT', /w\.bin/, pattern);
+      const sig = signed(
+        m.dir,
+        ranges.map(([s, e]) => ({ name: `w.bin:${s}:${e}`, algorithm: 'sha256', digest: sha256HexOf(`${s}-${e}`) })),
+        shards,
+      );
+      await expectRejects(
+        verifyModel({ modelPath: m.dir, signaturePath: sig, publicKey: keys.publicKey, pool }),
+        'E_SIGNATURE_FORMAT',
+        /w\.bin/,
+        pattern,
+      );
     });
   }
 
@@ -100,7 +151,10 @@ describe('the reported root digest', () => {
     writeFileSync(join(m.dir, 'b.bin'), 'b');
     writeFileSync(join(m.dir, 'c.bin'), 'c');
     const extra = await verifyModel({ modelPath: m.dir, signaturePath: s.signaturePath, publicKey: keys.publicKey, pool });
-    assert.deepEqual(extra.problems.map((p) => [p.name, p.kind]), [['c.bin', 'unsigned']]);
+    assert.deepEqual(
+      extra.problems.map((p) => [p.name, p.kind]),
+      [['c.bin', 'unsigned']],
+    );
     assert.equal(extra.model.rootDigest, (await modelDigest(m.dir, { pool })).rootDigest);
   });
 });

@@ -49,7 +49,13 @@ describe('reusing digests', () => {
     const m = makeModel(SAMPLE_FILES);
     t.after(m.cleanup);
     const first = await signModel({ modelPath: m.dir, privateKey: keys.privateKey, signerId: 'x', pool });
-    const second = await signModel({ modelPath: m.dir, privateKey: keys.privateKey, signerId: 'x', pool, reuseDigestsFrom: first.signaturePath });
+    const second = await signModel({
+      modelPath: m.dir,
+      privateKey: keys.privateKey,
+      signerId: 'x',
+      pool,
+      reuseDigestsFrom: first.signaturePath,
+    });
     assert.equal(second.filesReused, n);
     assert.equal(second.bytesHashed, 0);
     assert.equal(second.rootDigest, first.rootDigest);
@@ -63,7 +69,13 @@ describe('reusing digests', () => {
     const first = await signModel({ modelPath: m.dir, privateKey: keys.privateKey, signerId: 'x', pool });
     rmSync(join(m.dir, 'README.md'));
     writeFileSync(join(m.dir, 'NEW.md'), 'new file!');
-    const second = await signModel({ modelPath: m.dir, privateKey: keys.privateKey, signerId: 'x', pool, reuseDigestsFrom: first.signaturePath });
+    const second = await signModel({
+      modelPath: m.dir,
+      privateKey: keys.privateKey,
+      signerId: 'x',
+      pool,
+      reuseDigestsFrom: first.signaturePath,
+    });
     assert.equal(second.filesReused, n - 1);
     assert.equal(second.bytesHashed, 'new file!'.length);
     assert.deepEqual(second.statement.predicate.resources.map((r) => r.name).includes('README.md'), false);
@@ -108,8 +120,21 @@ describe('reusing digests', () => {
   test('an old signature made with a different method is not reused (everything re-hashed)', async (t) => {
     const m = makeModel(SAMPLE_FILES);
     t.after(m.cleanup);
-    const first = await signModel({ modelPath: m.dir, privateKey: keys.privateKey, signerId: 'x', pool, method: 'shards', shardSize: 1024 });
-    const second = await signModel({ modelPath: m.dir, privateKey: keys.privateKey, signerId: 'x', pool, reuseDigestsFrom: first.signaturePath });
+    const first = await signModel({
+      modelPath: m.dir,
+      privateKey: keys.privateKey,
+      signerId: 'x',
+      pool,
+      method: 'shards',
+      shardSize: 1024,
+    });
+    const second = await signModel({
+      modelPath: m.dir,
+      privateKey: keys.privateKey,
+      signerId: 'x',
+      pool,
+      reuseDigestsFrom: first.signaturePath,
+    });
     assert.equal(second.filesReused, 0);
     assert.equal(second.bytesHashed, second.bytesTotal);
     assert.equal(second.statement.predicate.serialization.method, 'files');
@@ -131,10 +156,19 @@ describe('reusing digests', () => {
     const m = makeModel(SAMPLE_FILES);
     t.after(m.cleanup);
     const first = await signModel({ modelPath: m.dir, privateKey: keys.privateKey, signerId: 'x', pool });
-    const stats = (JSON.parse(readFileSync(`${first.signaturePath}.reuse.json`, 'utf8')) as { files: Record<string, { size: number; mtimeNs: string }> }).files;
-    const resources = first.statement.predicate.resources.map((r) => ({ ...r, annotations: { fileSize: stats[r.name]!.size, fileMtimeNs: stats[r.name]!.mtimeNs } }));
+    const stats = (
+      JSON.parse(readFileSync(`${first.signaturePath}.reuse.json`, 'utf8')) as { files: Record<string, { size: number; mtimeNs: string }> }
+    ).files;
+    const resources = first.statement.predicate.resources.map((r) => ({
+      ...r,
+      annotations: { fileSize: stats[r.name]!.size, fileMtimeNs: stats[r.name]!.mtimeNs },
+    }));
     const legacy = join(m.base, 'legacy.sig');
-    sealStatement(buildOmsStatement(first.statement.subject[0]!.name ?? 'm', resources, first.statement.predicate.serialization, { signerId: 'x' }), createSigner(keys.privateKey), legacy);
+    sealStatement(
+      buildOmsStatement(first.statement.subject[0]!.name ?? 'm', resources, first.statement.predicate.serialization, { signerId: 'x' }),
+      createSigner(keys.privateKey),
+      legacy,
+    );
     const second = await signModel({ modelPath: m.dir, privateKey: keys.privateKey, signerId: 'x', pool, reuseDigestsFrom: legacy });
     assert.equal(second.filesReused, n);
     assert.equal(second.bytesHashed, 0);

@@ -4,7 +4,17 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseDigestList, signDigestList, signModel, verifyModel } from '../../src/models/index.js';
-import { expectAttestryError, fileSha256, makeKeyPair, makeModel, makeTempDir, readStatement, removeDir, SAMPLE_FILES, sha256HexOf } from '../helpers/model.js';
+import {
+  expectAttestryError,
+  fileSha256,
+  makeKeyPair,
+  makeModel,
+  makeTempDir,
+  readStatement,
+  removeDir,
+  SAMPLE_FILES,
+  sha256HexOf,
+} from '../helpers/model.js';
 
 const keys = makeKeyPair();
 const A = sha256HexOf('a');
@@ -14,18 +24,24 @@ describe('parseDigestList', () => {
   test('sha256sum text (text and binary mode markers, comments, blank lines, CRLF)', () => {
     const text = `# produced by sha256sum\n${A}  weights/a.bin\r\n\n${B.toUpperCase()} *b.bin\n`;
     const m = parseDigestList(text, 'list.txt');
-    assert.deepEqual([...m], [
-      ['weights/a.bin', A],
-      ['b.bin', B],
-    ]);
+    assert.deepEqual(
+      [...m],
+      [
+        ['weights/a.bin', A],
+        ['b.bin', B],
+      ],
+    );
   });
 
   test('JSON object, with and without the sha256: prefix', () => {
     const m = parseDigestList(JSON.stringify({ 'a.bin': A, './dir/b.bin': `sha256:${B}` }), 'list.json');
-    assert.deepEqual([...m], [
-      ['a.bin', A],
-      ['dir/b.bin', B],
-    ]);
+    assert.deepEqual(
+      [...m],
+      [
+        ['a.bin', A],
+        ['dir/b.bin', B],
+      ],
+    );
   });
 
   test('a bad line → E_INVALID_INPUT naming the line number', () => {
@@ -53,7 +69,13 @@ describe('signDigestList', () => {
     const listPath = join(m.base, 'my-model.sha256');
     writeFileSync(listPath, `${lines.join('\n')}\n`);
     const out = join(m.base, 'from-list.sig');
-    const r = signDigestList({ digestsPath: listPath, privateKey: keys.privateKey, signerId: 'ci', output: out, metadata: { modelName: 'm' } });
+    const r = signDigestList({
+      digestsPath: listPath,
+      privateKey: keys.privateKey,
+      signerId: 'ci',
+      output: out,
+      metadata: { modelName: 'm' },
+    });
     assert.equal(r.resources, lines.length);
     assert.equal(r.signaturePath, out);
     assert.equal(r.algorithm, 'ed25519');
@@ -64,7 +86,13 @@ describe('signDigestList', () => {
     const names = st.predicate.resources.map((x) => x.name);
     assert.deepEqual([...names].sort(), names);
 
-    const signed = await signModel({ modelPath: m.dir, privateKey: keys.privateKey, signerId: 'ci', output: join(m.base, 'files.sig'), threads: 1 });
+    const signed = await signModel({
+      modelPath: m.dir,
+      privateKey: keys.privateKey,
+      signerId: 'ci',
+      output: join(m.base, 'files.sig'),
+      threads: 1,
+    });
     assert.equal(r.rootDigest, signed.rootDigest);
 
     const v = await verifyModel({ modelPath: m.dir, signaturePath: out, publicKey: keys.publicKey, threads: 1 });
@@ -76,13 +104,22 @@ describe('signDigestList', () => {
     t.after(() => removeDir(dir));
     const listPath = join(dir, 'digests.json');
     writeFileSync(listPath, JSON.stringify({ 'z.bin': A, 'a.bin': `sha256:${B}` }));
-    const r = signDigestList({ digestsPath: listPath, privateKey: keys.privateKey, signerId: 'ci', output: join(dir, 'x.sig'), subjectName: 'llama' });
+    const r = signDigestList({
+      digestsPath: listPath,
+      privateKey: keys.privateKey,
+      signerId: 'ci',
+      output: join(dir, 'x.sig'),
+      subjectName: 'llama',
+    });
     const st = readStatement(r.signaturePath);
     assert.equal(st.subject[0]!.name, 'llama');
-    assert.deepEqual(st.predicate.resources.map((x) => [x.name, x.digest]), [
-      ['a.bin', B],
-      ['z.bin', A],
-    ]);
+    assert.deepEqual(
+      st.predicate.resources.map((x) => [x.name, x.digest]),
+      [
+        ['a.bin', B],
+        ['z.bin', A],
+      ],
+    );
     const concat = Buffer.concat([Buffer.from(B, 'hex'), Buffer.from(A, 'hex')]);
     assert.equal(r.rootDigest, `sha256:${sha256HexOf(concat)}`);
   });
@@ -92,7 +129,15 @@ describe('signDigestList', () => {
     t.after(() => removeDir(dir));
     const listPath = join(dir, 'bad.txt');
     writeFileSync(listPath, `${A}  a.bin\noops\n`);
-    expectAttestryError(() => signDigestList({ digestsPath: listPath, privateKey: keys.privateKey, signerId: 'ci', output: join(dir, 'x.sig') }), 'E_INVALID_INPUT', /line 2\b/);
-    expectAttestryError(() => signDigestList({ digestsPath: join(dir, 'missing.txt'), privateKey: keys.privateKey, signerId: 'ci', output: join(dir, 'x.sig') }), 'E_NOT_FOUND');
+    expectAttestryError(
+      () => signDigestList({ digestsPath: listPath, privateKey: keys.privateKey, signerId: 'ci', output: join(dir, 'x.sig') }),
+      'E_INVALID_INPUT',
+      /line 2\b/,
+    );
+    expectAttestryError(
+      () =>
+        signDigestList({ digestsPath: join(dir, 'missing.txt'), privateKey: keys.privateKey, signerId: 'ci', output: join(dir, 'x.sig') }),
+      'E_NOT_FOUND',
+    );
   });
 });

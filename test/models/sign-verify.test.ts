@@ -88,7 +88,10 @@ describe('sign/verify round trip', () => {
     assert.equal(signed.signaturePath, output);
     assert.equal(existsSync(join(m.dir, 'model.sig')), false);
     const st = readStatement(output);
-    assert.ok(!(st.predicate.serialization.ignore_paths ?? []).includes('model.sig'), 'model.sig is not ignored when the signature lives elsewhere');
+    assert.ok(
+      !(st.predicate.serialization.ignore_paths ?? []).includes('model.sig'),
+      'model.sig is not ignored when the signature lives elsewhere',
+    );
     const r = await verifyModel({ modelPath: m.dir, signaturePath: output, publicKey: keys.publicKey, pool });
     assert.equal(r.ok, true);
   });
@@ -150,7 +153,14 @@ describe('what is written', () => {
   test('resources: one per file, sorted, sha256 of each file, git files and the signature left out', () => {
     const st = readStatement(sigPath);
     const names = st.predicate.resources.map((r) => r.name);
-    assert.deepEqual(names, ['README.md', 'config.json', 'empty.bin', 'tokenizer/vocab.txt', 'weights/model-00001.safetensors', 'weights/model-00002.safetensors']);
+    assert.deepEqual(names, [
+      'README.md',
+      'config.json',
+      'empty.bin',
+      'tokenizer/vocab.txt',
+      'weights/model-00001.safetensors',
+      'weights/model-00002.safetensors',
+    ]);
     assert.deepEqual([...names].sort(), names);
     for (const r of st.predicate.resources) {
       assert.equal(r.algorithm, 'sha256');
@@ -172,7 +182,8 @@ describe('what is written', () => {
     assert.equal(s.allow_symlinks, false);
     assert.equal(s.shard_size, undefined);
     const ignore = s.ignore_paths ?? [];
-    for (const p of ['.git', '.gitattributes', '.github', '.gitignore', 'model.sig']) assert.ok(ignore.includes(p), `ignore_paths lacks ${p}: ${ignore.join(', ')}`);
+    for (const p of ['.git', '.gitattributes', '.github', '.gitignore', 'model.sig'])
+      assert.ok(ignore.includes(p), `ignore_paths lacks ${p}: ${ignore.join(', ')}`);
     assert.deepEqual([...ignore].sort(), ignore);
   });
 
@@ -224,27 +235,31 @@ describe('what is written', () => {
 });
 
 describe('digests agree with coreutils sha256sum', () => {
-  test('every resource digest equals `sha256sum` of the file', { skip: existsSync('/usr/bin/sha256sum') ? false : 'no /usr/bin/sha256sum' }, async (t) => {
-    const files: Record<string, Buffer | string> = { ...SAMPLE_FILES, 'empty': '' };
-    for (let i = 0; i < 20; i++) files[`data/chunk-${i}.bin`] = Buffer.alloc(1000 * i + 1, i);
-    files['data/big.bin'] = Buffer.alloc(5 * 1024 * 1024 + 3, 0xab);
-    const m = makeModel(files);
-    t.after(m.cleanup);
-    const keys = makeKeyPair();
-    const signed = await signModel({ modelPath: m.dir, privateKey: keys.privateKey, signerId: 'x', pool });
-    const resources = signed.statement.predicate.resources;
-    const run = promisify(execFile);
-    const { stdout } = await run('/usr/bin/sha256sum', ['--', ...resources.map((r) => r.name)], { cwd: m.dir, maxBuffer: 1 << 20 });
-    const fromTool = new Map<string, string>();
-    for (const line of stdout.trim().split('\n')) {
-      const match = /^([0-9a-f]{64}) [ *](.+)$/.exec(line);
-      assert.ok(match, `unexpected sha256sum line: ${line}`);
-      fromTool.set(match[2]!, match[1]!);
-    }
-    assert.equal(fromTool.size, resources.length);
-    assert.equal(resources.length, Object.keys(files).length);
-    for (const r of resources) assert.equal(r.digest, fromTool.get(r.name), r.name);
-  });
+  test(
+    'every resource digest equals `sha256sum` of the file',
+    { skip: existsSync('/usr/bin/sha256sum') ? false : 'no /usr/bin/sha256sum' },
+    async (t) => {
+      const files: Record<string, Buffer | string> = { ...SAMPLE_FILES, empty: '' };
+      for (let i = 0; i < 20; i++) files[`data/chunk-${i}.bin`] = Buffer.alloc(1000 * i + 1, i);
+      files['data/big.bin'] = Buffer.alloc(5 * 1024 * 1024 + 3, 0xab);
+      const m = makeModel(files);
+      t.after(m.cleanup);
+      const keys = makeKeyPair();
+      const signed = await signModel({ modelPath: m.dir, privateKey: keys.privateKey, signerId: 'x', pool });
+      const resources = signed.statement.predicate.resources;
+      const run = promisify(execFile);
+      const { stdout } = await run('/usr/bin/sha256sum', ['--', ...resources.map((r) => r.name)], { cwd: m.dir, maxBuffer: 1 << 20 });
+      const fromTool = new Map<string, string>();
+      for (const line of stdout.trim().split('\n')) {
+        const match = /^([0-9a-f]{64}) [ *](.+)$/.exec(line);
+        assert.ok(match, `unexpected sha256sum line: ${line}`);
+        fromTool.set(match[2]!, match[1]!);
+      }
+      assert.equal(fromTool.size, resources.length);
+      assert.equal(resources.length, Object.keys(files).length);
+      for (const r of resources) assert.equal(r.digest, fromTool.get(r.name), r.name);
+    },
+  );
 });
 
 describe('single-file models', () => {
@@ -268,7 +283,10 @@ describe('single-file models', () => {
     writeFileSync(file, Buffer.alloc(3000, 2));
     const bad = await verifyModel({ modelPath: file, signaturePath: signed.signaturePath, publicKey: keys.publicKey, pool });
     assert.equal(bad.ok, false);
-    assert.deepEqual(bad.problems.map((p) => [p.name, p.kind]), [['model.safetensors', 'modified']]);
+    assert.deepEqual(
+      bad.problems.map((p) => [p.name, p.kind]),
+      [['model.safetensors', 'modified']],
+    );
   });
 });
 
@@ -285,13 +303,19 @@ describe('models that cannot be signed', () => {
   test('a directory holding only ignored files → E_EMPTY_MODEL', async (t) => {
     const m = makeModel({ '.git/config': '[core]\n', 'notes.txt': 'x' });
     t.after(m.cleanup);
-    await expectRejects(signModel({ modelPath: m.dir, privateKey: makeKeyPair().privateKey, signerId: 'x', ignorePaths: ['notes.txt'], pool }), 'E_EMPTY_MODEL');
+    await expectRejects(
+      signModel({ modelPath: m.dir, privateKey: makeKeyPair().privateKey, signerId: 'x', ignorePaths: ['notes.txt'], pool }),
+      'E_EMPTY_MODEL',
+    );
   });
 
   test('a missing model path → E_NOT_FOUND', async (t) => {
     const base = makeTempDir();
     t.after(() => removeDir(base));
-    await expectRejects(signModel({ modelPath: join(base, 'nope'), output: join(base, 'x.sig'), privateKey: makeKeyPair().privateKey, signerId: 'x', pool }), 'E_NOT_FOUND');
+    await expectRejects(
+      signModel({ modelPath: join(base, 'nope'), output: join(base, 'x.sig'), privateKey: makeKeyPair().privateKey, signerId: 'x', pool }),
+      'E_NOT_FOUND',
+    );
   });
 
   test('an empty signer id → E_USAGE', async (t) => {
@@ -310,7 +334,10 @@ describe('models that cannot be signed', () => {
   test('verify of a file that is not a signature → E_SIGNATURE_FORMAT', async (t) => {
     const m = makeModel({ a: 'a', 'bogus.sig': '{"hello": 1}' });
     t.after(m.cleanup);
-    await expectRejects(verifyModel({ modelPath: m.dir, signaturePath: join(m.dir, 'bogus.sig'), publicKey: makeKeyPair().publicKey, pool }), 'E_SIGNATURE_FORMAT');
+    await expectRejects(
+      verifyModel({ modelPath: m.dir, signaturePath: join(m.dir, 'bogus.sig'), publicKey: makeKeyPair().publicKey, pool }),
+      'E_SIGNATURE_FORMAT',
+    );
   });
 
   test('the signature file content is the JSON bundle (re-reading it round-trips)', async (t) => {

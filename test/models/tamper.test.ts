@@ -176,7 +176,10 @@ describe('signature tampering', () => {
       const concat = Buffer.concat(st.predicate.resources.map((x) => Buffer.from(x.digest, 'hex')));
       st.subject[0]!.digest['sha256'] = createHash('sha256').update(concat).digest('hex');
     });
-    const e = await expectRejects(verifyModel({ modelPath: m.dir, signaturePath: m.sig, publicKey: keys.publicKey, pool }), 'E_SIGNATURE_INVALID');
+    const e = await expectRejects(
+      verifyModel({ modelPath: m.dir, signaturePath: m.sig, publicKey: keys.publicKey, pool }),
+      'E_SIGNATURE_INVALID',
+    );
     assert.equal(e.exitCode, 2);
   });
 
@@ -187,7 +190,10 @@ describe('signature tampering', () => {
       const r = st.predicate.resources[1]!;
       r.digest = r.digest.replace(/^./, (c) => (c === '0' ? '1' : '0'));
     });
-    const e = await expectRejects(verifyModel({ modelPath: m.dir, signaturePath: m.sig, publicKey: keys.publicKey, pool }), 'E_SIGNATURE_INVALID');
+    const e = await expectRejects(
+      verifyModel({ modelPath: m.dir, signaturePath: m.sig, publicKey: keys.publicKey, pool }),
+      'E_SIGNATURE_INVALID',
+    );
     assert.equal(e.exitCode, 2);
   });
 
@@ -219,7 +225,10 @@ describe('signature tampering', () => {
     sig[sig.length - 3] = sig[sig.length - 3]! ^ 0x40;
     bundle.dsseEnvelope.signatures[0]!.sig = sig.toString('base64');
     writeFileSync(m.sig, JSON.stringify(bundle));
-    const e = await expectRejects(verifyModel({ modelPath: m.dir, signaturePath: m.sig, publicKey: keys.publicKey, pool }), 'E_SIGNATURE_INVALID');
+    const e = await expectRejects(
+      verifyModel({ modelPath: m.dir, signaturePath: m.sig, publicKey: keys.publicKey, pool }),
+      'E_SIGNATURE_INVALID',
+    );
     assert.equal(e.exitCode, 2);
   });
 
@@ -272,7 +281,7 @@ describe('signature tampering', () => {
     assert.equal(r.ok, true);
   });
 
-  test('another key with the hint replaced by that key\'s hint → E_SIGNATURE_INVALID', async (t) => {
+  test("another key with the hint replaced by that key's hint → E_SIGNATURE_INVALID", async (t) => {
     const m = await signedModel(keys);
     t.after(m.cleanup);
     const other = makeKeyPair('ecdsa-p256');

@@ -39,7 +39,10 @@ function expectError(r: { status: number; json: unknown; text: string }, status:
   assert.equal(typeof body(r)['message'], 'string');
 }
 
-async function findIds(token: string, query: string): Promise<{ status: number; ids: string[]; items: Record<string, unknown>[]; text: string; json: unknown }> {
+async function findIds(
+  token: string,
+  query: string,
+): Promise<{ status: number; ids: string[]; items: Record<string, unknown>[]; text: string; json: unknown }> {
   const r = await srv.request('GET', `/api/v1/attestations?subject=sha256:${SUBJECT}${query}`, { token });
   if (r.status !== 200) return { status: r.status, ids: [], items: [], text: r.text, json: r.json };
   const items = body(r)['items'];
@@ -60,7 +63,10 @@ before(async () => {
   adminToken = await srv.token('admin', ['*']);
   for (const t of TENANTS) {
     for (const kind of HTTP_KINDS) {
-      const r = await srv.request('POST', `/api/v1/attestations?tenant=${t}`, { token: adminToken, body: signedStatement(signers[t], SUBJECT, PREDICATE_FOR_KIND[kind]) });
+      const r = await srv.request('POST', `/api/v1/attestations?tenant=${t}`, {
+        token: adminToken,
+        body: signedStatement(signers[t], SUBJECT, PREDICATE_FOR_KIND[kind]),
+      });
       assert.equal(r.status, 201, r.text);
       assert.equal(body(r)['kind'], kind, `predicate ${PREDICATE_FOR_KIND[kind]} is classified as ${kind}`);
       assert.equal(body(r)['tenant'], t);
@@ -82,7 +88,10 @@ describe('POST /api/v1/attestations as each role', () => {
       const allowed = can(role, kind, 'write');
       test(`${role} writes ${kind} to its tenant → ${allowed ? '201' : '403'}`, async () => {
         const subject = randomHex();
-        const r = await srv.request('POST', '/api/v1/attestations', { token: tokens[role].t1, body: signedStatement(signers.t1, subject, PREDICATE_FOR_KIND[kind]) });
+        const r = await srv.request('POST', '/api/v1/attestations', {
+          token: tokens[role].t1,
+          body: signedStatement(signers.t1, subject, PREDICATE_FOR_KIND[kind]),
+        });
         if (allowed) {
           assert.equal(r.status, 201, r.text);
           const b = body(r);

@@ -12,7 +12,19 @@ import { after, before, describe, test } from 'node:test';
 import { ROLES } from '../../src/authz/access-matrix.js';
 import { keyAlgorithmOf, loadPrivateKey, loadPublicKey } from '../../src/crypto/keys.js';
 import { createSigner } from '../../src/crypto/signer.js';
-import { CLI_PATH, cliHome, expectExit, getArray, getRecord, getString, jsonOut, runCli, show, writeKeyFiles, type KeyFiles } from '../helpers/cli.js';
+import {
+  CLI_PATH,
+  cliHome,
+  expectExit,
+  getArray,
+  getRecord,
+  getString,
+  jsonOut,
+  runCli,
+  show,
+  writeKeyFiles,
+  type KeyFiles,
+} from '../helpers/cli.js';
 import { isRecord, makeTempDir, removeDir } from '../helpers/model.js';
 import { PREDICATE_FOR_KIND, signedStatement } from '../helpers/server.js';
 
@@ -71,7 +83,10 @@ describe('tenant', () => {
 
 describe('token', () => {
   test('token create --json prints the token once; token list never shows secrets', async () => {
-    const c = expectExit(await admin('token', 'create', '--principal', 'signals-service', '--tenant', 'acme', '--label', 'ci', '--json'), 0);
+    const c = expectExit(
+      await admin('token', 'create', '--principal', 'signals-service', '--tenant', 'acme', '--label', 'ci', '--json'),
+      0,
+    );
     const created = jsonOut(c);
     const token = getString(created, 'token');
     assert.match(token, TOKEN_RE);
@@ -124,7 +139,10 @@ describe('token', () => {
     const r2 = expectExit(await admin('token', 'revoke', getString(two, 'token'), '--json'), 0);
     assert.equal(jsonOut(r2)['revoked'], two['id']);
     const l = jsonOut(expectExit(await admin('token', 'list', '--json'), 0));
-    const status = (id: unknown) => getArray(l, 'tokens').map((t) => t as Record<string, unknown>).find((t) => t['id'] === id)?.['status'];
+    const status = (id: unknown) =>
+      getArray(l, 'tokens')
+        .map((t) => t as Record<string, unknown>)
+        .find((t) => t['id'] === id)?.['status'];
     assert.equal(status(one['id']), 'revoked');
     assert.equal(status(two['id']), 'revoked');
     const missing = await admin('token', 'revoke', '01ARZ3NDEKTSV4RRFFQ69G5FAV');
@@ -134,7 +152,10 @@ describe('token', () => {
 
 describe('key', () => {
   test('key trust with a PEM file and with PEM text; key list shows both', async () => {
-    const t1 = expectExit(await admin('key', 'trust', '--key-id', 'ci-key', '--public-key', keys.publicPem, '--tenant', 'acme', '--json'), 0);
+    const t1 = expectExit(
+      await admin('key', 'trust', '--key-id', 'ci-key', '--public-key', keys.publicPem, '--tenant', 'acme', '--json'),
+      0,
+    );
     const j1 = jsonOut(t1);
     assert.equal(j1['ok'], true);
     assert.equal(j1['algorithm'], 'ed25519');
@@ -142,7 +163,10 @@ describe('key', () => {
 
     const other = writeKeyFiles(join(tmp, 'other-keys'), 'ecdsa-p256');
     const pemText = readFileSync(other.publicPem, 'utf8');
-    const t2 = expectExit(await admin('key', 'trust', '--key-id', 'pem-text-key', '--public-key', pemText, '--tenant', 'acme', '--json'), 0);
+    const t2 = expectExit(
+      await admin('key', 'trust', '--key-id', 'pem-text-key', '--public-key', pemText, '--tenant', 'acme', '--json'),
+      0,
+    );
     assert.equal(jsonOut(t2)['algorithm'], 'ecdsa-p256');
 
     const l = jsonOut(expectExit(await admin('key', 'list', '--tenant', 'acme', '--json'), 0));
@@ -205,7 +229,9 @@ describe('db migrate', () => {
 });
 
 /** Starts `attestry serve` and resolves with the child and its first stdout JSON document. */
-function startServe(args: string[]): Promise<{ child: ChildProcessWithoutNullStreams; info: Record<string, unknown>; stderr: () => string }> {
+function startServe(
+  args: string[],
+): Promise<{ child: ChildProcessWithoutNullStreams; info: Record<string, unknown>; stderr: () => string }> {
   const home = cliHome();
   const child = spawn(process.execPath, [CLI_PATH, 'serve', ...args], {
     env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: home, ATTESTRY_HOME: join(home, '.attestry') },
@@ -263,9 +289,22 @@ describe('attestry serve end to end', () => {
     expectExit(await runCli(['db', 'migrate', '--data-dir', dir]), 0);
     expectExit(await runCli(['tenant', 'add', 'e2e', '--data-dir', dir]), 0);
     const signerKeys = writeKeyFiles(join(tmp, 'e2e-keys'), 'ecdsa-p256');
-    expectExit(await runCli(['key', 'trust', '--key-id', 'e2e-key', '--public-key', signerKeys.publicPem, '--tenant', 'e2e', '--data-dir', dir]), 0);
-    const token = getString(jsonOut(expectExit(await runCli(['token', 'create', '--principal', 'signals-service', '--tenant', 'e2e', '--data-dir', dir, '--json']), 0)), 'token');
-    const reader = getString(jsonOut(expectExit(await runCli(['token', 'create', '--principal', 'policy-engine', '--tenant', 'e2e', '--data-dir', dir, '--json']), 0)), 'token');
+    expectExit(
+      await runCli(['key', 'trust', '--key-id', 'e2e-key', '--public-key', signerKeys.publicPem, '--tenant', 'e2e', '--data-dir', dir]),
+      0,
+    );
+    const token = getString(
+      jsonOut(
+        expectExit(await runCli(['token', 'create', '--principal', 'signals-service', '--tenant', 'e2e', '--data-dir', dir, '--json']), 0),
+      ),
+      'token',
+    );
+    const reader = getString(
+      jsonOut(
+        expectExit(await runCli(['token', 'create', '--principal', 'policy-engine', '--tenant', 'e2e', '--data-dir', dir, '--json']), 0),
+      ),
+      'token',
+    );
 
     const { child, info, stderr } = await startServe(['--data-dir', dir, '--port', '0', '--json']);
     let exited = false;
@@ -289,14 +328,19 @@ describe('attestry serve end to end', () => {
     const envelopeFile = join(tmp, 'e2e-envelope.json');
     writeFileSync(envelopeFile, JSON.stringify(signedStatement(signer, subject, PREDICATE_FOR_KIND.attestations)));
 
-    const put = expectExit(await runCli(['evidence', 'put', envelopeFile, '--server', url, '--json'], { env: { ATTESTRY_TOKEN: token } }), 0);
+    const put = expectExit(
+      await runCli(['evidence', 'put', envelopeFile, '--server', url, '--json'], { env: { ATTESTRY_TOKEN: token } }),
+      0,
+    );
     const stored = jsonOut(put);
     assert.equal(stored['created'], true);
     assert.equal(stored['kind'], 'attestations');
     assert.equal(stored['tenant'], 'e2e');
     const id = getString(stored, 'id');
 
-    const again = jsonOut(expectExit(await runCli(['evidence', 'put', envelopeFile, '--server', url, '--json'], { env: { ATTESTRY_TOKEN: token } }), 0));
+    const again = jsonOut(
+      expectExit(await runCli(['evidence', 'put', envelopeFile, '--server', url, '--json'], { env: { ATTESTRY_TOKEN: token } }), 0),
+    );
     assert.equal(again['id'], id);
     assert.equal(again['created'], false);
 
@@ -307,7 +351,10 @@ describe('attestry serve end to end', () => {
     const raw = expectExit(await runCli(['evidence', 'get', id, '--raw', '--server', url], { env: { ATTESTRY_TOKEN: reader } }), 0);
     assert.deepEqual(JSON.parse(raw.stdout), JSON.parse(readFileSync(envelopeFile, 'utf8')));
 
-    const find = expectExit(await runCli(['evidence', 'find', '--subject', `sha256:${subject}`, '--server', url, '--json'], { env: { ATTESTRY_TOKEN: reader } }), 0);
+    const find = expectExit(
+      await runCli(['evidence', 'find', '--subject', `sha256:${subject}`, '--server', url, '--json'], { env: { ATTESTRY_TOKEN: reader } }),
+      0,
+    );
     const found = jsonOut(find);
     assert.equal(found['subject'], `sha256:${subject}`);
     assert.deepEqual(

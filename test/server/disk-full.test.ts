@@ -89,7 +89,10 @@ describe('a full or read-only data directory', { skip: mountSkip }, () => {
     assert.equal(first.status, 201, first.text);
     fillDisk(filler);
     await sleep(2_100); // the probe result is cached for 2 s
-    const full = await srv.request('POST', '/api/v1/attestations', { token, body: signedStatement(signer, 'a2'.repeat(32), undefined, { pad: 'x'.repeat(64 * 1024) }) });
+    const full = await srv.request('POST', '/api/v1/attestations', {
+      token,
+      body: signedStatement(signer, 'a2'.repeat(32), undefined, { pad: 'x'.repeat(64 * 1024) }),
+    });
     assert.equal(full.status, 507, full.text);
     assert.ok(isRecord(full.json));
     assert.equal(full.json['code'], 'E_NO_SPACE');
@@ -132,7 +135,11 @@ describe('a full or read-only data directory', { skip: mountSkip }, () => {
         const config = loadConfig({ env: {}, dataDir: dir, port: 0 });
         await assert.rejects(
           () => startServer(config, { logLevel: 'silent' }),
-          (e: unknown) => e instanceof AttestryError && e.code === 'E_IO' && /read-only \(EROFS\)/.test(e.message) && !/ENOENT|no such file/.test(e.message),
+          (e: unknown) =>
+            e instanceof AttestryError &&
+            e.code === 'E_IO' &&
+            /read-only \(EROFS\)/.test(e.message) &&
+            !/ENOENT|no such file/.test(e.message),
         );
       }
     } finally {

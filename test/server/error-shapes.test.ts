@@ -41,7 +41,7 @@ function assertShape(json: unknown, code: string): string {
   assert.ok(isRecord(json), `a JSON object: ${JSON.stringify(json)}`);
   assert.equal(json['code'], code, JSON.stringify(json));
   assert.equal(typeof json['message'], 'string');
-  assert.equal(json['statusCode'], undefined, 'not Fastify\'s own {error, message, statusCode} shape');
+  assert.equal(json['statusCode'], undefined, "not Fastify's own {error, message, statusCode} shape");
   return json['message'] as string;
 }
 
@@ -92,12 +92,18 @@ describe('error replies', () => {
   });
 
   test("413 quotes the refusing route's own limit", async () => {
-    const r = await srv.request('POST', '/api/v1/log/cosignatures', { rawBody: 'x'.repeat(100 * 1024), headers: { 'content-type': 'text/plain' } });
+    const r = await srv.request('POST', '/api/v1/log/cosignatures', {
+      rawBody: 'x'.repeat(100 * 1024),
+      headers: { 'content-type': 'text/plain' },
+    });
     assert.equal(r.status, 413, r.text);
     const message = assertShape(r.json, 'E_PAYLOAD_TOO_LARGE');
     assert.match(message, /larger than 65536 bytes \(the limit of POST \/api\/v1\/log\/cosignatures\)/);
     assert.doesNotMatch(message, /4194304|Server\.BodyLimitBytes/);
-    const big = await srv.request('POST', '/api/v1/attestations', { token, rawBody: `"${'x'.repeat(srv.services.config.Server.BodyLimitBytes)}"` });
+    const big = await srv.request('POST', '/api/v1/attestations', {
+      token,
+      rawBody: `"${'x'.repeat(srv.services.config.Server.BodyLimitBytes)}"`,
+    });
     assert.equal(big.status, 413);
     assert.match(assertShape(big.json, 'E_PAYLOAD_TOO_LARGE'), /4194304 bytes \(Server\.BodyLimitBytes\)/);
   });
@@ -119,6 +125,11 @@ describe('error replies', () => {
     const r = await srv.request('POST', '/api/v1/attestations', { token: both, body: signedStatement(signer, 'ce'.repeat(32)) });
     assert.equal(r.status, 400, r.text);
     assertShape(r.json, 'E_INVALID_INPUT');
-    assert.deepEqual((r.json as { details: unknown }).details, { missing: 'tenant', query: 'tenant', header: 'X-Attestry-Tenant', tenants: ['acme', 'beta'] });
+    assert.deepEqual((r.json as { details: unknown }).details, {
+      missing: 'tenant',
+      query: 'tenant',
+      header: 'X-Attestry-Tenant',
+      tenants: ['acme', 'beta'],
+    });
   });
 });

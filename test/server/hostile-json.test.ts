@@ -60,7 +60,11 @@ describe('hostile JSON request bodies', () => {
 
   test('tlogEntries that are not objects are refused by the schema, however shallow', async () => {
     const envelope = signedStatement(signer, HEX);
-    const bundle = { mediaType: BUNDLE_V03_MEDIA_TYPE, verificationMaterial: { publicKey: { hint: 'acme-key' }, tlogEntries: [[[1]]] }, dsseEnvelope: envelope };
+    const bundle = {
+      mediaType: BUNDLE_V03_MEDIA_TYPE,
+      verificationMaterial: { publicKey: { hint: 'acme-key' }, tlogEntries: [[[1]]] },
+      dsseEnvelope: envelope,
+    };
     const r = await srv.request('POST', '/api/v1/attestations', { token, body: bundle });
     assert.equal(r.status, 400, r.text);
     assert.match(r.text, /tlogEntries/);
@@ -70,7 +74,11 @@ describe('hostile JSON request bodies', () => {
 
   test('a well-formed bundle upload still round-trips through GET', async () => {
     const envelope = signedStatement(signer, 'ee'.repeat(32));
-    const bundle = { mediaType: BUNDLE_V03_MEDIA_TYPE, verificationMaterial: { publicKey: { hint: 'acme-key' }, tlogEntries: [] }, dsseEnvelope: envelope };
+    const bundle = {
+      mediaType: BUNDLE_V03_MEDIA_TYPE,
+      verificationMaterial: { publicKey: { hint: 'acme-key' }, tlogEntries: [] },
+      dsseEnvelope: envelope,
+    };
     const r = await srv.request('POST', '/api/v1/attestations', { token, body: bundle });
     assert.equal(r.status, 201, r.text);
     const got = await srv.request('GET', `/api/v1/attestations/${(r.json as { id: string }).id}`, { token });

@@ -91,7 +91,10 @@ describe('connection timeouts (short, configured for the test)', () => {
   after(() => srv.stop());
 
   test('a POST that announces 100 bytes and sends none gets 408 {code, message} and is closed within the request timeout', async () => {
-    const r = await raw(srv.url, `POST /api/v1/attestations HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n`);
+    const r = await raw(
+      srv.url,
+      `POST /api/v1/attestations HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n`,
+    );
     assert.ok(r.closed, `the server kept the connection open ${r.ms.toFixed(0)} ms`);
     assert.ok(r.ms < 2_500, `closed after ${r.ms.toFixed(0)} ms (limit 1000 ms)`);
     assert.equal(statusOf(r.text), 408, r.text);
@@ -106,7 +109,9 @@ describe('connection timeouts (short, configured for the test)', () => {
     let text = '';
     const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
     socket.on('data', (d) => (text += d.toString('latin1')));
-    socket.write(`POST /api/v1/attestations HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n`);
+    socket.write(
+      `POST /api/v1/attestations HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n`,
+    );
     const trickle = setInterval(() => socket.writable && socket.write(' '), 100);
     await Promise.race([closed, sleep(5_000)]);
     clearInterval(trickle);
@@ -182,7 +187,15 @@ describe('timeout settings', () => {
   test('are in the config with defaults, env overrides and cross-checks', () => {
     const d = loadConfig({ env: {} }).Server;
     assert.deepEqual(
-      [d.RequestTimeoutMs, d.HeadersTimeoutMs, d.KeepAliveTimeoutMs, d.IdleTimeoutMs, d.MaxHeaderBytes, d.MaxConnections, d.MaxConnectionsPerClient],
+      [
+        d.RequestTimeoutMs,
+        d.HeadersTimeoutMs,
+        d.KeepAliveTimeoutMs,
+        d.IdleTimeoutMs,
+        d.MaxHeaderBytes,
+        d.MaxConnections,
+        d.MaxConnectionsPerClient,
+      ],
       [60_000, 10_000, 5_000, 60_000, 16_384, 1_000, 500],
     );
     assert.equal(loadConfig({ env: { ATTESTRY__Server__RequestTimeoutMs: '25000' } }).Server.RequestTimeoutMs, 25_000);

@@ -34,7 +34,10 @@ describe('Node-20-compatible dependencies', () => {
   after(() => srv.stop());
 
   test('the overridden packages do not require Node 22', () => {
-    for (const [name, from] of [['content-disposition', '@fastify/static'], ['cookie', 'light-my-request']] as const) {
+    for (const [name, from] of [
+      ['content-disposition', '@fastify/static'],
+      ['cookie', 'light-my-request'],
+    ] as const) {
       const engines = enginesOf(name, from);
       assert.ok(engines === undefined || !/^>=\s*2[1-9]/.test(engines), `${name} (for ${from}) needs node ${engines}`);
     }

@@ -28,7 +28,15 @@ before(async () => {
   for (const name of AWS_ENV) savedEnv.set(name, process.env[name]);
   process.env['AWS_ACCESS_KEY_ID'] = s3.accessKeyId;
   process.env['AWS_SECRET_ACCESS_KEY'] = s3.secretAccessKey;
-  await ensureBucket({ bucket: BUCKET, prefix: '', endpoint: s3.endpoint, region: s3.region, forcePathStyle: true, accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey });
+  await ensureBucket({
+    bucket: BUCKET,
+    prefix: '',
+    endpoint: s3.endpoint,
+    region: s3.region,
+    forcePathStyle: true,
+    accessKeyId: s3.accessKeyId,
+    secretAccessKey: s3.secretAccessKey,
+  });
   srv = await startTestServer({ env: { ATTESTRY__Storage__Blob__Backend: 's3', ATTESTRY__Storage__Blob__S3__Endpoint: s3.endpoint } });
   await srv.addTenant('t1');
   signer = await srv.trustNewKey('t1', 'k1');
@@ -69,7 +77,10 @@ describe('service on the S3 blob backend', () => {
     });
     try {
       const listed = await client.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'attestations/' }));
-      assert.ok((listed.Contents ?? []).some((o) => o.Key === row.blobKey), `bucket holds ${row.blobKey}`);
+      assert.ok(
+        (listed.Contents ?? []).some((o) => o.Key === row.blobKey),
+        `bucket holds ${row.blobKey}`,
+      );
     } finally {
       client.destroy();
     }

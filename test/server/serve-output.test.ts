@@ -65,7 +65,10 @@ describe('attestry serve output', () => {
     const tokenFile = join(dataDir, 'admin-token');
     let token: string;
     try {
-      assert.match(first.stdout(), new RegExp(`admin token written to ${tokenFile.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(shown nowhere else`));
+      assert.match(
+        first.stdout(),
+        new RegExp(`admin token written to ${tokenFile.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(shown nowhere else`),
+      );
       token = readFileSync(tokenFile, 'utf8').trim();
       assert.equal((await fetch(`${first.url}/api/v1/keys`)).status, 200);
       assert.equal((await fetch(`${first.url}/no/such/route`)).status, 404);
@@ -76,7 +79,11 @@ describe('attestry serve output', () => {
     // stdout is the banner only: no log lines there.
     for (const line of first.stdout().split('\n')) assert.doesNotMatch(line, /^\{/, `a log line on stdout: ${line}`);
     // stderr is JSON lines only.
-    const logs = first.stderr().split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const logs = first
+      .stderr()
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     const requestLines = logs.filter((l) => l['msg'] === 'request' || l['msg'] === 'incoming request' || l['msg'] === 'request completed');
     assert.deepEqual(
       requestLines.map((l) => `${String(l['method'])} ${String(l['path'])} ${String(l['status'])}`),

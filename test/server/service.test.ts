@@ -53,7 +53,9 @@ function items(r: Reply): Record<string, unknown>[] {
 /** Every regular file under `dir` (recursively), as paths. */
 function filesUnder(dir: string): string[] {
   if (!existsSync(dir)) return [];
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(join(dir, e.name)) : e.isFile() ? [join(dir, e.name)] : []));
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? filesUnder(join(dir, e.name)) : e.isFile() ? [join(dir, e.name)] : [],
+  );
 }
 
 const tokenId = (token: string): string => {
@@ -112,7 +114,10 @@ describe('operational endpoints', () => {
     assert.ok(isRecord(paths['/api/v1/keys/{keyId}']), 'GET /api/v1/keys/{keyId} documented');
     assert.ok(isRecord(paths['/api/v1/attestations/{id}']), 'GET /api/v1/attestations/{id} documented');
     const components = doc['components'];
-    assert.ok(isRecord(components) && isRecord(components['securitySchemes']) && isRecord(components['securitySchemes']['bearer']), 'bearer security scheme');
+    assert.ok(
+      isRecord(components) && isRecord(components['securitySchemes']) && isRecord(components['securitySchemes']['bearer']),
+      'bearer security scheme',
+    );
   });
 
   test('GET /docs serves the HTML API reference', async () => {
@@ -175,7 +180,10 @@ describe('signing keys', () => {
     const list = obj(await srv.request('GET', '/api/v1/keys'))['keys'] as unknown[];
     const one = await srv.request('GET', '/api/v1/keys/signals-signer-2025-001');
     assert.equal(one.status, 200, one.text);
-    assert.deepEqual(one.json, list.find((k) => isRecord(k) && k['keyId'] === 'signals-signer-2025-001'));
+    assert.deepEqual(
+      one.json,
+      list.find((k) => isRecord(k) && k['keyId'] === 'signals-signer-2025-001'),
+    );
     expectError(await srv.request('GET', '/api/v1/keys/no-such-key'), 404, 'E_NOT_FOUND', /no-such-key/);
     expectError(await srv.request('GET', '/api/v1/keys/bad!key'), 400, 'E_INVALID_INPUT');
   });
@@ -186,12 +194,23 @@ describe('authentication', () => {
 
   test('no Authorization header → 401 E_UNAUTHENTICATED', async () => {
     expectError(await find({}), 401, 'E_UNAUTHENTICATED', /Authorization/);
-    expectError(await srv.request('POST', '/api/v1/attestations', { body: signedStatement(signerT1, randomHex()) }), 401, 'E_UNAUTHENTICATED');
+    expectError(
+      await srv.request('POST', '/api/v1/attestations', { body: signedStatement(signerT1, randomHex()) }),
+      401,
+      'E_UNAUTHENTICATED',
+    );
     expectError(await srv.request('GET', '/api/v1/attestations/01ARZ3NDEKTSV4RRFFQ69G5FAV'), 401, 'E_UNAUTHENTICATED');
   });
 
   test('malformed Authorization header or token → 401 E_UNAUTHENTICATED', async () => {
-    for (const header of ['Basic dXNlcjpwYXNz', 'Bearer', 'Bearer not-a-token', `Bearer ${writerT1}x`, `Token ${writerT1}`, `Bearer ${writerT1} extra`]) {
+    for (const header of [
+      'Basic dXNlcjpwYXNz',
+      'Bearer',
+      'Bearer not-a-token',
+      `Bearer ${writerT1}x`,
+      `Token ${writerT1}`,
+      `Bearer ${writerT1} extra`,
+    ]) {
       expectError(await find({ authorization: header }), 401, 'E_UNAUTHENTICATED');
     }
   });
@@ -223,12 +242,19 @@ describe('authentication', () => {
 
 describe('request validation and verification', () => {
   test('malformed JSON → 400 saying the body is not valid JSON', async () => {
-    const r = await srv.request('POST', '/api/v1/attestations', { token: writerT1, rawBody: '{"payloadType": "application/vnd.in-toto+json", "payload": ' });
+    const r = await srv.request('POST', '/api/v1/attestations', {
+      token: writerT1,
+      rawBody: '{"payloadType": "application/vnd.in-toto+json", "payload": ',
+    });
     expectError(r, 400, 'E_INVALID_INPUT', /not valid JSON/);
   });
 
   test('a body that is not JSON at all is refused with a 4xx JSON error', async () => {
-    const r = await srv.request('POST', '/api/v1/attestations', { token: writerT1, rawBody: 'hello', headers: { 'content-type': 'text/plain' } });
+    const r = await srv.request('POST', '/api/v1/attestations', {
+      token: writerT1,
+      rawBody: 'hello',
+      headers: { 'content-type': 'text/plain' },
+    });
     assert.equal(r.status, 415, r.text);
     assert.equal(obj(r)['code'], 'E_INVALID_INPUT');
   });
@@ -236,7 +262,10 @@ describe('request validation and verification', () => {
   test('valid JSON that is not an envelope → 400 naming the missing field', async () => {
     const r = await srv.request('POST', '/api/v1/attestations', { token: writerT1, body: { hello: 'world' } });
     expectError(r, 400, 'E_INVALID_INPUT', /payloadType/);
-    const noSigs = await srv.request('POST', '/api/v1/attestations', { token: writerT1, body: { payloadType: 'application/vnd.in-toto+json', payload: 'e30=', signatures: [] } });
+    const noSigs = await srv.request('POST', '/api/v1/attestations', {
+      token: writerT1,
+      body: { payloadType: 'application/vnd.in-toto+json', payload: 'e30=', signatures: [] },
+    });
     expectError(noSigs, 400, 'E_INVALID_INPUT', /signatures/);
     const array = await srv.request('POST', '/api/v1/attestations', { token: writerT1, body: [1, 2, 3] });
     expectError(array, 400, 'E_INVALID_INPUT');
@@ -282,7 +311,9 @@ describe('request validation and verification', () => {
 
   test('concurrent identical uploads store one object: one 201, the rest 200 with the same id', async () => {
     const raw = JSON.stringify(signedStatement(signerT1, randomHex(), PREDICATE_FOR_KIND.attestations));
-    const replies = await Promise.all(Array.from({ length: 8 }, () => srv.request('POST', '/api/v1/attestations', { token: writerT1, rawBody: raw })));
+    const replies = await Promise.all(
+      Array.from({ length: 8 }, () => srv.request('POST', '/api/v1/attestations', { token: writerT1, rawBody: raw })),
+    );
     assert.deepEqual(replies.map((r) => r.status).sort(), [200, 200, 200, 200, 200, 200, 200, 201], replies.map((r) => r.text).join('\n'));
     const ids = new Set(replies.map((r) => obj(r)['id']));
     assert.equal(ids.size, 1);
@@ -291,7 +322,10 @@ describe('request validation and verification', () => {
     assert.ok(row);
     const blobs = filesUnder(join(srv.dataDir, 'cas', 'signals', 'attestations')).filter((f) => f.endsWith('.dsse'));
     const rows = await Promise.all(blobs.map((f) => srv.services.repos.evidence.get(f.slice(f.lastIndexOf('/') + 1, -'.dsse'.length))));
-    assert.ok(rows.every((r) => r !== undefined), 'every attestation blob on disk has an index row');
+    assert.ok(
+      rows.every((r) => r !== undefined),
+      'every attestation blob on disk has an index row',
+    );
   });
 
   test('find pages with limit and after', async () => {
@@ -303,7 +337,12 @@ describe('request validation and verification', () => {
       ids.push(String(obj(r)['id']));
     }
     const all = await srv.request('GET', `/api/v1/attestations?subject=sha256:${subject}`, { token: admin });
-    assert.deepEqual(items(all).map((i) => i['id']).sort(), [...ids].sort());
+    assert.deepEqual(
+      items(all)
+        .map((i) => i['id'])
+        .sort(),
+      [...ids].sort(),
+    );
     assert.equal(obj(all)['next'], undefined);
     const page1 = await srv.request('GET', `/api/v1/attestations?subject=sha256:${subject}&limit=2`, { token: admin });
     assert.equal(page1.status, 200, page1.text);
@@ -311,7 +350,9 @@ describe('request validation and verification', () => {
     assert.equal(first.length, 2);
     const next = obj(page1)['next'];
     assert.equal(typeof next, 'string');
-    const page2 = await srv.request('GET', `/api/v1/attestations?subject=sha256:${subject}&limit=2&after=${String(next)}`, { token: admin });
+    const page2 = await srv.request('GET', `/api/v1/attestations?subject=sha256:${subject}&limit=2&after=${String(next)}`, {
+      token: admin,
+    });
     const second = items(page2);
     assert.equal(second.length, 1);
     assert.equal(obj(page2)['next'], undefined);
@@ -321,8 +362,18 @@ describe('request validation and verification', () => {
   test('find rejects a malformed subject, kind or cursor with 400', async () => {
     expectError(await srv.request('GET', '/api/v1/attestations?subject=abc', { token: admin }), 400, 'E_INVALID_INPUT', /subject/);
     expectError(await srv.request('GET', '/api/v1/attestations', { token: admin }), 400, 'E_INVALID_INPUT', /subject/);
-    expectError(await srv.request('GET', `/api/v1/attestations?subject=sha256:${randomHex()}&kind=nope`, { token: admin }), 400, 'E_INVALID_INPUT', /nope/);
-    expectError(await srv.request('GET', `/api/v1/attestations?subject=sha256:${randomHex()}&after=zzz`, { token: admin }), 400, 'E_INVALID_INPUT', /after/);
+    expectError(
+      await srv.request('GET', `/api/v1/attestations?subject=sha256:${randomHex()}&kind=nope`, { token: admin }),
+      400,
+      'E_INVALID_INPUT',
+      /nope/,
+    );
+    expectError(
+      await srv.request('GET', `/api/v1/attestations?subject=sha256:${randomHex()}&after=zzz`, { token: admin }),
+      400,
+      'E_INVALID_INPUT',
+      /after/,
+    );
   });
 
   test('GET returns the stored envelope with metadata; /raw returns the exact bytes', async () => {
@@ -345,7 +396,10 @@ describe('request validation and verification', () => {
   });
 
   test('a stored blob altered on disk → GET 500 E_INTEGRITY without the altered bytes', async () => {
-    const put = await srv.request('POST', '/api/v1/attestations', { token: writerT1, body: signedStatement(signerT1, randomHex(), PREDICATE_FOR_KIND.attestations) });
+    const put = await srv.request('POST', '/api/v1/attestations', {
+      token: writerT1,
+      body: signedStatement(signerT1, randomHex(), PREDICATE_FOR_KIND.attestations),
+    });
     assert.equal(put.status, 201, put.text);
     const id = String(obj(put)['id']);
     const row = await srv.services.repos.evidence.get(id);
@@ -380,10 +434,18 @@ describe('tenant selection', () => {
   });
 
   test('X-Attestry-Tenant chooses the tenant for a multi-tenant token', async () => {
-    const r = await srv.request('POST', '/api/v1/attestations', { token: multi, body: signedStatement(signerT1, randomHex()), headers: { 'x-attestry-tenant': 't1' } });
+    const r = await srv.request('POST', '/api/v1/attestations', {
+      token: multi,
+      body: signedStatement(signerT1, randomHex()),
+      headers: { 'x-attestry-tenant': 't1' },
+    });
     assert.equal(r.status, 201, r.text);
     assert.equal(obj(r)['tenant'], 't1');
-    const r2 = await srv.request('POST', '/api/v1/attestations', { token: multi, body: signedStatement(signerT2, randomHex()), headers: { 'x-attestry-tenant': 't2' } });
+    const r2 = await srv.request('POST', '/api/v1/attestations', {
+      token: multi,
+      body: signedStatement(signerT2, randomHex()),
+      headers: { 'x-attestry-tenant': 't2' },
+    });
     assert.equal(r2.status, 201, r2.text);
     assert.equal(obj(r2)['tenant'], 't2');
   });
@@ -396,9 +458,23 @@ describe('tenant selection', () => {
   });
 
   test('naming a tenant the token does not act for → 403; an invalid tenant id → 400; admin naming an unknown tenant → 404', async () => {
-    expectError(await srv.request('POST', '/api/v1/attestations?tenant=t2', { token: writerT1, body: signedStatement(signerT2, randomHex()) }), 403, 'E_FORBIDDEN', /t2/);
-    expectError(await srv.request('POST', '/api/v1/attestations?tenant=Not..Valid', { token: multi, body: signedStatement(signerT1, randomHex()) }), 400, 'E_INVALID_INPUT');
-    expectError(await srv.request('POST', '/api/v1/attestations?tenant=nope', { token: admin, body: signedStatement(signerT1, randomHex()) }), 404, 'E_NOT_FOUND', /nope/);
+    expectError(
+      await srv.request('POST', '/api/v1/attestations?tenant=t2', { token: writerT1, body: signedStatement(signerT2, randomHex()) }),
+      403,
+      'E_FORBIDDEN',
+      /t2/,
+    );
+    expectError(
+      await srv.request('POST', '/api/v1/attestations?tenant=Not..Valid', { token: multi, body: signedStatement(signerT1, randomHex()) }),
+      400,
+      'E_INVALID_INPUT',
+    );
+    expectError(
+      await srv.request('POST', '/api/v1/attestations?tenant=nope', { token: admin, body: signedStatement(signerT1, randomHex()) }),
+      404,
+      'E_NOT_FOUND',
+      /nope/,
+    );
   });
 });
 
@@ -408,7 +484,15 @@ describe('model signatures', () => {
     t.after(() => rmSync(work, { recursive: true, force: true }));
     const pair = generateKeyPair('ecdsa-p256');
     const info = describePublicKey('model-key', pair.publicKey);
-    await srv.services.repos.trustedKeys.add({ tenant: 't1', keyId: 'model-key', algorithm: info.algorithm, publicKeyPem: info.publicKeyPem, fingerprint: info.fingerprint, hint: info.hint, createdAt: new Date().toISOString() });
+    await srv.services.repos.trustedKeys.add({
+      tenant: 't1',
+      keyId: 'model-key',
+      algorithm: info.algorithm,
+      publicKeyPem: info.publicKeyPem,
+      fingerprint: info.fingerprint,
+      hint: info.hint,
+      createdAt: new Date().toISOString(),
+    });
 
     const output = join(work, 'tiny-model.sig');
     const signed = await signModel({ modelPath: TINY_MODEL, privateKey: pair.privateKey, signerId: 'ci@example.com', output, threads: 1 });
@@ -463,7 +547,10 @@ describe('Server.BodyLimitBytes', () => {
     assert.ok(big.length > 2048);
     const r = await small.request('POST', '/api/v1/attestations', { token, rawBody: big });
     expectError(r, 413, 'E_PAYLOAD_TOO_LARGE', /2048/);
-    assert.deepEqual(items(await small.request('GET', `/api/v1/attestations?subject=sha256:${subject}`, { token: await small.token('admin', ['*']) })), []);
+    assert.deepEqual(
+      items(await small.request('GET', `/api/v1/attestations?subject=sha256:${subject}`, { token: await small.token('admin', ['*']) })),
+      [],
+    );
     assert.equal(filesUnder(casDir).length, before, 'no blob written');
 
     // Under the limit still works.
@@ -483,7 +570,12 @@ describe('Signals.CAS.WriteEnabled=false', () => {
     const signer = await ro.trustNewKey('t1', 'k');
     const token = await ro.token('signals-service', ['t1']);
     const subject = randomHex();
-    expectError(await ro.request('POST', '/api/v1/attestations', { token, body: signedStatement(signer, subject) }), 503, 'E_READ_ONLY', /WriteEnabled/);
+    expectError(
+      await ro.request('POST', '/api/v1/attestations', { token, body: signedStatement(signer, subject) }),
+      503,
+      'E_READ_ONLY',
+      /WriteEnabled/,
+    );
     assert.deepEqual(items(await ro.request('GET', `/api/v1/attestations?subject=sha256:${subject}`, { token })), []);
     assert.equal((await ro.request('GET', '/readyz')).status, 200);
   });
@@ -538,7 +630,11 @@ describe('graceful shutdown', () => {
     const created = results.filter((r) => r.status === 201);
     assert.equal(received, N, 'all requests reached the server before close()');
     // Requests already in flight when close() began must be finished, not dropped.
-    assert.equal(created.length, N, `replies: ${results.map((r) => `${r.status} ${r.status === 201 ? '' : r.text.slice(0, 120)}`).join(' | ')}`);
+    assert.equal(
+      created.length,
+      N,
+      `replies: ${results.map((r) => `${r.status} ${r.status === 201 ? '' : r.text.slice(0, 120)}`).join(' | ')}`,
+    );
 
     reopened = await startTestServer({ dataDir });
     for (const r of created) {
@@ -547,9 +643,16 @@ describe('graceful shutdown', () => {
       assert.equal(got.status, 200, `evidence ${r.id} answered 201 must survive shutdown: ${got.text}`);
     }
     for (const s of subjects) {
-      assert.equal(items(await reopened.request('GET', `/api/v1/attestations?subject=sha256:${s}`, { token: adminToken })).length, 1, `subject ${s} indexed once`);
+      assert.equal(
+        items(await reopened.request('GET', `/api/v1/attestations?subject=sha256:${s}`, { token: adminToken })).length,
+        1,
+        `subject ${s} indexed once`,
+      );
     }
     // Checked last so that the durability checks above run either way.
-    assert.ok(closedInTime, `server.close() did not finish within Server.ShutdownGraceMs (${grace} ms) after all in-flight requests were answered`);
+    assert.ok(
+      closedInTime,
+      `server.close() did not finish within Server.ShutdownGraceMs (${grace} ms) after all in-flight requests were answered`,
+    );
   });
 });

@@ -70,7 +70,10 @@ after(async () => srv?.stop());
 describe('logged writes', () => {
   test('every write gets a distinct, dense log index and its leaf hash as rekorUuid', async () => {
     const indices = stored.map((s) => s.logIndex).sort((a, b) => a - b);
-    assert.deepEqual(indices, Array.from({ length: 261 }, (_, i) => i));
+    assert.deepEqual(
+      indices,
+      Array.from({ length: 261 }, (_, i) => i),
+    );
     for (const s of stored.slice(0, 20)) {
       const e = obj(await srv.request('GET', `/api/v1/log/entries/${s.logIndex}`));
       assert.equal(e['leafHash'], s.rekorUuid);
@@ -143,7 +146,15 @@ describe('C2SP tlog-tiles read API', () => {
     assert.equal((await srv.request('GET', '/tlog/tile/0/001.p/7')).status, 404);
     assert.equal((await srv.request('GET', '/tlog/tile/0/001')).status, 404);
     assert.equal((await srv.request('GET', '/tlog/tile/2/000.p/1')).status, 404);
-    for (const bad of ['/tlog/tile/0/1', '/tlog/tile/0/000.p/0', '/tlog/tile/0/000.p/256', '/tlog/tile/00/000', '/tlog/tile/64/000', '/tlog/tile/x/000', '/tlog/tile/entries/x000/001']) {
+    for (const bad of [
+      '/tlog/tile/0/1',
+      '/tlog/tile/0/000.p/0',
+      '/tlog/tile/0/000.p/256',
+      '/tlog/tile/00/000',
+      '/tlog/tile/64/000',
+      '/tlog/tile/x/000',
+      '/tlog/tile/entries/x000/001',
+    ]) {
       const r = await srv.request('GET', bad);
       assert.equal(r.status, 400, `${bad}: ${r.text}`);
       assert.equal(obj(r)['code'], 'E_INVALID_INPUT');
@@ -158,12 +169,24 @@ describe('C2SP tlog-tiles read API', () => {
         assert.equal(p['index'], s.logIndex);
         assert.equal(p['treeSize'], cp.size);
         assert.equal(p['rootHash'], cp.root.toString('hex'));
-        verifyInclusion(s.logIndex, cp.size, Buffer.from(s.rekorUuid, 'hex'), (p['hashes'] as string[]).map((h) => Buffer.from(h, 'hex')), cp.root);
+        verifyInclusion(
+          s.logIndex,
+          cp.size,
+          Buffer.from(s.rekorUuid, 'hex'),
+          (p['hashes'] as string[]).map((h) => Buffer.from(h, 'hex')),
+          cp.root,
+        );
       }
     }
     const old = obj(await srv.request('GET', '/api/v1/log/proof/inclusion?index=0&size=100'));
     const c = obj(await srv.request('GET', `/api/v1/log/proof/consistency?from=100&to=${cp.size}`));
-    verifyConsistency(100, cp.size, (c['hashes'] as string[]).map((h) => Buffer.from(h, 'hex')), Buffer.from(String(old['rootHash']), 'hex'), cp.root);
+    verifyConsistency(
+      100,
+      cp.size,
+      (c['hashes'] as string[]).map((h) => Buffer.from(h, 'hex')),
+      Buffer.from(String(old['rootHash']), 'hex'),
+      cp.root,
+    );
     assert.equal((await srv.request('GET', `/api/v1/log/proof/inclusion?index=${cp.size}`)).status, 400);
     assert.equal((await srv.request('GET', `/api/v1/log/proof/inclusion?index=0&size=${cp.size + 1}`)).status, 404);
     assert.equal((await srv.request('GET', `/api/v1/log/proof/inclusion?leaf=${hex()}`)).status, 404);
@@ -211,7 +234,17 @@ describe('exported bundles', () => {
       writeFileSync(join(dir, 'b.json'), bundle);
       writeFileSync(join(dir, 'signer.pem'), publicKeyToPem(signer.publicKey));
       writeFileSync(join(dir, 'log.vkey'), `${vkey}\n`);
-      const ok = await runCli(['log', 'verify', '--bundle', join(dir, 'b.json'), '--log-key', `@${join(dir, 'log.vkey')}`, '--key', join(dir, 'signer.pem'), '--json']);
+      const ok = await runCli([
+        'log',
+        'verify',
+        '--bundle',
+        join(dir, 'b.json'),
+        '--log-key',
+        `@${join(dir, 'log.vkey')}`,
+        '--key',
+        join(dir, 'signer.pem'),
+        '--json',
+      ]);
       assert.equal(ok.code, 0, ok.stderr + ok.stdout);
       assert.equal((JSON.parse(ok.stdout) as { logIndex: number }).logIndex, s.logIndex);
       const wrong = generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }).toString();
@@ -276,9 +309,20 @@ describe('monitor and witnesses', () => {
     assert.equal(cp.cosigners[0]?.name, witness.name);
     // An unknown witness, or a checkpoint body the log never signed, is refused.
     const stranger = new NoteSigner('stranger.example/w', generateKeyPairSync('ed25519').privateKey);
-    assert.equal((await srv.request('POST', '/api/v1/log/cosignatures', { rawBody: cosignCheckpoint(note, stranger), headers: { 'content-type': 'text/plain' } })).status, 422);
+    assert.equal(
+      (
+        await srv.request('POST', '/api/v1/log/cosignatures', {
+          rawBody: cosignCheckpoint(note, stranger),
+          headers: { 'content-type': 'text/plain' },
+        })
+      ).status,
+      422,
+    );
     const forged = cosigned.replace(/\n\d+\n/, '\n1\n');
-    assert.equal((await srv.request('POST', '/api/v1/log/cosignatures', { rawBody: forged, headers: { 'content-type': 'text/plain' } })).status, 422);
+    assert.equal(
+      (await srv.request('POST', '/api/v1/log/cosignatures', { rawBody: forged, headers: { 'content-type': 'text/plain' } })).status,
+      422,
+    );
   });
 });
 
@@ -296,11 +340,13 @@ describe('logging switched off (air gap without a log)', () => {
       assert.equal(b['rekorUuid'], null);
       assert.match(String(b['skipReason']), /RekorEnabled: false/);
       assert.equal((await off.request('GET', `/api/v1/attestations/${String(b['id'])}/bundle`, { token: t })).status, 404);
-      const cp = openCheckpoint((await off.request('GET', '/tlog/checkpoint')).text, parseVerifierKey(String(obj(await off.request('GET', '/api/v1/log/key'))['verifierKey'])));
+      const cp = openCheckpoint(
+        (await off.request('GET', '/tlog/checkpoint')).text,
+        parseVerifierKey(String(obj(await off.request('GET', '/api/v1/log/key'))['verifierKey'])),
+      );
       assert.equal(cp.size, 0);
     } finally {
       await off.stop();
     }
   });
 });
-

@@ -36,7 +36,10 @@ describe('the log records the key that verified', () => {
     // As a database written before ids were checked may hold it.
     await trustPublicKey(srv.services.repos.trustedKeys, 't1', serviceKeyId, other.publicKey, new Date());
     const signer = srv.services.keyring.signer(serviceKeyId);
-    const put = await srv.request('POST', '/api/v1/attestations', { token, body: signedStatement(signer, randomBytes(32).toString('hex')) });
+    const put = await srv.request('POST', '/api/v1/attestations', {
+      token,
+      body: signedStatement(signer, randomBytes(32).toString('hex')),
+    });
     assert.equal(put.status, 201, put.text);
     assert.ok(isRecord(put.json));
     const entry = await srv.request('GET', `/api/v1/log/entries/${String(put.json['logIndex'])}`);

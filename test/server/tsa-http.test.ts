@@ -49,7 +49,11 @@ function pem(der: Buffer): string {
 }
 
 async function timestampQuery(query: Uint8Array): Promise<{ status: number; type: string | null; body: Buffer }> {
-  const r = await fetch(`${srv.url}/api/v1/timestamp`, { method: 'POST', headers: { 'content-type': 'application/timestamp-query' }, body: query });
+  const r = await fetch(`${srv.url}/api/v1/timestamp`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/timestamp-query' },
+    body: query,
+  });
   return { status: r.status, type: r.headers.get('content-type'), body: Buffer.from(await r.arrayBuffer()) };
 }
 
@@ -60,7 +64,8 @@ async function bundleOf(id: string): Promise<Json> {
   return r.json;
 }
 
-const signedTimestamp = (b: Json): Buffer => Buffer.from(String(b['verificationMaterial']['timestampVerificationData']['rfc3161Timestamps'][0]['signedTimestamp']), 'base64');
+const signedTimestamp = (b: Json): Buffer =>
+  Buffer.from(String(b['verificationMaterial']['timestampVerificationData']['rfc3161Timestamps'][0]['signedTimestamp']), 'base64');
 
 function sigstoreVerify(bundle: Json, trustedRoot: Json = root): void {
   const trust = toTrustMaterial(TrustedRoot.fromJSON(trustedRoot), () => ({ publicKey: signer.publicKey, validFor: () => true }));
@@ -71,8 +76,19 @@ function sigstoreVerify(bundle: Json, trustedRoot: Json = root): void {
 async function verifyBundle(bundle: Json, ...extra: string[]): Promise<{ code: number | null; out: string }> {
   const path = join(dir, `b-${randomBytes(4).toString('hex')}.json`);
   writeFileSync(path, JSON.stringify(bundle));
-  const subject = JSON.parse(Buffer.from(String(bundle['dsseEnvelope']['payload']), 'base64').toString()).subject[0].digest.sha256 as string;
-  const r = await runCli(['verify-bundle', '--bundle', path, '--digest', `sha256:${subject}`, '--key', join(dir, 'signer.pem'), '--json', ...extra]);
+  const subject = JSON.parse(Buffer.from(String(bundle['dsseEnvelope']['payload']), 'base64').toString()).subject[0].digest
+    .sha256 as string;
+  const r = await runCli([
+    'verify-bundle',
+    '--bundle',
+    path,
+    '--digest',
+    `sha256:${subject}`,
+    '--key',
+    join(dir, 'signer.pem'),
+    '--json',
+    ...extra,
+  ]);
   return { code: r.code, out: r.stdout + r.stderr };
 }
 
@@ -94,7 +110,9 @@ before(async () => {
   assert.ok(isRecord(r.json));
   root = r.json;
   writeFileSync(rootJson(), r.text);
-  const chain = (root['timestampAuthorities'][0]['certChain']['certificates'] as { rawBytes: string }[]).map((c) => Buffer.from(c.rawBytes, 'base64'));
+  const chain = (root['timestampAuthorities'][0]['certChain']['certificates'] as { rawBytes: string }[]).map((c) =>
+    Buffer.from(c.rawBytes, 'base64'),
+  );
   writeFileSync(join(dir, 'tsa.pem'), pem(chain[0] as Buffer));
   writeFileSync(join(dir, 'root.pem'), pem(chain[1] as Buffer));
 });
@@ -129,7 +147,10 @@ describe('POST /api/v1/timestamp (RFC 3161 §3.4)', { skip: noOpenssl }, () => {
     const withCert = openssl('ts', '-verify', '-in', 'r2.tsr', '-queryfile', 'q2.tsq', '-CAfile', 'root.pem', '-untrusted', 'tsa.pem');
     assert.equal(withCert.code, 0, withCert.out);
     // A reply checked against another request (its nonce and imprint) fails.
-    assert.notEqual(openssl('ts', '-verify', '-in', 'r1.tsr', '-queryfile', 'q2.tsq', '-CAfile', 'root.pem', '-untrusted', 'tsa.pem').code, 0);
+    assert.notEqual(
+      openssl('ts', '-verify', '-in', 'r1.tsr', '-queryfile', 'q2.tsq', '-CAfile', 'root.pem', '-untrusted', 'tsa.pem').code,
+      0,
+    );
     // And a reply is not a timestamp from another CA.
     assert.notEqual(openssl('ts', '-verify', '-in', 'r1.tsr', '-queryfile', 'q1.tsq', '-CAfile', 'tsa.pem').code, 0);
   });
@@ -168,7 +189,10 @@ describe('logged records carry a timestamp over their signature', () => {
     const ok = openssl('ts', '-verify', '-in', 'token.tsr', '-data', 'sig.bin', '-CAfile', 'root.pem', '-untrusted', 'tsa.pem');
     assert.equal(ok.code, 0, ok.out);
     writeFileSync(join(dir, 'other.bin'), randomBytes(64));
-    assert.notEqual(openssl('ts', '-verify', '-in', 'token.tsr', '-data', 'other.bin', '-CAfile', 'root.pem', '-untrusted', 'tsa.pem').code, 0);
+    assert.notEqual(
+      openssl('ts', '-verify', '-in', 'token.tsr', '-data', 'other.bin', '-CAfile', 'root.pem', '-untrusted', 'tsa.pem').code,
+      0,
+    );
   });
 
   test('@sigstore/verify (default policy) and attestry verify-bundle with the exported trusted root accept the bundle', async () => {
@@ -177,7 +201,10 @@ describe('logged records carry a timestamp over their signature', () => {
     const r = await verifyBundle(bundle, '--trusted-root', rootJson());
     assert.equal(r.code, 0, r.out);
     const out = JSON.parse(r.out) as { timestamps: { source: string }[]; tlogEntries: unknown[] };
-    assert.deepEqual(out.timestamps.map((t) => t.source), ['rfc3161']);
+    assert.deepEqual(
+      out.timestamps.map((t) => t.source),
+      ['rfc3161'],
+    );
     assert.equal(out.tlogEntries.length, 1);
     const lead = (await runCli(['verify-bundle', '--bundle', join(dir, 'x.json'), '--help'])).stdout;
     assert.match(lead, /--offline-key-only/);
@@ -193,7 +220,9 @@ describe('logged records carry a timestamp over their signature', () => {
 
   test('tampering the timestamp, the signature or the log proof each fails, named', async () => {
     const original = await bundleOf((stored[3] as (typeof stored)[number]).id);
-    const imprint = createHash('sha256').update(Buffer.from(String(original['dsseEnvelope']['signatures'][0]['sig']), 'base64')).digest();
+    const imprint = createHash('sha256')
+      .update(Buffer.from(String(original['dsseEnvelope']['signatures'][0]['sig']), 'base64'))
+      .digest();
     const cases: { what: string; check: string; library: RegExp; apply: (b: Json) => void }[] = [
       {
         what: 'the timestamp (a byte of its message imprint)',
@@ -236,7 +265,11 @@ describe('logged records carry a timestamp over their signature', () => {
       const r = await verifyBundle(bundle, '--trusted-root', rootJson());
       assert.equal(r.code, 2, `${c.what}: ${r.out}`);
       assert.match(r.out, new RegExp(`verification failed \\(${c.check}\\)`), c.what);
-      assert.throws(() => sigstoreVerify(bundle), (e: Error & { code?: string }) => c.library.test(String(e.code)), c.what);
+      assert.throws(
+        () => sigstoreVerify(bundle),
+        (e: Error & { code?: string }) => c.library.test(String(e.code)),
+        c.what,
+      );
     }
     // A trusted root without the TSA does not vouch for the timestamp.
     const noTsa = { ...structuredClone(root), timestampAuthorities: [] };
@@ -261,32 +294,55 @@ describe('key-only bundles (no log entry, no timestamp)', () => {
     assert.equal(accepted.code, 0, accepted.out);
     // The signature is still checked.
     const forged = structuredClone(keyOnly);
-    forged['dsseEnvelope']['payload'] = Buffer.from(JSON.stringify({ _type: 'https://in-toto.io/Statement/v1', subject: [{ name: 'x', digest: { sha256: '0'.repeat(64) } }], predicateType: 'https://example.com/x', predicate: {} })).toString('base64');
+    forged['dsseEnvelope']['payload'] = Buffer.from(
+      JSON.stringify({
+        _type: 'https://in-toto.io/Statement/v1',
+        subject: [{ name: 'x', digest: { sha256: '0'.repeat(64) } }],
+        predicateType: 'https://example.com/x',
+        predicate: {},
+      }),
+    ).toString('base64');
     const bad = await verifyBundle(forged, '--offline-key-only');
     assert.equal(bad.code, 2, bad.out);
     assert.match(bad.out, /verification failed \(signature\)/);
     // Keyless certificates are only valid at a verified time: the flag goes with --key only.
     const path = join(dir, 'k.json');
     writeFileSync(path, JSON.stringify(keyOnly));
-    const usage = await runCli(['verify-bundle', '--bundle', path, '--digest', `sha256:${'0'.repeat(64)}`, '--identity', 'a@b', '--issuer', 'https://x', '--offline-key-only']);
+    const usage = await runCli([
+      'verify-bundle',
+      '--bundle',
+      path,
+      '--digest',
+      `sha256:${'0'.repeat(64)}`,
+      '--identity',
+      'a@b',
+      '--issuer',
+      'https://x',
+      '--offline-key-only',
+    ]);
     assert.equal(usage.code, 1, usage.stderr);
   });
 });
 
 const MODEL_SIG = ['model-transparency', 'scripts', 'tests'];
-test("model_signing's own key-signed model.sig (v1.1.0, ECDSA): refused without --offline-key-only, verified with it", { skip: fixtureSkip(...MODEL_SIG, 'v1.1.0-elliptic-key', 'model.sig') }, async () => {
-  const sig = fixturePath(...MODEL_SIG, 'v1.1.0-elliptic-key', 'model.sig');
-  const key = fixturePath(...MODEL_SIG, 'keys', 'certificate', 'signing-key-pub.pem');
-  const bundle = JSON.parse(readFileSync(sig, 'utf8')) as Json;
-  const subject = JSON.parse(Buffer.from(String(bundle['dsseEnvelope']['payload']), 'base64').toString()).subject[0].digest.sha256 as string;
-  const args = ['verify-bundle', '--bundle', sig, '--digest', `sha256:${subject}`, '--key', key];
-  const refused = await runCli(args);
-  assert.equal(refused.code, 2, refused.stderr);
-  assert.match(refused.stderr, /no transparency log entry and no timestamp.*--offline-key-only/);
-  const ok = await runCli([...args, '--offline-key-only']);
-  assert.equal(ok.code, 0, ok.stderr);
-  assert.match(ok.stdout, /VERIFIED/);
-});
+test(
+  "model_signing's own key-signed model.sig (v1.1.0, ECDSA): refused without --offline-key-only, verified with it",
+  { skip: fixtureSkip(...MODEL_SIG, 'v1.1.0-elliptic-key', 'model.sig') },
+  async () => {
+    const sig = fixturePath(...MODEL_SIG, 'v1.1.0-elliptic-key', 'model.sig');
+    const key = fixturePath(...MODEL_SIG, 'keys', 'certificate', 'signing-key-pub.pem');
+    const bundle = JSON.parse(readFileSync(sig, 'utf8')) as Json;
+    const subject = JSON.parse(Buffer.from(String(bundle['dsseEnvelope']['payload']), 'base64').toString()).subject[0].digest
+      .sha256 as string;
+    const args = ['verify-bundle', '--bundle', sig, '--digest', `sha256:${subject}`, '--key', key];
+    const refused = await runCli(args);
+    assert.equal(refused.code, 2, refused.stderr);
+    assert.match(refused.stderr, /no transparency log entry and no timestamp.*--offline-key-only/);
+    const ok = await runCli([...args, '--offline-key-only']);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stdout, /VERIFIED/);
+  },
+);
 
 describe('timestamps are stored with the record', () => {
   for (const backend of ['SQLite', 'PostgreSQL'] as const) {
@@ -294,14 +350,18 @@ describe('timestamps are stored with the record', () => {
       const data = mkdtempSync(join(tmpdir(), 'attestry-tsa-durable-'));
       const pg = backend === 'PostgreSQL' ? await freshPostgres() : undefined;
       const configure = (c: ResolvedConfig): void => {
-        if (pg !== undefined && pg.settings.driver === 'postgres') c.Storage.Database = { ...c.Storage.Database, Driver: 'postgres', Url: pg.settings.url, Schema: pg.settings.schema, PoolSize: 4 };
+        if (pg !== undefined && pg.settings.driver === 'postgres')
+          c.Storage.Database = { ...c.Storage.Database, Driver: 'postgres', Url: pg.settings.url, Schema: pg.settings.schema, PoolSize: 4 };
       };
       try {
         let s = await startTestServer({ dataDir: data, configure });
         await s.addTenant('t1');
         const k = await s.trustNewKey('t1', 'k');
         const tok = await s.token('signals-service', ['t1']);
-        const put = await s.request('POST', '/api/v1/attestations', { token: tok, body: signedStatement(k, randomBytes(32).toString('hex')) });
+        const put = await s.request('POST', '/api/v1/attestations', {
+          token: tok,
+          body: signedStatement(k, randomBytes(32).toString('hex')),
+        });
         assert.equal(put.status, 201, put.text);
         const id = String((put.json as Json)['id']);
         const first = (await s.request('GET', `/api/v1/attestations/${id}/bundle`, { token: tok })).json as Json;

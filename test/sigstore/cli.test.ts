@@ -36,34 +36,123 @@ test('verify-bundle on real bundles', { skip }, async (t) => {
   const bundle = (name: string) => join(suite, name, 'bundle.sigstore.json');
 
   await t.test('keyless message signature, by file and by digest', async () => {
-    const r = jsonOut(expectExit(await runCli(['verify-bundle', '--bundle', bundle('happy-path-v0.3'), '--artifact', art, ...KEYLESS, '--json']), 0));
+    const r = jsonOut(
+      expectExit(await runCli(['verify-bundle', '--bundle', bundle('happy-path-v0.3'), '--artifact', art, ...KEYLESS, '--json']), 0),
+    );
     assert.equal(r['ok'], true);
     assert.equal(getString(getRecord(r, 'signer'), 'identity'), CONFORMANCE_IDENTITY);
     assert.match(getString(r, 'trustedRoot'), /^embedded:/);
     expectExit(await runCli(['verify-bundle', '--bundle', bundle('happy-path-v0.1'), '--digest', digest, ...KEYLESS]), 0);
   });
   await t.test('key-based bundle', async () => {
-    const r = expectExit(await runCli(['verify-bundle', '--bundle', bundle('managed-key-happy-path'), '--artifact', art, '--key', join(suite, 'managed-key-happy-path/key.pub')]), 0);
+    const r = expectExit(
+      await runCli([
+        'verify-bundle',
+        '--bundle',
+        bundle('managed-key-happy-path'),
+        '--artifact',
+        art,
+        '--key',
+        join(suite, 'managed-key-happy-path/key.pub'),
+      ]),
+      0,
+    );
     assert.match(r.stdout, /Bundle: VERIFIED/);
   });
   await t.test('Rekor v2 DSSE bundle with a private trusted root and an identity regexp', async () => {
     const c = join(suite, 'rekor2-dsse-happy-path');
-    const args = ['verify-bundle', '--bundle', join(c, 'bundle.sigstore.json'), '--trusted-root', join(c, 'trusted_root.json'), '--identity-regexp', '^https://github\\.com/sigstore-conformance/', '--issuer', CONFORMANCE_ISSUER, '--json'];
+    const args = [
+      'verify-bundle',
+      '--bundle',
+      join(c, 'bundle.sigstore.json'),
+      '--trusted-root',
+      join(c, 'trusted_root.json'),
+      '--identity-regexp',
+      '^https://github\\.com/sigstore-conformance/',
+      '--issuer',
+      CONFORMANCE_ISSUER,
+      '--json',
+    ];
     expectExit(await runCli([...args, '--artifact', art]), 0);
     // For DSSE the artifact must be an in-toto subject.
-    assert.equal(failedCheck(expectExit(await runCli([...args, '--artifact', join(suite, 'rekor2-dsse-happy-path/README')]), 2)), 'subject-digest');
+    assert.equal(
+      failedCheck(expectExit(await runCli([...args, '--artifact', join(suite, 'rekor2-dsse-happy-path/README')]), 2)),
+      'subject-digest',
+    );
   });
   await t.test('failures exit 2 and name the check', async () => {
-    assert.equal(failedCheck(expectExit(await runCli(['verify-bundle', '--bundle', bundle('happy-path-v0.3'), '--artifact', art, '--identity', `${CONFORMANCE_IDENTITY}x`, '--issuer', CONFORMANCE_ISSUER, '--json']), 2)), 'identity');
-    assert.equal(failedCheck(expectExit(await runCli(['verify-bundle', '--bundle', bundle('happy-path-v0.3'), '--artifact', art, '--identity', CONFORMANCE_IDENTITY, '--issuer', 'https://accounts.google.com', '--json']), 2)), 'issuer');
-    assert.equal(failedCheck(expectExit(await runCli(['verify-bundle', '--bundle', bundle('checkpoint-wrong-roothash_fail'), '--artifact', art, ...KEYLESS, '--json']), 2)), 'tlog-inclusion-proof');
-    const human = noStack(expectExit(await runCli(['verify-bundle', '--bundle', bundle('bundle-with-root-cert_fail'), '--artifact', join(suite, 'bundle-with-root-cert_fail/artifact'), ...KEYLESS]), 2));
+    assert.equal(
+      failedCheck(
+        expectExit(
+          await runCli([
+            'verify-bundle',
+            '--bundle',
+            bundle('happy-path-v0.3'),
+            '--artifact',
+            art,
+            '--identity',
+            `${CONFORMANCE_IDENTITY}x`,
+            '--issuer',
+            CONFORMANCE_ISSUER,
+            '--json',
+          ]),
+          2,
+        ),
+      ),
+      'identity',
+    );
+    assert.equal(
+      failedCheck(
+        expectExit(
+          await runCli([
+            'verify-bundle',
+            '--bundle',
+            bundle('happy-path-v0.3'),
+            '--artifact',
+            art,
+            '--identity',
+            CONFORMANCE_IDENTITY,
+            '--issuer',
+            'https://accounts.google.com',
+            '--json',
+          ]),
+          2,
+        ),
+      ),
+      'issuer',
+    );
+    assert.equal(
+      failedCheck(
+        expectExit(
+          await runCli(['verify-bundle', '--bundle', bundle('checkpoint-wrong-roothash_fail'), '--artifact', art, ...KEYLESS, '--json']),
+          2,
+        ),
+      ),
+      'tlog-inclusion-proof',
+    );
+    const human = noStack(
+      expectExit(
+        await runCli([
+          'verify-bundle',
+          '--bundle',
+          bundle('bundle-with-root-cert_fail'),
+          '--artifact',
+          join(suite, 'bundle-with-root-cert_fail/artifact'),
+          ...KEYLESS,
+        ]),
+        2,
+      ),
+    );
     assert.match(human.stderr, /verification failed \(certificate-chain\)/);
   });
   await t.test('bad bundles exit 1 with a clear message', async () => {
-    const malformed = noStack(expectExit(await runCli(['verify-bundle', '--bundle', bundle('bundle-malformed-json_fail'), '--artifact', art, ...KEYLESS]), 1));
+    const malformed = noStack(
+      expectExit(await runCli(['verify-bundle', '--bundle', bundle('bundle-malformed-json_fail'), '--artifact', art, ...KEYLESS]), 1),
+    );
     assert.match(malformed.stderr, /is not valid JSON/);
-    const unknown = noStack(expectExit(await runCli(['verify-bundle', '--bundle', bundle('bundle-unknown-version_fail'), '--artifact', art, ...KEYLESS]), 1));
+    const unknown = noStack(
+      expectExit(await runCli(['verify-bundle', '--bundle', bundle('bundle-unknown-version_fail'), '--artifact', art, ...KEYLESS]), 1),
+    );
     assert.match(unknown.stderr, /unknown media type/);
     const tmp = mkdtempSync(join(tmpdir(), 'attestry-trunc-'));
     try {
@@ -91,12 +180,29 @@ test('verify-bundle usage and load errors (no external data)', async () => {
     closeSync(fd);
     const r = noStack(expectExit(await runCli(['verify-bundle', '--bundle', huge, '--artifact', art, ...KEYLESS]), 1));
     assert.match(r.stderr, /over the \d+-byte limit/);
-    assert.match(noStack(expectExit(await runCli(['verify-bundle', '--bundle', huge, ...KEYLESS]), 1)).stderr, /--artifact FILE or --digest/);
-    assert.match(noStack(expectExit(await runCli(['verify-bundle', '--bundle', huge, '--artifact', art, '--issuer', CONFORMANCE_ISSUER]), 1)).stderr, /exactly one of --key/);
-    assert.match(noStack(expectExit(await runCli(['verify-bundle', '--bundle', huge, '--digest', 'sha256:12', ...KEYLESS]), 1)).stderr, /--digest must be sha256/);
-    assert.match(noStack(expectExit(await runCli(['verify-bundle', '--bundle', join(tmp, 'missing.json'), '--artifact', art, ...KEYLESS]), 1)).stderr, /no such file/);
+    assert.match(
+      noStack(expectExit(await runCli(['verify-bundle', '--bundle', huge, ...KEYLESS]), 1)).stderr,
+      /--artifact FILE or --digest/,
+    );
+    assert.match(
+      noStack(expectExit(await runCli(['verify-bundle', '--bundle', huge, '--artifact', art, '--issuer', CONFORMANCE_ISSUER]), 1)).stderr,
+      /exactly one of --key/,
+    );
+    assert.match(
+      noStack(expectExit(await runCli(['verify-bundle', '--bundle', huge, '--digest', 'sha256:12', ...KEYLESS]), 1)).stderr,
+      /--digest must be sha256/,
+    );
+    assert.match(
+      noStack(expectExit(await runCli(['verify-bundle', '--bundle', join(tmp, 'missing.json'), '--artifact', art, ...KEYLESS]), 1)).stderr,
+      /no such file/,
+    );
     writeFileSync(join(tmp, 'root.json'), '{"mediaType":"application/vnd.dev.sigstore.trustedroot+json;version=0.1","tlogs":[{}]}');
-    const badRoot = noStack(expectExit(await runCli(['verify-bundle', '--bundle', huge, '--artifact', art, ...KEYLESS, '--trusted-root', join(tmp, 'root.json')]), 1));
+    const badRoot = noStack(
+      expectExit(
+        await runCli(['verify-bundle', '--bundle', huge, '--artifact', art, ...KEYLESS, '--trusted-root', join(tmp, 'root.json')]),
+        1,
+      ),
+    );
     assert.match(badRoot.stderr, /invalid trusted root/);
   } finally {
     rmSync(tmp, { recursive: true, force: true });
@@ -111,7 +217,27 @@ test('trust show uses the embedded root; trust refresh without a reachable TUF r
     const rootPath = join(tmp, 'root.json');
     writeFileSync(rootPath, publicGoodSeed().rootJson);
     // Port 9 (discard) on loopback: nothing listens, the connection is refused at once.
-    const r = noStack(expectExit(await runCli(['trust', 'refresh', '--mirror', 'http://127.0.0.1:9', '--initial-root', rootPath, '--dir', join(tmp, 'sig'), '--timeout', '2000', '--json'], { timeoutMs: 60_000 }), 1));
+    const r = noStack(
+      expectExit(
+        await runCli(
+          [
+            'trust',
+            'refresh',
+            '--mirror',
+            'http://127.0.0.1:9',
+            '--initial-root',
+            rootPath,
+            '--dir',
+            join(tmp, 'sig'),
+            '--timeout',
+            '2000',
+            '--json',
+          ],
+          { timeoutMs: 60_000 },
+        ),
+        1,
+      ),
+    );
     const err = jsonOut(r);
     assert.equal(getString(err, 'code'), 'E_UNAVAILABLE');
     assert.match(getString(err, 'message'), /cannot refresh the trusted root from http:\/\/127\.0\.0\.1:9/);

@@ -39,12 +39,19 @@ function runCase(caseDir: string, suiteDir: string, mode: 'bytes' | 'digest'): u
     const keyPath = join(caseDir, 'key.pub');
     const policy: SignerPolicy = existsSync(keyPath)
       ? { kind: 'key', publicKey: loadPublicKey(readFileSync(keyPath, 'utf8'), keyPath) }
-      : { kind: 'identity', identity: optionalText(join(caseDir, 'identity')) ?? CONFORMANCE_IDENTITY, issuer: optionalText(join(caseDir, 'issuer')) ?? CONFORMANCE_ISSUER };
+      : {
+          kind: 'identity',
+          identity: optionalText(join(caseDir, 'identity')) ?? CONFORMANCE_IDENTITY,
+          issuer: optionalText(join(caseDir, 'issuer')) ?? CONFORMANCE_ISSUER,
+        };
     const rootPath = join(caseDir, 'trusted_root.json');
     const trustRoot = existsSync(rootPath) ? loadTrustRootFile(rootPath) : publicGoodTrustRoot();
     const artifactPath = existsSync(join(caseDir, 'artifact')) ? join(caseDir, 'artifact') : join(suiteDir, 'a.txt');
     const data = readFileSync(artifactPath);
-    const artifact: BundleArtifact = mode === 'bytes' ? { kind: 'bytes', data } : { kind: 'digest', algorithm: 'sha256', digest: createHash('sha256').update(data).digest() };
+    const artifact: BundleArtifact =
+      mode === 'bytes'
+        ? { kind: 'bytes', data }
+        : { kind: 'digest', algorithm: 'sha256', digest: createHash('sha256').update(data).digest() };
     verifySigstoreBundle(readSigstoreBundleFile(join(caseDir, 'bundle.sigstore.json')), { policy, trustRoot, artifact });
     return undefined;
   } catch (e) {
@@ -54,7 +61,9 @@ function runCase(caseDir: string, suiteDir: string, mode: 'bytes' | 'digest'): u
 
 test('sigstore-conformance bundle-verify suite', { skip }, async (t) => {
   const suiteDir = conformancePath();
-  const cases = readdirSync(suiteDir).filter((n) => statSync(join(suiteDir, n)).isDirectory()).sort();
+  const cases = readdirSync(suiteDir)
+    .filter((n) => statSync(join(suiteDir, n)).isDirectory())
+    .sort();
   // The fixture is present: an empty or truncated suite is a failure, not a pass.
   assert.ok(cases.length >= 70, `expected the full suite (>= 70 cases), found ${cases.length} in ${suiteDir}`);
 

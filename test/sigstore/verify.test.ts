@@ -52,7 +52,12 @@ test('trusted roots: a log key without validFor.start is rejected, a null end is
   assert.ok(trustRootFromJson(json, 'ok').material.tlogs.length >= 2);
   delete json.tlogs[1]!.publicKey.validFor.start;
   failsWith(() => trustRootFromJson(json, 'bad'), 'E_INVALID_INPUT', undefined, /tlogs\.1\.publicKey\.validFor\.start: required/);
-  failsWith(() => trustRootFromJson({ ...embedded.json, mediaType: 'application/json' }, 'bad'), 'E_INVALID_INPUT', undefined, /media type/);
+  failsWith(
+    () => trustRootFromJson({ ...embedded.json, mediaType: 'application/json' }, 'bad'),
+    'E_INVALID_INPUT',
+    undefined,
+    /media type/,
+  );
   const reversed = structuredClone(embedded.json) as { tlogs: { publicKey: { validFor: { start: string; end?: string } } }[] };
   reversed.tlogs[0]!.publicKey.validFor.end = '2000-01-01T00:00:00Z';
   failsWith(() => trustRootFromJson(reversed, 'bad'), 'E_INVALID_INPUT', undefined, /ends before it starts/);
@@ -63,10 +68,26 @@ test('identity policy: exact means exact (no regular expression), the issuer mus
   const san = 'https://github.com/org/repo/.github/workflows/release.yml@refs/heads/main';
   checkIdentity({ kind: 'identity', identity: san, issuer }, { subjectAlternativeName: san, issuer });
   // sigstore-js would accept both of these: its policy is an unanchored regular expression.
-  failsWith(() => checkIdentity({ kind: 'identity', identity: san, issuer }, { subjectAlternativeName: `${san}x`, issuer }), 'E_SIGNATURE_INVALID', 'identity');
-  failsWith(() => checkIdentity({ kind: 'identity', identity: 'a.b@example.com', issuer }, { subjectAlternativeName: 'aXb@example.com', issuer }), 'E_SIGNATURE_INVALID', 'identity');
-  failsWith(() => checkIdentity({ kind: 'identity', identity: san, issuer }, { subjectAlternativeName: san, issuer: 'https://evil.example' }), 'E_SIGNATURE_INVALID', 'issuer');
-  failsWith(() => checkIdentity({ kind: 'identity', identity: san, issuer }, { subjectAlternativeName: undefined, issuer }), 'E_SIGNATURE_INVALID', 'identity');
+  failsWith(
+    () => checkIdentity({ kind: 'identity', identity: san, issuer }, { subjectAlternativeName: `${san}x`, issuer }),
+    'E_SIGNATURE_INVALID',
+    'identity',
+  );
+  failsWith(
+    () => checkIdentity({ kind: 'identity', identity: 'a.b@example.com', issuer }, { subjectAlternativeName: 'aXb@example.com', issuer }),
+    'E_SIGNATURE_INVALID',
+    'identity',
+  );
+  failsWith(
+    () => checkIdentity({ kind: 'identity', identity: san, issuer }, { subjectAlternativeName: san, issuer: 'https://evil.example' }),
+    'E_SIGNATURE_INVALID',
+    'issuer',
+  );
+  failsWith(
+    () => checkIdentity({ kind: 'identity', identity: san, issuer }, { subjectAlternativeName: undefined, issuer }),
+    'E_SIGNATURE_INVALID',
+    'identity',
+  );
   const re = identityRegexpPolicy('^https://github\\.com/org/', issuer);
   assert.equal(re.kind, 'identity-regexp');
   if (re.kind !== 'identity-regexp') return;
@@ -78,7 +99,14 @@ test('identity policy: exact means exact (no regular expression), the issuer mus
 test('DSSE subject check: the artifact must be a subject of the in-toto statement', () => {
   const data = Buffer.from('hello');
   const hex = createHash('sha256').update(data).digest('hex');
-  const payload = Buffer.from(JSON.stringify({ _type: 'https://in-toto.io/Statement/v1', subject: [{ name: 'h', digest: { sha256: hex.toUpperCase() } }], predicateType: 'p', predicate: {} }));
+  const payload = Buffer.from(
+    JSON.stringify({
+      _type: 'https://in-toto.io/Statement/v1',
+      subject: [{ name: 'h', digest: { sha256: hex.toUpperCase() } }],
+      predicateType: 'p',
+      predicate: {},
+    }),
+  );
   const statement = summarizeStatement('application/vnd.in-toto+json', payload);
   checkSubject(statement, { kind: 'bytes', data });
   checkSubject(statement, { kind: 'digest', algorithm: 'sha256', digest: Buffer.from(hex, 'hex') });
@@ -88,10 +116,25 @@ test('DSSE subject check: the artifact must be a subject of the in-toto statemen
 });
 
 test('bad bundle input: malformed, truncated, unknown media type, wrong shape, over the size limit', () => {
-  failsWith(() => parseSigstoreBundleText('{"mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json", "verif'), 'E_SIGNATURE_FORMAT', undefined, /not valid JSON/);
+  failsWith(
+    () => parseSigstoreBundleText('{"mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json", "verif'),
+    'E_SIGNATURE_FORMAT',
+    undefined,
+    /not valid JSON/,
+  );
   failsWith(() => parseSigstoreBundleText('[]'), 'E_SIGNATURE_FORMAT', undefined, /not a JSON object/);
-  failsWith(() => parseSigstoreBundle({ mediaType: 'application/vnd.dev.sigstore.bundle+json;version=99.9' }), 'E_SIGNATURE_FORMAT', undefined, /unknown media type/);
-  failsWith(() => parseSigstoreBundle({ mediaType: 'application/vnd.dev.sigstore.bundle.v0.3+json', verificationMaterial: 7 }), 'E_SIGNATURE_FORMAT', undefined, /not a valid v0\.3 bundle/);
+  failsWith(
+    () => parseSigstoreBundle({ mediaType: 'application/vnd.dev.sigstore.bundle+json;version=99.9' }),
+    'E_SIGNATURE_FORMAT',
+    undefined,
+    /unknown media type/,
+  );
+  failsWith(
+    () => parseSigstoreBundle({ mediaType: 'application/vnd.dev.sigstore.bundle.v0.3+json', verificationMaterial: 7 }),
+    'E_SIGNATURE_FORMAT',
+    undefined,
+    /not a valid v0\.3 bundle/,
+  );
   const dir = mkdtempSync(join(tmpdir(), 'attestry-bundle-'));
   try {
     const huge = join(dir, 'huge.json');
@@ -131,21 +174,51 @@ test('key-signed message bundles: bytes and digest modes, and each failure named
   assert.equal(r.content, 'message-signature');
   verifySigstoreBundle(bundle, { policy, artifact: digest, ...noLog });
 
-  failsWith(() => verifySigstoreBundle(bundle, { policy, artifact: { kind: 'bytes', data: Buffer.from('other') }, ...noLog }), 'E_SIGNATURE_INVALID', 'artifact-digest');
-  failsWith(() => verifySigstoreBundle(bundle, { policy, artifact: { kind: 'digest', algorithm: 'sha256', digest: Buffer.alloc(32) }, ...noLog }), 'E_SIGNATURE_INVALID', 'artifact-digest');
+  failsWith(
+    () => verifySigstoreBundle(bundle, { policy, artifact: { kind: 'bytes', data: Buffer.from('other') }, ...noLog }),
+    'E_SIGNATURE_INVALID',
+    'artifact-digest',
+  );
+  failsWith(
+    () => verifySigstoreBundle(bundle, { policy, artifact: { kind: 'digest', algorithm: 'sha256', digest: Buffer.alloc(32) }, ...noLog }),
+    'E_SIGNATURE_INVALID',
+    'artifact-digest',
+  );
   const other = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).publicKey;
-  failsWith(() => verifySigstoreBundle(bundle, { policy: { kind: 'key', publicKey: other }, artifact: digest, ...noLog }), 'E_SIGNATURE_INVALID', 'signature');
-  failsWith(() => verifySigstoreBundle(bundle, { policy: { kind: 'key', publicKey: other }, artifact: { kind: 'bytes', data: artifact }, ...noLog }), 'E_SIGNATURE_INVALID', 'signature');
+  failsWith(
+    () => verifySigstoreBundle(bundle, { policy: { kind: 'key', publicKey: other }, artifact: digest, ...noLog }),
+    'E_SIGNATURE_INVALID',
+    'signature',
+  );
+  failsWith(
+    () =>
+      verifySigstoreBundle(bundle, { policy: { kind: 'key', publicKey: other }, artifact: { kind: 'bytes', data: artifact }, ...noLog }),
+    'E_SIGNATURE_INVALID',
+    'signature',
+  );
   // By default a bundle needs a verified timestamp and a log entry.
   failsWith(() => verifySigstoreBundle(bundle, { policy, artifact: digest }), 'E_SIGNATURE_INVALID', 'timestamp');
   failsWith(() => verifySigstoreBundle(bundle, { policy, artifact: digest, timestampThreshold: 0 }), 'E_SIGNATURE_INVALID', 'tlog');
   // A key bundle is not checked against an identity, nor without an artifact.
-  failsWith(() => verifySigstoreBundle(bundle, { policy: { kind: 'identity', identity: 'x', issuer: 'y' }, artifact: digest, ...noLog }), 'E_SIGNATURE_INVALID', 'verification-material');
+  failsWith(
+    () => verifySigstoreBundle(bundle, { policy: { kind: 'identity', identity: 'x', issuer: 'y' }, artifact: digest, ...noLog }),
+    'E_SIGNATURE_INVALID',
+    'verification-material',
+  );
   failsWith(() => verifySigstoreBundle(bundle, { policy, ...noLog }), 'E_USAGE');
 
   // Ed25519 signs the artifact itself: a digest alone cannot be checked.
   const ed = generateKeyPairSync('ed25519');
   const edBundle = keyBundle(ed.privateKey, artifact, null);
-  verifySigstoreBundle(edBundle, { policy: { kind: 'key', publicKey: ed.publicKey }, artifact: { kind: 'bytes', data: artifact }, ...noLog });
-  failsWith(() => verifySigstoreBundle(edBundle, { policy: { kind: 'key', publicKey: ed.publicKey }, artifact: digest, ...noLog }), 'E_USAGE', undefined, /Ed25519/);
+  verifySigstoreBundle(edBundle, {
+    policy: { kind: 'key', publicKey: ed.publicKey },
+    artifact: { kind: 'bytes', data: artifact },
+    ...noLog,
+  });
+  failsWith(
+    () => verifySigstoreBundle(edBundle, { policy: { kind: 'key', publicKey: ed.publicKey }, artifact: digest, ...noLog }),
+    'E_USAGE',
+    undefined,
+    /Ed25519/,
+  );
 });

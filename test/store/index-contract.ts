@@ -39,8 +39,14 @@ const minutes = (n: number): Date => new Date(T0.getTime() + n * 60_000);
 
 const digestOf = (s: string): string => `sha256:${createHash('sha256').update(s).digest('hex')}`;
 
-async function countRows(db: IndexDatabase, table: 'evidence' | 'evidence_subjects' | 'tokens' | 'tenants' | 'trusted_keys'): Promise<number> {
-  const row = await db.db.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+async function countRows(
+  db: IndexDatabase,
+  table: 'evidence' | 'evidence_subjects' | 'tokens' | 'tenants' | 'trusted_keys',
+): Promise<number> {
+  const row = await db.db
+    .selectFrom(table)
+    .select((eb) => eb.fn.countAll().as('n'))
+    .executeTakeFirstOrThrow();
   return Number(row.n);
 }
 
@@ -67,7 +73,10 @@ export function indexDatabaseContract(name: string, open: () => Promise<OpenedIn
         assert.deepEqual(second.applied, []);
         assert.equal(second.current, LATEST_MIGRATION);
         const recorded = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(opened.db.db);
-        assert.deepEqual(recorded.rows.map((r) => r.name), ALL_MIGRATIONS);
+        assert.deepEqual(
+          recorded.rows.map((r) => r.name),
+          ALL_MIGRATIONS,
+        );
       });
 
       it('two concurrent migrate() calls on two connections both succeed and apply the schema once', async () => {
@@ -79,10 +88,16 @@ export function indexDatabaseContract(name: string, open: () => Promise<OpenedIn
           // Exactly one of them applied it.
           assert.deepEqual([...a.applied, ...b.applied], ALL_MIGRATIONS);
           const recorded = await sql<{ name: string }>`select name from kysely_migration`.execute(other.db);
-          assert.deepEqual(recorded.rows.map((r) => r.name), ALL_MIGRATIONS);
+          assert.deepEqual(
+            recorded.rows.map((r) => r.name),
+            ALL_MIGRATIONS,
+          );
           // Both connections see the same, working schema.
           await new TenantsRepo(other.db).add('acme', null, T0);
-          assert.deepEqual((await new TenantsRepo(opened.db.db).list()).map((t) => t.id), ['acme']);
+          assert.deepEqual(
+            (await new TenantsRepo(opened.db.db).list()).map((t) => t.id),
+            ['acme'],
+          );
         } finally {
           await other.close();
         }
@@ -188,7 +203,14 @@ export function indexDatabaseContract(name: string, open: () => Promise<OpenedIn
           // A well-formed token whose id does not exist.
           const unknownId = `atr_${ids.next()}_${secret}`;
           await expectCode(authenticate(tokens, `Bearer ${unknownId}`, T0), 'E_UNAUTHENTICATED');
-          for (const header of [`Basic ${issued.token}`, issued.token, 'Bearer', 'Bearer not-a-token', `Bearer ${issued.token} extra`, `Bearer ${issued.token}x`]) {
+          for (const header of [
+            `Basic ${issued.token}`,
+            issued.token,
+            'Bearer',
+            'Bearer not-a-token',
+            `Bearer ${issued.token} extra`,
+            `Bearer ${issued.token}x`,
+          ]) {
             await expectCode(authenticate(tokens, header, T0), 'E_UNAUTHENTICATED');
           }
           const missing = await expectCode(authenticate(tokens, undefined, T0), 'E_UNAUTHENTICATED');
@@ -291,12 +313,21 @@ export function indexDatabaseContract(name: string, open: () => Promise<OpenedIn
             { ...key('acme', 'k1'), revokedAt: null },
             { ...key('acme', 'k2'), revokedAt: null },
           ]);
-          assert.deepEqual((await keys.list()).map((k) => `${k.tenant}/${k.keyId}`), ['acme/k1', 'acme/k2', 'globex/k1']);
-          assert.deepEqual((await keys.list('globex')).map((k) => `${k.tenant}/${k.keyId}`), ['globex/k1']);
+          assert.deepEqual(
+            (await keys.list()).map((k) => `${k.tenant}/${k.keyId}`),
+            ['acme/k1', 'acme/k2', 'globex/k1'],
+          );
+          assert.deepEqual(
+            (await keys.list('globex')).map((k) => `${k.tenant}/${k.keyId}`),
+            ['globex/k1'],
+          );
 
           await keys.revoke('acme', 'k1', minutes(5));
           // Revoked keys leave active() but stay listed, with the revocation time.
-          assert.deepEqual((await keys.active('acme')).map((k) => k.keyId), ['k2']);
+          assert.deepEqual(
+            (await keys.active('acme')).map((k) => k.keyId),
+            ['k2'],
+          );
           const listed = await keys.list('acme');
           assert.deepEqual(
             listed.map((k) => [k.keyId, k.revokedAt]),
@@ -306,7 +337,10 @@ export function indexDatabaseContract(name: string, open: () => Promise<OpenedIn
             ],
           );
           // The same key id in another tenant is untouched.
-          assert.deepEqual((await keys.active('globex')).map((k) => k.keyId), ['k1']);
+          assert.deepEqual(
+            (await keys.active('globex')).map((k) => k.keyId),
+            ['k1'],
+          );
           assert.deepEqual(await keys.active('nobody'), []);
         });
 
@@ -329,7 +363,11 @@ export function indexDatabaseContract(name: string, open: () => Promise<OpenedIn
       // --------------------------------------------------------------- evidence
 
       describe('EvidenceRepo', () => {
-        const record = (tenant: string, content: string, opts: { kind?: string; subjects?: EvidenceSubject[]; id?: string } = {}): EvidenceRecord => {
+        const record = (
+          tenant: string,
+          content: string,
+          opts: { kind?: string; subjects?: EvidenceSubject[]; id?: string } = {},
+        ): EvidenceRecord => {
           const id = opts.id ?? ids.next();
           return {
             id,
@@ -348,7 +386,11 @@ export function indexDatabaseContract(name: string, open: () => Promise<OpenedIn
           };
         };
         // A stored row carries its subjects, sorted by digest.
-        const row = (r: EvidenceRecord): EvidenceRecord => ({ ...r, logIndex: null, subjects: [...r.subjects].sort((a, b) => a.digest.localeCompare(b.digest)) });
+        const row = (r: EvidenceRecord): EvidenceRecord => ({
+          ...r,
+          logIndex: null,
+          subjects: [...r.subjects].sort((a, b) => a.digest.localeCompare(b.digest)),
+        });
         const SUBJECT = digestOf('the artifact');
 
         beforeEach(async () => {
@@ -425,7 +467,10 @@ export function indexDatabaseContract(name: string, open: () => Promise<OpenedIn
             [...subjects].sort((x, y) => x.digest.localeCompare(y.digest)),
           );
           // Ordered by digest.
-          assert.deepEqual(got.map((s) => s.digest), subjects.map((s) => s.digest).sort());
+          assert.deepEqual(
+            got.map((s) => s.digest),
+            subjects.map((s) => s.digest).sort(),
+          );
           assert.deepEqual(await evidence.subjects(bare.id), []);
           const stored = await opened.db.db.selectFrom('evidence_subjects').selectAll().where('evidence_id', '=', r.id).execute();
           assert.ok(stored.every((s) => s.tenant === 'acme'));
@@ -453,19 +498,37 @@ export function indexDatabaseContract(name: string, open: () => Promise<OpenedIn
           const allKinds = ['callgraphs', 'attestations', 'model-signatures'];
           const idsOf = (rows: { id: string }[]) => rows.map((r) => r.id);
 
-          assert.deepEqual(idsOf(await evidence.findBySubject({ digest: SUBJECT, tenants: ['acme'], kinds: allKinds, limit: 100 })), [a1.id, a2.id, a3.id, a4.id]);
-          assert.deepEqual(idsOf(await evidence.findBySubject({ digest: SUBJECT, tenants: ['globex'], kinds: allKinds, limit: 100 })), [g1.id, g2.id]);
-          assert.deepEqual(
-            idsOf(await evidence.findBySubject({ digest: SUBJECT, tenants: '*', kinds: allKinds, limit: 100 })),
-            [a1.id, a2.id, g1.id, a3.id, a4.id, g2.id],
-          );
+          assert.deepEqual(idsOf(await evidence.findBySubject({ digest: SUBJECT, tenants: ['acme'], kinds: allKinds, limit: 100 })), [
+            a1.id,
+            a2.id,
+            a3.id,
+            a4.id,
+          ]);
+          assert.deepEqual(idsOf(await evidence.findBySubject({ digest: SUBJECT, tenants: ['globex'], kinds: allKinds, limit: 100 })), [
+            g1.id,
+            g2.id,
+          ]);
+          assert.deepEqual(idsOf(await evidence.findBySubject({ digest: SUBJECT, tenants: '*', kinds: allKinds, limit: 100 })), [
+            a1.id,
+            a2.id,
+            g1.id,
+            a3.id,
+            a4.id,
+            g2.id,
+          ]);
           assert.deepEqual(
             idsOf(await evidence.findBySubject({ digest: SUBJECT, tenants: ['acme', 'globex'], kinds: allKinds, limit: 100 })),
             [a1.id, a2.id, g1.id, a3.id, a4.id, g2.id],
           );
-          assert.deepEqual(idsOf(await evidence.findBySubject({ digest: SUBJECT, tenants: '*', kinds: ['callgraphs'], limit: 100 })), [a1.id, g1.id, a3.id]);
+          assert.deepEqual(idsOf(await evidence.findBySubject({ digest: SUBJECT, tenants: '*', kinds: ['callgraphs'], limit: 100 })), [
+            a1.id,
+            g1.id,
+            a3.id,
+          ]);
           assert.deepEqual(
-            idsOf(await evidence.findBySubject({ digest: SUBJECT, tenants: ['acme'], kinds: ['attestations', 'model-signatures'], limit: 100 })),
+            idsOf(
+              await evidence.findBySubject({ digest: SUBJECT, tenants: ['acme'], kinds: ['attestations', 'model-signatures'], limit: 100 }),
+            ),
             [a2.id, a4.id],
           );
           assert.deepEqual(await evidence.findBySubject({ digest: SUBJECT, tenants: [], kinds: allKinds, limit: 100 }), []);
@@ -477,7 +540,9 @@ export function indexDatabaseContract(name: string, open: () => Promise<OpenedIn
             [offSubject.id],
           );
           // Full rows come back.
-          assert.deepEqual(await evidence.findBySubject({ digest: SUBJECT, tenants: ['globex'], kinds: ['attestations'], limit: 10 }), [row(g2)]);
+          assert.deepEqual(await evidence.findBySubject({ digest: SUBJECT, tenants: ['globex'], kinds: ['attestations'], limit: 10 }), [
+            row(g2),
+          ]);
 
           // Pagination with `after` + limit, in id order.
           const pages: string[][] = [];
@@ -492,8 +557,14 @@ export function indexDatabaseContract(name: string, open: () => Promise<OpenedIn
             [a1.id, a2.id, g1.id, a3.id],
             [a4.id, g2.id],
           ]);
-          assert.deepEqual(idsOf(await evidence.findBySubject({ digest: SUBJECT, tenants: ['acme'], kinds: allKinds, after: a1.id, limit: 2 })), [a2.id, a3.id]);
-          assert.deepEqual(idsOf(await evidence.findBySubject({ digest: SUBJECT, tenants: ['acme'], kinds: allKinds, after: a4.id, limit: 2 })), []);
+          assert.deepEqual(
+            idsOf(await evidence.findBySubject({ digest: SUBJECT, tenants: ['acme'], kinds: allKinds, after: a1.id, limit: 2 })),
+            [a2.id, a3.id],
+          );
+          assert.deepEqual(
+            idsOf(await evidence.findBySubject({ digest: SUBJECT, tenants: ['acme'], kinds: allKinds, after: a4.id, limit: 2 })),
+            [],
+          );
         });
 
         it('a batch in which one record violates a foreign key rolls back entirely (one transaction per batch)', async () => {
@@ -504,14 +575,18 @@ export function indexDatabaseContract(name: string, open: () => Promise<OpenedIn
           const bad = record('no-such-tenant', 'bad');
           const good3 = record('acme', 'good three');
           await assert.rejects(evidence.insertBatch([good1, good2, bad, good3]));
-          for (const r of [good1, good2, bad, good3]) assert.equal(await evidence.get(r.id), undefined, `row ${r.id} survived the rollback`);
+          for (const r of [good1, good2, bad, good3])
+            assert.equal(await evidence.get(r.id), undefined, `row ${r.id} survived the rollback`);
           assert.deepEqual(await evidence.subjects(good1.id), []);
           assert.equal(await countRows(opened.db, 'evidence'), 1);
           assert.equal(await countRows(opened.db, 'evidence_subjects'), 0);
           assert.deepEqual(await evidence.get(before.id), row(before));
           // The connection is usable afterwards and the same good records can be stored.
           const retried = await evidence.insertBatch([good1, good2, good3]);
-          assert.deepEqual(retried.map((o) => o.created), [true, true, true]);
+          assert.deepEqual(
+            retried.map((o) => o.created),
+            [true, true, true],
+          );
           assert.equal(await countRows(opened.db, 'evidence'), 4);
         });
 
@@ -527,7 +602,10 @@ export function indexDatabaseContract(name: string, open: () => Promise<OpenedIn
           assert.equal(await countRows(opened.db, 'evidence'), 50);
           assert.equal(await countRows(opened.db, 'evidence_subjects'), 50);
           const found = await evidence.findBySubject({ digest: SUBJECT, tenants: '*', kinds: ['callgraphs'], limit: 1000 });
-          assert.deepEqual(found.map((r) => r.id), records.map((r) => r.id).sort());
+          assert.deepEqual(
+            found.map((r) => r.id),
+            records.map((r) => r.id).sort(),
+          );
         });
       });
     });

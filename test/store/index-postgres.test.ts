@@ -16,7 +16,6 @@ import { expectCode } from './blob-contract.js';
 import { indexDatabaseContract } from './index-contract.js';
 import { PG_URL, probePostgres, SKIP_PG } from '../helpers/databases.js';
 
-
 const freshSchema = (): string => `attestry_test_${randomBytes(8).toString('hex')}`;
 
 /** Runs `fn` with a plain pg client that is not part of the code under test. */
@@ -40,9 +39,13 @@ const openSchema = (schema: string, poolSize = 5): Promise<IndexDatabase> =>
 const unreachable = await probePostgres();
 
 if (unreachable !== undefined && SKIP_PG) {
-  describe('PostgreSQL index', { skip: `ATTESTRY_TEST_SKIP_PG=1 and PostgreSQL at ${redactUrl(PG_URL)} is unreachable: ${unreachable}` }, () => {
-    it('contract', () => undefined);
-  });
+  describe(
+    'PostgreSQL index',
+    { skip: `ATTESTRY_TEST_SKIP_PG=1 and PostgreSQL at ${redactUrl(PG_URL)} is unreachable: ${unreachable}` },
+    () => {
+      it('contract', () => undefined);
+    },
+  );
 } else if (unreachable !== undefined) {
   describe('PostgreSQL index', () => {
     it('needs a reachable PostgreSQL server', () => {
@@ -85,7 +88,9 @@ if (unreachable !== undefined && SKIP_PG) {
     });
     after(async () => {
       // No test schema of this run is left behind.
-      const left = await withClient((c) => c.query<{ n: string }>('select count(*) as n from pg_namespace where nspname = any($1)', [dropped]));
+      const left = await withClient((c) =>
+        c.query<{ n: string }>('select count(*) as n from pg_namespace where nspname = any($1)', [dropped]),
+      );
       assert.equal(Number(left.rows[0]?.n), 0);
     });
 
@@ -131,7 +136,10 @@ if (unreachable !== undefined && SKIP_PG) {
         assert.deepEqual(report, { applied: ['0001_initial', '0002_transparency_log', '0003_timestamps'], current: LATEST_MIGRATION });
         await new TenantsRepo(a.db).add('only-in-first', null, new Date('2030-01-01T00:00:00Z'));
         assert.deepEqual(await new TenantsRepo(b.db).list(), []);
-        assert.deepEqual((await new TenantsRepo(a.db).list()).map((t) => t.id), ['only-in-first']);
+        assert.deepEqual(
+          (await new TenantsRepo(a.db).list()).map((t) => t.id),
+          ['only-in-first'],
+        );
       } finally {
         await a.close();
         await b.close();
@@ -147,7 +155,10 @@ if (unreachable !== undefined && SKIP_PG) {
           const failures = results.flatMap((r) => (r.status === 'rejected' ? [String((r.reason as Error).message)] : []));
           assert.deepEqual(failures, [], `round ${round}: concurrent opens failed`);
           const reports = await Promise.all(opened.map((db) => db.migrate()));
-          assert.deepEqual(reports.flatMap((r) => r.applied), ['0001_initial', '0002_transparency_log', '0003_timestamps']);
+          assert.deepEqual(
+            reports.flatMap((r) => r.applied),
+            ['0001_initial', '0002_transparency_log', '0003_timestamps'],
+          );
         } finally {
           for (const db of opened) await db.close();
         }
@@ -169,7 +180,11 @@ if (unreachable !== undefined && SKIP_PG) {
       const url = new URL(PG_URL);
       url.searchParams.set('application_name', appName);
       const connections = (): Promise<number> =>
-        withClient(async (c) => Number((await c.query<{ n: string }>('select count(*) as n from pg_stat_activity where application_name = $1', [appName])).rows[0]?.n));
+        withClient(async (c) =>
+          Number(
+            (await c.query<{ n: string }>('select count(*) as n from pg_stat_activity where application_name = $1', [appName])).rows[0]?.n,
+          ),
+        );
       for (const useIt of [true, false]) {
         const schema = track(freshSchema());
         const db = await openIndexDatabase({ driver: 'postgres', url: url.toString(), schema, poolSize: 2 });

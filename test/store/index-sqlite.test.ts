@@ -55,7 +55,10 @@ describe('SQLite index specifics', () => {
       assert.equal(raw.pragma('journal_mode', { simple: true }), 'wal');
       const tables = raw.prepare(`select name from sqlite_master where type = 'table' order by name`).all() as { name: string }[];
       for (const t of ['evidence', 'evidence_subjects', 'tenants', 'tokens', 'trusted_keys']) {
-        assert.ok(tables.some((x) => x.name === t), `table ${t} missing`);
+        assert.ok(
+          tables.some((x) => x.name === t),
+          `table ${t} missing`,
+        );
       }
     } finally {
       raw.close();

@@ -4,7 +4,16 @@ import fc from 'fast-check';
 import { appendLeaves, edgeKeys, type AppendResult } from '../../src/tlog/append.js';
 import { EMPTY_ROOT, HASH_SIZE } from '../../src/tlog/hash.js';
 import { consistencyProof, inclusionProof, treeRoot } from '../../src/tlog/merkle.js';
-import { FULL_TILE_BYTES, TILE_WIDTH, levelWidth, nodesFromTiles, rightEdge, tileKeyString, withTiles, type TileNeed } from '../../src/tlog/tiles.js';
+import {
+  FULL_TILE_BYTES,
+  TILE_WIDTH,
+  levelWidth,
+  nodesFromTiles,
+  rightEdge,
+  tileKeyString,
+  withTiles,
+  type TileNeed,
+} from '../../src/tlog/tiles.js';
 import { expectAttestryError } from '../core/helpers.js';
 import { hex, leafInputs } from './helpers.js';
 import { ReferenceTree } from './reference.js';
@@ -41,7 +50,10 @@ class MemoryTiles {
       assert.ok(!seen.has(key), `tile ${key} appears twice in one append`);
       seen.add(key);
       assert.ok(!this.full.has(key), `tile ${key} was full and was written again at size ${result.size}`);
-      assert.ok(w.hashes.length > 0 && w.hashes.length <= FULL_TILE_BYTES && w.hashes.length % HASH_SIZE === 0, `tile ${key} is ${w.hashes.length} bytes`);
+      assert.ok(
+        w.hashes.length > 0 && w.hashes.length <= FULL_TILE_BYTES && w.hashes.length % HASH_SIZE === 0,
+        `tile ${key} is ${w.hashes.length} bytes`,
+      );
       this.tiles.set(key, w.hashes);
       if (w.hashes.length === FULL_TILE_BYTES) this.full.add(key);
       this.writes++;
@@ -56,7 +68,10 @@ class MemoryTiles {
       needs.map(({ key, width }) => {
         const tile = this.tiles.get(tileKeyString(key));
         assert.ok(tile !== undefined, `fetch of tile ${tileKeyString(key)}, which a tree of ${this.size} leaves does not have`);
-        assert.ok(width >= 1 && width * HASH_SIZE <= tile.length, `fetch of ${width} hashes of tile ${tileKeyString(key)}, which holds ${tile.length / HASH_SIZE}`);
+        assert.ok(
+          width >= 1 && width * HASH_SIZE <= tile.length,
+          `fetch of ${width} hashes of tile ${tileKeyString(key)}, which holds ${tile.length / HASH_SIZE}`,
+        );
         return [tileKeyString(key), tile];
       }),
     );
@@ -184,7 +199,11 @@ describe('appendLeaves against the RFC 6962 reference', () => {
   test('bad edges and bad leaves are refused', () => {
     const store = new MemoryTiles();
     store.append(leaves.slice(0, 5));
-    expectAttestryError(() => appendLeaves(5, new Map(), [leaves[5] as Buffer]), 'E_INTEGRITY', /log tile 0\/0 should hold 5 hashes for tree size 5/);
+    expectAttestryError(
+      () => appendLeaves(5, new Map(), [leaves[5] as Buffer]),
+      'E_INTEGRITY',
+      /log tile 0\/0 should hold 5 hashes for tree size 5/,
+    );
     const short = new Map([['0/0', (store.tiles.get('0/0') as Buffer).subarray(0, 4 * HASH_SIZE)]]);
     expectAttestryError(() => appendLeaves(5, short, [leaves[5] as Buffer]), 'E_INTEGRITY', /should hold 5 hashes/);
     expectAttestryError(() => appendLeaves(5, store.tiles, [Buffer.alloc(31)]), 'E_INVALID_INPUT', /leaf hash must be 32 bytes, got 31/);
@@ -232,7 +251,8 @@ describe('appendLeaves past 65,536 leaves (level-2 tiles)', () => {
     assert.equal(hex(store.tiles.get('2/0') as Buffer), hex(tree.mth(0, 65_536)), 'the level-2 hash is the MTH of the first 65,536 leaves');
 
     const level1 = store.tiles.get('1/0') as Buffer;
-    for (const p of [0, 1, 128, 255]) assert.equal(hex(level1.subarray(p * 32, (p + 1) * 32)), hex(tree.mth(p * 256, (p + 1) * 256)), `level-1 hash ${p}`);
+    for (const p of [0, 1, 128, 255])
+      assert.equal(hex(level1.subarray(p * 32, (p + 1) * 32)), hex(tree.mth(p * 256, (p + 1) * 256)), `level-1 hash ${p}`);
     const level1b = store.tiles.get('1/1') as Buffer;
     assert.equal(hex(level1b.subarray(16 * 32)), hex(tree.mth((256 + 16) * 256, (256 + 17) * 256)));
 

@@ -56,7 +56,12 @@ function* batches(seed: number): Generator<number> {
 async function buildScenario(algorithm: KeyAlgorithm, index: number, size: number, pathLength: number): Promise<Scenario> {
   const signer = generateKeyPair(algorithm);
   const payload = Buffer.from(
-    JSON.stringify({ _type: 'https://in-toto.io/Statement/v1', subject: [{ name: 'model', digest: { sha256: 'ab'.repeat(32) } }], predicateType: 'https://example.com/test/v1', predicate: { algorithm, index } }),
+    JSON.stringify({
+      _type: 'https://in-toto.io/Statement/v1',
+      subject: [{ name: 'model', digest: { sha256: 'ab'.repeat(32) } }],
+      predicateType: 'https://example.com/test/v1',
+      predicate: { algorithm, index },
+    }),
   );
   const envelope = signEnvelope(PAYLOAD_TYPE, payload, [createSigner(signer.privateKey, HINT)]);
   const body = dsseEntryBody(envelope, signatureBy(envelope, signer.publicKey), signer.publicKey);
@@ -89,7 +94,17 @@ async function buildScenario(algorithm: KeyAlgorithm, index: number, size: numbe
     checkpoint,
     logKey: logSigner.publicKey,
   });
-  return { name: `${algorithm} signer, leaf ${index} of ${size}`, json, signerPublicKey: signer.publicKey, envelope, body, index, size, root, pathLength };
+  return {
+    name: `${algorithm} signer, leaf ${index} of ${size}`,
+    json,
+    signerPublicKey: signer.publicKey,
+    envelope,
+    body,
+    index,
+    size,
+    root,
+    pathLength,
+  };
 }
 
 /** @sigstore/verify with a trusted root naming only this log, and the signer key found by its hint. */
@@ -99,7 +114,8 @@ function sigstoreVerify(json: unknown, signerPublicKey: KeyObject, logPublicKey:
     assert.equal(hint, HINT);
     return { publicKey: signerPublicKey, validFor: () => true };
   });
-  return new Verifier(trust, { tlogThreshold: 1, ctlogThreshold: 0, timestampThreshold: 0 }).verify(toSignedEntity(bundleFromJSON(json))).key;
+  return new Verifier(trust, { tlogThreshold: 1, ctlogThreshold: 0, timestampThreshold: 0 }).verify(toSignedEntity(bundleFromJSON(json)))
+    .key;
 }
 
 type Bundle = Record<string, any>; // a JSON tree, edited in place by the tamper cases
@@ -113,48 +129,54 @@ function flipB64(value: string, at: number): string {
 }
 
 /** Each tampering, with the error verifyLogBundle must give. */
-const TAMPERING: { what: string; code: ErrorCode; message: RegExp; apply: (b: Bundle, s: Scenario) => void; needsProofHashes?: boolean }[] = [
-  { what: 'a payload byte', code: 'E_DIGEST_MISMATCH', message: /the envelope payload is not the one the log entry records/, apply: (b) => (b['dsseEnvelope'].payload = flipB64(b['dsseEnvelope'].payload, 20)) },
-  {
-    what: 'a signature byte',
-    code: 'E_SIGNATURE_INVALID',
-    message: /no envelope signature is the one the log entry records/,
-    apply: (b) => (b['dsseEnvelope'].signatures[0].sig = flipB64(b['dsseEnvelope'].signatures[0].sig, -3)),
-  },
-  {
-    what: 'a proof hash',
-    code: 'E_SIGNATURE_INVALID',
-    message: /inclusion proof for index \d+ does not lead to the root hash/,
-    apply: (b) => (entryOf(b)['inclusionProof'].hashes[0] = flipB64(entryOf(b)['inclusionProof'].hashes[0], 7)),
-    needsProofHashes: true,
-  },
-  {
-    what: 'the checkpoint signature',
-    code: 'E_SIGNATURE_INVALID',
-    message: /the signature by test\.example\/log\+[0-9a-f]{8} does not verify/,
-    apply: (b) => {
-      const cp: string = entryOf(b)['inclusionProof'].checkpoint.envelope;
-      const at = cp.lastIndexOf(' ') + 1;
-      entryOf(b)['inclusionProof'].checkpoint.envelope = `${cp.slice(0, at)}${flipB64(cp.slice(at, -1), 30)}\n`;
+const TAMPERING: { what: string; code: ErrorCode; message: RegExp; apply: (b: Bundle, s: Scenario) => void; needsProofHashes?: boolean }[] =
+  [
+    {
+      what: 'a payload byte',
+      code: 'E_DIGEST_MISMATCH',
+      message: /the envelope payload is not the one the log entry records/,
+      apply: (b) => (b['dsseEnvelope'].payload = flipB64(b['dsseEnvelope'].payload, 20)),
     },
-  },
-  {
-    what: 'a canonicalized body byte',
-    code: 'E_SIGNATURE_INVALID',
-    message: /does not lead to the root hash/,
-    apply: (b) => (entryOf(b)['canonicalizedBody'] = flipB64(entryOf(b)['canonicalizedBody'], 40)),
-  },
-  {
-    what: 'the logIndex (entry and inclusion proof)',
-    code: 'E_SIGNATURE_INVALID',
-    message: /inclusion proof/,
-    apply: (b, s) => {
-      const other = String(s.index > 0 && s.index === s.size - 1 ? s.index - 1 : s.index + 1);
-      entryOf(b)['logIndex'] = other;
-      entryOf(b)['inclusionProof'].logIndex = other;
+    {
+      what: 'a signature byte',
+      code: 'E_SIGNATURE_INVALID',
+      message: /no envelope signature is the one the log entry records/,
+      apply: (b) => (b['dsseEnvelope'].signatures[0].sig = flipB64(b['dsseEnvelope'].signatures[0].sig, -3)),
     },
-  },
-];
+    {
+      what: 'a proof hash',
+      code: 'E_SIGNATURE_INVALID',
+      message: /inclusion proof for index \d+ does not lead to the root hash/,
+      apply: (b) => (entryOf(b)['inclusionProof'].hashes[0] = flipB64(entryOf(b)['inclusionProof'].hashes[0], 7)),
+      needsProofHashes: true,
+    },
+    {
+      what: 'the checkpoint signature',
+      code: 'E_SIGNATURE_INVALID',
+      message: /the signature by test\.example\/log\+[0-9a-f]{8} does not verify/,
+      apply: (b) => {
+        const cp: string = entryOf(b)['inclusionProof'].checkpoint.envelope;
+        const at = cp.lastIndexOf(' ') + 1;
+        entryOf(b)['inclusionProof'].checkpoint.envelope = `${cp.slice(0, at)}${flipB64(cp.slice(at, -1), 30)}\n`;
+      },
+    },
+    {
+      what: 'a canonicalized body byte',
+      code: 'E_SIGNATURE_INVALID',
+      message: /does not lead to the root hash/,
+      apply: (b) => (entryOf(b)['canonicalizedBody'] = flipB64(entryOf(b)['canonicalizedBody'], 40)),
+    },
+    {
+      what: 'the logIndex (entry and inclusion proof)',
+      code: 'E_SIGNATURE_INVALID',
+      message: /inclusion proof/,
+      apply: (b, s) => {
+        const other = String(s.index > 0 && s.index === s.size - 1 ? s.index - 1 : s.index + 1);
+        entryOf(b)['logIndex'] = other;
+        entryOf(b)['inclusionProof'].logIndex = other;
+      },
+    },
+  ];
 
 describe('log bundles, end to end in memory', async () => {
   const scenarios = await Promise.all([
@@ -212,13 +234,21 @@ describe('log bundles, end to end in memory', async () => {
 
       test('another signer key: E_KEY_MISMATCH', () => {
         const other = generateKeyPair('ed25519').publicKey;
-        expectAttestryError(() => verifyLogBundle(s.json, { logKey, signerKey: other }), 'E_KEY_MISMATCH', /the envelope was signed by sha256:[0-9a-f]{64}, not by the given key sha256:/);
+        expectAttestryError(
+          () => verifyLogBundle(s.json, { logKey, signerKey: other }),
+          'E_KEY_MISMATCH',
+          /the envelope was signed by sha256:[0-9a-f]{64}, not by the given key sha256:/,
+        );
         assert.throws(() => sigstoreVerify(s.json, other), VerificationError);
       });
 
       test('another log key: rejected by both', () => {
         const otherLog = new NoteSigner(ORIGIN, generateKeyPair('ed25519').privateKey);
-        expectAttestryError(() => verifyLogBundle(s.json, { logKey: parseVerifierKey(otherLog.verifierKey) }), 'E_SIGNATURE_INVALID', /no signature by a known key/);
+        expectAttestryError(
+          () => verifyLogBundle(s.json, { logKey: parseVerifierKey(otherLog.verifierKey) }),
+          'E_SIGNATURE_INVALID',
+          /no signature by a known key/,
+        );
         assert.throws(() => sigstoreVerify(s.json, s.signerPublicKey, otherLog.publicKey), VerificationError);
       });
     });
@@ -230,10 +260,17 @@ describe('log bundles, end to end in memory', async () => {
     const witnessKey = parseVerifierKey(formatVerifierKey(witness.name, witness.publicKey, SIG_COSIGNATURE_V1));
     const cosigned = structuredClone(s.json) as Bundle;
     const note = parseNote(entryOf(cosigned)['inclusionProof'].checkpoint.envelope);
-    entryOf(cosigned)['inclusionProof'].checkpoint.envelope = formatNote({ text: note.text, signatures: [...note.signatures, witness.cosign(note.text, 1_700_000_000)] });
+    entryOf(cosigned)['inclusionProof'].checkpoint.envelope = formatNote({
+      text: note.text,
+      signatures: [...note.signatures, witness.cosign(note.text, 1_700_000_000)],
+    });
     const result = verifyLogBundle(cosigned, { logKey, witnesses: [witnessKey], minCosigners: 1 });
     assert.deepEqual(result.cosigners, [{ name: witness.name, timestamp: 1_700_000_000 }]);
-    expectAttestryError(() => verifyLogBundle(s.json, { logKey, witnesses: [witnessKey], minCosigners: 1 }), 'E_SIGNATURE_INVALID', /0 valid witness cosignature\(s\), 1 required/);
+    expectAttestryError(
+      () => verifyLogBundle(s.json, { logKey, witnesses: [witnessKey], minCosigners: 1 }),
+      'E_SIGNATURE_INVALID',
+      /0 valid witness cosignature\(s\), 1 required/,
+    );
     sigstoreVerify(cosigned, s.signerPublicKey);
   });
 
@@ -241,14 +278,22 @@ describe('log bundles, end to end in memory', async () => {
     const s = scenarios[1] as Scenario;
     const tampered = structuredClone(s.json) as Bundle;
     entryOf(tampered)['logIndex'] = String(s.index + 1);
-    expectAttestryError(() => verifyLogBundle(tampered, { logKey }), 'E_SIGNATURE_INVALID', /logIndex 701 differs from the inclusion proof's 700/);
+    expectAttestryError(
+      () => verifyLogBundle(tampered, { logKey }),
+      'E_SIGNATURE_INVALID',
+      /logIndex 701 differs from the inclusion proof's 700/,
+    );
   });
 
   test('verifyLogBundle: the proof’s tree size and root must be the checkpoint’s', () => {
     const s = scenarios[1] as Scenario;
     const size = structuredClone(s.json) as Bundle;
     entryOf(size)['inclusionProof'].treeSize = String(s.size + 1);
-    expectAttestryError(() => verifyLogBundle(size, { logKey }), 'E_SIGNATURE_INVALID', /inclusion proof is for tree size 1001, the checkpoint for 1000/);
+    expectAttestryError(
+      () => verifyLogBundle(size, { logKey }),
+      'E_SIGNATURE_INVALID',
+      /inclusion proof is for tree size 1001, the checkpoint for 1000/,
+    );
     const root = structuredClone(s.json) as Bundle;
     entryOf(root)['inclusionProof'].rootHash = flipB64(entryOf(root)['inclusionProof'].rootHash, 0);
     expectAttestryError(() => verifyLogBundle(root, { logKey }), 'E_SIGNATURE_INVALID', /root hash differs from the checkpoint root hash/);
@@ -276,7 +321,10 @@ describe('log bundles, end to end in memory', async () => {
       }
       assert.ok(caught instanceof AttestryError, `case ${i}: ${String(caught)}`);
       // A body that is not an entry fails the inclusion check first (its leaf hash is not in the tree).
-      assert.ok(caught.code === 'E_SIGNATURE_FORMAT' || (i === 5 && caught.code === 'E_SIGNATURE_INVALID'), `case ${i}: ${caught.code} ${caught.message}`);
+      assert.ok(
+        caught.code === 'E_SIGNATURE_FORMAT' || (i === 5 && caught.code === 'E_SIGNATURE_INVALID'),
+        `case ${i}: ${caught.code} ${caught.message}`,
+      );
     }
   });
 });

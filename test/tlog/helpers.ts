@@ -29,7 +29,7 @@ export function flipBit(b: Uint8Array, bit: number): Buffer {
   const out = Buffer.from(b);
   const byte = Math.floor(bit / 8);
   assert.ok(byte < out.length, `bit ${bit} is outside a ${out.length}-byte value`);
-  out[byte] = (out[byte] as number) ^ (0x80 >> bit % 8);
+  out[byte] = (out[byte] as number) ^ (0x80 >> (bit % 8));
   return out;
 }
 

@@ -90,7 +90,10 @@ for (const backend of await backends()) {
       // Size 1027: level 0 has 4 full tiles and a partial of 3; level 1 a partial of 4.
       assert.equal(await reader.tile(0, 4, 4), undefined, 'no partial wider than the tree');
       assert.deepEqual(await reader.tile(0, 4, 3), Buffer.concat(bodies.slice(1024, 1027).map(naiveLeaf)));
-      assert.deepEqual(await reader.tile(1, 0, 4), Buffer.concat([0, 1, 2, 3].map((t) => naiveRoot(bodies.slice(t * 256, (t + 1) * 256).map(naiveLeaf)))));
+      assert.deepEqual(
+        await reader.tile(1, 0, 4),
+        Buffer.concat([0, 1, 2, 3].map((t) => naiveRoot(bodies.slice(t * 256, (t + 1) * 256).map(naiveLeaf)))),
+      );
       assert.equal(await reader.tile(1, 0, 5), undefined);
       // A narrower partial is a prefix: what a client that saw an older checkpoint asks for.
       assert.deepEqual(await reader.tile(0, 4, 1), naiveLeaf(bodies[1024] as Buffer));
@@ -158,46 +161,57 @@ for (const backend of await backends()) {
 
     it('refuses to sign for another origin once entries exist', async () => {
       const other = new LogSequencer(new NoteSigner('other.example/log', generateKeyPairSync('ed25519').privateKey), index.driver);
-      await assert.rejects(index.db.transaction().execute((trx) => other.append(trx, [body(9)])), { code: 'E_CONFIG' });
+      await assert.rejects(
+        index.db.transaction().execute((trx) => other.append(trx, [body(9)])),
+        { code: 'E_CONFIG' },
+      );
     });
 
     // SQLite has one writer, and better-sqlite3 blocks its thread while it
     // waits for the lock, so two connections in one thread would deadlock;
     // the service gives SQLite a single writer thread. PostgreSQL nodes race.
-    it('concurrent appenders on separate connections get dense, distinct indices and one consistent tree', { skip: backend.name === 'SQLite' ? 'one writer per SQLite database (see the writer thread)' : false }, async () => {
-      const extra = await fresh.open();
-      const seq2 = new LogSequencer(signer, extra.driver);
-      const start = (await reader.state()).size;
-      const mine: Buffer[][] = [];
-      const jobs = Array.from({ length: 12 }, (_, j) => {
-        const batch = Array.from({ length: 1 + (j % 5) * 7 }, (_, i) => body(10_000 + j * 100 + i));
-        mine.push(batch);
-        const db = j % 2 === 0 ? index.db : extra.db;
-        const seq = j % 2 === 0 ? sequencer : seq2;
-        return db.transaction().execute((trx) => seq.append(trx, batch));
-      });
-      const outs = await Promise.all(jobs);
-      await extra.close();
-      const spans = outs.map((o, j) => [o.first, o.first + (mine[j] as Buffer[]).length] as const).sort((a, b) => a[0] - b[0]);
-      let next = start;
-      for (const [from, to] of spans) {
-        assert.equal(from, next, 'no gap and no overlap between concurrent batches');
-        next = to;
-      }
-      const state = await reader.state();
-      assert.equal(state.size, next);
-      const stored: Buffer[] = [];
-      for (let i = 0; i < state.size; i++) stored.push((await reader.entry(i))?.body as Buffer);
-      assert.deepEqual(state.root, naiveRoot(stored.map(naiveLeaf)));
-      outs.forEach((o, j) => (mine[j] as Buffer[]).forEach((b, i) => assert.deepEqual(stored[o.first + i], b)));
-    });
+    it(
+      'concurrent appenders on separate connections get dense, distinct indices and one consistent tree',
+      { skip: backend.name === 'SQLite' ? 'one writer per SQLite database (see the writer thread)' : false },
+      async () => {
+        const extra = await fresh.open();
+        const seq2 = new LogSequencer(signer, extra.driver);
+        const start = (await reader.state()).size;
+        const mine: Buffer[][] = [];
+        const jobs = Array.from({ length: 12 }, (_, j) => {
+          const batch = Array.from({ length: 1 + (j % 5) * 7 }, (_, i) => body(10_000 + j * 100 + i));
+          mine.push(batch);
+          const db = j % 2 === 0 ? index.db : extra.db;
+          const seq = j % 2 === 0 ? sequencer : seq2;
+          return db.transaction().execute((trx) => seq.append(trx, batch));
+        });
+        const outs = await Promise.all(jobs);
+        await extra.close();
+        const spans = outs.map((o, j) => [o.first, o.first + (mine[j] as Buffer[]).length] as const).sort((a, b) => a[0] - b[0]);
+        let next = start;
+        for (const [from, to] of spans) {
+          assert.equal(from, next, 'no gap and no overlap between concurrent batches');
+          next = to;
+        }
+        const state = await reader.state();
+        assert.equal(state.size, next);
+        const stored: Buffer[] = [];
+        for (let i = 0; i < state.size; i++) stored.push((await reader.entry(i))?.body as Buffer);
+        assert.deepEqual(state.root, naiveRoot(stored.map(naiveLeaf)));
+        outs.forEach((o, j) => (mine[j] as Buffer[]).forEach((b, i) => assert.deepEqual(stored[o.first + i], b)));
+      },
+    );
 
     it('EvidenceRepo.insertBatch appends new records in its transaction; duplicates keep their index; failures append nothing', async () => {
       const tenants = new TenantsRepo(index.db);
       await tenants.add('acme', null, new Date());
       const repo = new EvidenceRepo(index.db);
       const record = (content: string, tenant = 'acme'): EvidenceRecord => ({
-        id: `01J${randomBytes(12).toString('hex').toUpperCase().replace(/[ILOU]/g, 'A').slice(0, 23)}`,
+        id: `01J${randomBytes(12)
+          .toString('hex')
+          .toUpperCase()
+          .replace(/[ILOU]/g, 'A')
+          .slice(0, 23)}`,
         tenant,
         kind: 'attestations',
         mediaType: 'application/vnd.dsse.envelope.v1+json',

@@ -28,8 +28,18 @@ const LEVELS = arr(field(vectors, 'nodes'), 'levels').map((level) => {
   assert.ok(Array.isArray(level));
   return hexList(level);
 });
-const INCLUSION = arr(vectors, 'inclusion').map((v) => ({ source: str(v, 'source'), index: num(v, 'index'), size: num(v, 'size'), proof: hexList(arr(v, 'proof')) }));
-const CONSISTENCY = arr(vectors, 'consistency').map((v) => ({ source: str(v, 'source'), from: num(v, 'from'), to: num(v, 'to'), proof: hexList(arr(v, 'proof')) }));
+const INCLUSION = arr(vectors, 'inclusion').map((v) => ({
+  source: str(v, 'source'),
+  index: num(v, 'index'),
+  size: num(v, 'size'),
+  proof: hexList(arr(v, 'proof')),
+}));
+const CONSISTENCY = arr(vectors, 'consistency').map((v) => ({
+  source: str(v, 'source'),
+  from: num(v, 'from'),
+  to: num(v, 'to'),
+  proof: hexList(arr(v, 'proof')),
+}));
 const LEAVES = LEVELS[0] as Buffer[];
 const root = (n: number): Buffer => ROOTS[n] as Buffer;
 const leaf = (i: number): Buffer => LEAVES[i] as Buffer;
@@ -73,7 +83,11 @@ describe('RFC 6962 known answers', () => {
     for (let h = 0; h + 1 < LEVELS.length; h++) {
       const level = LEVELS[h] as Buffer[];
       for (let i = 0; 2 * i + 1 < level.length; i++) {
-        assert.equal(hex(nodeHash(level[2 * i] as Buffer, level[2 * i + 1] as Buffer)), hex((LEVELS[h + 1] as Buffer[])[i] as Buffer), `node ${h + 1}/${i}`);
+        assert.equal(
+          hex(nodeHash(level[2 * i] as Buffer, level[2 * i + 1] as Buffer)),
+          hex((LEVELS[h + 1] as Buffer[])[i] as Buffer),
+          `node ${h + 1}/${i}`,
+        );
       }
     }
     assert.equal(hex((LEVELS[3] as Buffer[])[0] as Buffer), hex(root(8)));
@@ -140,7 +154,9 @@ describe('RFC 6962 known answers', () => {
       const r = root(v.size);
       for (let bit = 0; bit < 256; bit++) {
         for (let j = 0; j < v.proof.length; j++) {
-          mustReject(`PATH(${v.index}, D[${v.size}]) hash ${j} bit ${bit}`, () => verifyInclusion(v.index, v.size, l, v.proof.with(j, flipBit(v.proof[j] as Buffer, bit)), r));
+          mustReject(`PATH(${v.index}, D[${v.size}]) hash ${j} bit ${bit}`, () =>
+            verifyInclusion(v.index, v.size, l, v.proof.with(j, flipBit(v.proof[j] as Buffer, bit)), r),
+          );
         }
         mustReject(`leaf ${v.index} bit ${bit}`, () => verifyInclusion(v.index, v.size, flipBit(l, bit), v.proof, r));
         mustReject(`root ${v.size} bit ${bit}`, () => verifyInclusion(v.index, v.size, l, v.proof, flipBit(r, bit)));
@@ -150,7 +166,9 @@ describe('RFC 6962 known answers', () => {
     for (const v of CONSISTENCY) {
       for (let bit = 0; bit < 256; bit++) {
         for (let j = 0; j < v.proof.length; j++) {
-          mustReject(`PROOF(${v.from}, D[${v.to}]) hash ${j} bit ${bit}`, () => verifyConsistency(v.from, v.to, v.proof.with(j, flipBit(v.proof[j] as Buffer, bit)), root(v.from), root(v.to)));
+          mustReject(`PROOF(${v.from}, D[${v.to}]) hash ${j} bit ${bit}`, () =>
+            verifyConsistency(v.from, v.to, v.proof.with(j, flipBit(v.proof[j] as Buffer, bit)), root(v.from), root(v.to)),
+          );
         }
         mustReject(`root ${v.from} bit ${bit}`, () => verifyConsistency(v.from, v.to, v.proof, flipBit(root(v.from), bit), root(v.to)));
         mustReject(`root ${v.to} bit ${bit}`, () => verifyConsistency(v.from, v.to, v.proof, root(v.from), flipBit(root(v.to), bit)));
@@ -181,8 +199,14 @@ describe('argument checks', () => {
     expectAttestryError(() => consistencyProof(5, 4, node), 'E_INVALID_INPUT', /no consistency proof from size 5 to size 4/);
     expectAttestryError(() => consistencyProof(-1, 4, node), 'E_INVALID_INPUT');
     expectAttestryError(() => consistencyProof(1, 2 ** 53, node), 'E_INVALID_INPUT');
-    assert.deepEqual(consistencyProof(0, 8, () => assert.fail('no node needed')), []);
-    assert.deepEqual(consistencyProof(5, 5, () => assert.fail('no node needed')), []);
+    assert.deepEqual(
+      consistencyProof(0, 8, () => assert.fail('no node needed')),
+      [],
+    );
+    assert.deepEqual(
+      consistencyProof(5, 5, () => assert.fail('no node needed')),
+      [],
+    );
   });
 
   test('verifyInclusion: indices outside the tree, and unsafe integers, are rejected', () => {
@@ -207,17 +231,33 @@ describe('argument checks', () => {
 
   test('verifyInclusion: too many and too few hashes are told apart', () => {
     const proof = INCLUSION[0]?.proof as Buffer[];
-    expectAttestryError(() => verifyInclusion(0, 8, leaf(0), [...proof, root(8)], root(8)), 'E_SIGNATURE_INVALID', /more hashes than the tree has levels/);
+    expectAttestryError(
+      () => verifyInclusion(0, 8, leaf(0), [...proof, root(8)], root(8)),
+      'E_SIGNATURE_INVALID',
+      /more hashes than the tree has levels/,
+    );
     expectAttestryError(() => verifyInclusion(0, 8, leaf(0), proof.slice(0, 2), root(8)), 'E_SIGNATURE_INVALID', /too few hashes/);
-    expectAttestryError(() => verifyInclusion(0, 8, leaf(1), proof, root(8)), 'E_SIGNATURE_INVALID', /does not lead to the root hash of tree size 8/);
+    expectAttestryError(
+      () => verifyInclusion(0, 8, leaf(1), proof, root(8)),
+      'E_SIGNATURE_INVALID',
+      /does not lead to the root hash of tree size 8/,
+    );
   });
 
   test('verifyConsistency: order, equal sizes, empty proofs', () => {
     expectAttestryError(() => verifyConsistency(5, 4, [], root(5), root(4)), 'E_SIGNATURE_INVALID', /size 5 cannot precede size 4/);
-    expectAttestryError(() => verifyConsistency(4, 4, [root(4)], root(4), root(4)), 'E_SIGNATURE_INVALID', /between equal sizes must be empty/);
+    expectAttestryError(
+      () => verifyConsistency(4, 4, [root(4)], root(4), root(4)),
+      'E_SIGNATURE_INVALID',
+      /between equal sizes must be empty/,
+    );
     expectAttestryError(() => verifyConsistency(4, 4, [], root(4), root(5)), 'E_SIGNATURE_INVALID', /the log forked/);
     expectAttestryError(() => verifyConsistency(3, 7, [], root(3), root(7)), 'E_SIGNATURE_INVALID', /consistency proof is empty/);
-    expectAttestryError(() => verifyConsistency(0, 7, [root(1)], root(0), root(7)), 'E_SIGNATURE_INVALID', /from the empty tree must be empty/);
+    expectAttestryError(
+      () => verifyConsistency(0, 7, [root(1)], root(0), root(7)),
+      'E_SIGNATURE_INVALID',
+      /from the empty tree must be empty/,
+    );
     verifyConsistency(4, 4, [], root(4), root(4));
     verifyConsistency(0, 7, [], root(0), root(7));
   });
@@ -225,8 +265,16 @@ describe('argument checks', () => {
   test('verifyConsistency: a forked old root is named as such', () => {
     const v = CONSISTENCY.find((c) => c.from === 6 && c.to === 8);
     assert.ok(v);
-    expectAttestryError(() => verifyConsistency(6, 8, v.proof, root(5), root(8)), 'E_SIGNATURE_INVALID', /does not reproduce the root hash of size 6: the log forked/);
-    expectAttestryError(() => verifyConsistency(6, 8, v.proof, root(6), root(7)), 'E_SIGNATURE_INVALID', /does not reproduce the root hash of size 8/);
+    expectAttestryError(
+      () => verifyConsistency(6, 8, v.proof, root(5), root(8)),
+      'E_SIGNATURE_INVALID',
+      /does not reproduce the root hash of size 6: the log forked/,
+    );
+    expectAttestryError(
+      () => verifyConsistency(6, 8, v.proof, root(6), root(7)),
+      'E_SIGNATURE_INVALID',
+      /does not reproduce the root hash of size 8/,
+    );
   });
 
   test('the tree size alone does not bind the root (why the ±1 size mutations below use the other size’s root)', () => {
@@ -303,7 +351,9 @@ describe('properties against the RFC 6962 reference (trees of up to 2,000 leaves
   const mutation = { bit: fc.nat({ max: 255 }), pos: fc.nat(), extra: fc.uint8Array({ minLength: 32, maxLength: 32 }) };
 
   test('inclusion: proofs equal PATH(m, D[n]), verify, and every mutation is rejected', () => {
-    const arb = fc.integer({ min: 1, max: N }).chain((n) => fc.record({ n: fc.constant(n), index: fc.integer({ min: 0, max: n - 1 }), ...mutation }));
+    const arb = fc
+      .integer({ min: 1, max: N })
+      .chain((n) => fc.record({ n: fc.constant(n), index: fc.integer({ min: 0, max: n - 1 }), ...mutation }));
     fc.assert(
       fc.property(arb, ({ n, index, bit, pos, extra }) => {
         const proof = inclusionProof(index, n, referenceNodes(tree, n));
@@ -322,7 +372,9 @@ describe('properties against the RFC 6962 reference (trees of up to 2,000 leaves
         for (const m of [n - 1, n + 1]) mustReject(`size ${m} (its own root)`, () => verifyInclusion(index, m, l, proof, honestRoot(m)));
         if (proof.length > 0) {
           mustReject('dropped hash', () => verifyInclusion(index, n, l, proof.toSpliced(pos % proof.length, 1), r));
-          mustReject('repeated hash', () => verifyInclusion(index, n, l, proof.toSpliced(pos % (proof.length + 1), 0, proof[pos % proof.length] as Buffer), r));
+          mustReject('repeated hash', () =>
+            verifyInclusion(index, n, l, proof.toSpliced(pos % (proof.length + 1), 0, proof[pos % proof.length] as Buffer), r),
+          );
         }
         mustReject('added hash', () => verifyInclusion(index, n, l, proof.toSpliced(pos % (proof.length + 1), 0, Buffer.from(extra)), r));
       }),
@@ -331,7 +383,9 @@ describe('properties against the RFC 6962 reference (trees of up to 2,000 leaves
   });
 
   test('consistency: proofs equal PROOF(m, D[n]), verify, and every mutation is rejected', () => {
-    const arb = fc.integer({ min: 1, max: N }).chain((n) => fc.record({ n: fc.constant(n), m: fc.integer({ min: 1, max: n }), ...mutation }));
+    const arb = fc
+      .integer({ min: 1, max: N })
+      .chain((n) => fc.record({ n: fc.constant(n), m: fc.integer({ min: 1, max: n }), ...mutation }));
     fc.assert(
       fc.property(arb, ({ n, m, bit, pos, extra }) => {
         const proof = consistencyProof(m, n, referenceNodes(tree, n));
@@ -347,11 +401,15 @@ describe('properties against the RFC 6962 reference (trees of up to 2,000 leaves
         mustReject('old root bit', () => verifyConsistency(m, n, proof, flipBit(r1, bit), r2));
         mustReject('new root bit', () => verifyConsistency(m, n, proof, r1, flipBit(r2, bit)));
         // Other sizes, each with its own honest root; from 0 is trivially consistent, so not a mutation.
-        for (const m2 of [m - 1, m + 1]) if (m2 >= 1) mustReject(`old size ${m2}`, () => verifyConsistency(m2, n, proof, honestRoot(m2), r2));
-        for (const n2 of [n - 1, n + 1]) if (n2 >= m && n2 !== n) mustReject(`new size ${n2}`, () => verifyConsistency(m, n2, proof, r1, honestRoot(n2)));
+        for (const m2 of [m - 1, m + 1])
+          if (m2 >= 1) mustReject(`old size ${m2}`, () => verifyConsistency(m2, n, proof, honestRoot(m2), r2));
+        for (const n2 of [n - 1, n + 1])
+          if (n2 >= m && n2 !== n) mustReject(`new size ${n2}`, () => verifyConsistency(m, n2, proof, r1, honestRoot(n2)));
         if (proof.length > 0) {
           mustReject('dropped hash', () => verifyConsistency(m, n, proof.toSpliced(pos % proof.length, 1), r1, r2));
-          mustReject('repeated hash', () => verifyConsistency(m, n, proof.toSpliced(pos % (proof.length + 1), 0, proof[pos % proof.length] as Buffer), r1, r2));
+          mustReject('repeated hash', () =>
+            verifyConsistency(m, n, proof.toSpliced(pos % (proof.length + 1), 0, proof[pos % proof.length] as Buffer), r1, r2),
+          );
         }
         mustReject('added hash', () => verifyConsistency(m, n, proof.toSpliced(pos % (proof.length + 1), 0, Buffer.from(extra)), r1, r2));
       }),

@@ -73,7 +73,11 @@ describe('C2SP signed-note example', () => {
 
   test('the example signature does not verify another text', () => {
     const parsed = parseNote(EXAMPLE_NOTE.replace('example message', 'example massage'));
-    expectAttestryError(() => verifyNote(parsed, [parseVerifierKey(EXAMPLE_VKEY)]), 'E_SIGNATURE_INVALID', /the signature by example\.com\/foo\+530d903a does not verify/);
+    expectAttestryError(
+      () => verifyNote(parsed, [parseVerifierKey(EXAMPLE_VKEY)]),
+      'E_SIGNATURE_INVALID',
+      /the signature by example\.com\/foo\+530d903a does not verify/,
+    );
   });
 });
 
@@ -81,15 +85,27 @@ describe('parseVerifierKey', () => {
   const raw = ed25519Raw(parseVerifierKey(EXAMPLE_VKEY).publicKey);
 
   test('a wrong key ID is rejected', () => {
-    expectAttestryError(() => parseVerifierKey(EXAMPLE_VKEY.replace('+530d903a+', '+530d903b+')), 'E_KEY_FORMAT', /key ID does not match the name and key/);
+    expectAttestryError(
+      () => parseVerifierKey(EXAMPLE_VKEY.replace('+530d903a+', '+530d903b+')),
+      'E_KEY_FORMAT',
+      /key ID does not match the name and key/,
+    );
     // The key ID commits to the name.
-    expectAttestryError(() => parseVerifierKey(EXAMPLE_VKEY.replace('example.com/foo', 'example.com/bar')), 'E_KEY_FORMAT', /key ID does not match/);
+    expectAttestryError(
+      () => parseVerifierKey(EXAMPLE_VKEY.replace('example.com/foo', 'example.com/bar')),
+      'E_KEY_FORMAT',
+      /key ID does not match/,
+    );
     expectAttestryError(() => parseVerifierKey(EXAMPLE_VKEY.replace('+530d903a+', '+530D903A+')), 'E_KEY_FORMAT', /8 lowercase hex digits/);
     expectAttestryError(() => parseVerifierKey(EXAMPLE_VKEY.replace('+530d903a+', '+530d903+')), 'E_KEY_FORMAT', /8 lowercase hex digits/);
   });
 
   test('bad base64 is rejected', () => {
-    expectAttestryError(() => parseVerifierKey('example.com/foo+530d903a+Aeky!eRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k'), 'E_KEY_FORMAT', /key material is not base64/);
+    expectAttestryError(
+      () => parseVerifierKey('example.com/foo+530d903a+Aeky!eRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k'),
+      'E_KEY_FORMAT',
+      /key material is not base64/,
+    );
     // Decodes to the same bytes, but is not the canonical encoding.
     expectAttestryError(() => parseVerifierKey(`${EXAMPLE_VKEY}=`), 'E_KEY_FORMAT', /not base64/);
     expectAttestryError(() => parseVerifierKey(EXAMPLE_VKEY.replace('+Aeky', '+Ae-y')), 'E_KEY_FORMAT', /not base64/);
@@ -97,12 +113,24 @@ describe('parseVerifierKey', () => {
   });
 
   test('unknown signature types are rejected', () => {
-    expectAttestryError(() => parseVerifierKey(vkeyWith('example.com/foo', 0x02, raw)), 'E_KEY_FORMAT', /signature type 0x2 is not supported/);
-    expectAttestryError(() => parseVerifierKey(vkeyWith('example.com/foo', 0xff, raw)), 'E_KEY_FORMAT', /signature type 0xff is not supported/);
+    expectAttestryError(
+      () => parseVerifierKey(vkeyWith('example.com/foo', 0x02, raw)),
+      'E_KEY_FORMAT',
+      /signature type 0x2 is not supported/,
+    );
+    expectAttestryError(
+      () => parseVerifierKey(vkeyWith('example.com/foo', 0xff, raw)),
+      'E_KEY_FORMAT',
+      /signature type 0xff is not supported/,
+    );
   });
 
   test('a key that is not 32 bytes, and a vkey that is not three fields, are rejected', () => {
-    expectAttestryError(() => parseVerifierKey(vkeyWith('example.com/foo', SIG_ED25519, raw.subarray(0, 31))), 'E_KEY_FORMAT', /32 bytes, got 31/);
+    expectAttestryError(
+      () => parseVerifierKey(vkeyWith('example.com/foo', SIG_ED25519, raw.subarray(0, 31))),
+      'E_KEY_FORMAT',
+      /32 bytes, got 31/,
+    );
     expectAttestryError(() => parseVerifierKey('example.com/foo+530d903a'), 'E_KEY_FORMAT', /expected <name>\+<hex id>\+<base64 key>/);
     expectAttestryError(() => parseVerifierKey('example.com/foo'), 'E_KEY_FORMAT', /expected <name>/);
     expectAttestryError(() => parseVerifierKey(`a+${EXAMPLE_VKEY}`), 'E_KEY_FORMAT');
@@ -182,16 +210,30 @@ describe('signed notes', () => {
     const good = logSigner.sign(TEXT);
     const bad = { ...good, signature: Buffer.from(good.signature) };
     bad.signature[10] = (bad.signature[10] as number) ^ 1;
-    expectAttestryError(() => verifyNote(parseNote(note(TEXT, bad)), [logKey]), 'E_SIGNATURE_INVALID', new RegExp(`the signature by test\\.example/log\\+${hex8(logKey.keyId)} does not verify`));
+    expectAttestryError(
+      () => verifyNote(parseNote(note(TEXT, bad)), [logKey]),
+      'E_SIGNATURE_INVALID',
+      new RegExp(`the signature by test\\.example/log\\+${hex8(logKey.keyId)} does not verify`),
+    );
     const w1 = { ...witness1.sign(TEXT), signature: Buffer.alloc(64) };
     const w1AsNoteKey = parseVerifierKey(witness1.verifierKey);
-    expectAttestryError(() => verifyNote(parseNote(note(TEXT, good, w1)), [logKey, w1AsNoteKey]), 'E_SIGNATURE_INVALID', new RegExp(`by witness\\.example/w1\\+${hex8(w1AsNoteKey.keyId)} does not verify`));
+    expectAttestryError(
+      () => verifyNote(parseNote(note(TEXT, good, w1)), [logKey, w1AsNoteKey]),
+      'E_SIGNATURE_INVALID',
+      new RegExp(`by witness\\.example/w1\\+${hex8(w1AsNoteKey.keyId)} does not verify`),
+    );
   });
 
   test('a note without a signature by a known key is rejected', () => {
     const stranger = new NoteSigner('stranger.example', generateKeyPair('ed25519').privateKey);
     const parsed = parseNote(note(TEXT, stranger.sign(TEXT)));
-    expectAttestryError(() => verifyNote(parsed, [logKey]), 'E_SIGNATURE_INVALID', new RegExp(`no signature by a known key: signed by stranger\\.example\\+${hex8(stranger.keyId)}; expected test\\.example/log\\+${hex8(logKey.keyId)}`));
+    expectAttestryError(
+      () => verifyNote(parsed, [logKey]),
+      'E_SIGNATURE_INVALID',
+      new RegExp(
+        `no signature by a known key: signed by stranger\\.example\\+${hex8(stranger.keyId)}; expected test\\.example/log\\+${hex8(logKey.keyId)}`,
+      ),
+    );
     expectAttestryError(() => verifyNote(parsed, []), 'E_SIGNATURE_INVALID', /none configured/);
     // Same name, another key: a different key ID, so not the known key.
     const impostor = new NoteSigner(ORIGIN, generateKeyPair('ed25519').privateKey);
@@ -199,7 +241,9 @@ describe('signed notes', () => {
     expectAttestryError(
       () => verifyNote(parseNote(note(TEXT, impostor.sign(TEXT))), [logKey]),
       'E_SIGNATURE_INVALID',
-      new RegExp(`no signature by a known key: signed by test\\.example/log\\+${hex8(impostor.keyId)}; expected test\\.example/log\\+${hex8(logKey.keyId)}`),
+      new RegExp(
+        `no signature by a known key: signed by test\\.example/log\\+${hex8(impostor.keyId)}; expected test\\.example/log\\+${hex8(logKey.keyId)}`,
+      ),
     );
   });
 
@@ -251,17 +295,33 @@ describe('cosignatures (c2sp.org/tlog-cosignature)', () => {
   test('a cosignature is not a plain note signature, nor the other way round', () => {
     // The 0x04 key ID differs from the 0x01 one, so each is simply an unknown signature to the other key type.
     const w1NoteKey = parseVerifierKey(witness1.verifierKey);
-    expectAttestryError(() => verifyNote(parseNote(note(BODY, witness1.cosign(BODY, T))), [w1NoteKey]), 'E_SIGNATURE_INVALID', /no signature by a known key/);
-    expectAttestryError(() => verifyNote(parseNote(note(BODY, witness1.sign(BODY))), [w1Key]), 'E_SIGNATURE_INVALID', /no signature by a known key/);
+    expectAttestryError(
+      () => verifyNote(parseNote(note(BODY, witness1.cosign(BODY, T))), [w1NoteKey]),
+      'E_SIGNATURE_INVALID',
+      /no signature by a known key/,
+    );
+    expectAttestryError(
+      () => verifyNote(parseNote(note(BODY, witness1.sign(BODY))), [w1Key]),
+      'E_SIGNATURE_INVALID',
+      /no signature by a known key/,
+    );
   });
 
   test('a cosignature with a changed timestamp, body or length is rejected', () => {
     const sig = witness1.cosign(BODY, T);
     const retimed = { ...sig, signature: Buffer.from(sig.signature) };
     retimed.signature.writeBigUInt64BE(BigInt(T + 1), 0);
-    expectAttestryError(() => verifyNote(parseNote(note(BODY, retimed)), [w1Key]), 'E_SIGNATURE_INVALID', new RegExp(`the cosignature by witness\\.example/w1\\+${hex8(w1Key.keyId)} does not verify`));
+    expectAttestryError(
+      () => verifyNote(parseNote(note(BODY, retimed)), [w1Key]),
+      'E_SIGNATURE_INVALID',
+      new RegExp(`the cosignature by witness\\.example/w1\\+${hex8(w1Key.keyId)} does not verify`),
+    );
     const other = checkpointText({ origin: ORIGIN, size: 9, root: ROOT });
-    expectAttestryError(() => verifyNote(parseNote(note(other, sig)), [w1Key]), 'E_SIGNATURE_INVALID', /cosignature by witness\.example\/w1\+[0-9a-f]{8} does not verify/);
+    expectAttestryError(
+      () => verifyNote(parseNote(note(other, sig)), [w1Key]),
+      'E_SIGNATURE_INVALID',
+      /cosignature by witness\.example\/w1\+[0-9a-f]{8} does not verify/,
+    );
     const short = { ...sig, signature: sig.signature.subarray(0, 71) };
     expectAttestryError(() => verifyNote(parseNote(note(BODY, short)), [w1Key]), 'E_SIGNATURE_INVALID', /is not 8 \+ 64 bytes/);
   });
@@ -297,8 +357,16 @@ describe('checkpoints (c2sp.org/tlog-checkpoint)', () => {
       { name: witness1.name, timestamp: 100 },
       { name: witness2.name, timestamp: 200 },
     ]);
-    expectAttestryError(() => openCheckpoint(signed, logKey, { witnesses: [w1Key], minCosigners: 2 }), 'E_SIGNATURE_INVALID', /has 1 valid witness cosignature\(s\), 2 required/);
-    expectAttestryError(() => openCheckpoint(signCheckpoint(logSigner, 8, ROOT), logKey, { witnesses: [w1Key, w2Key], minCosigners: 1 }), 'E_SIGNATURE_INVALID', /has 0 valid witness cosignature\(s\), 1 required/);
+    expectAttestryError(
+      () => openCheckpoint(signed, logKey, { witnesses: [w1Key], minCosigners: 2 }),
+      'E_SIGNATURE_INVALID',
+      /has 1 valid witness cosignature\(s\), 2 required/,
+    );
+    expectAttestryError(
+      () => openCheckpoint(signCheckpoint(logSigner, 8, ROOT), logKey, { witnesses: [w1Key, w2Key], minCosigners: 1 }),
+      'E_SIGNATURE_INVALID',
+      /has 0 valid witness cosignature\(s\), 1 required/,
+    );
   });
 
   test('one witness cosigning twice counts once toward minCosigners', () => {
@@ -306,21 +374,38 @@ describe('checkpoints (c2sp.org/tlog-checkpoint)', () => {
     // witness quorum must count distinct witnesses, not lines.
     const body = checkpointText({ origin: ORIGIN, size: 8, root: ROOT });
     const twice = note(body, logSigner.sign(body), witness1.cosign(body, 100), witness1.cosign(body, 100));
-    assert.throws(() => openCheckpoint(twice, logKey, { witnesses: [w1Key, w2Key], minCosigners: 2 }), /1 valid witness cosignature\(s\), 2 required/);
+    assert.throws(
+      () => openCheckpoint(twice, logKey, { witnesses: [w1Key, w2Key], minCosigners: 2 }),
+      /1 valid witness cosignature\(s\), 2 required/,
+    );
     const retimed = note(body, logSigner.sign(body), witness1.cosign(body, 100), witness1.cosign(body, 101));
     assert.throws(() => openCheckpoint(retimed, logKey, { witnesses: [w1Key, w2Key], minCosigners: 2 }), /2 required/);
   });
 
   test('the checkpoint origin must be the log key’s name', () => {
     const body = checkpointText({ origin: 'other.example/log', size: 8, root: ROOT });
-    expectAttestryError(() => openCheckpoint(signedBody(body), logKey), 'E_SIGNATURE_INVALID', /checkpoint origin "other\.example\/log" is not the log's "test\.example\/log"/);
+    expectAttestryError(
+      () => openCheckpoint(signedBody(body), logKey),
+      'E_SIGNATURE_INVALID',
+      /checkpoint origin "other\.example\/log" is not the log's "test\.example\/log"/,
+    );
   });
 
   test('the log key must have signed it: a witness alone, or another log, is not enough', () => {
     const body = checkpointText({ origin: ORIGIN, size: 8, root: ROOT });
-    expectAttestryError(() => openCheckpoint(note(body, witness1.cosign(body, 1)), logKey, { witnesses: [w1Key] }), 'E_SIGNATURE_INVALID', new RegExp(`checkpoint is not signed by the log key test\\.example/log\\+${hex8(logKey.keyId)} \\(signed by witness\\.example/w1\\+${hex8(w1Key.keyId)}\\)`));
+    expectAttestryError(
+      () => openCheckpoint(note(body, witness1.cosign(body, 1)), logKey, { witnesses: [w1Key] }),
+      'E_SIGNATURE_INVALID',
+      new RegExp(
+        `checkpoint is not signed by the log key test\\.example/log\\+${hex8(logKey.keyId)} \\(signed by witness\\.example/w1\\+${hex8(w1Key.keyId)}\\)`,
+      ),
+    );
     const otherLog = new NoteSigner(ORIGIN, generateKeyPair('ed25519').privateKey);
-    expectAttestryError(() => openCheckpoint(signCheckpoint(otherLog, 8, ROOT), logKey), 'E_SIGNATURE_INVALID', /no signature by a known key/);
+    expectAttestryError(
+      () => openCheckpoint(signCheckpoint(otherLog, 8, ROOT), logKey),
+      'E_SIGNATURE_INVALID',
+      /no signature by a known key/,
+    );
     const signed = signCheckpoint(logSigner, 8, ROOT);
     expectAttestryError(() => openCheckpoint(signed.replace('\n8\n', '\n9\n'), logKey), 'E_SIGNATURE_INVALID', /does not verify/);
   });
@@ -350,14 +435,22 @@ describe('checkpoints (c2sp.org/tlog-checkpoint)', () => {
   }
 
   test('a checkpoint body without its final newline is rejected', () => {
-    expectAttestryError(() => parseCheckpointText(`${ORIGIN}\n8\n${b64}`), 'E_SIGNATURE_INVALID', /checkpoint: body must end with a newline/);
+    expectAttestryError(
+      () => parseCheckpointText(`${ORIGIN}\n8\n${b64}`),
+      'E_SIGNATURE_INVALID',
+      /checkpoint: body must end with a newline/,
+    );
     const signed = signCheckpoint(logSigner, 8, ROOT);
     expectAttestryError(() => openCheckpoint(signed.slice(0, -1), logKey), 'E_SIGNATURE_INVALID', /no final newline/);
   });
 
   test('control characters in a checkpoint are rejected', () => {
     for (const body of [`${ORIGIN}\t\n8\n${b64}\n`, `${ORIGIN}\n8\r\n${b64}\n`, `${ORIGIN}\n8\n${b64}\n\u001bext\n`]) {
-      expectAttestryError(() => openCheckpoint(signedBody(body), logKey), 'E_SIGNATURE_INVALID', /signed note: contains control characters/);
+      expectAttestryError(
+        () => openCheckpoint(signedBody(body), logKey),
+        'E_SIGNATURE_INVALID',
+        /signed note: contains control characters/,
+      );
     }
   });
 });

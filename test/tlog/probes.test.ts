@@ -43,7 +43,9 @@ type Json = Record<string, unknown>;
 function parse(path: string, text: string): { json: Json; unsafe: string[] } {
   const json = JSON.parse(text) as unknown;
   assert.ok(typeof json === 'object' && json !== null && !Array.isArray(json), `${path}: not a JSON object`);
-  const unsafe = [...text.matchAll(/"(\w+)":\s*(\d{16,})/g)].filter((m) => BigInt(m[2] as string) > BigInt(Number.MAX_SAFE_INTEGER)).map((m) => m[1] as string);
+  const unsafe = [...text.matchAll(/"(\w+)":\s*(\d{16,})/g)]
+    .filter((m) => BigInt(m[2] as string) > BigInt(Number.MAX_SAFE_INTEGER))
+    .map((m) => m[1] as string);
   return { json: json as Json, unsafe };
 }
 

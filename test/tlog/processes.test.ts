@@ -79,30 +79,34 @@ for (const backend of await backends()) {
     const keyPem = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
     const signer = new NoteSigner(ORIGIN, keyPem);
 
-    it('two processes appending at once make one consistent log', { skip: backend.name === 'SQLite' ? 'several nodes share PostgreSQL; SQLite is one node' : false, timeout: 120_000 }, async () => {
-      const fresh = await backend.fresh();
-      const index = await fresh.open();
-      try {
-        await index.migrate();
-        const a = startChild(fresh.settings, keyPem, 'A', 40, 25);
-        const b = startChild(fresh.settings, keyPem, 'B', 40, 25);
-        assert.equal(await a.done, 0, a.stderr());
-        assert.equal(await b.done, 0, b.stderr());
-        const texts = await checkWholeLog(index, signer.verifierKey);
-        const spans = [...a.acks, ...b.acks].sort((x, y) => x[0] - y[0]);
-        let next = 0;
-        for (const [first, n] of spans) {
-          assert.equal(first, next, 'batches from both processes tile the log exactly');
-          next += n;
+    it(
+      'two processes appending at once make one consistent log',
+      { skip: backend.name === 'SQLite' ? 'several nodes share PostgreSQL; SQLite is one node' : false, timeout: 120_000 },
+      async () => {
+        const fresh = await backend.fresh();
+        const index = await fresh.open();
+        try {
+          await index.migrate();
+          const a = startChild(fresh.settings, keyPem, 'A', 40, 25);
+          const b = startChild(fresh.settings, keyPem, 'B', 40, 25);
+          assert.equal(await a.done, 0, a.stderr());
+          assert.equal(await b.done, 0, b.stderr());
+          const texts = await checkWholeLog(index, signer.verifierKey);
+          const spans = [...a.acks, ...b.acks].sort((x, y) => x[0] - y[0]);
+          let next = 0;
+          for (const [first, n] of spans) {
+            assert.equal(first, next, 'batches from both processes tile the log exactly');
+            next += n;
+          }
+          assert.equal(next, texts.length);
+          for (const [first, n] of a.acks) for (let i = 0; i < n; i++) assert.match(texts[first + i] as string, /^A:/);
+          for (const [first, n] of b.acks) for (let i = 0; i < n; i++) assert.match(texts[first + i] as string, /^B:/);
+        } finally {
+          await index.close();
+          await fresh.cleanup();
         }
-        assert.equal(next, texts.length);
-        for (const [first, n] of a.acks) for (let i = 0; i < n; i++) assert.match(texts[first + i] as string, /^A:/);
-        for (const [first, n] of b.acks) for (let i = 0; i < n; i++) assert.match(texts[first + i] as string, /^B:/);
-      } finally {
-        await index.close();
-        await fresh.cleanup();
-      }
-    });
+      },
+    );
 
     it('kill -9 during appends loses no acknowledged entry and leaves the log consistent', { timeout: 120_000 }, async () => {
       const fresh = await backend.fresh();

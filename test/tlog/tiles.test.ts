@@ -203,7 +203,8 @@ describe('C2SP tlog-tiles geometry', () => {
     const full = tileTree(tile);
     const widths = (t: ReturnType<typeof tileTree>): number[] => Array.from({ length: 9 }, (_, r) => t.width(r));
     assert.deepEqual(widths(full), [256, 128, 64, 32, 16, 8, 4, 2, 1]);
-    for (let r = 0; r <= 8; r++) for (let j = 0; j < full.width(r); j++) assert.equal(hex(full.node(r, j)), hex(tree.mth(j * 2 ** r, (j + 1) * 2 ** r)), `${r}/${j}`);
+    for (let r = 0; r <= 8; r++)
+      for (let j = 0; j < full.width(r); j++) assert.equal(hex(full.node(r, j)), hex(tree.mth(j * 2 ** r, (j + 1) * 2 ** r)), `${r}/${j}`);
     const partial = tileTree(tile.subarray(0, 100 * HASH_SIZE));
     assert.deepEqual(widths(partial), [100, 50, 25, 12, 6, 3, 1, 0, 0]);
     assert.equal(hex(partial.node(6, 0)), hex(tree.mth(0, 64)));

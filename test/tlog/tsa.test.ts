@@ -19,18 +19,28 @@ const dir = mkdtempSync(join(tmpdir(), 'attestry-tsa-unit-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 const now = new Date('2026-06-01T12:00:00Z');
 const opened = openTsaDirectory(join(dir, 'tsa'), now);
-const tsa = new TimestampAuthority({ privateKeyPem: opened.privateKeyPem, chainDer: opened.chain.der }, () => new Date('2026-06-01T12:30:00.789Z'));
+const tsa = new TimestampAuthority(
+  { privateKeyPem: opened.privateKeyPem, chainDer: opened.chain.der },
+  () => new Date('2026-06-01T12:30:00.789Z'),
+);
 const SHA256 = '2.16.840.1.101.3.4.2.1';
 
 /** A TimeStampReq built with pkijs, with the fields a test wants to break. */
-function request(o: { version?: number; alg?: string; hash?: Buffer; policy?: string; nonce?: Buffer; certReq?: boolean; extensions?: boolean } = {}): Buffer {
+function request(
+  o: { version?: number; alg?: string; hash?: Buffer; policy?: string; nonce?: Buffer; certReq?: boolean; extensions?: boolean } = {},
+): Buffer {
   const req = new pkijs.TimeStampReq({
     version: o.version ?? 1,
-    messageImprint: new pkijs.MessageImprint({ hashAlgorithm: new pkijs.AlgorithmIdentifier({ algorithmId: o.alg ?? SHA256 }), hashedMessage: new asn1js.OctetString({ valueHex: new Uint8Array(o.hash ?? Buffer.alloc(32, 7)).buffer }) }),
+    messageImprint: new pkijs.MessageImprint({
+      hashAlgorithm: new pkijs.AlgorithmIdentifier({ algorithmId: o.alg ?? SHA256 }),
+      hashedMessage: new asn1js.OctetString({ valueHex: new Uint8Array(o.hash ?? Buffer.alloc(32, 7)).buffer }),
+    }),
     ...(o.policy !== undefined ? { reqPolicy: o.policy } : {}),
     ...(o.nonce !== undefined ? { nonce: new asn1js.Integer({ valueHex: new Uint8Array(o.nonce).buffer }) } : {}),
     ...(o.certReq !== undefined ? { certReq: o.certReq } : {}),
-    ...(o.extensions === true ? { extensions: [new pkijs.Extension({ extnID: '1.2.3.4', extnValue: new asn1js.Null().toBER(false) })] } : {}),
+    ...(o.extensions === true
+      ? { extensions: [new pkijs.Extension({ extnID: '1.2.3.4', extnValue: new asn1js.Null().toBER(false) })] }
+      : {}),
   });
   return Buffer.from(req.toSchema().toBER(false));
 }
@@ -81,11 +91,23 @@ describe('requests', () => {
       ['truncated', request().subarray(0, 20), 'badDataFormat'],
       ['empty', Buffer.alloc(0), 'badDataFormat'],
       ['a SEQUENCE of something else', tlv(0x30, tlv(0x02, Buffer.from([1]))), 'badDataFormat'],
-      ['8,000 nested indefinite-length SEQUENCEs', Buffer.concat([Buffer.alloc(16000, Buffer.from([0x30, 0x80])), Buffer.alloc(16000, 0)]), 'badDataFormat'],
-      ['nested definite-length SEQUENCEs', Array.from({ length: 3000 }).reduce<Buffer>((inner) => tlv(0x30, inner), Buffer.alloc(0)), 'badDataFormat'],
+      [
+        '8,000 nested indefinite-length SEQUENCEs',
+        Buffer.concat([Buffer.alloc(16000, Buffer.from([0x30, 0x80])), Buffer.alloc(16000, 0)]),
+        'badDataFormat',
+      ],
+      [
+        'nested definite-length SEQUENCEs',
+        Array.from({ length: 3000 }).reduce<Buffer>((inner) => tlv(0x30, inner), Buffer.alloc(0)),
+        'badDataFormat',
+      ],
     ];
     for (const [what, body, failure] of cases) {
-      assert.throws(() => parseTimestampRequest(body), (e: unknown) => failInfoOf(e) === failure, what);
+      assert.throws(
+        () => parseTimestampRequest(body),
+        (e: unknown) => failInfoOf(e) === failure,
+        what,
+      );
       const { status, reply } = tsa.respond(body);
       assert.equal(status, 400, what);
       const resp = pkijs.TimeStampResp.fromBER(reply);
@@ -126,8 +148,15 @@ describe('tokens', () => {
     const token = RFC3161Timestamp.parse(Buffer.from(tsa.timestampSignature(signature)));
     token.verify(signature, new X509Certificate(tsa.chainDer[0] as Buffer).publicKey);
     assert.deepEqual(token.tstInfo.messageImprintHashedMessage, Buffer.from(createHash('sha256').update(signature).digest()));
-    assert.throws(() => token.verify(Buffer.from('another signature'), new X509Certificate(tsa.chainDer[0] as Buffer).publicKey), /imprint/);
-    const serials = new Set(Array.from({ length: 50 }, () => pkijs.TimeStampResp.fromBER(tsa.timestampSignature(signature)).timeStampToken?.toSchema().toBER(false)));
+    assert.throws(
+      () => token.verify(Buffer.from('another signature'), new X509Certificate(tsa.chainDer[0] as Buffer).publicKey),
+      /imprint/,
+    );
+    const serials = new Set(
+      Array.from({ length: 50 }, () =>
+        pkijs.TimeStampResp.fromBER(tsa.timestampSignature(signature)).timeStampToken?.toSchema().toBER(false),
+      ),
+    );
     assert.equal(serials.size, 50, 'every token is distinct (random 127-bit serial numbers)');
   });
 });

@@ -15,20 +15,29 @@ import { collect, configFrom, requireDataDir, withIndex, withServiceOptions, typ
 
 export function tenantCommand(): Command {
   const cmd = new Command('tenant').description('tenant registry');
-  withServiceOptions(cmd.command('add').description('register a tenant').argument('<id>', 'tenant id (a-z 0-9 . _ -)').option('--name <name>', 'display name')).action(
-    (id: string, flags: ServiceFlags & { name?: string }) =>
-      run(flags, () =>
-        withIndex(flags, async (s) => {
-          const tenant = await s.repos.tenants.add(id, flags.name ?? null, s.clock.now());
-          emit(flags, { ok: true, tenant }, () => `added tenant ${tenant.id}`);
-        }),
-      ),
+  withServiceOptions(
+    cmd
+      .command('add')
+      .description('register a tenant')
+      .argument('<id>', 'tenant id (a-z 0-9 . _ -)')
+      .option('--name <name>', 'display name'),
+  ).action((id: string, flags: ServiceFlags & { name?: string }) =>
+    run(flags, () =>
+      withIndex(flags, async (s) => {
+        const tenant = await s.repos.tenants.add(id, flags.name ?? null, s.clock.now());
+        emit(flags, { ok: true, tenant }, () => `added tenant ${tenant.id}`);
+      }),
+    ),
   );
   withServiceOptions(cmd.command('list').description('list tenants')).action((flags: ServiceFlags) =>
     run(flags, () =>
       withIndex(flags, async (s) => {
         const tenants = await s.repos.tenants.list();
-        emit(flags, { tenants }, () => (tenants.length === 0 ? 'no tenants' : tenants.map((t) => `${st(t.id).padEnd(24)} ${t.createdAt}  ${st(t.displayName ?? '')}`).join('\n')));
+        emit(flags, { tenants }, () =>
+          tenants.length === 0
+            ? 'no tenants'
+            : tenants.map((t) => `${st(t.id).padEnd(24)} ${t.createdAt}  ${st(t.displayName ?? '')}`).join('\n'),
+        );
       }),
     ),
   );
@@ -50,10 +59,19 @@ export function tokenCommand(): Command {
     run(flags, () => {
       const role = roleFlag(flags);
       return withIndex(flags, async (s) => {
-        const issued = await issueToken(s.repos, { principal: role, tenants: flags.tenant, label: flags.label, expiresAt: flags.expires }, s);
+        const issued = await issueToken(
+          s.repos,
+          { principal: role, tenants: flags.tenant, label: flags.label, expiresAt: flags.expires },
+          s,
+        );
         const r = issued.record;
         emit(flags, { token: issued.token, id: r.id, principal: r.principal, tenants: r.tenants, expiresAt: r.expiresAt }, () =>
-          [`${issued.token}`, '', `token ${r.id} for ${r.principal} acting for ${r.tenants.map(st).join(', ')}${r.expiresAt ? `, expires ${r.expiresAt}` : ''}.`, 'It is shown only now; store it in a secret manager.'].join('\n'),
+          [
+            `${issued.token}`,
+            '',
+            `token ${r.id} for ${r.principal} acting for ${r.tenants.map(st).join(', ')}${r.expiresAt ? `, expires ${r.expiresAt}` : ''}.`,
+            'It is shown only now; store it in a secret manager.',
+          ].join('\n'),
         );
       });
     }),
@@ -67,19 +85,27 @@ export function tokenCommand(): Command {
           status: t.revokedAt ? 'revoked' : t.expiresAt && Date.parse(t.expiresAt) <= now ? 'expired' : 'active',
         }));
         emit(flags, { tokens }, () =>
-          tokens.length === 0 ? 'no tokens' : tokens.map((t) => `${t.id}  ${t.status.padEnd(8)} ${t.principal.padEnd(16)} ${t.tenants.map(st).join(',')}${t.label ? `  (${st(t.label)})` : ''}`).join('\n'),
+          tokens.length === 0
+            ? 'no tokens'
+            : tokens
+                .map(
+                  (t) =>
+                    `${t.id}  ${t.status.padEnd(8)} ${t.principal.padEnd(16)} ${t.tenants.map(st).join(',')}${t.label ? `  (${st(t.label)})` : ''}`,
+                )
+                .join('\n'),
         );
       }),
     ),
   );
-  withServiceOptions(cmd.command('revoke').description('revoke a token at once').argument('<id>', 'token id (the ULID after atr_)')).action((id: string, flags: ServiceFlags) =>
-    run(flags, () =>
-      withIndex(flags, async (s) => {
-        const tokenId = /^atr_([0-9A-Z]{26})/.exec(id)?.[1] ?? id;
-        await s.repos.tokens.revoke(tokenId, s.clock.now());
-        emit(flags, { ok: true, revoked: tokenId }, () => `revoked token ${tokenId}`);
-      }),
-    ),
+  withServiceOptions(cmd.command('revoke').description('revoke a token at once').argument('<id>', 'token id (the ULID after atr_)')).action(
+    (id: string, flags: ServiceFlags) =>
+      run(flags, () =>
+        withIndex(flags, async (s) => {
+          const tokenId = /^atr_([0-9A-Z]{26})/.exec(id)?.[1] ?? id;
+          await s.repos.tokens.revoke(tokenId, s.clock.now());
+          emit(flags, { ok: true, revoked: tokenId }, () => `revoked token ${tokenId}`);
+        }),
+      ),
   );
   return cmd;
 }
@@ -115,30 +141,52 @@ export function keyCommand(): Command {
         const tenant = parseTenantId(flags.tenant, '--tenant');
         await s.repos.tenants.requireAll([tenant]);
         const { pem, source } = pemArgument(flags.publicKey);
-        const serviceKeyIds = [...keyringFor(s.config).list().map((k) => k.keyId), s.config.Signals.Signing.KeyId];
+        const serviceKeyIds = [
+          ...keyringFor(s.config)
+            .list()
+            .map((k) => k.keyId),
+          s.config.Signals.Signing.KeyId,
+        ];
         const info = await trustPublicKey(s.repos.trustedKeys, tenant, keyId, loadPublicKey(pem, source), s.clock.now(), { serviceKeyIds });
-        emit(flags, { ok: true, tenant, keyId, algorithm: info.algorithm, fingerprint: info.fingerprint }, () => `tenant ${tenant} now trusts ${keyId} (${info.algorithm}, ${info.fingerprint})`);
-      }),
-    ),
-  );
-  withServiceOptions(cmd.command('list').description('list trusted keys').option('--tenant <id>', 'only this tenant')).action((flags: ServiceFlags & { tenant?: string }) =>
-    run(flags, () =>
-      withIndex(flags, async (s) => {
-        const keys = await s.repos.trustedKeys.list(flags.tenant);
-        emit(flags, { keys }, () =>
-          keys.length === 0 ? 'no trusted keys' : keys.map((k) => `${st(k.tenant).padEnd(16)} ${st(k.keyId).padEnd(32)} ${k.algorithm.padEnd(11)} ${k.revokedAt ? 'revoked' : 'active '} ${k.fingerprint}`).join('\n'),
+        emit(
+          flags,
+          { ok: true, tenant, keyId, algorithm: info.algorithm, fingerprint: info.fingerprint },
+          () => `tenant ${tenant} now trusts ${keyId} (${info.algorithm}, ${info.fingerprint})`,
         );
       }),
     ),
   );
-  withServiceOptions(cmd.command('revoke').description('stop trusting a key').requiredOption('--key-id <id>', 'key id').requiredOption('--tenant <id>', 'tenant')).action(
-    (flags: ServiceFlags & { keyId: string; tenant: string }) =>
+  withServiceOptions(cmd.command('list').description('list trusted keys').option('--tenant <id>', 'only this tenant')).action(
+    (flags: ServiceFlags & { tenant?: string }) =>
       run(flags, () =>
         withIndex(flags, async (s) => {
-          await s.repos.trustedKeys.revoke(flags.tenant, flags.keyId, s.clock.now());
-          emit(flags, { ok: true }, () => `tenant ${st(flags.tenant)} no longer trusts ${st(flags.keyId)}`);
+          const keys = await s.repos.trustedKeys.list(flags.tenant);
+          emit(flags, { keys }, () =>
+            keys.length === 0
+              ? 'no trusted keys'
+              : keys
+                  .map(
+                    (k) =>
+                      `${st(k.tenant).padEnd(16)} ${st(k.keyId).padEnd(32)} ${k.algorithm.padEnd(11)} ${k.revokedAt ? 'revoked' : 'active '} ${k.fingerprint}`,
+                  )
+                  .join('\n'),
+          );
         }),
       ),
+  );
+  withServiceOptions(
+    cmd
+      .command('revoke')
+      .description('stop trusting a key')
+      .requiredOption('--key-id <id>', 'key id')
+      .requiredOption('--tenant <id>', 'tenant'),
+  ).action((flags: ServiceFlags & { keyId: string; tenant: string }) =>
+    run(flags, () =>
+      withIndex(flags, async (s) => {
+        await s.repos.trustedKeys.revoke(flags.tenant, flags.keyId, s.clock.now());
+        emit(flags, { ok: true }, () => `tenant ${st(flags.tenant)} no longer trusts ${st(flags.keyId)}`);
+      }),
+    ),
   );
   withServiceOptions(
     cmd
@@ -155,7 +203,8 @@ export function keyCommand(): Command {
       let info;
       if (keyId === configured) {
         const algorithm = SIGNING_ALGORITHMS[config.Signals.Signing.Algorithm];
-        if (algorithm === undefined) throw new AttestryError('E_CONFIG', `Signals.Signing.Algorithm: unsupported ${config.Signals.Signing.Algorithm}`);
+        if (algorithm === undefined)
+          throw new AttestryError('E_CONFIG', `Signals.Signing.Algorithm: unsupported ${config.Signals.Signing.Algorithm}`);
         info = keyring.ensure(keyId, algorithm).info;
       } else {
         info = keyring.get(keyId);

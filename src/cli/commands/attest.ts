@@ -63,8 +63,13 @@ logs it, and OUT receives the service's bundle: log entry, inclusion proof, chec
       run(flags, async () => {
         const files = flags.subject ?? [];
         const digests = flags.digest ?? [];
-        if (files.length === 0 && digests.length === 0) throw new AttestryError('E_USAGE', 'give the subject: --subject FILE… or --digest sha256:<hex>…');
-        const predicate = parseJsonText(readTextFileBounded(flags.predicate, MAX_PREDICATE_BYTES, 'predicate'), `predicate ${flags.predicate}`, 'E_INVALID_INPUT');
+        if (files.length === 0 && digests.length === 0)
+          throw new AttestryError('E_USAGE', 'give the subject: --subject FILE… or --digest sha256:<hex>…');
+        const predicate = parseJsonText(
+          readTextFileBounded(flags.predicate, MAX_PREDICATE_BYTES, 'predicate'),
+          `predicate ${flags.predicate}`,
+          'E_INVALID_INPUT',
+        );
         const subjects: ResourceDescriptor[] = [...digests.map((d) => subjectFromDigest(d))];
         for (const f of files) subjects.push(await fileSubject(f));
         const key = await loadSigningKey(flags.key, flags.passphraseEnv);
@@ -82,20 +87,40 @@ logs it, and OUT receives the service's bundle: log entry, inclusion proof, chec
           ok: true,
           bundle: out,
           predicateType: flags.type,
-          subjects: subjects.map((s) => ({ ...(s.name !== undefined ? { name: s.name } : {}), digest: `sha256:${s.digest['sha256'] ?? ''}` })),
+          subjects: subjects.map((s) => ({
+            ...(s.name !== undefined ? { name: s.name } : {}),
+            digest: `sha256:${s.digest['sha256'] ?? ''}`,
+          })),
           algorithm: key.signer.algorithm,
           keySource: key.source,
           keyFingerprint: keyFingerprint(key.signer.publicKey),
           hint: signed.bundle.verificationMaterial.publicKey?.hint ?? '',
-          ...(uploaded !== undefined ? { upload: { id: uploaded.id, created: uploaded.created, tenant: uploaded.tenant, kind: uploaded.kind, logIndex: uploaded.logIndex, ...(uploaded.skipReason !== undefined ? { skipReason: uploaded.skipReason } : {}) } } : {}),
+          ...(uploaded !== undefined
+            ? {
+                upload: {
+                  id: uploaded.id,
+                  created: uploaded.created,
+                  tenant: uploaded.tenant,
+                  kind: uploaded.kind,
+                  logIndex: uploaded.logIndex,
+                  ...(uploaded.skipReason !== undefined ? { skipReason: uploaded.skipReason } : {}),
+                },
+              }
+            : {}),
         };
         emit(flags, result, () => {
           const lines = [`Attestation (${flags.type}) → ${out}`];
           for (const s of result.subjects) lines.push(`  Subject  : ${s.name ?? '(unnamed)'} ${s.digest}`);
           lines.push(`  Key      : ${result.algorithm} ${result.keyFingerprint}${key.source === 'pkcs11' ? ' (PKCS#11 token)' : ''}`);
           if (uploaded === undefined) lines.push('  Log entry: none (key-only bundle: verify with --offline-key-only, or use --upload)');
-          else if (uploaded.logIndex === null) lines.push(`  Stored   : ${uploaded.id} in tenant ${uploaded.tenant}, not logged (${uploaded.skipReason ?? 'logging is off'}); wrote the local bundle`);
-          else lines.push(`  Stored   : ${uploaded.id} in tenant ${uploaded.tenant}, log index ${uploaded.logIndex}; wrote the service's bundle`);
+          else if (uploaded.logIndex === null)
+            lines.push(
+              `  Stored   : ${uploaded.id} in tenant ${uploaded.tenant}, not logged (${uploaded.skipReason ?? 'logging is off'}); wrote the local bundle`,
+            );
+          else
+            lines.push(
+              `  Stored   : ${uploaded.id} in tenant ${uploaded.tenant}, log index ${uploaded.logIndex}; wrote the service's bundle`,
+            );
           return lines.join('\n');
         });
       }),

@@ -13,7 +13,6 @@ function isObject(v: unknown): v is object {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-
 function withClientOptions(cmd: Command): Command {
   return cmd
     .option('--server <url>', 'attestry service URL; also ATTESTRY_SERVER', process.env['ATTESTRY_SERVER'] ?? 'http://127.0.0.1:8080')
@@ -28,7 +27,7 @@ export function evidenceCommand(): Command {
       .command('put')
       .description('upload a DSSE envelope or a Sigstore bundle (e.g. a model signature); the server verifies it first')
       .argument('<file>', 'envelope or bundle JSON ("-" for stdin)')
-      .option('--tenant <id>', 'tenant to store into (default: the token\'s only tenant)'),
+      .option('--tenant <id>', "tenant to store into (default: the token's only tenant)"),
   ).action((file: string, flags: ClientFlags) =>
     run(flags, async () => {
       let body: Buffer;
@@ -38,22 +37,38 @@ export function evidenceCommand(): Command {
         throw ioError(e, 'read', file);
       }
       const query = flags.tenant ? `?tenant=${encodeURIComponent(flags.tenant)}` : '';
-      const stored = (await call(flags, 'POST', `api/v1/attestations${query}`, body)) as { id: string; created: boolean; kind: string; tenant: string; subjects: { digest: string }[] };
-      emit(flags, stored, () => `${stored.created ? 'stored' : 'already stored'} ${s(stored.kind)} ${s(stored.id)} in tenant ${s(stored.tenant)}${stored.subjects.length ? `\n  subjects: ${stored.subjects.map((x) => s(x.digest)).join(', ')}` : ''}`);
+      const stored = (await call(flags, 'POST', `api/v1/attestations${query}`, body)) as {
+        id: string;
+        created: boolean;
+        kind: string;
+        tenant: string;
+        subjects: { digest: string }[];
+      };
+      emit(
+        flags,
+        stored,
+        () =>
+          `${stored.created ? 'stored' : 'already stored'} ${s(stored.kind)} ${s(stored.id)} in tenant ${s(stored.tenant)}${stored.subjects.length ? `\n  subjects: ${stored.subjects.map((x) => s(x.digest)).join(', ')}` : ''}`,
+      );
     }),
   );
-  withClientOptions(cmd.command('get').description('fetch a stored envelope by id').argument('<id>', 'attestation id').option('--raw', 'print the exact uploaded bytes')).action(
-    (id: string, flags: ClientFlags & { raw?: boolean }) =>
-      run(flags, async () => {
-        if (flags.raw) {
-          process.stdout.write((await call(flags, 'GET', `api/v1/attestations/${encodeURIComponent(id)}/raw`, undefined, true)) as string);
-          return;
-        }
-        const found = await call(flags, 'GET', `api/v1/attestations/${encodeURIComponent(id)}`);
-        // The human form is the stored document as JSON; --json wraps it in the shared {ok: true, ...} shape.
-        if (flags.json) emit(flags, isObject(found) ? found : { value: found }, () => '');
-        else process.stdout.write(`${safeJson(JSON.stringify(found, null, 2))}\n`);
-      }),
+  withClientOptions(
+    cmd
+      .command('get')
+      .description('fetch a stored envelope by id')
+      .argument('<id>', 'attestation id')
+      .option('--raw', 'print the exact uploaded bytes'),
+  ).action((id: string, flags: ClientFlags & { raw?: boolean }) =>
+    run(flags, async () => {
+      if (flags.raw) {
+        process.stdout.write((await call(flags, 'GET', `api/v1/attestations/${encodeURIComponent(id)}/raw`, undefined, true)) as string);
+        return;
+      }
+      const found = await call(flags, 'GET', `api/v1/attestations/${encodeURIComponent(id)}`);
+      // The human form is the stored document as JSON; --json wraps it in the shared {ok: true, ...} shape.
+      if (flags.json) emit(flags, isObject(found) ? found : { value: found }, () => '');
+      else process.stdout.write(`${safeJson(JSON.stringify(found, null, 2))}\n`);
+    }),
   );
   withClientOptions(
     cmd
@@ -72,9 +87,15 @@ export function evidenceCommand(): Command {
       const params = new URLSearchParams({ subject });
       if (flags.kind) params.set('kind', flags.kind);
       if (flags.tenant) params.set('tenant', flags.tenant);
-      const found = (await call(flags, 'GET', `api/v1/attestations?${params.toString()}`)) as { items: { id: string; kind: string; tenant: string; createdAt: string; predicateType: string | null }[] };
+      const found = (await call(flags, 'GET', `api/v1/attestations?${params.toString()}`)) as {
+        items: { id: string; kind: string; tenant: string; createdAt: string; predicateType: string | null }[];
+      };
       emit(flags, { subject, ...found }, () =>
-        found.items.length === 0 ? `nothing stored about ${subject}` : found.items.map((i) => `${s(i.id)}  ${s(i.kind).padEnd(17)} ${s(i.tenant).padEnd(16)} ${s(i.createdAt)}  ${s(i.predicateType ?? '')}`).join('\n'),
+        found.items.length === 0
+          ? `nothing stored about ${subject}`
+          : found.items
+              .map((i) => `${s(i.id)}  ${s(i.kind).padEnd(17)} ${s(i.tenant).padEnd(16)} ${s(i.createdAt)}  ${s(i.predicateType ?? '')}`)
+              .join('\n'),
       );
     }),
   );

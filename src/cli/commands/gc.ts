@@ -10,7 +10,9 @@ import { configFrom, withIndex, withServiceOptions, type ServiceFlags } from '..
 export function gcCommand(): Command {
   return withServiceOptions(
     new Command('gc')
-      .description('remove blobs no index row references (left by writes interrupted before they were acknowledged) and stale temp files; stored evidence is never touched')
+      .description(
+        'remove blobs no index row references (left by writes interrupted before they were acknowledged) and stale temp files; stored evidence is never touched',
+      )
       .option('--dry-run', 'list what would be removed, remove nothing')
       .option('--min-age <seconds>', 'only blobs older than this (writes in flight are younger)', parseIntOption('--min-age'), 3600),
   ).action((flags: ServiceFlags & { dryRun?: boolean; minAge: number }) =>
@@ -18,7 +20,10 @@ export function gcCommand(): Command {
       withIndex(flags, async (s) => {
         const blobs = openBlobStore(configFrom(flags));
         try {
-          const report = await collectOrphanBlobs({ blobs, evidence: s.repos.evidence }, { now: s.clock.now(), minAgeMs: flags.minAge * 1000, dryRun: flags.dryRun ?? false });
+          const report = await collectOrphanBlobs(
+            { blobs, evidence: s.repos.evidence },
+            { now: s.clock.now(), minAgeMs: flags.minAge * 1000, dryRun: flags.dryRun ?? false },
+          );
           emit(flags, { ok: true, ...report }, () =>
             [
               `scanned ${report.scanned} blobs; ${report.orphans.length} unreferenced${report.dryRun ? ' (dry run: nothing removed)' : `, removed ${report.removed}; ${report.tempFilesRemoved} stale temp files removed`}`,

@@ -40,7 +40,10 @@ interface HashingFlags {
 
 function addHashingOptions(cmd: Command): Command {
   return cmd
-    .option('--ignore-paths <paths...>', 'paths to leave out, relative to the model directory (or to the working directory when they point inside the model)')
+    .option(
+      '--ignore-paths <paths...>',
+      'paths to leave out, relative to the model directory (or to the working directory when they point inside the model)',
+    )
     .option('--no-ignore-git-paths', 'include .git, .gitattributes, .github and .gitignore (left out by default, as model_signing does)')
     .option('--threads <n>', 'hashing threads (default: one per core)', parseIntOption('--threads'));
 }
@@ -52,7 +55,10 @@ function addSerializationOptions(cmd: Command): Command {
     .option('--shard-size <bytes>', 'shard size in bytes (default 1000000000)', parseIntOption('--shard-size'))
     .addOption(new Option('--hash-type <type>', 'file hash').choices(['sha256', 'blake2b', 'blake3']).default('sha256'))
     .addOption(
-      new Option('--shard-algorithm <spelling>', 'shard resource algorithm: "model-signing" (sha256-sharded-N, what that tool verifies) or "spec" (sha256, what the OMS schema allows)')
+      new Option(
+        '--shard-algorithm <spelling>',
+        'shard resource algorithm: "model-signing" (sha256-sharded-N, what that tool verifies) or "spec" (sha256, what the OMS schema allows)',
+      )
         .choices(['model-signing', 'spec'])
         .default('model-signing'),
     );
@@ -86,7 +92,10 @@ export function modelCommand(): Command {
     .description('create a key pair: private.pem (PKCS#8, mode 0600) and public.pem (SPKI)')
     .option('--output <dir>', 'directory for the key files', 'keys')
     .option('--algorithm <alg>', 'ed25519 | ecdsa-p256 | ecdsa-p384 | ecdsa-p521', 'ed25519')
-    .option('--passphrase-env <var>', 'encrypt the private key with the passphrase in this environment variable (scrypt + AES-256); default: ATTESTRY_PASSWORD when set')
+    .option(
+      '--passphrase-env <var>',
+      'encrypt the private key with the passphrase in this environment variable (scrypt + AES-256); default: ATTESTRY_PASSWORD when set',
+    )
     .option('--force', 'overwrite existing key files')
     .option('--json', 'machine-readable output')
     .action((flags: { output: string; algorithm: string; passphraseEnv?: string; force?: boolean; json?: boolean }) =>
@@ -103,9 +112,21 @@ export function modelCommand(): Command {
         const pair = generateKeyPair(algorithm);
         writeFileAtomic(privatePath, privateKeyToPem(pair.privateKey, passphrase), 0o600);
         writeFileAtomic(publicPath, publicKeyToPem(pair.publicKey), 0o644);
-        const out = { ok: true, algorithm, privateKey: privatePath, publicKey: publicPath, fingerprint: keyFingerprint(pair.publicKey), encrypted: passphrase !== undefined };
+        const out = {
+          ok: true,
+          algorithm,
+          privateKey: privatePath,
+          publicKey: publicPath,
+          fingerprint: keyFingerprint(pair.publicKey),
+          encrypted: passphrase !== undefined,
+        };
         emit(flags, out, () =>
-          [`Key pair (${algorithm}) written to ${dir}`, `  Private: ${privatePath}${out.encrypted ? ' (passphrase-protected)' : ''}`, `  Public : ${publicPath}`, `  Fingerprint: ${out.fingerprint}`].join('\n'),
+          [
+            `Key pair (${algorithm}) written to ${dir}`,
+            `  Private: ${privatePath}${out.encrypted ? ' (passphrase-protected)' : ''}`,
+            `  Public : ${publicPath}`,
+            `  Fingerprint: ${out.fingerprint}`,
+          ].join('\n'),
         );
       }),
     );
@@ -115,7 +136,10 @@ export function modelCommand(): Command {
     .description('hash every file of a model directory and write a signed OMS bundle (default <model-dir>/model.sig)')
     .argument('[model]', 'the model directory (or a single model file); or --model-dir')
     .option('--model-dir <dir>', 'the model directory (or a single model file)')
-    .option('--key <pem|pkcs11-uri>', 'private key PEM or PKCS#11 URI (pkcs11:token=…;object=…?module-path=…&pin-source=file:…) (default: $ATTESTRY_HOME/keys/private.pem, created on first use)')
+    .option(
+      '--key <pem|pkcs11-uri>',
+      'private key PEM or PKCS#11 URI (pkcs11:token=…;object=…?module-path=…&pin-source=file:…) (default: $ATTESTRY_HOME/keys/private.pem, created on first use)',
+    )
     .requiredOption('--signer-id <id>', 'signer identity (e.g. email or org id); checked against the publisher registry on verify')
     .option('--model-name <name>', 'model name (recorded as metadata)')
     .option('--model-version <version>', 'model version (recorded as metadata)')
@@ -124,7 +148,10 @@ export function modelCommand(): Command {
     .option('--description <text>', 'description (recorded as metadata)')
     .option('--signature <file>', 'where to write the signature (default <model-dir>/model.sig)')
     .option('--output <file>', 'alias of --signature')
-    .option('--passphrase-env <var>', 'environment variable holding the private key passphrase (default: ATTESTRY_PASSWORD, else a prompt on the terminal)')
+    .option(
+      '--passphrase-env <var>',
+      'environment variable holding the private key passphrase (default: ATTESTRY_PASSWORD, else a prompt on the terminal)',
+    )
     .option('--force', 'overwrite an existing signature file')
     .option('--reuse-digests <old.sig>', 're-hash only files whose size or mtime changed since OLD.sig (must be signed by the same key)')
     .option('--from-digests <file>', 'sign a path→digest list (sha256sum output or JSON) instead of reading files')
@@ -162,20 +189,41 @@ export function modelCommand(): Command {
         const target = signatureOut ?? (modelDir !== undefined ? defaultSignaturePath(modelDir) : undefined);
         // As keygen: an existing signature is replaced only when asked to, before any key is unlocked or file hashed.
         if (target !== undefined && !flags.force && existsSync(target)) {
-          throw new AttestryError('E_CONFLICT', `${resolve(target)} already exists; use --force to replace it (or --signature for another file)`);
+          throw new AttestryError(
+            'E_CONFLICT',
+            `${resolve(target)} already exists; use --force to replace it (or --signature for another file)`,
+          );
         }
         const keyPath = flags.key ?? ensureDefaultSigningKey((m) => process.stderr.write(`attestry: ${m}\n`));
         const privateKey = (await loadSigningKey(keyPath, flags.passphraseEnv)).signer;
         if (flags.fromDigests !== undefined) {
           const output = target;
-          if (output === undefined) throw new AttestryError('E_USAGE', '--from-digests needs --signature (or a model path for the default location)');
-          const r = signDigestList({ digestsPath: flags.fromDigests, privateKey, signerId: flags.signerId, output, metadata, ...(flags.modelName ? { subjectName: flags.modelName } : {}) });
+          if (output === undefined)
+            throw new AttestryError('E_USAGE', '--from-digests needs --signature (or a model path for the default location)');
+          const r = signDigestList({
+            digestsPath: flags.fromDigests,
+            privateKey,
+            signerId: flags.signerId,
+            output,
+            metadata,
+            ...(flags.modelName ? { subjectName: flags.modelName } : {}),
+          });
           emit(flags, { ok: true, ...r, bundle: undefined }, () =>
-            [`Signed digest list written to: ${safeText(r.signaturePath)}`, `  Resources: ${r.resources}`, `  Root     : ${r.rootDigest}`, `  Signer   : ${safeText(flags.signerId)}`, `  Algorithm: ${r.algorithm}`].join('\n'),
+            [
+              `Signed digest list written to: ${safeText(r.signaturePath)}`,
+              `  Resources: ${r.resources}`,
+              `  Root     : ${r.rootDigest}`,
+              `  Signer   : ${safeText(flags.signerId)}`,
+              `  Algorithm: ${r.algorithm}`,
+            ].join('\n'),
           );
           return;
         }
-        if (modelDir === undefined) throw new AttestryError('E_USAGE', 'give the model directory: `attestry model sign ./my-model` or --model-dir (or --from-digests)');
+        if (modelDir === undefined)
+          throw new AttestryError(
+            'E_USAGE',
+            'give the model directory: `attestry model sign ./my-model` or --model-dir (or --from-digests)',
+          );
         const json = flags.json ?? false;
         const h = hashingOptions(modelDir, flags, json);
         try {
@@ -230,17 +278,24 @@ export function modelCommand(): Command {
     .option('--identity <id>', 'keyless (Sigstore) signature: the certificate identity that must have signed, exactly')
     .option('--identity-provider <url>', 'keyless: the OIDC issuer of that identity, exactly')
     .option('--issuer <url>', 'alias of --identity-provider (as verify-bundle and cosign spell it)')
-    .option('--trusted-root <file>', 'keyless: trusted_root.json of a private Sigstore instance (default: refreshed or embedded public-good root)')
+    .option(
+      '--trusted-root <file>',
+      'keyless: trusted_root.json of a private Sigstore instance (default: refreshed or embedded public-good root)',
+    )
     .option('--certificate-chain <pem...>', 'certificate signature: CA certificate(s) the signing certificate must chain to')
     .option('--ignore-unsigned-files', 'accept files present in the directory but not in the signature')
     .option('--json', 'machine-readable output');
   addHashingOptions(verify).action(
-    (modelArg: string | undefined, flags: HashingFlags & VerifyMethodFlags & { signature?: string; modelDir?: string; ignoreUnsignedFiles?: boolean }) =>
+    (
+      modelArg: string | undefined,
+      flags: HashingFlags & VerifyMethodFlags & { signature?: string; modelDir?: string; ignoreUnsignedFiles?: boolean },
+    ) =>
       run(flags, async () => {
         const modelDir = requireModelPath('verify', modelArg, flags.modelDir);
         const method = verifyMethodOptions(flags);
         // Else a missing directory surfaces as a missing <dir>/model.sig, which sends the user looking for the wrong file.
-        if (!existsSync(modelDir)) throw new AttestryError('E_NOT_FOUND', `model directory ${resolve(modelDir)} does not exist (--model-dir)`);
+        if (!existsSync(modelDir))
+          throw new AttestryError('E_NOT_FOUND', `model directory ${resolve(modelDir)} does not exist (--model-dir)`);
         const json = flags.json ?? false;
         const h = hashingOptions(modelDir, flags, json);
         let r;
@@ -257,7 +312,9 @@ export function modelCommand(): Command {
         }
         // Unauthenticated key material that names another key: said, but the key decided (JSON: `warnings`).
         if (!json) for (const w of r.warnings) process.stderr.write(`Warning: ${safeText(w)}\n`);
-        emitVerdict(flags, r.ok ? undefined : filesFailure(r.problems), { ...r, durationMs: Math.round(r.durationMs) }, () => verifyHuman(r));
+        emitVerdict(flags, r.ok ? undefined : filesFailure(r.problems), { ...r, durationMs: Math.round(r.durationMs) }, () =>
+          verifyHuman(r),
+        );
       }),
   );
 

@@ -41,21 +41,22 @@ export function publisherCommand(): Command {
     .option('--trusted-since <date>', 'ISO 8601 date trust begins (default: now)', parseDateOption('--trusted-since'))
     .option('--expires <date>', 'ISO 8601 date trust ends', parseDateOption('--expires'))
     .option('--json', 'machine-readable output')
-    .action((flags: { registry: string; id: string; publicKey: string; name?: string; trustedSince?: Date; expires?: Date; json?: boolean }) =>
-      run(flags, async () => {
-        const p = await addPublisher(
-          flags.registry,
-          {
-            id: flags.id,
-            publicKey: publicKeyFromFile(flags.publicKey),
-            ...(flags.name !== undefined ? { name: flags.name } : {}),
-            ...(flags.trustedSince ? { trustedSince: flags.trustedSince } : {}),
-            ...(flags.expires ? { expiresAt: flags.expires } : {}),
-          },
-          systemClock,
-        );
-        emit(flags, { ok: true, publisher: p }, () => `Added to ${flags.registry}:\n${describe(p)}`);
-      }),
+    .action(
+      (flags: { registry: string; id: string; publicKey: string; name?: string; trustedSince?: Date; expires?: Date; json?: boolean }) =>
+        run(flags, async () => {
+          const p = await addPublisher(
+            flags.registry,
+            {
+              id: flags.id,
+              publicKey: publicKeyFromFile(flags.publicKey),
+              ...(flags.name !== undefined ? { name: flags.name } : {}),
+              ...(flags.trustedSince ? { trustedSince: flags.trustedSince } : {}),
+              ...(flags.expires ? { expiresAt: flags.expires } : {}),
+            },
+            systemClock,
+          );
+          emit(flags, { ok: true, publisher: p }, () => `Added to ${flags.registry}:\n${describe(p)}`);
+        }),
     );
 
   cmd
@@ -67,7 +68,9 @@ export function publisherCommand(): Command {
       run(flags, () => {
         const r = readRegistry(flags.registry);
         emit(flags, { publishers: r.publishers.map((p) => ({ ...p, status: status(p) })) }, () =>
-          r.publishers.length === 0 ? `No publishers in ${flags.registry}.` : r.publishers.map((p) => `${s(p.id).padEnd(32)} ${status(p).padEnd(10)} ${p.algorithm.padEnd(11)} ${s(p.name)}`).join('\n'),
+          r.publishers.length === 0
+            ? `No publishers in ${flags.registry}.`
+            : r.publishers.map((p) => `${s(p.id).padEnd(32)} ${status(p).padEnd(10)} ${p.algorithm.padEnd(11)} ${s(p.name)}`).join('\n'),
         );
       }),
     );

@@ -9,7 +9,9 @@ import { configFrom, portOption, withIndex, withServiceOptions, type ServiceFlag
 export function serveCommand(): Command {
   return withServiceOptions(
     new Command('serve')
-      .description('run the HTTP service (embedded defaults: SQLite + filesystem store in the data directory; keys and an admin token are created on first start)')
+      .description(
+        'run the HTTP service (embedded defaults: SQLite + filesystem store in the data directory; keys and an admin token are created on first start)',
+      )
       .option('--port <n>', 'TCP port (0 picks a free one); also ATTESTRY_PORT', portOption)
       .option('--host <addr>', 'address to listen on (default 127.0.0.1)')
       .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent'),
@@ -21,38 +23,50 @@ export function serveCommand(): Command {
       const { bootstrap, services, url } = server;
       // Printed only once SIGTERM/SIGINT are handled: a supervisor that signals as soon as it reads
       // this line must get a graceful shutdown, not the default action of an unhandled signal.
-      const printBanner = (): void => emit(
-        flags,
-        { ok: true, url, dataDir: config.dataDir, database: services.index.location, blobStore: services.blobs.location, signingKey: services.signingKey.keyId, log: { enabled: services.tlog.enabled, origin: services.tlog.origin, verifierKey: services.tlog.key.verifierKey }, adminTokenFile: bootstrap.adminTokenFile ?? null, adminToken: bootstrap.adminToken ?? null, writable: server.writable.ok },
-        () =>
-          [
-            `attestry listening on ${url}`,
-            `  data        ${config.dataDir}`,
-            `  index       ${services.index.driver} ${services.index.location}`,
-            `  blob store  ${services.blobs.backend} ${services.blobs.location}`,
-            `  signing key ${services.signingKey.keyId} (${services.signingKey.algorithm}${services.signingKey.created ? ', created now' : ''})`,
-            `  log         ${services.tlog.enabled ? services.tlog.origin : 'off (Signals.Provenance.RekorEnabled: false)'}, key ${services.tlog.key.verifierKey}${services.tlog.key.created ? ' (created now)' : ''}`,
-            `  timestamps  RFC 3161 at ${url}/api/v1/timestamp (TSA chain ${join(config.dataDir, 'keys', 'tsa', 'chain.pem')}${services.tsa.created ? ', created now' : ''})`,
-            ...(bootstrap.createdTenant ? [`  tenant      ${bootstrap.createdTenant} (created on first start)`] : []),
-            // Every start says where the admin token is; the token itself is never printed.
-            bootstrap.adminToken === undefined
-              ? `  admin token none in ${config.dataDir}; make one with: attestry token create --principal admin --tenant '*' --data-dir ${config.dataDir}`
-              : bootstrap.adminToken.created
-                ? `  admin token written to ${bootstrap.adminToken.file} (shown nowhere else; keep it secret)`
-                : `  admin token in ${bootstrap.adminToken.file} (written on first start)`,
-            ...server.writable.problems.map((p) => `  WARNING     ${p.message}: writes will fail and /readyz is 503`),
-            ...(bootstrap.adminToken?.created === true
-              ? [
-                  '',
-                  'Try:',
-                  `  curl -s ${url}/api/v1/keys`,
-                  `  curl -s ${url}/tlog/checkpoint`,
-                  `  curl -s -H "Authorization: Bearer $(cat ${bootstrap.adminToken.file})" "${url}/api/v1/attestations?subject=sha256:<hex>"`,
-                  `  open ${url}/docs for the API reference`,
-                ]
-              : []),
-          ].join('\n'),
-      );
+      const printBanner = (): void =>
+        emit(
+          flags,
+          {
+            ok: true,
+            url,
+            dataDir: config.dataDir,
+            database: services.index.location,
+            blobStore: services.blobs.location,
+            signingKey: services.signingKey.keyId,
+            log: { enabled: services.tlog.enabled, origin: services.tlog.origin, verifierKey: services.tlog.key.verifierKey },
+            adminTokenFile: bootstrap.adminTokenFile ?? null,
+            adminToken: bootstrap.adminToken ?? null,
+            writable: server.writable.ok,
+          },
+          () =>
+            [
+              `attestry listening on ${url}`,
+              `  data        ${config.dataDir}`,
+              `  index       ${services.index.driver} ${services.index.location}`,
+              `  blob store  ${services.blobs.backend} ${services.blobs.location}`,
+              `  signing key ${services.signingKey.keyId} (${services.signingKey.algorithm}${services.signingKey.created ? ', created now' : ''})`,
+              `  log         ${services.tlog.enabled ? services.tlog.origin : 'off (Signals.Provenance.RekorEnabled: false)'}, key ${services.tlog.key.verifierKey}${services.tlog.key.created ? ' (created now)' : ''}`,
+              `  timestamps  RFC 3161 at ${url}/api/v1/timestamp (TSA chain ${join(config.dataDir, 'keys', 'tsa', 'chain.pem')}${services.tsa.created ? ', created now' : ''})`,
+              ...(bootstrap.createdTenant ? [`  tenant      ${bootstrap.createdTenant} (created on first start)`] : []),
+              // Every start says where the admin token is; the token itself is never printed.
+              bootstrap.adminToken === undefined
+                ? `  admin token none in ${config.dataDir}; make one with: attestry token create --principal admin --tenant '*' --data-dir ${config.dataDir}`
+                : bootstrap.adminToken.created
+                  ? `  admin token written to ${bootstrap.adminToken.file} (shown nowhere else; keep it secret)`
+                  : `  admin token in ${bootstrap.adminToken.file} (written on first start)`,
+              ...server.writable.problems.map((p) => `  WARNING     ${p.message}: writes will fail and /readyz is 503`),
+              ...(bootstrap.adminToken?.created === true
+                ? [
+                    '',
+                    'Try:',
+                    `  curl -s ${url}/api/v1/keys`,
+                    `  curl -s ${url}/tlog/checkpoint`,
+                    `  curl -s -H "Authorization: Bearer $(cat ${bootstrap.adminToken.file})" "${url}/api/v1/attestations?subject=sha256:<hex>"`,
+                    `  open ${url}/docs for the API reference`,
+                  ]
+                : []),
+            ].join('\n'),
+        );
       let signals = 0;
       const stop = (signal: string): void => {
         signals += 1;
@@ -80,16 +94,24 @@ export function serveCommand(): Command {
 
 export function dbCommand(): Command {
   const cmd = new Command('db').description('index database maintenance');
-  withServiceOptions(cmd.command('migrate').description('apply pending schema migrations (serve also does this on start)')).action((flags: ServiceFlags) =>
-    run(flags, () =>
-      withIndex(flags, async (s) => {
-        emit(flags, { ok: true, driver: s.index.driver, location: s.index.location, applied: s.migration.applied, current: s.migration.current }, () =>
-          s.migration.applied.length === 0
-            ? `${s.index.location} is up to date (${s.migration.current ?? 'no migrations'})`
-            : `applied ${s.migration.applied.join(', ')} to ${s.index.location}`,
-        );
-      }, { create: true }),
-    ),
+  withServiceOptions(cmd.command('migrate').description('apply pending schema migrations (serve also does this on start)')).action(
+    (flags: ServiceFlags) =>
+      run(flags, () =>
+        withIndex(
+          flags,
+          async (s) => {
+            emit(
+              flags,
+              { ok: true, driver: s.index.driver, location: s.index.location, applied: s.migration.applied, current: s.migration.current },
+              () =>
+                s.migration.applied.length === 0
+                  ? `${s.index.location} is up to date (${s.migration.current ?? 'no migrations'})`
+                  : `applied ${s.migration.applied.join(', ')} to ${s.index.location}`,
+            );
+          },
+          { create: true },
+        ),
+      ),
   );
   return cmd;
 }

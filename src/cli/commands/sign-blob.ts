@@ -23,7 +23,9 @@ interface SignBlobFlags extends UploadFlags {
 
 export function signBlobCommand(): Command {
   const cmd = new Command('sign-blob')
-    .description('sign any file: writes a Sigstore bundle v0.3 (message signature + digest, key hint) that verify-bundle, cosign-style and @sigstore/verify verifiers check; --upload stores and logs it')
+    .description(
+      'sign any file: writes a Sigstore bundle v0.3 (message signature + digest, key hint) that verify-bundle, cosign-style and @sigstore/verify verifiers check; --upload stores and logs it',
+    )
     .argument('<file>', 'the file to sign')
     .option('--bundle <out>', 'where to write the bundle (default <file>.sigstore.json)')
     .option('--json', 'machine-readable output');
@@ -69,7 +71,18 @@ checked from its digest (record such a file with attestry attest --subject FILE 
           keySource: key.source,
           keyFingerprint: keyFingerprint(key.signer.publicKey),
           hint: bundle.verificationMaterial.publicKey.hint,
-          ...(uploaded !== undefined ? { upload: { id: uploaded.id, created: uploaded.created, tenant: uploaded.tenant, kind: uploaded.kind, logIndex: uploaded.logIndex, ...(uploaded.skipReason !== undefined ? { skipReason: uploaded.skipReason } : {}) } } : {}),
+          ...(uploaded !== undefined
+            ? {
+                upload: {
+                  id: uploaded.id,
+                  created: uploaded.created,
+                  tenant: uploaded.tenant,
+                  kind: uploaded.kind,
+                  logIndex: uploaded.logIndex,
+                  ...(uploaded.skipReason !== undefined ? { skipReason: uploaded.skipReason } : {}),
+                },
+              }
+            : {}),
         };
         emit(flags, result, () =>
           [

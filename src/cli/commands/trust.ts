@@ -2,7 +2,13 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { publicGoodTrustRoot, loadTrustRootFile, refreshTrustRoot, refreshedTrustRootPath, type SigstoreTrustRoot } from '../../sigstore/index.js';
+import {
+  publicGoodTrustRoot,
+  loadTrustRootFile,
+  refreshTrustRoot,
+  refreshedTrustRootPath,
+  type SigstoreTrustRoot,
+} from '../../sigstore/index.js';
 import { attestryHome } from '../default-keys.js';
 import { emit, safeText } from '../output.js';
 import { parseIntOption } from '../files.js';
@@ -29,7 +35,12 @@ function summary(root: SigstoreTrustRoot): Record<string, unknown> {
   return {
     source: root.source,
     mediaType: root.mediaType,
-    tlogs: m.tlogs.map((t) => ({ baseUrl: t.baseURL, logId: t.logID.toString('base64'), validFrom: t.validFor.start.toISOString(), validUntil: t.validFor.end.getTime() >= 8.64e15 ? null : t.validFor.end.toISOString() })),
+    tlogs: m.tlogs.map((t) => ({
+      baseUrl: t.baseURL,
+      logId: t.logID.toString('base64'),
+      validFrom: t.validFor.start.toISOString(),
+      validUntil: t.validFor.end.getTime() >= 8.64e15 ? null : t.validFor.end.toISOString(),
+    })),
     certificateAuthorities: m.certificateAuthorities.length,
     ctlogs: m.ctlogs.length,
     timestampAuthorities: m.timestampAuthorities.length,
@@ -37,7 +48,9 @@ function summary(root: SigstoreTrustRoot): Record<string, unknown> {
 }
 
 export function trustCommand(): Command {
-  const trust = new Command('trust').description('the Sigstore trusted root (offline by default: the public-good root embedded in @sigstore/tuf)');
+  const trust = new Command('trust').description(
+    'the Sigstore trusted root (offline by default: the public-good root embedded in @sigstore/tuf)',
+  );
 
   trust
     .command('refresh')
@@ -55,9 +68,21 @@ export function trustCommand(): Command {
           ...(flags.initialRoot !== undefined ? { initialRootPath: flags.initialRoot } : {}),
           ...(flags.timeout !== undefined ? { timeoutMs: flags.timeout } : {}),
         });
-        const out = { ok: true, path: r.path, mirrorUrl: r.mirrorUrl, tlogs: r.tlogs, certificateAuthorities: r.certificateAuthorities, ctlogs: r.ctlogs, timestampAuthorities: r.timestampAuthorities };
+        const out = {
+          ok: true,
+          path: r.path,
+          mirrorUrl: r.mirrorUrl,
+          tlogs: r.tlogs,
+          certificateAuthorities: r.certificateAuthorities,
+          ctlogs: r.ctlogs,
+          timestampAuthorities: r.timestampAuthorities,
+        };
         emit(flags, out, () =>
-          [`Trusted root refreshed through TUF from ${r.mirrorUrl}`, `  Written  : ${r.path}`, `  Contents : ${r.tlogs} transparency logs, ${r.certificateAuthorities} CAs, ${r.ctlogs} CT logs, ${r.timestampAuthorities} timestamp authorities`].join('\n'),
+          [
+            `Trusted root refreshed through TUF from ${r.mirrorUrl}`,
+            `  Written  : ${r.path}`,
+            `  Contents : ${r.tlogs} transparency logs, ${r.certificateAuthorities} CAs, ${r.ctlogs} CT logs, ${r.timestampAuthorities} timestamp authorities`,
+          ].join('\n'),
         );
       }),
     );
@@ -72,8 +97,11 @@ export function trustCommand(): Command {
         const s = summary(resolveTrustRoot(flags.trustedRoot));
         emit(flags, { ok: true, ...s }, () => {
           const lines = [`Trusted root: ${safeText(s['source'])}`];
-          for (const t of s['tlogs'] as { baseUrl: string; validFrom: string; validUntil: string | null }[]) lines.push(`  tlog ${safeText(t.baseUrl)} from ${t.validFrom}${t.validUntil ? ` until ${t.validUntil}` : ''}`);
-          lines.push(`  ${String(s['certificateAuthorities'])} CAs, ${String(s['ctlogs'])} CT logs, ${String(s['timestampAuthorities'])} timestamp authorities`);
+          for (const t of s['tlogs'] as { baseUrl: string; validFrom: string; validUntil: string | null }[])
+            lines.push(`  tlog ${safeText(t.baseUrl)} from ${t.validFrom}${t.validUntil ? ` until ${t.validUntil}` : ''}`);
+          lines.push(
+            `  ${String(s['certificateAuthorities'])} CAs, ${String(s['ctlogs'])} CT logs, ${String(s['timestampAuthorities'])} timestamp authorities`,
+          );
           return lines.join('\n');
         });
       }),

@@ -6,7 +6,15 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { AttestryError, ioError } from '../../core/errors.js';
-import { identityRegexpPolicy, KEY_ONLY_FLAG, readSigstoreBundleFile, verifySigstoreBundle, type BundleArtifact, type BundleVerification, type SignerPolicy } from '../../sigstore/index.js';
+import {
+  identityRegexpPolicy,
+  KEY_ONLY_FLAG,
+  readSigstoreBundleFile,
+  verifySigstoreBundle,
+  type BundleArtifact,
+  type BundleVerification,
+  type SignerPolicy,
+} from '../../sigstore/index.js';
 import { publicKeyFromFile } from '../files.js';
 import { emit, safeText as s } from '../output.js';
 import { run } from '../run.js';
@@ -35,7 +43,8 @@ export function artifactFromDigest(value: string): BundleArtifact {
 }
 
 function artifactFrom(flags: VerifyBundleFlags): BundleArtifact {
-  if ((flags.artifact === undefined) === (flags.digest === undefined)) throw new AttestryError('E_USAGE', 'give exactly one of --artifact FILE or --digest sha256:<hex>');
+  if ((flags.artifact === undefined) === (flags.digest === undefined))
+    throw new AttestryError('E_USAGE', 'give exactly one of --artifact FILE or --digest sha256:<hex>');
   if (flags.digest !== undefined) return artifactFromDigest(flags.digest);
   const path = flags.artifact!;
   try {
@@ -46,7 +55,9 @@ function artifactFrom(flags: VerifyBundleFlags): BundleArtifact {
 }
 
 /** The signer policy from the key / identity flags; exactly one way must be chosen. */
-export function policyFrom(flags: Pick<VerifyBundleFlags, 'key' | 'identity' | 'identityRegexp' | 'issuer' | 'identityProvider'>): SignerPolicy {
+export function policyFrom(
+  flags: Pick<VerifyBundleFlags, 'key' | 'identity' | 'identityRegexp' | 'issuer' | 'identityProvider'>,
+): SignerPolicy {
   const issuer = issuerFlag(flags);
   const ways = [flags.key, flags.identity, flags.identityRegexp].filter((v) => v !== undefined).length;
   if (ways !== 1) throw new AttestryError('E_USAGE', 'give exactly one of --key PEM, --identity ID or --identity-regexp RE');
@@ -54,7 +65,8 @@ export function policyFrom(flags: Pick<VerifyBundleFlags, 'key' | 'identity' | '
     if (issuer !== undefined) throw new AttestryError('E_USAGE', '--issuer goes with --identity or --identity-regexp, not --key');
     return { kind: 'key', publicKey: publicKeyFromFile(flags.key) };
   }
-  if (issuer === undefined) throw new AttestryError('E_USAGE', '--issuer URL (or --identity-provider) is required with --identity / --identity-regexp');
+  if (issuer === undefined)
+    throw new AttestryError('E_USAGE', '--issuer URL (or --identity-provider) is required with --identity / --identity-regexp');
   if (flags.identity !== undefined) return { kind: 'identity', identity: flags.identity, issuer };
   return identityRegexpPolicy(flags.identityRegexp!, issuer);
 }
@@ -62,17 +74,28 @@ export function policyFrom(flags: Pick<VerifyBundleFlags, 'key' | 'identity' | '
 function human(r: BundleVerification, trustSource: string): string {
   const lines = [`Bundle: VERIFIED (v${r.bundleVersion}, ${r.content})`];
   if (r.signer.kind === 'certificate') {
-    lines.push(`  Identity : ${s(r.signer.identity)}`, `  Issuer   : ${s(r.signer.issuer)}`, `  Cert     : valid ${s(r.signer.notBefore)} to ${s(r.signer.notAfter)}`);
+    lines.push(
+      `  Identity : ${s(r.signer.identity)}`,
+      `  Issuer   : ${s(r.signer.issuer)}`,
+      `  Cert     : valid ${s(r.signer.notBefore)} to ${s(r.signer.notAfter)}`,
+    );
   } else {
     lines.push(`  Key      : ${r.signer.keyFingerprint}${r.signer.hint ? ` (hint ${s(r.signer.hint)})` : ''}`);
   }
   for (const e of r.tlogEntries) {
-    lines.push(`  Log entry: index ${s(e.logIndex)} (${s(e.kind)} ${s(e.version)}; ${e.inclusion.map((i) => (i === 'promise' ? 'SET' : 'inclusion proof')).join(' + ')})${e.integratedTime ? `, integrated ${s(e.integratedTime)}` : ''}`);
+    lines.push(
+      `  Log entry: index ${s(e.logIndex)} (${s(e.kind)} ${s(e.version)}; ${e.inclusion.map((i) => (i === 'promise' ? 'SET' : 'inclusion proof')).join(' + ')})${e.integratedTime ? `, integrated ${s(e.integratedTime)}` : ''}`,
+    );
   }
   for (const t of r.timestamps.filter((x) => x.source === 'rfc3161')) lines.push(`  Timestamp: RFC 3161 ${s(t.time)}`);
   if (r.statement) {
     lines.push(`  Statement: ${r.statement.predicateType ? s(r.statement.predicateType) : '(no predicate type)'}`);
-    for (const x of r.statement.subjects.slice(0, 10)) lines.push(`    subject ${x.name !== undefined ? s(x.name) : '(unnamed)'} ${Object.entries(x.digest).map(([a, d]) => `${s(a)}:${s(d)}`).join(' ')}`);
+    for (const x of r.statement.subjects.slice(0, 10))
+      lines.push(
+        `    subject ${x.name !== undefined ? s(x.name) : '(unnamed)'} ${Object.entries(x.digest)
+          .map(([a, d]) => `${s(a)}:${s(d)}`)
+          .join(' ')}`,
+      );
   }
   lines.push(`  Trusted root: ${s(trustSource)}`);
   return lines.join('\n');
@@ -89,19 +112,24 @@ export function verifyBundleCommand(): Command {
     .option('--identity-regexp <re>', 'keyless: a regular expression the identity must match (unanchored, like cosign; use ^...$)')
     .option('--issuer <url>', 'keyless: the OIDC issuer that must have vouched for the identity, exactly')
     .option('--identity-provider <url>', 'alias of --issuer (as `model verify` and model_signing spell it)')
-    .option('--trusted-root <file>', 'trusted_root.json of a private Sigstore instance or an attestry log (GET /api/v1/log/trusted-root; default: the refreshed or embedded public-good root)')
-    .option(KEY_ONLY_FLAG, 'with --key: accept a bundle with no log entry and no timestamp (e.g. a model_signing model.sig) on its signature alone, with no proof of time')
+    .option(
+      '--trusted-root <file>',
+      'trusted_root.json of a private Sigstore instance or an attestry log (GET /api/v1/log/trusted-root; default: the refreshed or embedded public-good root)',
+    )
+    .option(
+      KEY_ONLY_FLAG,
+      'with --key: accept a bundle with no log entry and no timestamp (e.g. a model_signing model.sig) on its signature alone, with no proof of time',
+    )
     .option('--json', 'machine-readable output');
-  return cmd
-    .action((flags: VerifyBundleFlags) =>
-      run(flags, () => {
-        const policy = policyFrom(flags);
-        const artifact = artifactFrom(flags);
-        const trustRoot = resolveTrustRoot(flags.trustedRoot);
-        const bundle = readSigstoreBundleFile(flags.bundle);
-        const r = verifySigstoreBundle(bundle, { policy, artifact, trustRoot, keyOnly: flags.offlineKeyOnly === true });
-        const { payload: _payload, ...rest } = r;
-        emit(flags, { ...rest, trustedRoot: trustRoot.source }, () => human(r, trustRoot.source));
-      }),
-    );
+  return cmd.action((flags: VerifyBundleFlags) =>
+    run(flags, () => {
+      const policy = policyFrom(flags);
+      const artifact = artifactFrom(flags);
+      const trustRoot = resolveTrustRoot(flags.trustedRoot);
+      const bundle = readSigstoreBundleFile(flags.bundle);
+      const r = verifySigstoreBundle(bundle, { policy, artifact, trustRoot, keyOnly: flags.offlineKeyOnly === true });
+      const { payload: _payload, ...rest } = r;
+      emit(flags, { ...rest, trustedRoot: trustRoot.source }, () => human(r, trustRoot.source));
+    }),
+  );
 }

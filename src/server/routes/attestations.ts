@@ -5,7 +5,20 @@ import { AttestryError, isAttestryError } from '../../core/errors.js';
 import { parseEvidence } from '../../evidence/classify.js';
 import type { EvidenceLocker } from '../../evidence/locker.js';
 import type { AuthHook } from '../auth.js';
-import { AttestationMeta, AttestationUploadBody, DsseEnvelopeBody, ErrorReply, MessageSignatureBody, FindQuery, IdParams, StoredReply, TenantQuery, type FindQueryT, type IdParamsT, type TenantQueryT } from '../schemas.js';
+import {
+  AttestationMeta,
+  AttestationUploadBody,
+  DsseEnvelopeBody,
+  ErrorReply,
+  MessageSignatureBody,
+  FindQuery,
+  IdParams,
+  StoredReply,
+  TenantQuery,
+  type FindQueryT,
+  type IdParamsT,
+  type TenantQueryT,
+} from '../schemas.js';
 
 const errors = { 400: ErrorReply, 401: ErrorReply, 403: ErrorReply, 404: ErrorReply };
 
@@ -15,7 +28,8 @@ export function attestationRoutes(app: FastifyInstance, locker: EvidenceLocker, 
     {
       onRequest: requireAuth,
       schema: {
-        summary: 'Store a signed DSSE envelope (or a Sigstore bundle holding one, or a message-signature bundle from sign-blob) after verifying its signature',
+        summary:
+          'Store a signed DSSE envelope (or a Sigstore bundle holding one, or a message-signature bundle from sign-blob) after verifying its signature',
         tags: ['evidence'],
         security: [{ bearer: [] }],
         querystring: TenantQuery,
@@ -39,14 +53,23 @@ export function attestationRoutes(app: FastifyInstance, locker: EvidenceLocker, 
     {
       onRequest: requireAuth,
       schema: {
-        summary: 'The stored DSSE envelope (or message signature), with its id and metadata (`bundle` too when a Sigstore bundle was uploaded)',
+        summary:
+          'The stored DSSE envelope (or message signature), with its id and metadata (`bundle` too when a Sigstore bundle was uploaded)',
         tags: ['evidence'],
         security: [{ bearer: [] }],
         params: IdParams,
         response: {
           200: Type.Union([
-            Type.Intersect([DsseEnvelopeBody, Type.Object({ id: Type.String(), meta: AttestationMeta, bundle: Type.Optional(Type.Unknown()) })]),
-            Type.Object({ messageSignature: MessageSignatureBody, id: Type.String(), meta: AttestationMeta, bundle: Type.Optional(Type.Unknown()) }),
+            Type.Intersect([
+              DsseEnvelopeBody,
+              Type.Object({ id: Type.String(), meta: AttestationMeta, bundle: Type.Optional(Type.Unknown()) }),
+            ]),
+            Type.Object({
+              messageSignature: MessageSignatureBody,
+              id: Type.String(),
+              meta: AttestationMeta,
+              bundle: Type.Optional(Type.Unknown()),
+            }),
           ]),
           ...errors,
           500: ErrorReply,
@@ -60,11 +83,17 @@ export function attestationRoutes(app: FastifyInstance, locker: EvidenceLocker, 
       let bundle: unknown;
       try {
         parsed = parseEvidence(found.bytes);
-        bundle = parsed.mediaType.startsWith('application/vnd.dev.sigstore.bundle') ? parseJsonBounded(found.bytes, { what: `stored evidence ${row.id}` }) : undefined;
+        bundle = parsed.mediaType.startsWith('application/vnd.dev.sigstore.bundle')
+          ? parseJsonBounded(found.bytes, { what: `stored evidence ${row.id}` })
+          : undefined;
       } catch (e) {
         // Stored before uploads were depth-checked: say what it is and where the bytes still are.
         if (!isAttestryError(e) || e.code !== 'E_INVALID_INPUT') throw e;
-        throw new AttestryError('E_INTEGRITY', `stored evidence ${row.id} can no longer be parsed (${e.message}); its exact bytes are at /api/v1/attestations/${row.id}/raw`, { cause: e });
+        throw new AttestryError(
+          'E_INTEGRITY',
+          `stored evidence ${row.id} can no longer be parsed (${e.message}); its exact bytes are at /api/v1/attestations/${row.id}/raw`,
+          { cause: e },
+        );
       }
       const meta = {
         tenant: row.tenant,
@@ -79,7 +108,15 @@ export function attestationRoutes(app: FastifyInstance, locker: EvidenceLocker, 
         subjects: row.subjects,
         ...(await locker.logInfo(row)),
       };
-      const signed = parsed.content.type === 'dsse' ? parsed.content.envelope : { messageSignature: { messageDigest: { algorithm: parsed.content.algorithm, digest: parsed.content.digest }, signature: parsed.content.signature } };
+      const signed =
+        parsed.content.type === 'dsse'
+          ? parsed.content.envelope
+          : {
+              messageSignature: {
+                messageDigest: { algorithm: parsed.content.algorithm, digest: parsed.content.digest },
+                signature: parsed.content.signature,
+              },
+            };
       return { ...signed, id: row.id, meta, ...(bundle === undefined ? {} : { bundle }) };
     },
   );
@@ -89,7 +126,8 @@ export function attestationRoutes(app: FastifyInstance, locker: EvidenceLocker, 
     {
       onRequest: requireAuth,
       schema: {
-        summary: 'The envelope as a Sigstore bundle v0.3 with its transparency log entry, inclusion proof and signed checkpoint (verifies offline)',
+        summary:
+          'The envelope as a Sigstore bundle v0.3 with its transparency log entry, inclusion proof and signed checkpoint (verifies offline)',
         tags: ['evidence', 'log'],
         security: [{ bearer: [] }],
         params: IdParams,
@@ -110,7 +148,9 @@ export function attestationRoutes(app: FastifyInstance, locker: EvidenceLocker, 
     },
     async (request, reply) => {
       const found = await locker.get(request.principal!, request.params.id);
-      void reply.header('content-type', found.row.mediaType).header('digest', `sha-256=${Buffer.from(found.row.digest.slice(7), 'hex').toString('base64')}`);
+      void reply
+        .header('content-type', found.row.mediaType)
+        .header('digest', `sha-256=${Buffer.from(found.row.digest.slice(7), 'hex').toString('base64')}`);
       return found.bytes;
     },
   );
@@ -127,7 +167,15 @@ export function attestationRoutes(app: FastifyInstance, locker: EvidenceLocker, 
         response: {
           200: Type.Object({
             items: Type.Array(
-              Type.Object({ id: Type.String(), tenant: Type.String(), kind: Type.String(), predicateType: Type.Union([Type.String(), Type.Null()]), digest: Type.String(), signerKeyId: Type.String(), createdAt: Type.String() }),
+              Type.Object({
+                id: Type.String(),
+                tenant: Type.String(),
+                kind: Type.String(),
+                predicateType: Type.Union([Type.String(), Type.Null()]),
+                digest: Type.String(),
+                signerKeyId: Type.String(),
+                createdAt: Type.String(),
+              }),
             ),
             next: Type.Optional(Type.String()),
           }),
@@ -137,9 +185,23 @@ export function attestationRoutes(app: FastifyInstance, locker: EvidenceLocker, 
     },
     async (request) => {
       const q = request.query;
-      const { items, next } = await locker.find(request.principal!, { subject: q.subject, tenant: q.tenant, kind: q.kind, after: q.after, limit: q.limit === undefined ? undefined : Number(q.limit) });
+      const { items, next } = await locker.find(request.principal!, {
+        subject: q.subject,
+        tenant: q.tenant,
+        kind: q.kind,
+        after: q.after,
+        limit: q.limit === undefined ? undefined : Number(q.limit),
+      });
       return {
-        items: items.map((r) => ({ id: r.id, tenant: r.tenant, kind: r.kind, predicateType: r.predicateType, digest: r.digest, signerKeyId: r.signerKeyId, createdAt: r.createdAt })),
+        items: items.map((r) => ({
+          id: r.id,
+          tenant: r.tenant,
+          kind: r.kind,
+          predicateType: r.predicateType,
+          digest: r.digest,
+          signerKeyId: r.signerKeyId,
+          createdAt: r.createdAt,
+        })),
         ...(next === undefined ? {} : { next }),
       };
     },

@@ -9,7 +9,13 @@ export function keyRoutes(app: FastifyInstance, keyring: Keyring, signingKeyId: 
   const describe = (keyId: string) => ({ ...keyring.get(keyId), signing: keyId === signingKeyId });
   app.get(
     '/api/v1/keys',
-    { schema: { summary: "The service's signing keys", tags: ['keys'], response: { 200: Type.Object({ keys: Type.Array(PublicKeyReply) }) } } },
+    {
+      schema: {
+        summary: "The service's signing keys",
+        tags: ['keys'],
+        response: { 200: Type.Object({ keys: Type.Array(PublicKeyReply) }) },
+      },
+    },
     async () => ({ keys: keyring.list().map((k) => describe(k.keyId)) }),
   );
   app.get<{ Params: { keyId: string } }>(

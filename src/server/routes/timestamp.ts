@@ -18,20 +18,26 @@ const MAX_QUERY_BYTES = 16 * 1024;
 export async function timestampRoutes(app: FastifyInstance, tsa: TimestampAuthority): Promise<void> {
   // Its own plugin scope: the DER parser and its size limit apply to this route only.
   await app.register(async (scope) => {
-    scope.addContentTypeParser(TIMESTAMP_QUERY, { parseAs: 'buffer', bodyLimit: MAX_QUERY_BYTES }, (_request, body, done) => done(null, body));
+    scope.addContentTypeParser(TIMESTAMP_QUERY, { parseAs: 'buffer', bodyLimit: MAX_QUERY_BYTES }, (_request, body, done) =>
+      done(null, body),
+    );
     scope.post(
       '/api/v1/timestamp',
       {
         bodyLimit: MAX_QUERY_BYTES,
         schema: {
-          summary: 'RFC 3161 timestamp: DER TimeStampReq in (application/timestamp-query), DER TimeStampResp out (application/timestamp-reply)',
+          summary:
+            'RFC 3161 timestamp: DER TimeStampReq in (application/timestamp-query), DER TimeStampResp out (application/timestamp-reply)',
           tags: ['log'],
         },
       },
       async (request, reply) => {
         const type = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
         if (type !== TIMESTAMP_QUERY || !Buffer.isBuffer(request.body)) {
-          const e = new AttestryError('E_INVALID_INPUT', `POST /api/v1/timestamp takes a DER TimeStampReq with Content-Type: ${TIMESTAMP_QUERY} (e.g. openssl ts -query -data FILE -sha256 -cert)`);
+          const e = new AttestryError(
+            'E_INVALID_INPUT',
+            `POST /api/v1/timestamp takes a DER TimeStampReq with Content-Type: ${TIMESTAMP_QUERY} (e.g. openssl ts -query -data FILE -sha256 -cert)`,
+          );
           return reply.code(415).send(e.toJSON());
         }
         const { status, reply: der } = tsa.respond(request.body);

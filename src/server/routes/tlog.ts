@@ -13,11 +13,18 @@ const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 
 function uint(value: string | undefined, name: string): number | undefined {
   if (value === undefined) return undefined;
-  if (!/^(0|[1-9]\d{0,15})$/.test(value) || !Number.isSafeInteger(Number(value))) throw new AttestryError('E_INVALID_INPUT', `${name}: "${value.slice(0, 40)}" is not a non-negative integer`);
+  if (!/^(0|[1-9]\d{0,15})$/.test(value) || !Number.isSafeInteger(Number(value)))
+    throw new AttestryError('E_INVALID_INPUT', `${name}: "${value.slice(0, 40)}" is not a non-negative integer`);
   return Number(value);
 }
 
-const ProofReply = Type.Object({ index: Type.Integer(), treeSize: Type.Integer(), rootHash: Type.String(), hashes: Type.Array(Type.String()), checkpoint: Type.Optional(Type.String()) });
+const ProofReply = Type.Object({
+  index: Type.Integer(),
+  treeSize: Type.Integer(),
+  rootHash: Type.String(),
+  hashes: Type.Array(Type.String()),
+  checkpoint: Type.Optional(Type.String()),
+});
 const errors = { 400: ErrorReply, 404: ErrorReply };
 
 /**
@@ -29,10 +36,14 @@ const errors = { 400: ErrorReply, 404: ErrorReply };
 export function tlogRoutes(app: FastifyInstance, tlog: TransparencyLog, tsa?: TimestampAuthority): void {
   const { reader } = tlog;
 
-  app.get('/tlog/checkpoint', { schema: { summary: 'The signed checkpoint (C2SP tlog-checkpoint), with witness cosignatures', tags: ['log'] } }, async (_request, reply) => {
-    const state = await reader.state();
-    return reply.header('content-type', 'text/plain; charset=utf-8').header('cache-control', 'no-cache').send(state.checkpoint);
-  });
+  app.get(
+    '/tlog/checkpoint',
+    { schema: { summary: 'The signed checkpoint (C2SP tlog-checkpoint), with witness cosignatures', tags: ['log'] } },
+    async (_request, reply) => {
+      const state = await reader.state();
+      return reply.header('content-type', 'text/plain; charset=utf-8').header('cache-control', 'no-cache').send(state.checkpoint);
+    },
+  );
 
   const sendTile = (reply: FastifyReply, bytes: Buffer | undefined, what: string): FastifyReply => {
     if (bytes === undefined) throw new AttestryError('E_NOT_FOUND', `${what} does not exist (yet)`);
@@ -40,15 +51,19 @@ export function tlogRoutes(app: FastifyInstance, tlog: TransparencyLog, tsa?: Ti
     return reply.header('content-type', 'application/octet-stream').header('cache-control', IMMUTABLE).send(bytes);
   };
 
-  app.get<{ Params: { '*': string } }>('/tlog/tile/*', { schema: { summary: 'C2SP tlog-tiles: tile/<L>/<N>[.p/<W>] and tile/entries/<N>[.p/<W>] (height 8)', tags: ['log'] } }, async (request, reply) => {
-    const path = request.params['*'];
-    const slash = path.indexOf('/');
-    if (slash < 0) throw new AttestryError('E_NOT_FOUND', `no tile ${path.slice(0, 80)}`);
-    const head = path.slice(0, slash);
-    const { index, width } = parseTileIndexPath(path.slice(slash + 1));
-    if (head === 'entries') return sendTile(reply, await reader.entryBundle(index, width), `entry bundle ${path}`);
-    return sendTile(reply, await reader.tile(parseTileLevel(head), index, width), `tile ${path}`);
-  });
+  app.get<{ Params: { '*': string } }>(
+    '/tlog/tile/*',
+    { schema: { summary: 'C2SP tlog-tiles: tile/<L>/<N>[.p/<W>] and tile/entries/<N>[.p/<W>] (height 8)', tags: ['log'] } },
+    async (request, reply) => {
+      const path = request.params['*'];
+      const slash = path.indexOf('/');
+      if (slash < 0) throw new AttestryError('E_NOT_FOUND', `no tile ${path.slice(0, 80)}`);
+      const head = path.slice(0, slash);
+      const { index, width } = parseTileIndexPath(path.slice(slash + 1));
+      if (head === 'entries') return sendTile(reply, await reader.entryBundle(index, width), `entry bundle ${path}`);
+      return sendTile(reply, await reader.tile(parseTileLevel(head), index, width), `tile ${path}`);
+    },
+  );
 
   app.get(
     '/api/v1/log/key',
@@ -56,7 +71,15 @@ export function tlogRoutes(app: FastifyInstance, tlog: TransparencyLog, tsa?: Ti
       schema: {
         summary: "The log's checkpoint key: origin and signed-note verifier key",
         tags: ['log'],
-        response: { 200: Type.Object({ origin: Type.String(), verifierKey: Type.String(), publicKeyPem: Type.String(), logId: Type.String(), witnesses: Type.Array(Type.String()) }) },
+        response: {
+          200: Type.Object({
+            origin: Type.String(),
+            verifierKey: Type.String(),
+            publicKeyPem: Type.String(),
+            logId: Type.String(),
+            witnesses: Type.Array(Type.String()),
+          }),
+        },
       },
     },
     async () => ({
@@ -68,8 +91,21 @@ export function tlogRoutes(app: FastifyInstance, tlog: TransparencyLog, tsa?: Ti
     }),
   );
 
-  app.get('/api/v1/log/trusted-root', { schema: { summary: 'A Sigstore trusted_root.json naming this log and its timestamp authority, for @sigstore/verify-style verifiers', tags: ['log'] } }, async () =>
-    trustedRootFor(tlog.noteKey.publicKey, tlog.origin, new Date(0), tsa === undefined ? undefined : { chainDer: tsa.chainDer, validFrom: tsa.validFrom }),
+  app.get(
+    '/api/v1/log/trusted-root',
+    {
+      schema: {
+        summary: 'A Sigstore trusted_root.json naming this log and its timestamp authority, for @sigstore/verify-style verifiers',
+        tags: ['log'],
+      },
+    },
+    async () =>
+      trustedRootFor(
+        tlog.noteKey.publicKey,
+        tlog.origin,
+        new Date(0),
+        tsa === undefined ? undefined : { chainDer: tsa.chainDer, validFrom: tsa.validFrom },
+      ),
   );
 
   app.get<{ Params: { index: string } }>(
@@ -94,9 +130,14 @@ export function tlogRoutes(app: FastifyInstance, tlog: TransparencyLog, tsa?: Ti
     '/api/v1/log/proof/inclusion',
     {
       schema: {
-        summary: 'Inclusion proof (RFC 6962 audit path, leaf to root) for ?index= or ?leaf=<hex leaf hash>, at ?size= (default: the current checkpoint)',
+        summary:
+          'Inclusion proof (RFC 6962 audit path, leaf to root) for ?index= or ?leaf=<hex leaf hash>, at ?size= (default: the current checkpoint)',
         tags: ['log'],
-        querystring: Type.Object({ index: Type.Optional(Type.String()), leaf: Type.Optional(Type.String()), size: Type.Optional(Type.String()) }),
+        querystring: Type.Object({
+          index: Type.Optional(Type.String()),
+          leaf: Type.Optional(Type.String()),
+          size: Type.Optional(Type.String()),
+        }),
         response: { 200: ProofReply, ...errors },
       },
     },
@@ -106,12 +147,19 @@ export function tlogRoutes(app: FastifyInstance, tlog: TransparencyLog, tsa?: Ti
       const size = uint(q.size, 'size') ?? state.size;
       let index = uint(q.index, 'index');
       if (index === undefined) {
-        if (q.leaf === undefined || !/^[0-9a-f]{64}$/.test(q.leaf)) throw new AttestryError('E_INVALID_INPUT', 'give ?index=N or ?leaf=<64 lowercase hex: the RFC 6962 leaf hash>');
+        if (q.leaf === undefined || !/^[0-9a-f]{64}$/.test(q.leaf))
+          throw new AttestryError('E_INVALID_INPUT', 'give ?index=N or ?leaf=<64 lowercase hex: the RFC 6962 leaf hash>');
         index = await reader.findLeaf(Buffer.from(q.leaf, 'hex'), size);
         if (index === undefined) throw new AttestryError('E_NOT_FOUND', `no entry with leaf hash ${q.leaf} in the first ${size} entries`);
       }
       const proof = await reader.inclusion(index, size, state);
-      return { index, treeSize: proof.treeSize, rootHash: hex(proof.rootHash), hashes: proof.hashes.map(hex), ...(size === state.size ? { checkpoint: state.checkpoint } : {}) };
+      return {
+        index,
+        treeSize: proof.treeSize,
+        rootHash: hex(proof.rootHash),
+        hashes: proof.hashes.map(hex),
+        ...(size === state.size ? { checkpoint: state.checkpoint } : {}),
+      };
     },
   );
 
@@ -122,7 +170,10 @@ export function tlogRoutes(app: FastifyInstance, tlog: TransparencyLog, tsa?: Ti
         summary: 'Consistency proof (RFC 6962 §2.1.2) from tree size ?from= to ?to= (default: the current checkpoint)',
         tags: ['log'],
         querystring: Type.Object({ from: Type.String(), to: Type.Optional(Type.String()) }),
-        response: { 200: Type.Object({ from: Type.Integer(), to: Type.Integer(), hashes: Type.Array(Type.String()), rootHash: Type.String() }), ...errors },
+        response: {
+          200: Type.Object({ from: Type.Integer(), to: Type.Integer(), hashes: Type.Array(Type.String()), rootHash: Type.String() }),
+          ...errors,
+        },
       },
     },
     async (request) => {
@@ -133,7 +184,6 @@ export function tlogRoutes(app: FastifyInstance, tlog: TransparencyLog, tsa?: Ti
       return { from, to, hashes: hashes.map(hex), rootHash: hex(await reader.root(to, state)) };
     },
   );
-
 
   // Signed notes travel as text; only this route accepts it (the app is JSON-only elsewhere).
   void app.register(async (scope) => {

@@ -46,8 +46,10 @@ export const casLayout = {
   callgraphMeta: (tenant: string, graphId: string) => key(`callgraphs/${parseTenantId(tenant)}/${parseUlid(graphId, 'graphId')}.meta.json`),
   manifest: (graphId: string) => key(`manifests/${parseUlid(graphId, 'graphId')}.json`),
   manifestEnvelope: (graphId: string) => key(`manifests/${parseUlid(graphId, 'graphId')}.json.dsse`),
-  runtimeFacts: (tenant: string, batchId: string) => key(`runtime-facts/${parseTenantId(tenant)}/${parseUlid(batchId, 'batchId')}.ndjson.zst`),
-  provenance: (tenant: string, batchId: string) => key(`runtime-facts/${parseTenantId(tenant)}/${parseUlid(batchId, 'batchId')}.provenance.json`),
+  runtimeFacts: (tenant: string, batchId: string) =>
+    key(`runtime-facts/${parseTenantId(tenant)}/${parseUlid(batchId, 'batchId')}.ndjson.zst`),
+  provenance: (tenant: string, batchId: string) =>
+    key(`runtime-facts/${parseTenantId(tenant)}/${parseUlid(batchId, 'batchId')}.provenance.json`),
   attestation: (batchId: string) => key(`attestations/${parseUlid(batchId, 'batchId')}.dsse`),
   modelSignature: (tenant: string, id: string) => key(`model-signatures/${parseTenantId(tenant)}/${parseUlid(id, 'id')}.sigstore.json`),
   aiAttestation: (tenant: string, id: string) => key(`ai-attestations/${parseTenantId(tenant)}/${parseUlid(id, 'id')}.dsse.json`),

@@ -1,5 +1,18 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { close, closeSync, createReadStream, fdatasync, fstatSync, open as openCb, openSync, readFile, readFileSync, renameSync, write, writeSync } from 'node:fs';
+import {
+  close,
+  closeSync,
+  createReadStream,
+  fdatasync,
+  fstatSync,
+  open as openCb,
+  openSync,
+  readFile,
+  readFileSync,
+  renameSync,
+  write,
+  writeSync,
+} from 'node:fs';
 import { mkdir, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { dirname, join } from 'node:path';
@@ -92,7 +105,12 @@ export class FsBlobStore implements BlobStore {
     }
   }
 
-  async putStream(key: CasKey, source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, expected?: Digest, maxBytes?: number): Promise<BlobInfo> {
+  async putStream(
+    key: CasKey,
+    source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+    expected?: Digest,
+    maxBytes?: number,
+  ): Promise<BlobInfo> {
     const { path, dir, tmp } = this.#targets(key);
     // Plain fd calls: on the write path, FileHandle's promise machinery costs
     // more main-thread time than the small writes themselves.
@@ -256,6 +274,7 @@ async function writeAll(fd: number, chunk: Uint8Array): Promise<void> {
 }
 
 function notFoundOr(e: unknown, key: string): AttestryError {
-  if ((e as NodeJS.ErrnoException).code === 'ENOENT') return new AttestryError('E_NOT_FOUND', `blob ${key} not found`, { details: { key } });
+  if ((e as NodeJS.ErrnoException).code === 'ENOENT')
+    return new AttestryError('E_NOT_FOUND', `blob ${key} not found`, { details: { key } });
   return ioError(e, 'read blob', key);
 }

@@ -1,8 +1,15 @@
 import { createHash } from 'node:crypto';
 import { pipeline, type Readable } from 'node:stream';
 import {
-  CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand,
-  ListObjectsV2Command, PutObjectCommand, S3Client, type S3ClientConfig,
+  CreateBucketCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import { AttestryError } from '../../core/errors.js';
 import type { Digest } from '../../core/digest.js';
@@ -101,7 +108,10 @@ export class S3BlobStore implements BlobStore {
   #fail(e: unknown, action: string, key: string): AttestryError {
     if (e instanceof AttestryError) return e;
     const name = errorName(e);
-    return new AttestryError('E_IO', `cannot ${action} ${key} in ${this.location}: ${name}`, { cause: e, details: { key, sdkError: name } });
+    return new AttestryError('E_IO', `cannot ${action} ${key} in ${this.location}: ${name}`, {
+      cause: e,
+      details: { key, sdkError: name },
+    });
   }
 
   async put(key: CasKey, data: Uint8Array, expected?: Digest): Promise<BlobInfo> {
@@ -223,7 +233,10 @@ export class S3BlobStore implements BlobStore {
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
       // Returning here would silently hide the rest of the listing.
       if (page.IsTruncated && !token) {
-        throw new AttestryError('E_IO', `cannot list blobs under ${dir || '/'} in ${this.location}: truncated page without a continuation token`);
+        throw new AttestryError(
+          'E_IO',
+          `cannot list blobs under ${dir || '/'} in ${this.location}: truncated page without a continuation token`,
+        );
       }
     } while (token !== undefined);
   }

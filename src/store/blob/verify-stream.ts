@@ -36,9 +36,13 @@ export class DigestCheckingStream extends Transform {
 
 export function checkExpected(key: string, expected: Digest | undefined, actualHex: string): void {
   if (expected !== undefined && `sha256:${actualHex}` !== expected) {
-    throw new AttestryError('E_DIGEST_MISMATCH', `content for ${key} hashes to sha256:${actualHex}, not the declared ${expected}; nothing stored`, {
-      details: { key, expected, actual: `sha256:${actualHex}` },
-    });
+    throw new AttestryError(
+      'E_DIGEST_MISMATCH',
+      `content for ${key} hashes to sha256:${actualHex}, not the declared ${expected}; nothing stored`,
+      {
+        details: { key, expected, actual: `sha256:${actualHex}` },
+      },
+    );
   }
 }
 

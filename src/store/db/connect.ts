@@ -41,7 +41,9 @@ function openSqlite(path: string): IndexDatabase {
     if (handle?.open === true) handle.close();
     const mapped = sqliteError(e, 'open', path);
     // A cause we can name (read-only, full, no permission) says so; otherwise it is unavailable, as before.
-    throw mapped.code === 'E_INTERNAL' ? new AttestryError('E_UNAVAILABLE', `cannot open SQLite index ${path}: ${(e as Error).message}`, { cause: e }) : mapped;
+    throw mapped.code === 'E_INTERNAL'
+      ? new AttestryError('E_UNAVAILABLE', `cannot open SQLite index ${path}: ${(e as Error).message}`, { cause: e })
+      : mapped;
   }
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(handle) }) });
   return {
@@ -149,4 +151,3 @@ export function isUniqueViolation(e: unknown): boolean {
   const err = e as { code?: string } | undefined;
   return err?.code === '23505' || err?.code === 'SQLITE_CONSTRAINT_UNIQUE' || err?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }
-

@@ -57,7 +57,11 @@ const toRow = (r: EvidenceRecord): EvidenceTable => ({
   created_at: r.createdAt,
   log_index: null,
   tsa_token: r.timestamp === undefined ? null : Buffer.from(r.timestamp),
-  subjects: JSON.stringify([...r.subjects].sort((a, b) => (a.digest < b.digest ? -1 : a.digest > b.digest ? 1 : 0)).map((x) => ({ digest: x.digest, name: x.name }))),
+  subjects: JSON.stringify(
+    [...r.subjects]
+      .sort((a, b) => (a.digest < b.digest ? -1 : a.digest > b.digest ? 1 : 0))
+      .map((x) => ({ digest: x.digest, name: x.name })),
+  ),
 });
 
 /** A stored record; `subjects` come with the row. */
@@ -122,19 +126,29 @@ export class EvidenceRepo {
       const logIndex = new Map<string, number>();
       const toLog = records.filter((r) => inserted.has(r.id) && r.logEntry !== undefined);
       if (appendToLog !== undefined && toLog.length > 0) {
-        const { first } = await appendToLog(trx, toLog.map((r) => r.logEntry as Uint8Array));
+        const { first } = await appendToLog(
+          trx,
+          toLog.map((r) => r.logEntry as Uint8Array),
+        );
         toLog.forEach((r, i) => logIndex.set(r.id, first + i));
         // One statement for the batch; VALUES columns are column1, column2 in both dialects.
         for (let i = 0; i < toLog.length; i += 4096) {
           const rows = toLog.slice(i, i + 4096).map((r) => sql`(${r.id}, ${logIndex.get(r.id)})`);
-          await sql`update evidence set log_index = cast(v.column2 as bigint) from (values ${sql.join(rows)}) as v where evidence.id = v.column1`.execute(trx);
+          await sql`update evidence set log_index = cast(v.column2 as bigint) from (values ${sql.join(rows)}) as v where evidence.id = v.column1`.execute(
+            trx,
+          );
         }
       }
       const duplicates = records.filter((r) => !inserted.has(r.id));
       const existing = new Map<string, { id: string; logIndex: number | null }>();
       for (const d of duplicates) {
         if (existing.has(`${d.tenant}\n${d.digest}`)) continue;
-        const row = await trx.selectFrom('evidence').select(['id', 'log_index']).where('tenant', '=', d.tenant).where('digest', '=', d.digest).executeTakeFirstOrThrow();
+        const row = await trx
+          .selectFrom('evidence')
+          .select(['id', 'log_index'])
+          .where('tenant', '=', d.tenant)
+          .where('digest', '=', d.digest)
+          .executeTakeFirstOrThrow();
         existing.set(`${d.tenant}\n${d.digest}`, { id: row.id, logIndex: row.log_index === null ? null : Number(row.log_index) });
       }
       return records.map((r) =>
@@ -147,7 +161,12 @@ export class EvidenceRepo {
 
   /** The record a tenant stored with these exact bytes, if any. */
   async findByDigest(tenant: string, digest: string): Promise<EvidenceRow | undefined> {
-    const row = await this.db.selectFrom('evidence').selectAll().where('tenant', '=', tenant).where('digest', '=', digest).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('evidence')
+      .selectAll()
+      .where('tenant', '=', tenant)
+      .where('digest', '=', digest)
+      .executeTakeFirst();
     return row === undefined ? undefined : fromRow(row);
   }
 

@@ -15,155 +15,165 @@ function withoutRowid(builder: CreateTableBuilder<string, string>, dialect: SqlD
 
 function migrations(dialect: SqlDialect): Record<string, Migration> {
   return {
-  '0001_initial': {
-    async up(db: Kysely<unknown>): Promise<void> {
-      await db.schema
-        .createTable('tenants')
-        .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('display_name', 'text')
-        .addColumn('created_at', 'text', (c) => c.notNull())
-        .execute();
-      await db.schema
-        .createTable('tokens')
-        .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('secret_hash', 'text', (c) => c.notNull())
-        .addColumn('principal', 'text', (c) => c.notNull())
-        .addColumn('tenants', 'text', (c) => c.notNull())
-        .addColumn('label', 'text')
-        .addColumn('created_at', 'text', (c) => c.notNull())
-        .addColumn('expires_at', 'text')
-        .addColumn('revoked_at', 'text')
-        .execute();
-      await db.schema
-        .createTable('trusted_keys')
-        .addColumn('tenant', 'text', (c) => c.notNull().references('tenants.id'))
-        .addColumn('key_id', 'text', (c) => c.notNull())
-        .addColumn('algorithm', 'text', (c) => c.notNull())
-        .addColumn('public_key_pem', 'text', (c) => c.notNull())
-        .addColumn('fingerprint', 'text', (c) => c.notNull())
-        .addColumn('hint', 'text', (c) => c.notNull())
-        .addColumn('created_at', 'text', (c) => c.notNull())
-        .addColumn('revoked_at', 'text')
-        .addPrimaryKeyConstraint('trusted_keys_pk', ['tenant', 'key_id'])
-        .execute();
-      await db.schema.createIndex('trusted_keys_fingerprint').on('trusted_keys').columns(['tenant', 'fingerprint']).execute();
-      await db.schema.createIndex('trusted_keys_hint').on('trusted_keys').columns(['tenant', 'hint']).execute();
-      // SQLite: WITHOUT ROWID keeps each table a single B-tree, so a stored
-      // object costs three index insertions (id, tenant+digest, subjects)
-      // instead of six; ingest is bound by those page writes.
-      await withoutRowid(
-        db.schema
-          .createTable('evidence')
+    '0001_initial': {
+      async up(db: Kysely<unknown>): Promise<void> {
+        await db.schema
+          .createTable('tenants')
           .addColumn('id', 'text', (c) => c.primaryKey())
-          .addColumn('tenant', 'text', (c) => c.notNull().references('tenants.id'))
-          .addColumn('kind', 'text', (c) => c.notNull())
-          .addColumn('media_type', 'text', (c) => c.notNull())
-          .addColumn('payload_type', 'text', (c) => c.notNull())
-          .addColumn('predicate_type', 'text')
-          .addColumn('blob_key', 'text', (c) => c.notNull())
-          .addColumn('digest', 'text', (c) => c.notNull())
-          .addColumn('size', 'integer', (c) => c.notNull())
+          .addColumn('display_name', 'text')
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('tokens')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('secret_hash', 'text', (c) => c.notNull())
           .addColumn('principal', 'text', (c) => c.notNull())
-          .addColumn('signer_key_id', 'text', (c) => c.notNull())
+          .addColumn('tenants', 'text', (c) => c.notNull())
+          .addColumn('label', 'text')
           .addColumn('created_at', 'text', (c) => c.notNull())
-          // JSON [{digest, name}], sorted by digest: the record's own copy, read with the row.
-          .addColumn('subjects', 'text', (c) => c.notNull()),
-        dialect,
-      ).execute();
-      await db.schema.createIndex('evidence_tenant_digest').unique().on('evidence').columns(['tenant', 'digest']).execute();
-      // The lookup table for "evidence about this subject": digest first, so admin searches across tenants use it too.
-      await withoutRowid(
-        db.schema
-          .createTable('evidence_subjects')
-          .addColumn('tenant', 'text', (c) => c.notNull())
-          .addColumn('digest', 'text', (c) => c.notNull())
-          .addColumn('evidence_id', 'text', (c) => c.notNull().references('evidence.id'))
-          .addPrimaryKeyConstraint('evidence_subjects_pk', ['digest', 'tenant', 'evidence_id']),
-        dialect,
-      ).execute();
+          .addColumn('expires_at', 'text')
+          .addColumn('revoked_at', 'text')
+          .execute();
+        await db.schema
+          .createTable('trusted_keys')
+          .addColumn('tenant', 'text', (c) => c.notNull().references('tenants.id'))
+          .addColumn('key_id', 'text', (c) => c.notNull())
+          .addColumn('algorithm', 'text', (c) => c.notNull())
+          .addColumn('public_key_pem', 'text', (c) => c.notNull())
+          .addColumn('fingerprint', 'text', (c) => c.notNull())
+          .addColumn('hint', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('revoked_at', 'text')
+          .addPrimaryKeyConstraint('trusted_keys_pk', ['tenant', 'key_id'])
+          .execute();
+        await db.schema.createIndex('trusted_keys_fingerprint').on('trusted_keys').columns(['tenant', 'fingerprint']).execute();
+        await db.schema.createIndex('trusted_keys_hint').on('trusted_keys').columns(['tenant', 'hint']).execute();
+        // SQLite: WITHOUT ROWID keeps each table a single B-tree, so a stored
+        // object costs three index insertions (id, tenant+digest, subjects)
+        // instead of six; ingest is bound by those page writes.
+        await withoutRowid(
+          db.schema
+            .createTable('evidence')
+            .addColumn('id', 'text', (c) => c.primaryKey())
+            .addColumn('tenant', 'text', (c) => c.notNull().references('tenants.id'))
+            .addColumn('kind', 'text', (c) => c.notNull())
+            .addColumn('media_type', 'text', (c) => c.notNull())
+            .addColumn('payload_type', 'text', (c) => c.notNull())
+            .addColumn('predicate_type', 'text')
+            .addColumn('blob_key', 'text', (c) => c.notNull())
+            .addColumn('digest', 'text', (c) => c.notNull())
+            .addColumn('size', 'integer', (c) => c.notNull())
+            .addColumn('principal', 'text', (c) => c.notNull())
+            .addColumn('signer_key_id', 'text', (c) => c.notNull())
+            .addColumn('created_at', 'text', (c) => c.notNull())
+            // JSON [{digest, name}], sorted by digest: the record's own copy, read with the row.
+            .addColumn('subjects', 'text', (c) => c.notNull()),
+          dialect,
+        ).execute();
+        await db.schema.createIndex('evidence_tenant_digest').unique().on('evidence').columns(['tenant', 'digest']).execute();
+        // The lookup table for "evidence about this subject": digest first, so admin searches across tenants use it too.
+        await withoutRowid(
+          db.schema
+            .createTable('evidence_subjects')
+            .addColumn('tenant', 'text', (c) => c.notNull())
+            .addColumn('digest', 'text', (c) => c.notNull())
+            .addColumn('evidence_id', 'text', (c) => c.notNull().references('evidence.id'))
+            .addPrimaryKeyConstraint('evidence_subjects_pk', ['digest', 'tenant', 'evidence_id']),
+          dialect,
+        ).execute();
+      },
+      async down(db: Kysely<unknown>): Promise<void> {
+        for (const table of ['evidence_subjects', 'evidence', 'trusted_keys', 'tokens', 'tenants']) {
+          await db.schema.dropTable(table).execute();
+        }
+      },
     },
-    async down(db: Kysely<unknown>): Promise<void> {
-      for (const table of ['evidence_subjects', 'evidence', 'trusted_keys', 'tokens', 'tenants']) {
-        await db.schema.dropTable(table).execute();
-      }
-    },
-  },
-  // The transparency log (src/tlog): tiles hold the Merkle tree, entries the
-  // leaf data, one state row the sequencer locks. Evidence rows learn their
-  // log index in the same transaction that appends them.
-  '0002_transparency_log': {
-    async up(db: Kysely<unknown>): Promise<void> {
-      const blob = dialect === 'sqlite' ? 'blob' : 'bytea';
-      const int64 = dialect === 'sqlite' ? 'integer' : 'bigint';
-      await db.schema
-        .createTable('tlog_state')
-        .addColumn('id', 'integer', (c) => c.primaryKey())
-        .addColumn('origin', 'text')
-        .addColumn('size', int64, (c) => c.notNull())
-        .addColumn('root', blob, (c) => c.notNull())
-        .addColumn('checkpoint', 'text')
-        .addColumn('updated_at', 'text', (c) => c.notNull())
-        .execute();
-      await db
-        .insertInto('tlog_state' as never)
-        .values({ id: 1, origin: null, size: 0, root: Buffer.from('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855', 'hex'), checkpoint: null, updated_at: new Date(0).toISOString() } as never)
-        .execute();
-      await db.schema
-        .createTable('tlog_tiles')
-        .addColumn('level', 'integer', (c) => c.notNull())
-        .addColumn('idx', int64, (c) => c.notNull())
-        .addColumn('hashes', blob, (c) => c.notNull())
-        // Level-0 tiles only: the hashes of their 16-leaf groups, so a proof
-        // through a tile costs ~25 hashes instead of 255 (+6% storage).
-        .addColumn('mids', blob)
-        .addPrimaryKeyConstraint('tlog_tiles_pk', ['level', 'idx'])
-        .execute();
-      // SQLite: "integer primary key" is the rowid itself, so an entry costs
-      // its row plus one index entry for lookups by leaf hash. That index
-      // holds a 48-bit prefix of the leaf hash (a third of the bytes of the
-      // full hash); candidates are confirmed against the level-0 tile.
-      await db.schema
-        .createTable('tlog_entries')
-        .addColumn('idx', int64, (c) => c.primaryKey())
-        .addColumn('prefix', int64, (c) => c.notNull())
-        .addColumn('body', blob, (c) => c.notNull())
-        .execute();
-      await db.schema.createIndex('tlog_entries_prefix').on('tlog_entries').column('prefix').execute();
-      await db.schema
-        .createTable('tlog_checkpoints')
-        .addColumn('size', int64, (c) => c.primaryKey())
-        .addColumn('note', 'text', (c) => c.notNull())
-        .addColumn('created_at', 'text', (c) => c.notNull())
-        .execute();
-      await withoutRowid(
-        db.schema
-          .createTable('tlog_cosignatures')
+    // The transparency log (src/tlog): tiles hold the Merkle tree, entries the
+    // leaf data, one state row the sequencer locks. Evidence rows learn their
+    // log index in the same transaction that appends them.
+    '0002_transparency_log': {
+      async up(db: Kysely<unknown>): Promise<void> {
+        const blob = dialect === 'sqlite' ? 'blob' : 'bytea';
+        const int64 = dialect === 'sqlite' ? 'integer' : 'bigint';
+        await db.schema
+          .createTable('tlog_state')
+          .addColumn('id', 'integer', (c) => c.primaryKey())
+          .addColumn('origin', 'text')
           .addColumn('size', int64, (c) => c.notNull())
-          .addColumn('name', 'text', (c) => c.notNull())
-          .addColumn('line', 'text', (c) => c.notNull())
+          .addColumn('root', blob, (c) => c.notNull())
+          .addColumn('checkpoint', 'text')
+          .addColumn('updated_at', 'text', (c) => c.notNull())
+          .execute();
+        await db
+          .insertInto('tlog_state' as never)
+          .values({
+            id: 1,
+            origin: null,
+            size: 0,
+            root: Buffer.from('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855', 'hex'),
+            checkpoint: null,
+            updated_at: new Date(0).toISOString(),
+          } as never)
+          .execute();
+        await db.schema
+          .createTable('tlog_tiles')
+          .addColumn('level', 'integer', (c) => c.notNull())
+          .addColumn('idx', int64, (c) => c.notNull())
+          .addColumn('hashes', blob, (c) => c.notNull())
+          // Level-0 tiles only: the hashes of their 16-leaf groups, so a proof
+          // through a tile costs ~25 hashes instead of 255 (+6% storage).
+          .addColumn('mids', blob)
+          .addPrimaryKeyConstraint('tlog_tiles_pk', ['level', 'idx'])
+          .execute();
+        // SQLite: "integer primary key" is the rowid itself, so an entry costs
+        // its row plus one index entry for lookups by leaf hash. That index
+        // holds a 48-bit prefix of the leaf hash (a third of the bytes of the
+        // full hash); candidates are confirmed against the level-0 tile.
+        await db.schema
+          .createTable('tlog_entries')
+          .addColumn('idx', int64, (c) => c.primaryKey())
+          .addColumn('prefix', int64, (c) => c.notNull())
+          .addColumn('body', blob, (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('tlog_entries_prefix').on('tlog_entries').column('prefix').execute();
+        await db.schema
+          .createTable('tlog_checkpoints')
+          .addColumn('size', int64, (c) => c.primaryKey())
+          .addColumn('note', 'text', (c) => c.notNull())
           .addColumn('created_at', 'text', (c) => c.notNull())
-          .addPrimaryKeyConstraint('tlog_cosignatures_pk', ['size', 'name']),
-        dialect,
-      ).execute();
-      await db.schema.alterTable('evidence').addColumn('log_index', int64).execute();
+          .execute();
+        await withoutRowid(
+          db.schema
+            .createTable('tlog_cosignatures')
+            .addColumn('size', int64, (c) => c.notNull())
+            .addColumn('name', 'text', (c) => c.notNull())
+            .addColumn('line', 'text', (c) => c.notNull())
+            .addColumn('created_at', 'text', (c) => c.notNull())
+            .addPrimaryKeyConstraint('tlog_cosignatures_pk', ['size', 'name']),
+          dialect,
+        ).execute();
+        await db.schema.alterTable('evidence').addColumn('log_index', int64).execute();
+      },
+      async down(db: Kysely<unknown>): Promise<void> {
+        await db.schema.alterTable('evidence').dropColumn('log_index').execute();
+        for (const table of ['tlog_cosignatures', 'tlog_checkpoints', 'tlog_entries', 'tlog_tiles', 'tlog_state']) {
+          await db.schema.dropTable(table).execute();
+        }
+      },
     },
-    async down(db: Kysely<unknown>): Promise<void> {
-      await db.schema.alterTable('evidence').dropColumn('log_index').execute();
-      for (const table of ['tlog_cosignatures', 'tlog_checkpoints', 'tlog_entries', 'tlog_tiles', 'tlog_state']) {
-        await db.schema.dropTable(table).execute();
-      }
+    // RFC 3161 timestamps (src/tlog/tsa.ts): each logged record's token over
+    // its signature, written in the same transaction as the record.
+    '0003_timestamps': {
+      async up(db: Kysely<unknown>): Promise<void> {
+        await db.schema
+          .alterTable('evidence')
+          .addColumn('tsa_token', dialect === 'sqlite' ? 'blob' : 'bytea')
+          .execute();
+      },
+      async down(db: Kysely<unknown>): Promise<void> {
+        await db.schema.alterTable('evidence').dropColumn('tsa_token').execute();
+      },
     },
-  },
-  // RFC 3161 timestamps (src/tlog/tsa.ts): each logged record's token over
-  // its signature, written in the same transaction as the record.
-  '0003_timestamps': {
-    async up(db: Kysely<unknown>): Promise<void> {
-      await db.schema.alterTable('evidence').addColumn('tsa_token', dialect === 'sqlite' ? 'blob' : 'bytea').execute();
-    },
-    async down(db: Kysely<unknown>): Promise<void> {
-      await db.schema.alterTable('evidence').dropColumn('tsa_token').execute();
-    },
-  },
   };
 }
 
@@ -179,7 +189,11 @@ export interface MigrationReport {
  * can collide; the loser's transaction rolls back and a retry finds the work
  * done.
  */
-export async function migrateToLatest(db: Kysely<unknown>, dialect: SqlDialect, options: { schema?: string; retries?: number } = {}): Promise<MigrationReport> {
+export async function migrateToLatest(
+  db: Kysely<unknown>,
+  dialect: SqlDialect,
+  options: { schema?: string; retries?: number } = {},
+): Promise<MigrationReport> {
   const all = migrations(dialect);
   const provider: MigrationProvider = { getMigrations: () => Promise.resolve(all) };
   const migrator = new Migrator({ db, provider, ...(options.schema === undefined ? {} : { migrationTableSchema: options.schema }) });
@@ -190,7 +204,9 @@ export async function migrateToLatest(db: Kysely<unknown>, dialect: SqlDialect, 
   }
   if (error !== undefined) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
-    throw new AttestryError('E_INTERNAL', `database migration ${failed} failed: ${(error as Error).message ?? String(error)}`, { cause: error });
+    throw new AttestryError('E_INTERNAL', `database migration ${failed} failed: ${(error as Error).message ?? String(error)}`, {
+      cause: error,
+    });
   }
   const applied = (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
   const executed = (await migrator.getMigrations()).filter((m) => m.executedAt !== undefined);

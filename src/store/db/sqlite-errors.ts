@@ -38,13 +38,24 @@ export function sqliteError(e: unknown, action: string, path: string): AttestryE
   const code = sqliteCode(e);
   const text = e instanceof Error ? e.message : String(e);
   if (code === 'SQLITE_FULL') {
-    return new AttestryError('E_NO_SPACE', `cannot ${action} SQLite index ${path}: the disk is full (SQLITE_FULL); free space on that device, then retry`, { cause: e, details: { path, sqlite: code } });
+    return new AttestryError(
+      'E_NO_SPACE',
+      `cannot ${action} SQLite index ${path}: the disk is full (SQLITE_FULL); free space on that device, then retry`,
+      { cause: e, details: { path, sqlite: code } },
+    );
   }
   if (code !== undefined && /^SQLITE_(CANTOPEN|READONLY|IOERR|PERM)/.test(code)) {
     const problem = path === ':memory:' ? undefined : directoryWriteProblem(dirname(path));
     if (problem !== undefined) return ioError(problem, `${action} SQLite index`, path);
     // Nothing wrong with the directory: an unopenable file (a directory, a broken path) is unavailable, as before.
-    return new AttestryError(code === 'SQLITE_CANTOPEN' ? 'E_UNAVAILABLE' : 'E_IO', `cannot ${action} SQLite index ${path}: ${text} (${code})`, { cause: e, details: { path, sqlite: code } });
+    return new AttestryError(
+      code === 'SQLITE_CANTOPEN' ? 'E_UNAVAILABLE' : 'E_IO',
+      `cannot ${action} SQLite index ${path}: ${text} (${code})`,
+      { cause: e, details: { path, sqlite: code } },
+    );
   }
-  return new AttestryError('E_INTERNAL', `cannot ${action} SQLite index ${path}: ${text}${code === undefined ? '' : ` (${code})`}`, { cause: e, details: { path } });
+  return new AttestryError('E_INTERNAL', `cannot ${action} SQLite index ${path}: ${text}${code === undefined ? '' : ` (${code})`}`, {
+    cause: e,
+    details: { path },
+  });
 }

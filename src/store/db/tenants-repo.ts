@@ -44,7 +44,10 @@ export class TenantsRepo {
     const known = new Set(rows.map((r) => r.id));
     const missing = ids.filter((id) => !known.has(id));
     if (missing.length > 0) {
-      throw new AttestryError('E_NOT_FOUND', `unknown tenant${missing.length > 1 ? 's' : ''}: ${missing.join(', ')} (add with: attestry tenant add ID)`);
+      throw new AttestryError(
+        'E_NOT_FOUND',
+        `unknown tenant${missing.length > 1 ? 's' : ''}: ${missing.join(', ')} (add with: attestry tenant add ID)`,
+      );
     }
   }
 }
