@@ -1,5 +1,5 @@
 import { AttestryError } from '../core/errors.js';
-import type { EvidenceKind } from '../store/blob/cas-layout.js';
+import type { EvidenceKind } from '../kinds/builtin.js';
 import { can, type Action, type Role } from './access-matrix.js';
 
 /** Who is calling: resolved from a bearer token. `tenants: '*'` is admin's "every tenant". */

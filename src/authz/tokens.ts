@@ -1,7 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { AttestryError } from '../core/errors.js';
 import type { Clock, IdSource } from '../core/ids.js';
-import { parseTenantId } from '../store/blob/cas-layout.js';
+import { parseTenantId } from '../core/tenant.js';
 import type { TenantsRepo } from '../store/db/tenants-repo.js';
 import type { TokenRecord, TokensRepo } from '../store/db/tokens-repo.js';
 import { parseRole, type Role } from './access-matrix.js';

@@ -4,19 +4,9 @@ import { parseJsonText, parseWith } from '../core/validation.js';
 import { parseBundle } from '../crypto/bundle.js';
 import { decodeBase64, parseEnvelope, type DsseEnvelope } from '../crypto/dsse.js';
 import { INTOTO_PAYLOAD_TYPE, parseStatement } from '../crypto/intoto.js';
-import type { EvidenceKind } from '../store/blob/cas-layout.js';
+import { builtinKinds, type EvidenceKind } from '../kinds/builtin.js';
+import type { KindRegistry } from '../kinds/registry.js';
 
-/**
- * Which locker kind an upload is, from its predicate type (standard URIs,
- * listed here as data so the locker does not depend on the domains above it).
- */
-const KIND_BY_PREDICATE: Readonly<Record<string, EvidenceKind>> = {
-  'https://model_signing/signature/v1.0': 'model-signatures',
-  'https://model_signing/Digests/v0.1': 'model-signatures',
-  'https://stellaops.org/attestation/ai-artifact/v1': 'ai-attestations',
-  'https://stella.ops/attestation/runtime-facts/v1': 'attestations',
-};
-const AI_PAYLOAD_TYPE = 'application/vnd.stellaops.ai-attestation+json';
 export const DSSE_MEDIA_TYPE = 'application/vnd.dsse.envelope.v1+json';
 
 /** A message signature: `signature` (DER ECDSA, base64) over `digest` (base64) of a file the service never sees. */
@@ -52,7 +42,7 @@ function noControlCharacters(value: string, field: string): void {
   if (CONTROL_RE.test(value)) throw new AttestryError('E_INVALID_INPUT', `${field} contains a control character`);
 }
 
-export function parseEvidence(body: Uint8Array, alreadyParsed?: unknown): ParsedEvidence {
+export function parseEvidence(body: Uint8Array, alreadyParsed?: unknown, kinds: KindRegistry = builtinKinds()): ParsedEvidence {
   // The HTTP layer has parsed the same bytes once already; do not pay twice.
   const json = alreadyParsed ?? parseJsonText(Buffer.from(body).toString('utf8'), 'request body', 'E_INVALID_INPUT');
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
@@ -76,7 +66,8 @@ export function parseEvidence(body: Uint8Array, alreadyParsed?: unknown): Parsed
   const payload = decodeBase64(envelope.payload);
   let predicateType: string | null = null;
   let subjects: { digest: string; name: string | null }[] = [];
-  if (envelope.payloadType === INTOTO_PAYLOAD_TYPE || envelope.payloadType === AI_PAYLOAD_TYPE) {
+  // A payload type a kind claims (the AI attestation type) carries a statement or a bare predicate document.
+  if (envelope.payloadType === INTOTO_PAYLOAD_TYPE || kinds.kindOfPayloadType(envelope.payloadType) !== undefined) {
     const statementJson = parseJsonText(payload.toString('utf8'), 'DSSE payload', 'E_SIGNATURE_FORMAT');
     const looksLikeStatement = typeof statementJson === 'object' && statementJson !== null && '_type' in statementJson;
     if (envelope.payloadType === INTOTO_PAYLOAD_TYPE || looksLikeStatement) {
@@ -96,9 +87,7 @@ export function parseEvidence(body: Uint8Array, alreadyParsed?: unknown): Parsed
   noControlCharacters(envelope.payloadType, 'payloadType');
   if (predicateType !== null) noControlCharacters(predicateType, 'predicateType');
   for (const s of subjects) if (s.name !== null) noControlCharacters(s.name, 'subject name');
-  const kind: EvidenceKind =
-    (predicateType !== null ? KIND_BY_PREDICATE[predicateType] : undefined) ??
-    (envelope.payloadType === AI_PAYLOAD_TYPE ? 'ai-attestations' : 'attestations');
+  const kind: EvidenceKind = kinds.classify(predicateType, envelope.payloadType);
   const unique = new Map(subjects.map((s) => [s.digest, s]));
   return {
     kind,

@@ -1,6 +1,6 @@
 import { decodeTime } from 'ulid';
 import type { BlobStore } from '../store/blob/blob-store.js';
-import type { CasKey } from '../store/blob/cas-layout.js';
+import type { CasKey } from '../store/blob/cas-key.js';
 import type { EvidenceRepo } from '../store/db/evidence-repo.js';
 
 /** Prefixes the evidence locker writes under (see evidenceBlobKey). */

@@ -62,4 +62,12 @@ export interface KindDeclaration {
   readonly switches?: { readonly writeEnabled?: string; readonly logged?: string };
   /** One line for docs and `--help`. */
   readonly description: string;
+  /**
+   * Uploads that no kind claims by predicate or payload type are of this
+   * kind; at most one kind of a registry says so (the builtin one is
+   * `attestations`: generic in-toto evidence).
+   */
+  readonly classifyByDefault?: boolean;
+  /** How messages name the `{id}` of this kind's keys (seed 000 §3.1 says graph_id, batch_id); default `id`. */
+  readonly idName?: string;
 }

@@ -1,6 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { LockerEvents } from '../evidence/locker.js';
-import type { EvidenceKind } from '../store/blob/cas-layout.js';
+import type { EvidenceKind } from '../kinds/builtin.js';
 
 /**
  * Prometheus metrics: process metrics, per-route latency, and the metric

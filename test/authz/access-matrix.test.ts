@@ -18,7 +18,7 @@ import {
 } from '../../src/authz/access-matrix.js';
 import { ALL_TENANTS, actsFor, authorize, writeTenant, type Principal } from '../../src/authz/principal.js';
 import { AttestryError } from '../../src/core/errors.js';
-import { EVIDENCE_KINDS, type EvidenceKind } from '../../src/store/blob/cas-layout.js';
+import { EVIDENCE_KINDS, type EvidenceKind } from '../../src/kinds/builtin.js';
 import { expectAttestryError } from '../helpers/model.js';
 
 /**

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { loadConfig, type ResolvedConfig } from '../../src/core/config.js';
 import { openBlobStore } from '../../src/store/blob/open.js';
-import { parseBucketPrefix } from '../../src/store/blob/cas-layout.js';
+import { parseBucketPrefix } from '../../src/store/blob/cas-key.js';
 import { expectAttestryError } from './helpers.js';
 
 /** The repository's etc/attestry.yaml (tests run from <outDir>/test/core/, next to the repo's package.json). */

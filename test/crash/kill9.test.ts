@@ -18,7 +18,7 @@ import { trustPublicKey } from '../../src/evidence/trust.js';
 import { generateKeyPair } from '../../src/crypto/keys.js';
 import { createSigner } from '../../src/crypto/signer.js';
 import { openIndexServices } from '../../src/server/services.js';
-import { parseCasKey } from '../../src/store/blob/cas-layout.js';
+import { parseCasKey } from '../../src/kinds/cas-layout.js';
 import { CLI_PATH } from '../helpers/cli.js';
 import { signedStatement, startTestServer } from '../helpers/server.js';
 import { openCheckpoint } from '../../src/tlog/checkpoint.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { ulid } from 'ulid';
 import { collectOrphanBlobs } from '../../src/evidence/gc.js';
-import { casLayout } from '../../src/store/blob/cas-layout.js';
+import { casLayout } from '../../src/kinds/cas-layout.js';
 import { expectExit, jsonOut, runCli } from '../helpers/cli.js';
 import { signedStatement, startTestServer, type TestServer } from '../helpers/server.js';
 

@@ -10,7 +10,8 @@ import { ulid } from 'ulid';
 import { sha256Digest } from '../../src/core/digest.js';
 import { AttestryError, type ErrorCode } from '../../src/core/errors.js';
 import type { BlobStore } from '../../src/store/blob/blob-store.js';
-import { casLayout, type CasKey } from '../../src/store/blob/cas-layout.js';
+import { casLayout } from '../../src/kinds/cas-layout.js';
+import type { CasKey } from '../../src/store/blob/cas-key.js';
 
 export interface OpenedStore {
   store: BlobStore;

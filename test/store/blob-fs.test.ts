@@ -5,7 +5,8 @@ import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { ulid } from 'ulid';
 import { sha256Digest } from '../../src/core/digest.js';
-import { casLayout, type CasKey } from '../../src/store/blob/cas-layout.js';
+import { casLayout } from '../../src/kinds/cas-layout.js';
+import type { CasKey } from '../../src/store/blob/cas-key.js';
 import { FsBlobStore } from '../../src/store/blob/fs-blob-store.js';
 import { blobStoreContract, chunksOf, expectCode } from './blob-contract.js';
 

@@ -6,7 +6,7 @@ import { issueToken } from '../../authz/tokens.js';
 import { parseKeyId, SIGNING_ALGORITHMS } from '../../crypto/keyring.js';
 import { trustPublicKey } from '../../evidence/trust.js';
 import { loadPublicKey } from '../../crypto/keys.js';
-import { parseTenantId } from '../../store/blob/cas-layout.js';
+import { parseTenantId } from '../../core/tenant.js';
 import { keyringFor } from '../../server/services.js';
 import { parseDateOption, readText } from '../files.js';
 import { emit, safeText as st } from '../output.js';

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { Digest } from '../../core/digest.js';
-import type { CasKey } from './cas-layout.js';
+import type { CasKey } from './cas-key.js';
 
 export interface BlobInfo {
   readonly key: CasKey;

@@ -20,7 +20,7 @@ import type { Readable } from 'node:stream';
 import { AttestryError, ioError } from '../../core/errors.js';
 import type { Digest } from '../../core/digest.js';
 import type { BlobInfo, BlobStore } from './blob-store.js';
-import { parseCasKey, type CasKey } from './cas-layout.js';
+import { parseStoredKey, type CasKey } from './cas-key.js';
 import { DirSyncCoalescer } from './dir-sync.js';
 import { checkExpected, DigestCheckingStream, integrityError, tooLarge } from './verify-stream.js';
 
@@ -219,7 +219,7 @@ export class FsBlobStore implements BlobStore {
         if (entry.name.startsWith('.tmp-')) continue;
         const child = rel === '' ? entry.name : `${rel}/${entry.name}`;
         if (entry.isDirectory()) stack.push(child);
-        else if (entry.isFile()) yield parseCasKey(child);
+        else if (entry.isFile()) yield parseStoredKey(child);
       }
     }
   }

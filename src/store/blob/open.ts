@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { ResolvedConfig } from '../../core/config.js';
 import type { BlobStore } from './blob-store.js';
-import { parseBucketPrefix } from './cas-layout.js';
+import { parseBucketPrefix } from './cas-key.js';
 import { FsBlobStore } from './fs-blob-store.js';
 import { S3BlobStore } from './s3-blob-store.js';
 

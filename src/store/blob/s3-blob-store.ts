@@ -14,7 +14,7 @@ import {
 import { AttestryError } from '../../core/errors.js';
 import type { Digest } from '../../core/digest.js';
 import type { BlobInfo, BlobStore } from './blob-store.js';
-import { parseCasKey, type CasKey } from './cas-layout.js';
+import { parseStoredKey, type CasKey } from './cas-key.js';
 import { checkExpected, DigestCheckingStream, integrityError, tooLarge } from './verify-stream.js';
 
 export interface S3BlobStoreOptions {
@@ -228,7 +228,7 @@ export class S3BlobStore implements BlobStore {
         throw this.#fail(e, 'list blobs under', dir || '/');
       }
       for (const obj of page.Contents ?? []) {
-        if (obj.Key !== undefined) yield parseCasKey(obj.Key.slice(storeRoot.length));
+        if (obj.Key !== undefined) yield parseStoredKey(obj.Key.slice(storeRoot.length));
       }
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
       // Returning here would silently hide the rest of the listing.

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { AttestryError } from '../../core/errors.js';
-import { parseTenantId } from '../blob/cas-layout.js';
+import { parseTenantId } from '../../core/tenant.js';
 import { isUniqueViolation } from './connect.js';
 import type { Database, TenantsTable } from './schema.js';
 

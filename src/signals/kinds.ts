@@ -1,0 +1,70 @@
+import type { KindDeclaration } from '../kinds/declaration.js';
+
+/**
+ * The Signals domain's evidence kinds, seed 000 §3 as data: the bucket
+ * layout of §3.1 (one blob role per file the seed lists; `primary` is the
+ * one the evidence locker stores and serves), the access policies of §3.2
+ * verbatim (all others deny), the retention of §3.3 with the day counts from
+ * §9's `Signals.CAS.RetentionDays`, and §9's switches.
+ */
+
+// Seed 000 §3.2: the same four principals on every Signals kind except the
+// Scanner Worker, which writes callgraphs only. Admin is this product's
+// operator role and may do everything.
+const SIGNALS_SERVICE_RW = { 'signals-service': 'rw', 'policy-engine': 'r', 'audit-service': 'r', admin: 'rw' } as const;
+
+const SWITCHES = { writeEnabled: 'Signals.CAS.WriteEnabled', logged: 'Signals.Provenance.RekorEnabled' } as const;
+
+export const CALLGRAPHS: KindDeclaration = {
+  name: 'callgraphs',
+  description: 'Call graphs of a component (compressed NDJSON) with their metadata',
+  blobs: {
+    primary: 'callgraphs/{tenant}/{id}.meta.json',
+    content: 'callgraphs/{tenant}/{id}.ndjson.zst',
+  },
+  access: { ...SIGNALS_SERVICE_RW, 'scanner-worker': 'w' },
+  // §3.3: referenced callgraphs are kept indefinitely, orphans for OrphanCallgraphs days.
+  retention: { keep: 'days', configKey: 'Signals.CAS.RetentionDays.OrphanCallgraphs', scope: 'unreferenced' },
+  switches: SWITCHES,
+  idName: 'graphId',
+};
+
+export const MANIFESTS: KindDeclaration = {
+  name: 'manifests',
+  description: 'Signed callgraph manifests (a manifest and its DSSE envelope)',
+  blobs: {
+    primary: 'manifests/{id}.json.dsse',
+    manifest: 'manifests/{id}.json',
+  },
+  access: SIGNALS_SERVICE_RW,
+  retention: { keep: 'forever' },
+  switches: SWITCHES,
+  idName: 'graphId',
+};
+
+export const RUNTIME_FACTS: KindDeclaration = {
+  name: 'runtime-facts',
+  description: 'Runtime fact batches (compressed NDJSON) with their provenance records',
+  blobs: {
+    primary: 'runtime-facts/{tenant}/{id}.provenance.json',
+    content: 'runtime-facts/{tenant}/{id}.ndjson.zst',
+  },
+  access: SIGNALS_SERVICE_RW,
+  retention: { keep: 'days', configKey: 'Signals.CAS.RetentionDays.RuntimeFacts' },
+  switches: SWITCHES,
+  idName: 'batchId',
+};
+
+export const ATTESTATIONS: KindDeclaration = {
+  name: 'attestations',
+  description: 'DSSE attestations: runtime-fact batch attestations and any in-toto statement no other kind claims',
+  predicateTypes: ['https://stella.ops/attestation/runtime-facts/v1'],
+  blobs: { primary: 'attestations/{id}.dsse' },
+  access: SIGNALS_SERVICE_RW,
+  retention: { keep: 'forever' },
+  switches: SWITCHES,
+  classifyByDefault: true,
+  idName: 'batchId',
+};
+
+export const SIGNALS_KINDS: readonly KindDeclaration[] = [CALLGRAPHS, MANIFESTS, RUNTIME_FACTS, ATTESTATIONS];
