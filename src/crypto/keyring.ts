@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { KeyObject } from 'node:crypto';
 import { ensureDir, fsyncDir, writeFileAtomic } from '../core/atomic-file.js';
 import { AttestryError, ioError } from '../core/errors.js';
+import { KEY_ID_RE, parseKeyId } from '../core/key-id.js';
 import {
   generateKeyPair,
   keyAlgorithmOf,
@@ -22,14 +23,8 @@ export const SIGNING_ALGORITHMS: Readonly<Record<string, KeyAlgorithm>> = {
   Ed25519: 'ed25519',
 };
 
-const KEY_ID_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
-
-export function parseKeyId(value: unknown, field = 'keyId'): string {
-  if (typeof value !== 'string' || !KEY_ID_RE.test(value) || value.includes('..')) {
-    throw new AttestryError('E_INVALID_INPUT', `${field}: ${JSON.stringify(value)} is not a key id (1-128 of letters, digits, . _ -)`);
-  }
-  return value;
-}
+// The library API has always offered it here.
+export { parseKeyId };
 
 export interface PublicKeyInfo {
   readonly keyId: string;

@@ -5,6 +5,7 @@
  * layout and classification from its one declaration.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { ulid } from 'ulid';
 import { AI_PAYLOAD_TYPE } from '../../src/ai/kinds.js';
@@ -155,6 +156,24 @@ describe('the builtin kinds', () => {
         for (const k of kinds.names()) assert.equal(can(role, k, action), kinds.can(role, k, action));
       }
     }
+  });
+  test('the README’s access table is the derived one', () => {
+    const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+    const start = readme.indexOf('### Access matrix');
+    const section = readme.slice(start, readme.indexOf('\n#', start + 1));
+    const rows = section.split('\n').filter((line) => line.startsWith('| '));
+    const cells = (line: string): string[] =>
+      line
+        .split('|')
+        .slice(1, -1)
+        .map((c) => c.trim());
+    const [header, ...body] = rows.map(cells);
+    assert.deepEqual(header, ['role', ...kinds.names()]);
+    const table = kinds.accessTable();
+    assert.deepEqual(
+      body.map((r) => r.map((c) => (c === '–' ? '-' : c))),
+      ROLES.map((role) => [role, ...kinds.names().map((k) => table[role][k])]),
+    );
   });
   test('message-signatures have exactly the grants of attestations', () => {
     for (const role of ROLES) assert.equal(kinds.grant(role, 'message-signatures'), kinds.grant(role, 'attestations'), role);

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { Keyring } from '../../crypto/keyring.js';
-import { parseKeyId } from '../../crypto/keyring.js';
+import { parseKeyId } from '../../core/key-id.js';
 import { ErrorReply, PublicKeyReply } from '../schemas.js';
 
 /** Public halves of the service's signing keys: public by nature, so no token needed. */
