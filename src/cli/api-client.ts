@@ -3,8 +3,9 @@
  * ATTESTRY_TOKEN, and error replies turned back into the AttestryError the
  * service raised, worded for the command line.
  */
-import { AttestryError, ERROR_CODES, type ErrorCode } from '../core/errors.js';
+import { AttestryError } from '../core/errors.js';
 import { parseJsonBounded } from '../core/bounded-json.js';
+import { HttpClient, type HttpReply } from '../core/http-client.js';
 
 export interface ClientFlags {
   server: string;
@@ -13,41 +14,37 @@ export interface ClientFlags {
   json?: boolean;
 }
 
-/** Calls the API; an error reply becomes the same AttestryError the server raised. */
-export async function call(flags: ClientFlags, method: string, path: string, body?: Buffer, raw = false): Promise<unknown> {
-  const token = flags.token ?? process.env['ATTESTRY_TOKEN'];
-  if (token === undefined || token === '') throw new AttestryError('E_USAGE', 'give --token or set ATTESTRY_TOKEN');
-  const url = new URL(path, flags.server.endsWith('/') ? flags.server : `${flags.server}/`);
-  let response: Response;
-  try {
-    response = await fetch(url, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-      ...(body ? { body } : {}),
-    });
-  } catch (e) {
-    throw new AttestryError(
-      'E_UNAVAILABLE',
-      `cannot reach ${url.origin}: ${(e as Error).cause instanceof Error ? ((e as Error).cause as Error).message : (e as Error).message}`,
-    );
-  }
-  const text = await response.text();
-  if (raw && response.ok) return text;
-  let parsed: unknown;
-  try {
-    parsed = text === '' ? undefined : parseJsonBounded(text, { what: 'server reply' });
-  } catch {
-    parsed = text;
-  }
-  if (!response.ok) {
-    const err = parsed as { code?: string; message?: string } | undefined;
-    const code = err?.code !== undefined && err.code in ERROR_CODES ? (err.code as ErrorCode) : 'E_INTERNAL';
-    throw new AttestryError(code, `${method} ${url.pathname}: ${response.status} ${cliWording(err?.message ?? text.slice(0, 200))}`);
-  }
-  return parsed;
-}
-
 /** The server words its hints for HTTP clients; on the command line the same choice is a flag. */
 export function cliWording(serverMessage: string): string {
   return serverMessage.replace(/\?tenant=ID( or the X-Attestry-Tenant header)?/g, '--tenant ID');
+}
+
+/** Messages name the path only: the query carries tenant names, which the server's hint already words as --tenant. */
+function clientFor(flags: ClientFlags): HttpClient {
+  return new HttpClient(flags.server, { errors: { keep: 'known', otherwise: 'E_INTERNAL', reword: cliWording } });
+}
+
+async function send(flags: ClientFlags, method: string, path: string, body?: Buffer): Promise<HttpReply> {
+  const token = flags.token ?? process.env['ATTESTRY_TOKEN'];
+  if (token === undefined || token === '') throw new AttestryError('E_USAGE', 'give --token or set ATTESTRY_TOKEN');
+  return clientFor(flags).send(method, path, {
+    headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    ...(body ? { body } : {}),
+  });
+}
+
+/** Calls the API and parses the JSON reply (a reply that is not JSON comes back as its text). */
+export async function callJson(flags: ClientFlags, method: string, path: string, body?: Buffer): Promise<unknown> {
+  const text = (await send(flags, method, path, body)).text();
+  if (text === '') return undefined;
+  try {
+    return parseJsonBounded(text, { what: 'server reply' });
+  } catch {
+    return text;
+  }
+}
+
+/** Calls the API and returns the reply's bytes as text, unparsed (`evidence get --raw`). */
+export async function callText(flags: ClientFlags, method: string, path: string): Promise<string> {
+  return (await send(flags, method, path)).text();
 }

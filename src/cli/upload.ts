@@ -7,7 +7,7 @@
  */
 import { Command } from 'commander';
 import { AttestryError } from '../core/errors.js';
-import { call, type ClientFlags } from './api-client.js';
+import { callJson, type ClientFlags } from './api-client.js';
 
 export interface UploadFlags {
   upload?: boolean;
@@ -47,7 +47,7 @@ export async function uploadBundle(flags: UploadFlags, bundle: unknown): Promise
     ...(flags.json !== undefined ? { json: flags.json } : {}),
   };
   const query = flags.tenant ? `?tenant=${encodeURIComponent(flags.tenant)}` : '';
-  const stored = await call(client, 'POST', `api/v1/attestations${query}`, Buffer.from(JSON.stringify(bundle)));
+  const stored = await callJson(client, 'POST', `api/v1/attestations${query}`, Buffer.from(JSON.stringify(bundle)));
   if (!isRecord(stored) || typeof stored['id'] !== 'string')
     throw new AttestryError('E_INTERNAL', `${flags.server} answered the upload without an attestation id`);
   const id = stored['id'];
@@ -61,7 +61,7 @@ export async function uploadBundle(flags: UploadFlags, bundle: unknown): Promise
   };
   if (typeof stored['skipReason'] === 'string') out.skipReason = stored['skipReason'];
   if (out.logIndex === null) return out;
-  const exported = await call(client, 'GET', `api/v1/attestations/${encodeURIComponent(id)}/bundle`);
+  const exported = await callJson(client, 'GET', `api/v1/attestations/${encodeURIComponent(id)}/bundle`);
   if (!isRecord(exported)) throw new AttestryError('E_INTERNAL', `${flags.server} returned no bundle for attestation ${id}`);
   out.bundle = exported;
   return out;

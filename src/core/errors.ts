@@ -59,7 +59,7 @@ export class AttestryError extends Error {
     return ERROR_CODES[this.code].http;
   }
 
-  toJSON(): { code: ErrorCode; message: string; details?: Readonly<Record<string, unknown>> } {
+  toJSON(): WireError {
     return this.details === undefined
       ? { code: this.code, message: this.message }
       : { code: this.code, message: this.message, details: this.details };
@@ -68,6 +68,59 @@ export class AttestryError extends Error {
 
 export function isAttestryError(e: unknown): e is AttestryError {
   return e instanceof AttestryError;
+}
+
+/** How an AttestryError crosses a thread or an HTTP reply: the shape of `toJSON()`. */
+export interface WireError {
+  readonly code: string;
+  readonly message: string;
+  readonly details?: Readonly<Record<string, unknown>>;
+}
+
+export function isErrorCode(code: unknown): code is ErrorCode {
+  return typeof code === 'string' && Object.hasOwn(ERROR_CODES, code);
+}
+
+/** Deep enough for any details attestry writes; a cycle or a deeper structure is dropped, not sent. */
+const WIRE_DETAILS_DEPTH = 16;
+
+/** Whether `value` survives JSON and structured clone unchanged (undefined members are allowed: both drop or keep them harmlessly). */
+function isPlainJson(value: unknown, depth: number): boolean {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return true;
+  if (typeof value === 'number') return Number.isFinite(value);
+  if (typeof value !== 'object' || depth >= WIRE_DETAILS_DEPTH) return false;
+  if (Array.isArray(value)) return value.every((v) => isPlainJson(v, depth + 1));
+  const proto = Object.getPrototypeOf(value) as unknown;
+  if (proto !== Object.prototype && proto !== null) return false;
+  return Object.values(value).every((v) => v === undefined || isPlainJson(v, depth + 1));
+}
+
+function plainDetails(details: unknown): Record<string, unknown> | undefined {
+  if (typeof details !== 'object' || details === null || Array.isArray(details)) return undefined;
+  return isPlainJson(details, 0) ? { ...(details as Record<string, unknown>) } : undefined;
+}
+
+/**
+ * Any thrown value as a WireError: an AttestryError keeps its code, message
+ * and (plain JSON) details; anything else is E_INTERNAL with its message.
+ */
+export function toWire(e: unknown): WireError {
+  if (!isAttestryError(e)) return { code: 'E_INTERNAL', message: e instanceof Error ? e.message : String(e) };
+  const details = plainDetails(e.details);
+  return details === undefined ? { code: e.code, message: e.message } : { code: e.code, message: e.message, details };
+}
+
+/**
+ * Parses a WireError (from another thread or a server's error reply) back
+ * into an AttestryError. A code this build does not know becomes E_INTERNAL;
+ * details are kept only when they are plain JSON.
+ */
+export function fromWire(wire: unknown): AttestryError {
+  const w = typeof wire === 'object' && wire !== null ? (wire as Record<string, unknown>) : {};
+  const code = isErrorCode(w['code']) ? w['code'] : 'E_INTERNAL';
+  const message = typeof w['message'] === 'string' ? w['message'] : `malformed error reply: ${String(JSON.stringify(wire)).slice(0, 200)}`;
+  const details = plainDetails(w['details']);
+  return new AttestryError(code, message, details === undefined ? undefined : { details });
 }
 
 /** What an errno means, in words, for the errors people meet on a data directory. */

@@ -100,6 +100,53 @@ export interface EnvelopeVerification {
   verifiedKeyIds: string[];
 }
 
+/** A signature of an envelope and the key that verified it. */
+export interface SignatureMatch {
+  readonly verifier: Verifier;
+  readonly signature: Buffer;
+}
+
+/**
+ * Each signature of the envelope that verifies, with the first key that
+ * verifies it over `signed`; a key that already matched is not tried again.
+ * With `byKeyid`, a signature that names a keyid is only tried with keys of
+ * that id (DSSE keyids are unauthenticated hints that save verifications).
+ */
+function* signatureMatches(
+  envelope: DsseEnvelope,
+  verifiers: readonly Verifier[],
+  signed: Buffer,
+  byKeyid: boolean,
+): Generator<SignatureMatch, void, undefined> {
+  // Count keys, not verifier entries: the same key listed under two ids is still one key.
+  const matched = new Set<string>();
+  for (const s of envelope.signatures) {
+    const signature = decodeBase64(s.sig);
+    for (const v of verifiers) {
+      if (matched.has(v.fingerprint)) continue;
+      if (byKeyid && s.keyid && v.keyid && s.keyid !== v.keyid) continue;
+      if (v.verify(signed, signature)) {
+        matched.add(v.fingerprint);
+        yield { verifier: v, signature };
+        break;
+      }
+    }
+  }
+}
+
+const NO_SIGNATURE_VERIFIES = 'no signature on the envelope verifies with the given key(s)';
+
+/**
+ * The first signature that verifies with one of `verifiers`, and that key;
+ * E_SIGNATURE_INVALID when none does. `byKeyid` as in verifyEnvelope (true);
+ * false tries every key against every signature.
+ */
+export function firstVerifiedSignature(envelope: DsseEnvelope, verifiers: readonly Verifier[], byKeyid = true): SignatureMatch {
+  const signed = pae(envelope.payloadType, decodeBase64(envelope.payload));
+  for (const match of signatureMatches(envelope, verifiers, signed, byKeyid)) return match;
+  throw new AttestryError('E_SIGNATURE_INVALID', NO_SIGNATURE_VERIFIES);
+}
+
 /**
  * Verifies an envelope against a set of trusted keys. Each trusted key counts
  * at most once, however many signatures name it, so one key cannot meet a
@@ -117,33 +164,14 @@ export function verifyEnvelope(
   }
   const payload = decodeBase64(envelope.payload);
   const signed = message ? message(payload) : pae(envelope.payloadType, payload);
-  // Count keys, not verifier entries: the same key listed under two ids is still one key.
-  const satisfied = new Map<string, Verifier>();
-  for (const signature of envelope.signatures) {
-    const sig = decodeBase64(signature.sig);
-    for (const v of verifiers) {
-      const fp = v.fingerprint;
-      if (satisfied.has(fp)) continue;
-      if (signature.keyid && v.keyid && signature.keyid !== v.keyid) continue;
-      if (v.verify(signed, sig)) {
-        satisfied.set(fp, v);
-        break;
-      }
-    }
-  }
-  if (satisfied.size < threshold) {
-    const have = satisfied.size;
+  const verifiedKeyIds = [...signatureMatches(envelope, verifiers, signed, true)].map((m) => m.verifier.keyid);
+  if (verifiedKeyIds.length < threshold) {
+    const have = verifiedKeyIds.length;
     throw new AttestryError(
       'E_SIGNATURE_INVALID',
-      threshold === 1
-        ? 'no signature on the envelope verifies with the given key(s)'
-        : `only ${have} of the required ${threshold} distinct keys signed the envelope`,
+      threshold === 1 ? NO_SIGNATURE_VERIFIES : `only ${have} of the required ${threshold} distinct keys signed the envelope`,
       { details: { verified: have, threshold } },
     );
   }
-  return {
-    payloadType: envelope.payloadType,
-    payload,
-    verifiedKeyIds: [...satisfied.values()].map((v) => v.keyid),
-  };
+  return { payloadType: envelope.payloadType, payload, verifiedKeyIds };
 }

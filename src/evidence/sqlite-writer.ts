@@ -1,5 +1,5 @@
-import { Worker } from 'node:worker_threads';
-import { AttestryError, ERROR_CODES, type ErrorCode } from '../core/errors.js';
+import { AttestryError } from '../core/errors.js';
+import { WorkerPool } from '../core/worker-rpc.js';
 import type { EvidenceRecord, EvidenceRepo, InsertOutcome } from '../store/db/evidence-repo.js';
 import type { LogSequencer } from '../tlog/log-store.js';
 
@@ -23,10 +23,8 @@ export interface WriterLogSettings {
   readonly privateKeyPem: string;
 }
 
-export type WriterRequest = { readonly id: number; readonly records: readonly EvidenceRecord[] };
-export type WriterReply =
-  | { readonly id: number; readonly ok: true; readonly outcomes: InsertOutcome[] }
-  | { readonly id: number; readonly ok: false; readonly code: string; readonly message: string };
+/** One batch for the writer thread (carried by core/worker-rpc); the reply is its InsertOutcome[]. */
+export type WriterRequest = { readonly records: readonly EvidenceRecord[] };
 
 /**
  * SQLite evidence writes on their own thread. better-sqlite3 is synchronous,
@@ -36,62 +34,24 @@ export type WriterReply =
  * lets them see each commit as soon as the writer replies.
  */
 export class SqliteEvidenceWriter implements EvidenceWriter {
-  readonly #path: string;
-  readonly #log: WriterLogSettings | undefined;
-  readonly #pending = new Map<number, { resolve: (o: InsertOutcome[]) => void; reject: (e: unknown) => void }>();
-  #worker: Worker | undefined;
-  #nextId = 0;
-  #closed = false;
+  /** One thread: started on first use and again after a crash, so one failure does not wedge every later write. */
+  readonly #thread: WorkerPool<WriterRequest, InsertOutcome[]>;
 
   constructor(path: string, log?: WriterLogSettings) {
-    this.#path = path;
-    this.#log = log;
-  }
-
-  /** Started on first use and again after a crash, so one failure does not wedge every later write. */
-  #ensureWorker(): Worker {
-    if (this.#worker !== undefined) return this.#worker;
-    const worker = new Worker(new URL('./sqlite-writer-worker.js', import.meta.url), { workerData: { path: this.#path, log: this.#log } });
-    worker.on('message', (reply: WriterReply) => {
-      const pending = this.#pending.get(reply.id);
-      if (pending === undefined) return;
-      this.#pending.delete(reply.id);
-      if (this.#pending.size === 0) worker.unref();
-      if (reply.ok) pending.resolve(reply.outcomes);
-      else pending.reject(new AttestryError(reply.code in ERROR_CODES ? (reply.code as ErrorCode) : 'E_INTERNAL', reply.message));
+    this.#thread = new WorkerPool({
+      script: new URL('./sqlite-writer-worker.js', import.meta.url),
+      workerData: { path, log },
+      size: 1,
+      name: 'SQLite writer thread',
     });
-    const retire = (why: string): void => {
-      if (this.#worker === worker) this.#worker = undefined;
-      for (const [id, p] of this.#pending) {
-        this.#pending.delete(id);
-        p.reject(new AttestryError('E_INTERNAL', `SQLite writer thread failed: ${why}`));
-      }
-    };
-    worker.on('error', (e) => retire(e.message));
-    worker.on('exit', (code) => {
-      if (!this.#closed) retire(`exited with code ${code}`);
-    });
-    // After the listeners: adding a 'message' listener refs the worker again.
-    worker.unref();
-    this.#worker = worker;
-    return worker;
   }
 
   insertBatch(records: readonly EvidenceRecord[]): Promise<InsertOutcome[]> {
-    if (this.#closed) return Promise.reject(new AttestryError('E_UNAVAILABLE', 'the index writer is closed'));
-    const worker = this.#ensureWorker();
-    const id = this.#nextId++;
-    return new Promise((resolve, reject) => {
-      // Referenced only while a batch is in flight, so it never holds the process open.
-      if (this.#pending.size === 0) worker.ref();
-      this.#pending.set(id, { resolve, reject });
-      worker.postMessage({ id, records } satisfies WriterRequest);
-    });
+    if (this.#thread.closed) return Promise.reject(new AttestryError('E_UNAVAILABLE', 'the index writer is closed'));
+    return this.#thread.call({ records });
   }
 
   async close(): Promise<void> {
-    this.#closed = true;
-    await this.#worker?.terminate();
-    this.#worker = undefined;
+    await this.#thread.close();
   }
 }

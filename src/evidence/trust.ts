@@ -2,7 +2,7 @@ import type { KeyObject } from 'node:crypto';
 import { AttestryError } from '../core/errors.js';
 import { describePublicKey, type PublicKeyInfo } from '../crypto/keyring.js';
 import type { TrustedKeysRepo } from '../store/db/keys-repo.js';
-import { decodeBase64, pae, type DsseEnvelope } from '../crypto/dsse.js';
+import { firstVerifiedSignature, type DsseEnvelope, type SignatureMatch } from '../crypto/dsse.js';
 import { dsseEntryBody } from '../tlog/entry.js';
 import { hashedRekordEntryBody } from '../tlog/hashedrekord.js';
 import { verifyDigestSignature } from '../crypto/prehashed.js';
@@ -46,18 +46,39 @@ export function verifyWithTrustedKeys(envelope: DsseEnvelope, keyHint: string | 
   return matchTrustedKey(envelope, keyHint, candidates).verifier.keyid;
 }
 
-/** A signature of the envelope and the key that verified it. */
-interface Match {
-  readonly verifier: Verifier;
-  readonly signature: Buffer;
-}
-
 /**
  * As verifyWithTrustedKeys, returning the key itself: a key id alone can be
  * ambiguous (a tenant key listed under a service key's id), and the log must
  * record the key that verified, not another one with the same name.
  */
-function matchTrustedKey(envelope: DsseEnvelope, keyHint: string | undefined, candidates: readonly CandidateKey[]): Match {
+function matchTrustedKey(envelope: DsseEnvelope, keyHint: string | undefined, candidates: readonly CandidateKey[]): SignatureMatch {
+  const { verifiers } = candidateVerifiers(keyHint, candidates);
+  const named = envelope.signatures.filter((s) => s.keyid !== undefined && s.keyid !== '');
+  try {
+    return firstVerifiedSignature(envelope, verifiers, true);
+  } catch (e) {
+    // Without keyids the first pass already tried every key.
+    if (named.length === 0) throw untrusted(e, []);
+    // A DSSE keyid is an unauthenticated hint (protocol.md): a signature made
+    // by a trusted key still counts when its keyid names the key differently.
+  }
+  try {
+    return firstVerifiedSignature(envelope, verifiers, false);
+  } catch (e) {
+    throw untrusted(
+      e,
+      named.map((s) => s.keyid as string),
+    );
+  }
+}
+
+/**
+ * The keys to try, for DSSE and message signatures alike: those the hint
+ * names when any does (so an empty keyid does not cost one verify per
+ * trusted key), else all. No candidates at all is its own error, with the
+ * command that registers one.
+ */
+function candidateVerifiers(keyHint: string | undefined, candidates: readonly CandidateKey[]): { verifiers: Verifier[]; hinted: boolean } {
   if (candidates.length === 0) {
     throw new AttestryError(
       'E_SIGNATURE_INVALID',
@@ -66,25 +87,7 @@ function matchTrustedKey(envelope: DsseEnvelope, keyHint: string | undefined, ca
     );
   }
   const hinted = keyHint === undefined ? [] : candidates.filter((c) => c.hint === keyHint);
-  const pool = hinted.length > 0 ? hinted : candidates;
-  const verifiers = pool.map(verifierFor);
-  const named = envelope.signatures.filter((s) => s.keyid !== undefined && s.keyid !== '');
-  try {
-    return firstMatch(envelope, verifiers, true);
-  } catch (e) {
-    // Without keyids the first pass already tried every key.
-    if (named.length === 0) throw untrusted(e, []);
-    // A DSSE keyid is an unauthenticated hint (protocol.md): a signature made
-    // by a trusted key still counts when its keyid names the key differently.
-  }
-  try {
-    return firstMatch(envelope, verifiers, false);
-  } catch (e) {
-    throw untrusted(
-      e,
-      named.map((s) => s.keyid as string),
-    );
-  }
+  return { verifiers: (hinted.length > 0 ? hinted : candidates).map(verifierFor), hinted: hinted.length > 0 };
 }
 
 /** The command that fixes an untrusted signer (a 422 says what to do next). */
@@ -151,18 +154,10 @@ function verifyMessageUpload(
   withLogEntry: boolean,
   tsa?: TimestampAuthority,
 ): VerifiedUpload {
-  if (candidates.length === 0) {
-    throw new AttestryError(
-      'E_SIGNATURE_INVALID',
-      `no verification keys are registered for this tenant; an admin registers one with: ${TRUST_HINT}`,
-      { details: { hint: TRUST_HINT } },
-    );
-  }
+  const { verifiers: pool, hinted } = candidateVerifiers(keyHint, candidates);
   const digest = Buffer.from(content.digest, 'base64');
   const signature = Buffer.from(content.signature, 'base64');
-  const hinted = keyHint === undefined ? [] : candidates.filter((c) => c.hint === keyHint);
-  const pool = (hinted.length > 0 ? hinted : candidates).map(verifierFor);
-  if (hinted.length > 0 && pool.every((v) => v.algorithm === 'ed25519')) throw new AttestryError('E_KEY_UNSUPPORTED', ED25519_REFUSAL);
+  if (hinted && pool.every((v) => v.algorithm === 'ed25519')) throw new AttestryError('E_KEY_UNSUPPORTED', ED25519_REFUSAL);
   const verifier = pool.find((v) => verifyDigestSignature(v.publicKey, content.algorithm, digest, signature));
   if (verifier === undefined) {
     if (signature.length === 64 && signature[0] !== 0x30) throw new AttestryError('E_KEY_UNSUPPORTED', ED25519_REFUSAL);
@@ -178,23 +173,6 @@ function verifyMessageUpload(
     logEntry: hashedRekordEntryBody({ algorithm: content.algorithm, digest }, signature, verifier.publicKey),
     ...(tsa === undefined ? {} : { timestamp: tsa.timestampSignature(signature) }),
   };
-}
-
-/**
- * The first signature that verifies with one of `verifiers`, and that key.
- * With `byKeyid`, a signature that names a keyid is only tried with keys of
- * that id (DSSE keyids are hints that save verifications).
- */
-function firstMatch(envelope: DsseEnvelope, verifiers: readonly Verifier[], byKeyid: boolean): Match {
-  const message = pae(envelope.payloadType, decodeBase64(envelope.payload));
-  for (const s of envelope.signatures) {
-    const signature = decodeBase64(s.sig);
-    for (const v of verifiers) {
-      if (byKeyid && s.keyid && v.keyid && s.keyid !== v.keyid) continue;
-      if (v.verify(message, signature)) return { verifier: v, signature };
-    }
-  }
-  throw new AttestryError('E_SIGNATURE_INVALID', 'no signature on the envelope verifies with the given key(s)');
 }
 
 /**

@@ -1,10 +1,9 @@
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
-import { AttestryError, ERROR_CODES, type ErrorCode } from '../core/errors.js';
+import { WorkerPool } from '../core/worker-rpc.js';
 import type { SignedContent } from './classify.js';
 import { TimestampAuthority, type TsaSettings } from '../tlog/tsa.js';
 import { verifyUpload, type CandidateKey, type VerifiedUpload } from './trust.js';
-import type { VerifyReply, VerifyRequest } from './verify-protocol.js';
+import type { VerifyRequest, VerifyResult } from './verify-protocol.js';
 
 /**
  * Signature verification on worker threads. A signature check costs about
@@ -16,16 +15,22 @@ import type { VerifyReply, VerifyRequest } from './verify-protocol.js';
  */
 export class VerifyPool {
   readonly threads: number;
-  readonly #workers: { worker: Worker; busy: number }[] = [];
-  readonly #pending = new Map<number, { resolve: (result: VerifiedUpload) => void; reject: (e: unknown) => void }>();
-  #nextId = 0;
-  #closed = false;
+  readonly #workers: WorkerPool<VerifyRequest, VerifyResult> | undefined;
   readonly #tsaSettings: TsaSettings | undefined;
   #tsa: TimestampAuthority | undefined;
 
   constructor(options: { threads?: number; tsa?: TsaSettings | undefined } = {}) {
     this.threads = Math.max(0, options.threads ?? Math.max(1, availableParallelism() - 1));
     this.#tsaSettings = options.tsa;
+    this.#workers =
+      this.threads === 0
+        ? undefined
+        : new WorkerPool({
+            script: new URL('./verify-worker.js', import.meta.url),
+            workerData: { tsa: options.tsa },
+            size: this.threads,
+            name: 'signature verification worker',
+          });
   }
 
   #inlineTsa(): TimestampAuthority | undefined {
@@ -33,89 +38,25 @@ export class VerifyPool {
     return this.#tsa;
   }
 
-  verify(
+  async verify(
     content: SignedContent,
     keyHint: string | undefined,
     candidates: readonly CandidateKey[],
     withLogEntry = false,
   ): Promise<VerifiedUpload> {
-    if (this.threads === 0 || this.#closed) {
-      try {
-        return Promise.resolve(verifyUpload(content, keyHint, candidates, withLogEntry, this.#inlineTsa()));
-      } catch (e) {
-        return Promise.reject(e);
-      }
-    }
-    const slot = this.#leastBusy();
-    const id = this.#nextId++;
-    const request: VerifyRequest = { id, content, keyHint, candidates, withLogEntry };
-    return new Promise<VerifiedUpload>((resolve, reject) => {
-      this.#pending.set(id, {
-        resolve: (result) => {
-          if (--slot.busy === 0) slot.worker.unref();
-          resolve(result);
-        },
-        reject: (e) => {
-          if (--slot.busy === 0) slot.worker.unref();
-          reject(e);
-        },
-      });
-      // Referenced only while it has work, so an idle pool never holds the process open.
-      if (slot.busy++ === 0) slot.worker.ref();
-      slot.worker.postMessage(request);
-    });
-  }
-
-  #leastBusy(): { worker: Worker; busy: number } {
-    while (this.#workers.length < this.threads) {
-      const worker = new Worker(new URL('./verify-worker.js', import.meta.url), { workerData: { tsa: this.#tsaSettings } });
-      worker.on('message', (reply: VerifyReply) => this.#settle(reply));
-      // A dead worker leaves the pool (the next call starts a fresh one), and
-      // whatever it held fails instead of waiting forever.
-      const retire = (e: unknown): void => {
-        const at = this.#workers.findIndex((w) => w.worker === worker);
-        if (at >= 0) this.#workers.splice(at, 1);
-        this.#failAll(e);
-      };
-      worker.on('error', retire);
-      worker.on('exit', (code) => {
-        if (!this.#closed) retire(new Error(`exited with code ${code}`));
-      });
-      // After the listeners: adding a 'message' listener refs the worker again.
-      worker.unref();
-      this.#workers.push({ worker, busy: 0 });
-    }
-    let best = this.#workers[0] as { worker: Worker; busy: number };
-    for (const w of this.#workers) if (w.busy < best.busy) best = w;
-    return best;
-  }
-
-  #settle(reply: VerifyReply): void {
-    const pending = this.#pending.get(reply.id);
-    if (pending === undefined) return;
-    this.#pending.delete(reply.id);
-    if (reply.ok)
-      pending.resolve({
-        keyId: reply.keyId,
-        logEntry: reply.logEntry === undefined ? undefined : Buffer.from(reply.logEntry),
-        timestamp: reply.timestamp === undefined ? undefined : Buffer.from(reply.timestamp),
-      });
-    else {
-      const code: ErrorCode = reply.code in ERROR_CODES ? (reply.code as ErrorCode) : 'E_INTERNAL';
-      pending.reject(new AttestryError(code, reply.message, reply.details ? { details: reply.details } : undefined));
-    }
-  }
-
-  #failAll(e: unknown): void {
-    for (const [id, p] of this.#pending) {
-      this.#pending.delete(id);
-      p.reject(new AttestryError('E_INTERNAL', `signature verification worker failed: ${e instanceof Error ? e.message : String(e)}`));
-    }
+    // Closed (shutting down) or threadless: the same check, on this thread.
+    if (this.#workers === undefined || this.#workers.closed)
+      return verifyUpload(content, keyHint, candidates, withLogEntry, this.#inlineTsa());
+    const result = await this.#workers.call({ content, keyHint, candidates, withLogEntry });
+    return { keyId: result.keyId, logEntry: asBuffer(result.logEntry), timestamp: asBuffer(result.timestamp) };
   }
 
   async close(): Promise<void> {
-    this.#closed = true;
-    await Promise.all(this.#workers.map((w) => w.worker.terminate()));
-    this.#workers.length = 0;
+    await this.#workers?.close();
   }
+}
+
+/** A copy: a cloned view may carry a whole pooled ArrayBuffer, which the record should not keep alive. */
+function asBuffer(bytes: Uint8Array | undefined): Buffer | undefined {
+  return bytes === undefined ? undefined : Buffer.from(bytes);
 }

@@ -1,27 +1,17 @@
 import type { SignedContent } from './classify.js';
 import type { CandidateKey } from './trust.js';
 
-/** One signature check sent to a verify worker. */
+/** One signature check sent to a verify worker (carried by core/worker-rpc). */
 export interface VerifyRequest {
-  readonly id: number;
   readonly content: SignedContent;
   readonly keyHint: string | undefined;
   readonly candidates: readonly CandidateKey[];
   readonly withLogEntry: boolean;
 }
 
-export type VerifyReply =
-  | {
-      readonly id: number;
-      readonly ok: true;
-      readonly keyId: string;
-      readonly logEntry?: Uint8Array | undefined;
-      readonly timestamp?: Uint8Array | undefined;
-    }
-  | {
-      readonly id: number;
-      readonly ok: false;
-      readonly code: string;
-      readonly message: string;
-      readonly details?: Record<string, unknown>;
-    };
+/** A VerifiedUpload after structured clone: Buffers arrive as Uint8Arrays. */
+export interface VerifyResult {
+  readonly keyId: string;
+  readonly logEntry?: Uint8Array | undefined;
+  readonly timestamp?: Uint8Array | undefined;
+}

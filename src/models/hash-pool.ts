@@ -20,10 +20,10 @@
  * `threads × bufferSize` whatever the model size.
  */
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
 import { AttestryError } from '../core/errors.js';
+import { WorkerPool } from '../core/worker-rpc.js';
 import { assertHashEngine, createStreamHasher } from './hashers.js';
-import type { HashBatch, HashJob, WorkerMessage } from './hash-protocol.js';
+import type { HashBatch, HashBatchDone, HashJob, HashProgress } from './hash-protocol.js';
 
 export type { HashJob } from './hash-protocol.js';
 
@@ -61,9 +61,8 @@ export function threadCount(threads: number | undefined): number {
 export class HashPool {
   readonly threads: number;
   private readonly bufferSize: number;
-  private workers: Worker[] = [];
-  /** Batch ids are unique for the pool's life, so a late reply from a failed run is never taken for a new one. */
-  private nextBatchId = 0;
+  /** Started on first use; close() drops it, and a later run starts a new one. */
+  private rpc: WorkerPool<HashBatch, HashBatchDone, HashProgress> | undefined;
   /** Runs are serialised: workers answer batches in order and a run owns them until it ends. */
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -72,15 +71,14 @@ export class HashPool {
     this.bufferSize = options.bufferSize ?? 4 * 1024 * 1024;
   }
 
-  private ensureWorkers(): Worker[] {
-    while (this.workers.length < this.threads) {
-      const worker = new Worker(new URL('./hash-worker.js', import.meta.url), {
-        workerData: { bufferSize: this.bufferSize, progressEvery: 64 * 1024 * 1024 },
-      });
-      worker.unref();
-      this.workers.push(worker);
-    }
-    return this.workers;
+  private workers(): WorkerPool<HashBatch, HashBatchDone, HashProgress> {
+    this.rpc ??= new WorkerPool({
+      script: new URL('./hash-worker.js', import.meta.url),
+      workerData: { bufferSize: this.bufferSize, progressEvery: 64 * 1024 * 1024 },
+      size: this.threads,
+      name: 'hash worker',
+    });
+    return this.rpc;
   }
 
   /** Returns hex digests in the order of `jobs`. Concurrent calls run one after another. */
@@ -96,24 +94,21 @@ export class HashPool {
     createStreamHasher(algorithm);
     if (jobs.length === 0) return [];
     const batches = planBatches(jobs);
-    const firstId = this.nextBatchId;
-    this.nextBatchId += batches.length;
-    const batchOf = (id: number): PlannedBatch | undefined => (id >= firstId ? batches[id - firstId] : undefined);
     const results: string[] = new Array<string>(jobs.length);
-    const workers = this.ensureWorkers();
+    const workers = this.workers();
     const { onProgress, onDispatch } = options;
     let done = 0;
 
     return new Promise<string[]>((resolvePromise, reject) => {
       let next = 0;
       let inFlight = 0;
+      // After a failure, replies to the run's other batches are ignored.
       let failed = false;
-      const held = workers.map(() => ({ batches: 0, bytes: 0 }));
-      const cleanups: (() => void)[] = [];
-      const finish = (err?: Error) => {
-        for (const c of cleanups) c();
-        if (err) reject(err);
-        else resolvePromise(results);
+      const held = Array.from({ length: workers.size }, () => ({ batches: 0, bytes: 0 }));
+      const progress = (bytes: number) => {
+        if (failed || bytes === 0) return;
+        done += bytes;
+        onProgress?.(done);
       };
       const canTake = (w: number): boolean => {
         const batch = batches[next];
@@ -123,63 +118,44 @@ export class HashPool {
       };
       const give = (w: number) => {
         const batch = batches[next]!;
-        const id = firstId + next;
         next++;
         inFlight++;
         held[w]!.batches++;
         held[w]!.bytes += batch.bytes;
         onDispatch?.(w, batch.indexes);
-        workers[w]!.postMessage({ id, algorithm, jobs: batch.jobs } satisfies HashBatch);
+        workers.call({ algorithm, jobs: batch.jobs }, { worker: w, onEvent: (p) => progress(p.bytes) }).then(
+          (reply) => {
+            progress(reply.bytes);
+            if (failed) return;
+            inFlight--;
+            held[w]!.batches--;
+            held[w]!.bytes -= batch.bytes;
+            reply.digests.forEach((d, i) => {
+              results[batch.indexes[i]!] = d;
+            });
+            fill(w);
+            if (inFlight === 0 && next >= batches.length) resolvePromise(results);
+          },
+          (e: unknown) => {
+            if (failed) return;
+            failed = true;
+            reject(e);
+          },
+        );
       };
       const fill = (w: number) => {
         while (canTake(w)) give(w);
       };
-      workers.forEach((worker, w) => {
-        const onMessage = (msg: WorkerMessage) => {
-          const batch = batchOf(msg.id);
-          if (failed || !batch) return; // a reply to an earlier, failed run
-          if (msg.bytes > 0) {
-            done += msg.bytes;
-            onProgress?.(done);
-          }
-          if (msg.type === 'progress') return;
-          inFlight--;
-          held[w]!.batches--;
-          held[w]!.bytes -= batch.bytes;
-          if (msg.type === 'error') {
-            failed = true;
-            const code = msg.errno === 'ENOENT' ? 'E_NOT_FOUND' : 'E_IO';
-            finish(new AttestryError(code, `cannot hash ${msg.path}: ${msg.message}`, { details: { path: msg.path } }));
-            return;
-          }
-          msg.digests.forEach((d, i) => {
-            results[batch.indexes[i]!] = d;
-          });
-          fill(w);
-          if (inFlight === 0 && next >= batches.length) finish();
-        };
-        const onError = (err: Error) => {
-          if (failed) return;
-          failed = true;
-          finish(new AttestryError('E_INTERNAL', `hash worker failed: ${err.message}`, { cause: err }));
-        };
-        worker.on('message', onMessage);
-        worker.on('error', onError);
-        cleanups.push(() => {
-          worker.off('message', onMessage);
-          worker.off('error', onError);
-        });
-      });
       // One batch per worker first (round robin, largest first), then top up the small ones.
-      for (let w = 0; w < workers.length; w++) if (canTake(w)) give(w);
-      for (let w = 0; w < workers.length; w++) fill(w);
+      for (let w = 0; w < workers.size; w++) if (canTake(w)) give(w);
+      for (let w = 0; w < workers.size; w++) fill(w);
     });
   }
 
   async close(): Promise<void> {
-    const workers = this.workers;
-    this.workers = [];
-    await Promise.all(workers.map((w) => w.terminate()));
+    const rpc = this.rpc;
+    this.rpc = undefined;
+    await rpc?.close();
   }
 }
 

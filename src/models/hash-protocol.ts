@@ -1,4 +1,4 @@
-/** Messages between the hash pool and its workers. */
+/** Messages between the hash pool and its workers (carried by core/worker-rpc). */
 import type { HashEngineName } from './hashers.js';
 
 export interface HashJob {
@@ -10,12 +10,15 @@ export interface HashJob {
 }
 
 export interface HashBatch {
-  id: number;
   algorithm: HashEngineName;
   jobs: HashJob[];
 }
 
-export type WorkerMessage =
-  | { type: 'progress'; id: number; bytes: number }
-  | { type: 'done'; id: number; digests: string[]; bytes: number }
-  | { type: 'error'; id: number; path: string; errno: string; message: string; bytes: number };
+/** Bytes hashed since the last report (progress is sent every few tens of MiB, and with the reply). */
+export interface HashProgress {
+  bytes: number;
+}
+
+export interface HashBatchDone extends HashProgress {
+  digests: string[];
+}

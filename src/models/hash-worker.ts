@@ -3,21 +3,21 @@
  * reusable read buffer, so memory per worker is fixed whatever the file size.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
-import { parentPort, workerData } from 'node:worker_threads';
+import { workerData } from 'node:worker_threads';
+import { AttestryError } from '../core/errors.js';
+import { serveWorkerRpc, type RpcContext } from '../core/worker-serve.js';
 import { createStreamHasher } from './hashers.js';
-import type { HashBatch, WorkerMessage } from './hash-protocol.js';
+import type { HashBatch, HashBatchDone, HashProgress } from './hash-protocol.js';
 
 const { bufferSize, progressEvery } = workerData as { bufferSize: number; progressEvery: number };
 const buffer = Buffer.allocUnsafe(bufferSize);
-const port = parentPort;
-if (!port) throw new Error('hash-worker must run in a worker thread');
 
 function hashRange(
   path: string,
   start: number,
   end: number,
   algorithm: HashBatch['algorithm'],
-  progress: { id: number; pending: number },
+  progress: { pending: number; context: RpcContext<HashProgress> },
 ): string {
   const hash = createStreamHasher(algorithm);
   const fd = openSync(path, 'r');
@@ -31,7 +31,7 @@ function hashRange(
       position += got;
       progress.pending += got;
       if (progress.pending >= progressEvery) {
-        port!.postMessage({ type: 'progress', id: progress.id, bytes: progress.pending } satisfies WorkerMessage);
+        progress.context.emit({ bytes: progress.pending });
         progress.pending = 0;
       }
     }
@@ -41,24 +41,19 @@ function hashRange(
   return hash.digestHex();
 }
 
-port.on('message', (batch: HashBatch) => {
-  const progress = { id: batch.id, pending: 0 };
+serveWorkerRpc<HashBatch, HashBatchDone, HashProgress>((batch, context) => {
+  const progress = { pending: 0, context };
   let current = '';
   try {
     const digests = batch.jobs.map((j) => {
       current = j.path;
       return hashRange(j.path, j.start, j.end, batch.algorithm, progress);
     });
-    port.postMessage({ type: 'done', id: batch.id, digests, bytes: progress.pending } satisfies WorkerMessage);
+    return { digests, bytes: progress.pending };
   } catch (e) {
-    const err = e as NodeJS.ErrnoException & { code?: string };
-    port.postMessage({
-      type: 'error',
-      id: batch.id,
-      path: current,
-      errno: err.code ?? 'EIO',
-      message: err.message,
-      bytes: progress.pending,
-    } satisfies WorkerMessage);
+    if (progress.pending > 0) context.emit({ bytes: progress.pending });
+    const err = e as NodeJS.ErrnoException;
+    const code = err.code === 'ENOENT' ? 'E_NOT_FOUND' : 'E_IO';
+    throw new AttestryError(code, `cannot hash ${current}: ${err.message}`, { details: { path: current } });
   }
 });

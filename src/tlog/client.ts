@@ -1,51 +1,31 @@
 import { AttestryError } from '../core/errors.js';
 import { parseJsonBounded } from '../core/bounded-json.js';
+import { HttpClient } from '../core/http-client.js';
 
 /**
  * A small HTTP client for a log's public read API (no token: logs are
- * public). Errors name the URL and keep the server's error code.
+ * public). Errors name the URL; of the server's codes only "not found" and
+ * "invalid input" are kept, since a public log is not trusted to say more
+ * about our side (anything else is the log being unavailable).
  */
 export class LogClient {
   readonly base: URL;
+  readonly #http: HttpClient;
 
-  constructor(
-    server: string,
-    private readonly fetchImpl: typeof fetch = fetch,
-  ) {
-    this.base = new URL(server.endsWith('/') ? server : `${server}/`);
-  }
-
-  async #get(path: string): Promise<Response> {
-    const url = new URL(path, this.base);
-    let response: Response;
-    try {
-      response = await this.fetchImpl(url, { signal: AbortSignal.timeout(30_000) });
-    } catch (e) {
-      const cause = (e as Error).cause instanceof Error ? ((e as Error).cause as Error).message : (e as Error).message;
-      throw new AttestryError('E_UNAVAILABLE', `cannot reach ${url.origin}: ${cause}`);
-    }
-    if (!response.ok) {
-      const text = await response.text();
-      let code = 'E_UNAVAILABLE';
-      let message = text.slice(0, 200);
-      try {
-        const j = parseJsonBounded(text, { what: 'error reply' }) as { code?: string; message?: string };
-        if (j.code === 'E_NOT_FOUND' || j.code === 'E_INVALID_INPUT') code = j.code;
-        message = j.message ?? message;
-      } catch {
-        // not JSON: keep the text
-      }
-      throw new AttestryError(code as 'E_UNAVAILABLE', `GET ${url.pathname}${url.search}: ${response.status} ${message}`);
-    }
-    return response;
+  constructor(server: string, fetchImpl: typeof fetch = fetch) {
+    this.#http = new HttpClient(server, {
+      fetch: fetchImpl,
+      errors: { keep: ['E_NOT_FOUND', 'E_INVALID_INPUT'], otherwise: 'E_UNAVAILABLE', showQuery: true },
+    });
+    this.base = this.#http.base;
   }
 
   async json<T>(path: string): Promise<T> {
-    return parseJsonBounded(await (await this.#get(path)).text(), { what: `reply to GET ${path}`, code: 'E_UNAVAILABLE' }) as T;
+    return (await this.#http.json('GET', path)) as T;
   }
 
   async checkpoint(): Promise<string> {
-    return (await this.#get('tlog/checkpoint')).text();
+    return (await this.#http.send('GET', 'tlog/checkpoint')).text();
   }
 
   async key(): Promise<{ origin: string; verifierKey: string }> {
@@ -69,25 +49,17 @@ export class LogClient {
   }
 
   async postCosignature(note: string): Promise<unknown> {
-    const url = new URL('api/v1/log/cosignatures', this.base);
-    let response: Response;
-    try {
-      response = await this.fetchImpl(url, {
-        method: 'POST',
-        headers: { 'content-type': 'text/plain; charset=utf-8' },
-        body: note,
-        signal: AbortSignal.timeout(30_000),
-      });
-    } catch (e) {
-      const cause = (e as Error).cause instanceof Error ? ((e as Error).cause as Error).message : (e as Error).message;
-      throw new AttestryError('E_UNAVAILABLE', `cannot reach ${url.origin} to send the cosignature: ${cause}`);
-    }
-    const text = await response.text();
+    const reply = await this.#http.request('POST', 'api/v1/log/cosignatures', {
+      headers: { 'content-type': 'text/plain; charset=utf-8' },
+      body: note,
+      purpose: 'to send the cosignature',
+    });
+    const text = reply.text();
     // The log refusing a cosignature is not a failed verification on our side (we verified before cosigning).
-    if (!response.ok) {
-      const code = response.status === 403 ? 'E_FORBIDDEN' : response.status >= 500 ? 'E_UNAVAILABLE' : 'E_INVALID_INPUT';
-      throw new AttestryError(code, `the log refused the cosignature: POST ${url.pathname}: ${response.status} ${text.slice(0, 300)}`);
+    if (!reply.ok) {
+      const code = reply.status === 403 ? 'E_FORBIDDEN' : reply.status >= 500 ? 'E_UNAVAILABLE' : 'E_INVALID_INPUT';
+      throw new AttestryError(code, `the log refused the cosignature: POST ${reply.url.pathname}: ${reply.status} ${text.slice(0, 300)}`);
     }
-    return parseJsonBounded(text, { what: `reply to POST ${url.pathname}`, code: 'E_UNAVAILABLE' });
+    return parseJsonBounded(text, { what: `reply to POST ${reply.url.pathname}`, code: 'E_UNAVAILABLE' });
   }
 }

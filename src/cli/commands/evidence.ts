@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { ioError } from '../../core/errors.js';
 import { emit, safeJson, safeText as s } from '../output.js';
 import { run } from '../run.js';
-import { call, type ClientFlags } from '../api-client.js';
+import { callJson, callText, type ClientFlags } from '../api-client.js';
 
 function isObject(v: unknown): v is object {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -37,7 +37,7 @@ export function evidenceCommand(): Command {
         throw ioError(e, 'read', file);
       }
       const query = flags.tenant ? `?tenant=${encodeURIComponent(flags.tenant)}` : '';
-      const stored = (await call(flags, 'POST', `api/v1/attestations${query}`, body)) as {
+      const stored = (await callJson(flags, 'POST', `api/v1/attestations${query}`, body)) as {
         id: string;
         created: boolean;
         kind: string;
@@ -61,10 +61,10 @@ export function evidenceCommand(): Command {
   ).action((id: string, flags: ClientFlags & { raw?: boolean }) =>
     run(flags, async () => {
       if (flags.raw) {
-        process.stdout.write((await call(flags, 'GET', `api/v1/attestations/${encodeURIComponent(id)}/raw`, undefined, true)) as string);
+        process.stdout.write(await callText(flags, 'GET', `api/v1/attestations/${encodeURIComponent(id)}/raw`));
         return;
       }
-      const found = await call(flags, 'GET', `api/v1/attestations/${encodeURIComponent(id)}`);
+      const found = await callJson(flags, 'GET', `api/v1/attestations/${encodeURIComponent(id)}`);
       // The human form is the stored document as JSON; --json wraps it in the shared {ok: true, ...} shape.
       if (flags.json) emit(flags, isObject(found) ? found : { value: found }, () => '');
       else process.stdout.write(`${safeJson(JSON.stringify(found, null, 2))}\n`);
@@ -87,7 +87,7 @@ export function evidenceCommand(): Command {
       const params = new URLSearchParams({ subject });
       if (flags.kind) params.set('kind', flags.kind);
       if (flags.tenant) params.set('tenant', flags.tenant);
-      const found = (await call(flags, 'GET', `api/v1/attestations?${params.toString()}`)) as {
+      const found = (await callJson(flags, 'GET', `api/v1/attestations?${params.toString()}`)) as {
         items: { id: string; kind: string; tenant: string; createdAt: string; predicateType: string | null }[];
       };
       emit(flags, { subject, ...found }, () =>
