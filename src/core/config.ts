@@ -218,6 +218,16 @@ export function loadConfig(options: LoadConfigOptions = {}): ResolvedConfig {
       `${origins.get('Storage.Database.Driver') ?? file ?? 'configuration'}: Storage.Database.Url: required when Storage.Database.Driver is postgres (or set ATTESTRY_DATABASE_URL)`,
     );
   }
+  // A database key the chosen driver never reads would be silently ignored.
+  const database = config.Storage.Database;
+  const unused = database.Driver === 'sqlite' ? (database.Url === null ? undefined : 'Url') : database.Path === null ? undefined : 'Path';
+  if (unused !== undefined) {
+    const key = `Storage.Database.${unused}`;
+    throw new AttestryError(
+      'E_CONFIG',
+      `${origins.get(key) ?? file ?? 'configuration'}: ${key}: not used with Storage.Database.Driver ${database.Driver} (${unused === 'Url' ? 'set Driver: postgres, or remove Url' : 'PostgreSQL has no file; remove Path'})`,
+    );
+  }
   return { ...config, dataDir, source: file ?? 'defaults' };
 }
 

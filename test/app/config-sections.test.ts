@@ -74,3 +74,19 @@ describe('Signals.Provenance combinations', () => {
     assert.equal(c.Signals.Provenance.AttestBatches, false);
   });
 });
+
+describe('database keys the driver does not read', () => {
+  test('Url with the sqlite driver, or Path with postgres, is refused naming the key', () => {
+    expectAttestryError(
+      () => load({ file: yamlFile('Storage:\n  Database:\n    Url: postgres://x@y/z\n') }),
+      'E_CONFIG',
+      /Storage\.Database\.Url: not used with Storage\.Database\.Driver sqlite/,
+    );
+    expectAttestryError(
+      () =>
+        load({ file: yamlFile('Storage:\n  Database:\n    Path: /tmp/x.sqlite\n'), env: { ATTESTRY_DATABASE_URL: 'postgres://x@y/z' } }),
+      'E_CONFIG',
+      /Storage\.Database\.Path: not used with Storage\.Database\.Driver postgres/,
+    );
+  });
+});
