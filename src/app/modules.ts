@@ -25,6 +25,8 @@ export class RegisteredModules {
   readonly #order: AppModule<unknown>[] = [];
 
   add<U>(module: AppModule<U>, useCases: U): void {
+    if (this.#order.some((m) => m.name === module.name))
+      throw new AttestryError('E_CONFIG', `two app modules are named ${module.name}; module names are unique`);
     this.#byModule.set(module as AppModule<unknown>, useCases);
     this.#order.push(module as AppModule<unknown>);
   }

@@ -1,4 +1,5 @@
 import type { ResolvedConfig } from '../core/config.js';
+import { AttestryError } from '../core/errors.js';
 import type { Clock, IdSource } from '../core/ids.js';
 import type { Keyring, PublicKeyInfo } from '../crypto/keyring.js';
 import { EvidenceLocker, type LockerEvents } from '../evidence/locker.js';
@@ -56,6 +57,8 @@ export interface AppDeps {
  */
 export async function openApp(config: ResolvedConfig, deps: AppDeps = {}): Promise<App> {
   const modules = deps.modules ?? BUILTIN_MODULES;
+  const duplicate = modules.find((m, i) => modules.findIndex((o) => o.name === m.name) !== i);
+  if (duplicate !== undefined) throw new AttestryError('E_CONFIG', `two app modules are named ${duplicate.name}; module names are unique`);
   const kinds = new KindRegistry(modules.flatMap((m) => m.kinds ?? []));
   const policy = evidencePolicy(config, kinds);
   const base = await openIndexServices(config, deps);

@@ -161,6 +161,14 @@ for (const backend of BACKENDS) {
       );
     });
 
+    test('two modules of one name are refused before anything opens', async (t) => {
+      if (backend.skip()) return t.skip(String(backend.skip()));
+      await assert.rejects(
+        openApp(configFor(backend, dataDir), { modules: [logModule, { name: 'log', register: () => undefined }] }),
+        (e: unknown) => e instanceof AttestryError && e.code === 'E_CONFIG' && /two app modules are named log/.test(e.message),
+      );
+    });
+
     test('a module that fails to register fails the open, and what was opened is closed', async (t) => {
       if (backend.skip()) return t.skip(String(backend.skip()));
       let earlierClosed = false;
