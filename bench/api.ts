@@ -21,7 +21,7 @@ import { generateKeyPair, type KeyAlgorithm } from '../src/crypto/keys.js';
 import { signEnvelope } from '../src/crypto/dsse.js';
 import { buildStatement, INTOTO_PAYLOAD_TYPE } from '../src/crypto/intoto.js';
 import { createSigner } from '../src/crypto/signer.js';
-import { openIndexServices } from '../src/server/services.js';
+import { openIndexServices } from '../src/app/index-services.js';
 
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 10);
 const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 32);

@@ -5,6 +5,8 @@ import { readFileSync } from 'node:fs';
 import { modelCommand } from './commands/model.js';
 import { publisherCommand } from './commands/publisher.js';
 import { dbCommand, serveCommand } from './commands/serve.js';
+// The one import of the HTTP layer: the entry point hands the server to `serve` (commands themselves never import src/server).
+import { startServer } from '../server/serve.js';
 import { keyCommand, tenantCommand, tokenCommand } from './commands/admin.js';
 import { evidenceCommand } from './commands/evidence.js';
 import { gcCommand } from './commands/gc.js';
@@ -37,7 +39,7 @@ Examples:
   );
 program.addCommand(modelCommand());
 program.addCommand(publisherCommand());
-program.addCommand(serveCommand());
+program.addCommand(serveCommand(startServer));
 program.addCommand(dbCommand());
 program.addCommand(tenantCommand());
 program.addCommand(tokenCommand());

@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { loadConfig, type ResolvedConfig } from '../core/config.js';
 import { AttestryError } from '../core/errors.js';
-import { databaseSettings, openIndexServices, type IndexServices } from '../server/services.js';
+import { openIndexServices, type IndexServices } from '../app/index-services.js';
+import { databaseSettings } from '../app/settings.js';
 import { parseIntOption } from './files.js';
 
 /** Flags every command that works on a data directory shares. */

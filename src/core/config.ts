@@ -115,8 +115,15 @@ export const ConfigSchema = z
       })
       .strict()
       .prefault({}),
+    // Locker-wide: false refuses every evidence write (E_READ_ONLY naming this key); reads go on.
+    Evidence: z
+      .object({ WriteEnabled: z.boolean().default(true) })
+      .strict()
+      .prefault({}),
     Log: z
       .object({
+        // Log-wide: false stores every record unlogged, its skipReason naming this key.
+        Enabled: z.boolean().default(true),
         // C2SP tlog-checkpoint origin and note key name: a schema-less URL, never changed once entries exist.
         Origin: z
           .string()
@@ -196,6 +203,7 @@ export function loadConfig(options: LoadConfigOptions = {}): ResolvedConfig {
     throw new AttestryError('E_CONFIG', `invalid configuration: ${problems.join('; ')}`, { details: { problems } });
   }
   const config = parsed.data;
+  refuseMeaninglessCombinations(raw, config, file);
   if (options.port !== undefined) {
     if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65535) {
       throw new AttestryError('E_CONFIG', `--port: ${options.port} is not a TCP port (0-65535)`);
@@ -210,7 +218,45 @@ export function loadConfig(options: LoadConfigOptions = {}): ResolvedConfig {
       `${origins.get('Storage.Database.Driver') ?? file ?? 'configuration'}: Storage.Database.Url: required when Storage.Database.Driver is postgres (or set ATTESTRY_DATABASE_URL)`,
     );
   }
+  // A database key the chosen driver never reads would be silently ignored.
+  const database = config.Storage.Database;
+  const unused = database.Driver === 'sqlite' ? (database.Url === null ? undefined : 'Url') : database.Path === null ? undefined : 'Path';
+  if (unused !== undefined) {
+    const key = `Storage.Database.${unused}`;
+    throw new AttestryError(
+      'E_CONFIG',
+      `${origins.get(key) ?? file ?? 'configuration'}: ${key}: not used with Storage.Database.Driver ${database.Driver} (${unused === 'Url' ? 'set Driver: postgres, or remove Url' : 'PostgreSQL has no file; remove Path'})`,
+    );
+  }
   return { ...config, dataDir, source: file ?? 'defaults' };
+}
+
+/**
+ * Seed 000 §9's `SignManifests` and `AttestBatches` are steps of Signals
+ * provenance: set to true while `Enabled` is false they could never take
+ * effect, so the file says something the service would not do.
+ * Only values written in the file or environment count: their defaults
+ * (true) simply follow `Enabled`.
+ */
+function refuseMeaninglessCombinations(raw: Record<string, unknown>, config: AttestryConfig, file: string | undefined): void {
+  if (config.Signals.Provenance.Enabled) return;
+  const written = pathValue(raw, ['Signals', 'Provenance']);
+  const problems = (['SignManifests', 'AttestBatches'] as const)
+    .filter((key) => typeof written === 'object' && written !== null && (written as Record<string, unknown>)[key] === true)
+    .map((key) => `Signals.Provenance.${key}: true needs Signals.Provenance.Enabled: true (set one of them differently)`);
+  if (problems.length > 0)
+    throw new AttestryError('E_CONFIG', `invalid configuration: ${problems.map((p) => `${file ?? 'environment'}: ${p}`).join('; ')}`, {
+      details: { problems },
+    });
+}
+
+function pathValue(root: Record<string, unknown>, path: readonly string[]): unknown {
+  let node: unknown = root;
+  for (const part of path) {
+    if (typeof node !== 'object' || node === null || Array.isArray(node)) return undefined;
+    node = (node as Record<string, unknown>)[part];
+  }
+  return node;
 }
 
 function readYamlFile(path: string): Record<string, unknown> {

@@ -11,10 +11,11 @@ import { keyRoutes } from './routes/keys.js';
 import { opsRoutes } from './routes/ops.js';
 import { timestampRoutes } from './routes/timestamp.js';
 import { tlogRoutes } from './routes/tlog.js';
-import type { Services } from './services.js';
+import { logModule } from '../app/domains.js';
+import type { App } from '../app/open-app.js';
 
 export interface AppOptions {
-  readonly services: Services;
+  readonly services: App;
   readonly metrics: ServiceMetrics;
   readonly logLevel?: string;
   readonly isShuttingDown?: () => boolean;
@@ -146,7 +147,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   opsRoutes(app, services, metrics, isShuttingDown);
   keyRoutes(app, services.keyring, services.signingKey.keyId);
   attestationRoutes(app, services.locker, requireAuth);
-  tlogRoutes(app, services.tlog, services.tsa);
+  tlogRoutes(app, services.tlog, services.useCases(logModule), services.tsa);
   await timestampRoutes(app, services.tsa);
   return app;
 }

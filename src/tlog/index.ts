@@ -10,6 +10,7 @@ export * from './bundle.js';
 export * from './log-store.js';
 export * from './log-reader.js';
 export * from './witness.js';
+export * from './log-witnesses.js';
 export * from './client.js';
 export * from './monitor.js';
 export {

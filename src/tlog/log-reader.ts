@@ -4,6 +4,7 @@ import type { Database } from '../store/db/schema.js';
 import { HASH_SIZE } from './hash.js';
 import { consistencyProof, inclusionProof, treeRoot } from './merkle.js';
 import { leafPrefix, readTiles } from './log-store.js';
+import { IndexLogWitnesses, type LogWitnesses } from './log-witnesses.js';
 import { parseTileKey, TILE_WIDTH, tileHash, tileKeyString, TileTreeCache, withTiles, type TileKey, type TileNeed } from './tiles.js';
 import type { PerfectNode } from './merkle.js';
 
@@ -37,12 +38,15 @@ export class LogReader {
   readonly #mids = new Map<string, Buffer>();
   readonly #cacheLimit: number;
   readonly #trees = new TileTreeCache();
+  /** Witness cosignatures, served appended to the checkpoint they sign. */
+  readonly witnesses: LogWitnesses;
 
   constructor(
     private readonly db: Kysely<Database>,
     options: { cacheTiles?: number } = {},
   ) {
     this.#cacheLimit = options.cacheTiles ?? 1024;
+    this.witnesses = new IndexLogWitnesses(db);
   }
 
   async state(): Promise<LogState> {
@@ -50,7 +54,7 @@ export class LogReader {
     if (row === undefined || row.checkpoint === null)
       throw new AttestryError('E_UNAVAILABLE', 'the transparency log has no checkpoint yet');
     const size = Number(row.size);
-    const cosignatures = await this.db.selectFrom('tlog_cosignatures').select('line').where('size', '=', size).orderBy('name').execute();
+    const cosignatures = await this.witnesses.cosignatures(size);
     return {
       origin: row.origin,
       size,

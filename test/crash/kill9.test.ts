@@ -17,7 +17,7 @@ import { issueToken } from '../../src/authz/tokens.js';
 import { trustPublicKey } from '../../src/evidence/trust.js';
 import { generateKeyPair } from '../../src/crypto/keys.js';
 import { createSigner } from '../../src/crypto/signer.js';
-import { openIndexServices } from '../../src/server/services.js';
+import { openIndexServices } from '../../src/app/index-services.js';
 import { parseCasKey } from '../../src/kinds/cas-layout.js';
 import { CLI_PATH } from '../helpers/cli.js';
 import { signedStatement, startTestServer } from '../helpers/server.js';

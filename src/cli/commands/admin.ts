@@ -4,11 +4,11 @@ import { AttestryError } from '../../core/errors.js';
 import { ROLES } from '../../authz/access-matrix.js';
 import { issueToken } from '../../authz/tokens.js';
 import { parseKeyId } from '../../core/key-id.js';
-import { SIGNING_ALGORITHMS } from '../../crypto/keyring.js';
 import { trustPublicKey } from '../../evidence/trust.js';
 import { loadPublicKey } from '../../crypto/keys.js';
 import { parseTenantId } from '../../core/tenant.js';
-import { keyringFor } from '../../server/services.js';
+import { signingAlgorithm } from '../../app/settings.js';
+import { keyringFor } from '../../app/transparency.js';
 import { parseDateOption, readText } from '../files.js';
 import { emit, safeText as st } from '../output.js';
 import { run } from '../run.js';
@@ -203,10 +203,7 @@ export function keyCommand(): Command {
       const keyId = parseKeyId(flags.keyId ?? configured, '--key-id');
       let info;
       if (keyId === configured) {
-        const algorithm = SIGNING_ALGORITHMS[config.Signals.Signing.Algorithm];
-        if (algorithm === undefined)
-          throw new AttestryError('E_CONFIG', `Signals.Signing.Algorithm: unsupported ${config.Signals.Signing.Algorithm}`);
-        info = keyring.ensure(keyId, algorithm).info;
+        info = keyring.ensure(keyId, signingAlgorithm(config)).info;
       } else {
         info = keyring.get(keyId);
       }

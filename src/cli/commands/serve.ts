@@ -1,12 +1,15 @@
 /** `attestry serve` and `attestry db migrate`. */
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { startServer } from '../../server/serve.js';
+import type { StartService } from '../../app/service.js';
+import { LOG_SWITCH } from '../../app/evidence-policy.js';
+import type { App } from '../../app/open-app.js';
 import { emit } from '../output.js';
 import { run } from '../run.js';
 import { configFrom, portOption, withIndex, withServiceOptions, type ServiceFlags } from '../service-options.js';
 
-export function serveCommand(): Command {
+/** `startServer` is the HTTP service's, handed in by the entry point (the CLI does not import the server). */
+export function serveCommand(startServer: StartService): Command {
   return withServiceOptions(
     new Command('serve')
       .description(
@@ -45,7 +48,7 @@ export function serveCommand(): Command {
               `  index       ${services.index.driver} ${services.index.location}`,
               `  blob store  ${services.blobs.backend} ${services.blobs.location}`,
               `  signing key ${services.signingKey.keyId} (${services.signingKey.algorithm}${services.signingKey.created ? ', created now' : ''})`,
-              `  log         ${services.tlog.enabled ? services.tlog.origin : 'off (Signals.Provenance.RekorEnabled: false)'}, key ${services.tlog.key.verifierKey}${services.tlog.key.created ? ' (created now)' : ''}`,
+              `  log         ${logLine(services)}, key ${services.tlog.key.verifierKey}${services.tlog.key.created ? ' (created now)' : ''}`,
               `  timestamps  RFC 3161 at ${url}/api/v1/timestamp (TSA chain ${join(config.dataDir, 'keys', 'tsa', 'chain.pem')}${services.tsa.created ? ', created now' : ''})`,
               ...(bootstrap.createdTenant ? [`  tenant      ${bootstrap.createdTenant} (created on first start)`] : []),
               // Every start says where the admin token is; the token itself is never printed.
@@ -71,16 +74,16 @@ export function serveCommand(): Command {
       const stop = (signal: string): void => {
         signals += 1;
         if (signals > 1) process.exit(1);
-        server.app.log.info({ signal }, 'shutting down: finishing in-flight requests');
+        server.log.info({ signal }, 'shutting down: finishing in-flight requests');
         const timer = setTimeout(() => {
-          server.app.log.error('graceful shutdown timed out');
+          server.log.error({}, 'graceful shutdown timed out');
           process.exit(1);
         }, config.Server.ShutdownGraceMs);
         timer.unref();
         server.close().then(
           () => process.exit(0),
           (e: unknown) => {
-            server.app.log.error({ err: e }, 'error during shutdown');
+            server.log.error({ err: e }, 'error during shutdown');
             process.exit(1);
           },
         );
@@ -90,6 +93,14 @@ export function serveCommand(): Command {
       printBanner();
     }),
   );
+}
+
+/** The banner's log line: the origin, or which key turned logging off (for all kinds, or for the kinds it governs). */
+function logLine(services: App): string {
+  const { tlog, policy } = services;
+  if (!tlog.enabled) return `off (${LOG_SWITCH}: false)`;
+  const unlogged = policy.loggingOffBy.map((off) => `${off.kinds.join(', ')} unlogged (${off.key}: false)`);
+  return [tlog.origin, ...unlogged].join('; ');
 }
 
 export function dbCommand(): Command {

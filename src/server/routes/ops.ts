@@ -1,12 +1,11 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { pingDatabase } from '../../store/db/migrations.js';
-import type { Services } from '../services.js';
+import type { App } from '../../app/open-app.js';
 import type { ServiceMetrics } from '../metrics.js';
 import { writeProbeFor } from '../write-probe.js';
 
 /** Liveness, readiness, metrics and the OpenAPI document. */
-export function opsRoutes(app: FastifyInstance, services: Services, metrics: ServiceMetrics, isShuttingDown: () => boolean): void {
+export function opsRoutes(app: FastifyInstance, services: App, metrics: ServiceMetrics, isShuttingDown: () => boolean): void {
   app.get(
     '/healthz',
     {
@@ -36,7 +35,7 @@ export function opsRoutes(app: FastifyInstance, services: Services, metrics: Ser
       const problems: string[] = [];
       let ok = !isShuttingDown();
       try {
-        await pingDatabase(services.index.db);
+        await services.pingIndex();
         checks['database'] = 'ok';
       } catch (e) {
         ok = false;

@@ -2,10 +2,10 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { AttestryError } from '../../core/errors.js';
 import { logIdOf, trustedRootFor } from '../../tlog/bundle.js';
-import { acceptCosignature } from '../../tlog/witness.js';
 import { parseTileIndexPath, parseTileLevel } from '../../tlog/tiles.js';
 import type { TimestampAuthority } from '../../tlog/tsa.js';
-import type { TransparencyLog } from '../services.js';
+import type { LogUseCases } from '../../app/domains.js';
+import type { TransparencyLog } from '../../app/transparency.js';
 import { ErrorReply } from '../schemas.js';
 
 const IMMUTABLE = 'public, max-age=31536000, immutable';
@@ -33,7 +33,7 @@ const errors = { 400: ErrorReply, 404: ErrorReply };
  * is public, as a transparency log must be: monitors and auditors need no
  * token. Entries reveal payload hashes, signatures and keys, never payloads.
  */
-export function tlogRoutes(app: FastifyInstance, tlog: TransparencyLog, tsa?: TimestampAuthority): void {
+export function tlogRoutes(app: FastifyInstance, tlog: TransparencyLog, log: LogUseCases, tsa?: TimestampAuthority): void {
   const { reader } = tlog;
 
   app.get(
@@ -202,7 +202,7 @@ export function tlogRoutes(app: FastifyInstance, tlog: TransparencyLog, tsa?: Ti
       },
       async (request, reply) => {
         if (typeof request.body !== 'string') throw new AttestryError('E_INVALID_INPUT', 'send the cosigned checkpoint as text/plain');
-        const accepted = await acceptCosignature(tlog.db, tlog.noteKey, tlog.witnesses, request.body);
+        const accepted = await log.acceptCosignature(request.body);
         return reply.code(201).send(accepted);
       },
     );

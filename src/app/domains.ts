@@ -1,0 +1,50 @@
+import type { EvidenceLocker } from '../evidence/locker.js';
+import { acceptCosignature } from '../tlog/witness.js';
+import type { LogState } from '../tlog/log-reader.js';
+import type { AppModule } from './modules.js';
+
+/**
+ * Today's domains. Their kinds are still declared by the store's CAS layout;
+ * MERGE: when src/kinds/builtin.ts lands each module lists its kinds here
+ * (evidence: attestations; models: model-signatures, message-signatures).
+ */
+
+/** Signed evidence: upload, fetch, search, bundle export. */
+export type EvidenceUseCases = Pick<EvidenceLocker, 'put' | 'get' | 'find' | 'exportBundle' | 'logInfo'>;
+
+export const evidenceModule: AppModule<EvidenceUseCases> = {
+  name: 'evidence',
+  register: (app) => app.locker,
+};
+
+/** The transparency log: its state, and witnesses returning cosigned checkpoints. */
+export interface LogUseCases {
+  state(): Promise<LogState>;
+  /** Stores the configured witnesses' cosignatures on a checkpoint this log signed (see tlog/witness.ts). */
+  acceptCosignature(note: string): Promise<{ size: number; witnesses: string[] }>;
+}
+
+export const logModule: AppModule<LogUseCases> = {
+  name: 'log',
+  register: ({ tlog, clock }) => ({
+    state: () => tlog.reader.state(),
+    acceptCosignature: (note) => acceptCosignature(tlog.cosignatures, tlog.noteKey, tlog.witnesses, note, clock.now()),
+  }),
+};
+
+/**
+ * Model signing runs where the model is (CLI, library); the service's share
+ * is storing and serving model signatures, which the evidence module does.
+ */
+export type ModelUseCases = Record<string, never>;
+
+export const modelsModule: AppModule<ModelUseCases> = {
+  name: 'models',
+  register: () => ({}),
+};
+
+export const BUILTIN_MODULES: readonly AppModule<unknown>[] = [
+  evidenceModule as AppModule<unknown>,
+  logModule as AppModule<unknown>,
+  modelsModule as AppModule<unknown>,
+];
