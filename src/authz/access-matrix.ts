@@ -1,7 +1,7 @@
 import { EVIDENCE_KINDS, type EvidenceKind } from '../store/blob/cas-layout.js';
 
 export { ROLES, parseRole, type Role } from '../core/roles.js';
-import { type Role } from '../core/roles.js';
+import type { Role } from '../core/roles.js';
 
 export type Action = 'read' | 'write';
 type Grant = 'rw' | 'r' | 'w' | '-';
