@@ -159,12 +159,10 @@ export function frameworkErrors(maxParamLength: number): (error: FastifyError, r
     const path = request.url.split('?')[0] ?? '';
     const shown = path.length > 200 ? `${path.slice(0, 200)}…` : path;
     if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
-      void reply
-        .code(414)
-        .send({
-          code: 'E_INVALID_INPUT',
-          message: `a path segment of ${shown} is longer than ${maxParamLength} characters; no attestry id is that long`,
-        });
+      void reply.code(414).send({
+        code: 'E_INVALID_INPUT',
+        message: `a path segment of ${shown} is longer than ${maxParamLength} characters; no attestry id is that long`,
+      });
     } else if (error.code === 'FST_ERR_BAD_URL') {
       void reply.code(400).send({ code: 'E_INVALID_INPUT', message: `the URL path ${shown} is not valid: check its percent-encoding` });
     } else {
