@@ -226,6 +226,7 @@ for (const c of cases) {
     verifySigstoreBundle(parseSigstoreBundleText(c.bundleText), { ...opts, artifact: data });
   });
   console.log(
-    `| ${c.name} | ${raw.toFixed(0)} | ${rawAll.toFixed(0)} (${checks.map((r) => r.what).join(', ')}) | ${ours.toFixed(0)} | ${(ours / raw).toFixed(3)} | ${(ours / rawAll).toFixed(2)} |`,
+    `| ${c.name} | ${raw.toFixed(0)} | ${rawAll.toFixed(0)} (${checks.map((r) => r.what).join(', ')}) | ` +
+      `${ours.toFixed(0)} | ${(ours / raw).toFixed(3)} | ${(ours / rawAll).toFixed(2)} |`,
   );
 }

@@ -15,7 +15,7 @@
  * BENCH_SMALL_FILES (100, 4 KiB each), BENCH_SHARD_MIB (128), BENCH_REPEAT (2),
  * BENCH_THREADS (default: one per core), BENCH_RSS (1: peak RSS of the CLI on the largest model).
  */
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import { closeSync, linkSync, mkdirSync, mkdtempSync, openSync, readSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -109,7 +109,7 @@ async function benchModel(
   model: string,
   bigFiles: number,
   pool: HashPool,
-  keys: { privateKey: import('node:crypto').KeyObject; publicKey: import('node:crypto').KeyObject },
+  keys: { privateKey: KeyObject; publicKey: KeyObject },
   root: string,
 ): Promise<ModelResult> {
   const files = walkModel(model, { ignore: new Set(), allowSymlinks: false }).files;
@@ -194,7 +194,8 @@ function goals(results: ModelResult[]): void {
     const b3 = g('attestry sign (blake3 files)') / g('attestry sign (sha256 files)');
     line(
       b3 >= 2,
-      `${r.big}-file model, blake3 files ≥ 2 × sha256 files: ${b3.toFixed(2)} ×, ${((g('attestry sign (blake3 files)') / g('dd bs=1M → /dev/null (page-cache read, 1 process)')) * 100).toFixed(0)}% of dd`,
+      `${r.big}-file model, blake3 files ≥ 2 × sha256 files: ${b3.toFixed(2)} ×, ` +
+        `${((g('attestry sign (blake3 files)') / g('dd bs=1M → /dev/null (page-cache read, 1 process)')) * 100).toFixed(0)}% of dd`,
     );
   }
 }

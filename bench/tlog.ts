@@ -99,9 +99,8 @@ async function appendAll(
 /** Baseline: the same bodies inserted as plain rows, one transaction per batch. */
 async function plainInserts(index: IndexDatabase, total: number, batch: number, bodyOf: (i: number) => Buffer): Promise<number> {
   const db = index.db as unknown as Kysely<{ bench_plain: { idx: number; body: Buffer } }>;
-  await sql`create table bench_plain (idx ${sql.raw(index.driver === 'sqlite' ? 'integer' : 'bigint')} primary key, body ${sql.raw(index.driver === 'sqlite' ? 'blob' : 'bytea')} not null)`.execute(
-    db,
-  );
+  const [int64, bytes] = index.driver === 'sqlite' ? ['integer', 'blob'] : ['bigint', 'bytea'];
+  await sql`create table bench_plain (idx ${sql.raw(int64)} primary key, body ${sql.raw(bytes)} not null)`.execute(db);
   const t = performance.now();
   for (let done = 0; done < total; done += batch) {
     const n = Math.min(batch, total - done);
@@ -207,7 +206,8 @@ async function main(): Promise<void> {
       const log = await appendAll(o.index, APPENDS, BATCH, bodyOf);
       const s = await storagePerLeaf(o.index, APPENDS);
       console.log(
-        `| ${name} | ${log.toFixed(0)} | ${plain.toFixed(0)} | ${(log / plain).toFixed(2)} | ${s ? `${s.tiles.toFixed(1)} + ${s.lookup.toFixed(1)} B = ${((s.tiles + s.lookup) / 32).toFixed(2)} × 32 B` : '-'} |`,
+        `| ${name} | ${log.toFixed(0)} | ${plain.toFixed(0)} | ${(log / plain).toFixed(2)} | ` +
+          `${s ? `${s.tiles.toFixed(1)} + ${s.lookup.toFixed(1)} B = ${((s.tiles + s.lookup) / 32).toFixed(2)} × 32 B` : '-'} |`,
       );
     } finally {
       await o.cleanup();
@@ -226,7 +226,8 @@ async function main(): Promise<void> {
       const m = await monitorRate(o.index, size);
       const s = await storagePerLeaf(o.index, size);
       console.log(
-        `| ${size.toLocaleString()} | ${p.p50.toFixed(3)} / ${p.p99.toFixed(3)} | ${p.baseP50.toFixed(3)} / ${p.baseP99.toFixed(3)} | ${m.rate.toFixed(0)} | ${m.raw.toFixed(0)} | ${(m.rate / m.raw).toFixed(2)} | ${s ? `${((s.tiles + s.lookup) / 32).toFixed(2)} × 32 B` : '-'} |`,
+        `| ${size.toLocaleString()} | ${p.p50.toFixed(3)} / ${p.p99.toFixed(3)} | ${p.baseP50.toFixed(3)} / ${p.baseP99.toFixed(3)} | ${m.rate.toFixed(0)} | ${m.raw.toFixed(0)} | ` +
+          `${(m.rate / m.raw).toFixed(2)} | ${s ? `${((s.tiles + s.lookup) / 32).toFixed(2)} × 32 B` : '-'} |`,
       );
     } finally {
       await o.cleanup();

@@ -15,7 +15,8 @@ function signerLines(r: VerifyModelResult): string[] {
   else if (sig.method === 'certificate') lines.push('  Signer   : certificate chaining to the given CA');
   else
     lines.push(
-      `  Signer   : ${r.metadata.signerId !== undefined ? s(r.metadata.signerId) : '(not recorded)'}${sig.publisher ? ` (trusted publisher ${s(sig.publisher.name)})` : ''}`,
+      `  Signer   : ${r.metadata.signerId !== undefined ? s(r.metadata.signerId) : '(not recorded)'}` +
+        (sig.publisher ? ` (trusted publisher ${s(sig.publisher.name)})` : ''),
     );
   if (r.metadata.modelName || r.metadata.modelVersion)
     lines.push(

@@ -10,6 +10,7 @@ import { AttestryError } from '../core/errors.js';
 
 /** True when a person can be asked: stdin is a terminal to read from and stderr one to ask on. */
 export function canPrompt(): boolean {
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-conversion -- isTTY is undefined, not false, off a terminal
   return Boolean(process.stdin.isTTY && process.stderr.isTTY);
 }
 

@@ -5,7 +5,7 @@
  * (GET /api/v1/attestations/{id}/bundle): with its transparency-log entry,
  * inclusion proof, checkpoint and, where the service issues them, timestamp.
  */
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import { AttestryError } from '../core/errors.js';
 import { callJson, type ClientFlags } from './api-client.js';
 
@@ -54,8 +54,8 @@ export async function uploadBundle(flags: UploadFlags, bundle: unknown): Promise
   const out: Uploaded = {
     id,
     created: stored['created'] === true,
-    tenant: String(stored['tenant'] ?? ''),
-    kind: String(stored['kind'] ?? ''),
+    tenant: typeof stored['tenant'] === 'string' ? stored['tenant'] : '',
+    kind: typeof stored['kind'] === 'string' ? stored['kind'] : '',
     logIndex: typeof stored['logIndex'] === 'number' ? stored['logIndex'] : null,
     bundle: undefined,
   };

@@ -90,7 +90,7 @@ export const ConfigSchema = z
             Root: z.string().min(1).nullable().default(null),
             S3: z
               .object({
-                Endpoint: z.string().url().nullable().default(null),
+                Endpoint: z.url().nullable().default(null),
                 Region: z.string().min(1).default('us-east-1'),
                 ForcePathStyle: z.boolean().default(true),
               })
@@ -195,7 +195,13 @@ export function loadConfig(options: LoadConfigOptions = {}): ResolvedConfig {
           const full = key === '' ? k : `${key}.${k}`;
           const known = knownKeys(issue.path.map(String));
           const near = known.find((name) => name.toLowerCase() === k.toLowerCase());
-          return `${whereOf(full)}: ${full}: unknown key${near !== undefined ? ` (keys are case-sensitive: did you mean ${key === '' ? near : `${key}.${near}`}?)` : known.length > 0 ? ` (known here: ${known.join(', ')})` : ''}`;
+          const hint =
+            near !== undefined
+              ? ` (keys are case-sensitive: did you mean ${key === '' ? near : `${key}.${near}`}?)`
+              : known.length > 0
+                ? ` (known here: ${known.join(', ')})`
+                : '';
+          return `${whereOf(full)}: ${full}: unknown key${hint}`;
         });
       }
       return [`${whereOf(key)}: ${key === '' ? '(root)' : key}: ${issue.message}`];

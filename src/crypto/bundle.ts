@@ -47,5 +47,5 @@ const BundleSchema = z.object({
 });
 
 export function parseBundle(input: unknown): KeyBundle {
-  return parseWith(BundleSchema, input, 'Sigstore bundle', 'E_SIGNATURE_FORMAT') as KeyBundle;
+  return parseWith(BundleSchema, input, 'Sigstore bundle', 'E_SIGNATURE_FORMAT');
 }

@@ -41,5 +41,5 @@ export const StatementSchema = z.object({
 
 export function parseStatement(input: unknown, code: ErrorCode = 'E_SIGNATURE_FORMAT'): Statement {
   const s = parseWith(StatementSchema, input, 'in-toto statement', code);
-  return s as Statement;
+  return s;
 }

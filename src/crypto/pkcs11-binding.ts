@@ -107,14 +107,9 @@ function loadConstructor(): Pkcs11Constructor {
 
 /** The CKR_ code of a binding error, if it is one. */
 export function ckrOf(e: unknown): number | undefined {
-  if (
-    typeof e === 'object' &&
-    e !== null &&
-    typeof (e as { code?: unknown }).code === 'number' &&
-    /CKR_/.test(String((e as Error).message))
-  )
+  if (typeof e === 'object' && e !== null && typeof (e as { code?: unknown }).code === 'number' && /CKR_/.test((e as Error).message))
     return (e as { code: number }).code;
-  const m = /CKR_[A-Z_]+:(\d+)/.exec(String((e as Error | undefined)?.message ?? ''));
+  const m = /CKR_[A-Z_]+:(\d+)/.exec((e as Error | undefined)?.message ?? '');
   return m ? Number(m[1]) : undefined;
 }
 

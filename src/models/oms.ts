@@ -142,7 +142,7 @@ const SerializationSchema = z
     ignore_paths: z.array(z.string().min(1)).optional(),
   })
   .refine((s) => s.method !== 'shards' || s.shard_size !== undefined, {
-    message: 'shard_size is required when method is "shards"',
+    error: 'shard_size is required when method is "shards"',
     path: ['shard_size'],
   });
 

@@ -53,12 +53,12 @@ const RegistrySchema = z.object({ version: z.literal(1), publishers: z.array(Pub
 export function readRegistry(path: string): RegistryFile {
   if (!existsSync(path)) return { version: 1, publishers: [] };
   const text = readTextFileBounded(path, 64 * 1024 * 1024, 'publisher registry');
-  const registry = parseWith(
+  const registry: RegistryFile = parseWith(
     RegistrySchema,
     parseJsonText(text, `publisher registry ${path}`, 'E_REGISTRY_FORMAT'),
     `publisher registry ${path}`,
     'E_REGISTRY_FORMAT',
-  ) as RegistryFile;
+  );
   for (const p of registry.publishers) {
     // The stored fingerprint must describe the stored key, or the file was edited by hand.
     if (keyFingerprint(loadPublicKey(p.publicKey, `registry entry ${p.id}`)) !== p.fingerprint) {

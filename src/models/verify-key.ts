@@ -156,7 +156,8 @@ export function verifyModelSignature(
     : '';
   throw new AttestryError(
     'E_SIGNATURE_INVALID',
-    `the signature does not verify with ${candidates.length === 1 ? 'the key' : `any of the ${candidates.length} keys`} tried: ${tried.join(', ')}; it was made with another key or the envelope was changed.${candidates.length === 1 ? named : ''}`,
+    `the signature does not verify with ${candidates.length === 1 ? 'the key' : `any of the ${candidates.length} keys`} tried: ${tried.join(', ')}; ` +
+      `it was made with another key or the envelope was changed.${candidates.length === 1 ? named : ''}`,
     { details: { check: 'signature', tried: tried.length, ...(hint ? { hint: showHint(hint) } : {}) } },
   );
 }

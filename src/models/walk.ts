@@ -80,7 +80,7 @@ function walkDir(state: WalkState, dir: string, prefix: string): void {
   } catch (e) {
     throw ioError(e, 'list directory', dir);
   }
-  entries.sort(Buffer.compare);
+  entries.sort((a, b) => Buffer.compare(a, b));
   for (const raw of entries) {
     let entryName: string;
     try {

@@ -2,7 +2,7 @@ import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyError, type FastifyInstance } from 'fastify';
 import { parseJsonBounded } from '../core/bounded-json.js';
-import { AttestryError, isAttestryError } from '../core/errors.js';
+import { type AttestryError, isAttestryError } from '../core/errors.js';
 import { bearerAuth } from './auth.js';
 import { clientErrorHandler, frameworkErrors, limitedServerFactory } from './limits.js';
 import type { ServiceMetrics } from './metrics.js';

@@ -112,6 +112,7 @@ export function verifyChainToAnchors(bundle: Bundle, anchors: X509Certificate[])
     );
   }
   const digitalSignature = leaf.extKeyUsage?.digitalSignature === true;
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- undefined without the extension, whatever @types/node says
   const codeSigning = (new NodeX509(leaf.root.toDER()).keyUsage ?? []).includes(OID_CODE_SIGNING);
   if (!digitalSignature && !codeSigning)
     throw checkFailed(

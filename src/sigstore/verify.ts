@@ -7,7 +7,7 @@
  */
 import { createHash, type KeyObject } from 'node:crypto';
 import { HashAlgorithm } from '@sigstore/protobuf-specs';
-import { dsse as sigstoreDsse, X509Certificate } from '@sigstore/core';
+import { dsse as sigstoreDsse, type X509Certificate } from '@sigstore/core';
 import type { Bundle, TransparencyLogEntry } from '@sigstore/bundle';
 import { Verifier, toSignedEntity, type SignedEntity, type Signer, type TrustMaterial } from '@sigstore/verify';
 // Per-entry log checks of @sigstore/verify (no exports map; pinned to the 3.1 line in package.json).
@@ -95,8 +95,10 @@ const NODE_HASH: Partial<Record<HashAlgorithm, string>> = {
   [HashAlgorithm.SHA2_256]: 'sha256',
   [HashAlgorithm.SHA2_384]: 'sha384',
   [HashAlgorithm.SHA2_512]: 'sha512',
+  /* eslint-disable @typescript-eslint/no-deprecated -- deprecated in the spec, still found in old bundles */
   [HashAlgorithm.SHA3_256]: 'sha3-256',
   [HashAlgorithm.SHA3_384]: 'sha3-384',
+  /* eslint-enable @typescript-eslint/no-deprecated */
 };
 
 function isParsed(v: unknown): v is ParsedSigstoreBundle {
@@ -137,11 +139,12 @@ function signedEntity(bundle: Bundle, artifact: BundleArtifact | undefined, what
     const env = bundle.content.dsseEnvelope;
     return { ...entity, signature: dsseContent(entity.signature, sigstoreDsse.preAuthEncoding(env.payloadType, env.payload)) };
   }
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- bundles built by callers are not re-validated
   if (bundle.content.$case !== 'messageSignature') return entity;
   const ms = bundle.content.messageSignature;
   if (artifact === undefined)
     throw new AttestryError('E_USAGE', 'a message-signature bundle is verified against an artifact: give its bytes or its sha256 digest');
-  const signedDigest = ms.messageDigest;
+  const signedDigest = ms.messageDigest as typeof ms.messageDigest | undefined; // bundles built by callers are not re-validated
   if (artifact.kind === 'digest') {
     if (signedDigest && NODE_HASH[signedDigest.algorithm] !== artifact.algorithm) {
       throw checkFailed(
@@ -184,6 +187,7 @@ function verifyTLogs(
     } catch (e) {
       throw asCheckFailure(e, 'tlog');
     }
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- kindVersion is optional on the wire
     const entryContent = pae !== undefined && entry.kindVersion?.kind === 'hashedrekord' ? signedBytesContent(content, pae) : content;
     try {
       verifyTLogBody(entry, entryContent);
@@ -233,6 +237,7 @@ function describeSigner(entity: SignedEntity, signer: Signer): BundleVerificatio
  * (exit 2) with `details.check` when a check fails, `E_SIGNATURE_FORMAT` /
  * `E_USAGE` (exit 1) when the input is not a usable bundle or request.
  */
+// eslint-disable-next-line @typescript-eslint/no-redundant-type-constituents -- the union names the two accepted inputs
 export function verifySigstoreBundle(input: ParsedSigstoreBundle | unknown, options: VerifyBundleOptions): BundleVerification {
   const parsed = isParsed(input) ? input : parseSigstoreBundle(input);
   const { bundle } = parsed;

@@ -1,4 +1,4 @@
-import { type Kysely, type Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import { AttestryError } from '../core/errors.js';
 import type { Database } from '../store/db/schema.js';
 import { appendLeaves, edgeKeys } from './append.js';

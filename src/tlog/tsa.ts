@@ -265,7 +265,7 @@ export class TimestampAuthority {
     const messageDigest = tlv(SEQUENCE, p.messageDigestOid, tlv(SET, tlv(OCTET_STRING, createHash('sha256').update(tstDer).digest())));
     // DER orders a SET OF by encoding, and verifiers (OpenSSL) re-encode the
     // signed attributes before checking the signature: sort them.
-    const attributes = [...p.fixedAttributes, messageDigest].sort(Buffer.compare);
+    const attributes = [...p.fixedAttributes, messageDigest].sort((a, b) => Buffer.compare(a, b));
     // Signed as a SET OF (RFC 5652 §5.4), sent as [0] IMPLICIT.
     const signature = sign('sha256', tlv(SET, ...attributes), { key: this.#key, dsaEncoding: 'der' });
     const signerInfo = tlv(SEQUENCE, p.signerHead, tlv(CONTEXT_0, ...attributes), p.signatureAlgorithm, tlv(OCTET_STRING, signature));

@@ -25,6 +25,7 @@ import { expectExit, getArray, getRecord, jsonOut, runCli, writeKeyFiles, type K
 import { isRecord } from '../helpers/model.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON trees read by path
 type Json = Record<string, any>; // bundle and reply JSON trees, read by path
 
 let dir: string;

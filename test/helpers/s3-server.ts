@@ -4,6 +4,7 @@
  * API (SigV4, ListObjectsV2, HeadBucket...) for the AWS SDK v3.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
+import type * as NodeCrypto from 'node:crypto';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -37,7 +38,7 @@ const S3rver = require('s3rver') as S3rverConstructor;
  * other cipher call passes through untouched.
  */
 function shimSingleDes(): void {
-  const crypto = require('node:crypto') as typeof import('node:crypto') & { __attestryDesShim?: true };
+  const crypto = require('node:crypto') as typeof NodeCrypto & { __attestryDesShim?: true };
   if (crypto.__attestryDesShim) return;
   const widen = (algorithm: string, key: unknown): [string, unknown] =>
     algorithm.toLowerCase() === 'des' && Buffer.isBuffer(key) && key.length === 8

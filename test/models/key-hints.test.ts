@@ -52,7 +52,8 @@ describe('independent OMS v1.0 signatures', () => {
   for (const algorithm of algorithms) {
     for (const method of ['files', 'shards'] as const) {
       for (const hint of ['der-sha256', 'none', 'garbage'] as HintStyle[]) {
-        test(`${algorithm}, ${method}, hint ${hint}: the right key verifies${hint === 'garbage' ? ' (with a warning)' : ''}, a wrong key fails on the signature`, async (t) => {
+        const title = `${algorithm}, ${method}, hint ${hint}: the right key verifies${hint === 'garbage' ? ' (with a warning)' : ''}`;
+        test(`${title}, a wrong key fails on the signature`, async (t) => {
           const m = makeModel(MODEL);
           t.after(m.cleanup);
           const keys = makeKeyPair(algorithm);

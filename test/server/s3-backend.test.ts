@@ -47,6 +47,7 @@ after(async () => {
   await srv?.stop();
   await s3?.stop();
   for (const [name, value] of savedEnv) {
+    // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- unsetting an env var is a delete
     if (value === undefined) delete process.env[name];
     else process.env[name] = value;
   }

@@ -29,6 +29,7 @@ import { signedStatement, startTestServer, type TestServer } from '../helpers/se
 import { toolSkip } from '../helpers/tools.js';
 
 const noOpenssl = toolSkip('openssl', 'openssl');
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON trees edited in place
 type Json = Record<string, any>; // bundle and trusted-root JSON trees, edited in place by the tamper cases
 
 let srv: TestServer;

@@ -118,6 +118,7 @@ function sigstoreVerify(json: unknown, signerPublicKey: KeyObject, logPublicKey:
     .key;
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a JSON tree edited in place
 type Bundle = Record<string, any>; // a JSON tree, edited in place by the tamper cases
 const entryOf = (b: Bundle): Bundle => b['verificationMaterial']['tlogEntries'][0];
 

@@ -68,7 +68,7 @@ export function tokenCommand(): Command {
         const r = issued.record;
         emit(flags, { token: issued.token, id: r.id, principal: r.principal, tenants: r.tenants, expiresAt: r.expiresAt }, () =>
           [
-            `${issued.token}`,
+            issued.token,
             '',
             `token ${r.id} for ${r.principal} acting for ${r.tenants.map(st).join(', ')}${r.expiresAt ? `, expires ${r.expiresAt}` : ''}.`,
             'It is shown only now; store it in a secret manager.',

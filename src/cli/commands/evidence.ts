@@ -48,7 +48,8 @@ export function evidenceCommand(): Command {
         flags,
         stored,
         () =>
-          `${stored.created ? 'stored' : 'already stored'} ${s(stored.kind)} ${s(stored.id)} in tenant ${s(stored.tenant)}${stored.subjects.length ? `\n  subjects: ${stored.subjects.map((x) => s(x.digest)).join(', ')}` : ''}`,
+          `${stored.created ? 'stored' : 'already stored'} ${s(stored.kind)} ${s(stored.id)} in tenant ${s(stored.tenant)}` +
+          (stored.subjects.length ? `\n  subjects: ${stored.subjects.map((x) => s(x.digest)).join(', ')}` : ''),
       );
     }),
   );

@@ -26,7 +26,10 @@ export function gcCommand(): Command {
           );
           emit(flags, { ok: true, ...report }, () =>
             [
-              `scanned ${report.scanned} blobs; ${report.orphans.length} unreferenced${report.dryRun ? ' (dry run: nothing removed)' : `, removed ${report.removed}; ${report.tempFilesRemoved} stale temp files removed`}`,
+              `scanned ${report.scanned} blobs; ${report.orphans.length} unreferenced` +
+                (report.dryRun
+                  ? ' (dry run: nothing removed)'
+                  : `, removed ${report.removed}; ${report.tempFilesRemoved} stale temp files removed`),
               ...report.orphans.map((k) => `  ${safeText(k)}`),
             ].join('\n'),
           );

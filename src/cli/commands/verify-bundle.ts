@@ -84,7 +84,8 @@ function human(r: BundleVerification, trustSource: string): string {
   }
   for (const e of r.tlogEntries) {
     lines.push(
-      `  Log entry: index ${s(e.logIndex)} (${s(e.kind)} ${s(e.version)}; ${e.inclusion.map((i) => (i === 'promise' ? 'SET' : 'inclusion proof')).join(' + ')})${e.integratedTime ? `, integrated ${s(e.integratedTime)}` : ''}`,
+      `  Log entry: index ${s(e.logIndex)} (${s(e.kind)} ${s(e.version)}; ${e.inclusion.map((i) => (i === 'promise' ? 'SET' : 'inclusion proof')).join(' + ')})` +
+        (e.integratedTime ? `, integrated ${s(e.integratedTime)}` : ''),
     );
   }
   for (const t of r.timestamps.filter((x) => x.source === 'rfc3161')) lines.push(`  Timestamp: RFC 3161 ${s(t.time)}`);

@@ -76,13 +76,13 @@ const fromRow = (row: EvidenceTable): EvidenceRow => ({
   predicateType: row.predicate_type,
   blobKey: row.blob_key,
   digest: row.digest,
-  size: Number(row.size),
+  size: row.size,
   principal: row.principal,
   signerKeyId: row.signer_key_id,
   createdAt: row.created_at,
   subjects: JSON.parse(row.subjects) as EvidenceSubject[],
   logIndex: row.log_index === null ? null : Number(row.log_index),
-  ...(row.tsa_token === null || row.tsa_token === undefined ? {} : { timestamp: Buffer.from(row.tsa_token) }),
+  ...(row.tsa_token === null ? {} : { timestamp: Buffer.from(row.tsa_token) }),
 });
 
 export class EvidenceRepo {

@@ -113,7 +113,7 @@ function migrations(dialect: SqlDialect): Record<string, Migration> {
             root: Buffer.from('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855', 'hex'),
             checkpoint: null,
             updated_at: new Date(0).toISOString(),
-          } as never)
+          })
           .execute();
         await db.schema
           .createTable('tlog_tiles')
@@ -204,7 +204,9 @@ export async function migrateToLatest(
   }
   if (error !== undefined) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
-    throw new AttestryError('E_INTERNAL', `database migration ${failed} failed: ${(error as Error).message ?? String(error)}`, {
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string -- whatever the migration threw
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new AttestryError('E_INTERNAL', `database migration ${failed} failed: ${reason}`, {
       cause: error,
     });
   }
