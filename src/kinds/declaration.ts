@@ -4,12 +4,11 @@ import type { Role } from '../core/roles.js';
  * What an evidence kind IS, as data. Everything else the product knows about
  * a kind (who may read or write it, where its blobs live, which uploads are
  * of it, what garbage collection may delete) is derived from one of these.
- * A domain declares its kinds in its own folder and the composition root
- * registers them (see registry.ts).
- *
- * SKELETON (issue #13): the shape below is the contract between the kind
- * registry and its consumers (access matrix, CAS layout, classification,
- * GC). Fields may be added; the ones here keep their meaning.
+ * A domain declares its kinds in its own folder (src/signals/kinds.ts, …),
+ * src/kinds/builtin.ts lists them, and KindRegistry validates them and
+ * derives the rest (see registry.ts). The shape below is the contract
+ * between the registry and its consumers (access matrix, CAS layout,
+ * classification, GC): fields may be added; the ones here keep their meaning.
  */
 
 /** `rw` read and write, `r` read, `w` write only, `-` nothing. */
