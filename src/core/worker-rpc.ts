@@ -92,7 +92,16 @@ export class WorkerPool<Req, Res, Ev = never> {
       // Referenced only while it has work, so an idle pool never holds the process open.
       if (slot.pending.size === 0) slot.worker.ref();
       slot.pending.set(id, { resolve, reject, onEvent: options.onEvent });
-      slot.worker.postMessage({ id, request } satisfies RpcRequest<Req>, options.transfer);
+      try {
+        slot.worker.postMessage({ id, request } satisfies RpcRequest<Req>, options.transfer);
+      } catch (e) {
+        // A request that cannot be cloned (a function, say) never reached the worker.
+        slot.pending.delete(id);
+        if (slot.pending.size === 0) slot.worker.unref();
+        reject(
+          new AttestryError('E_INTERNAL', `cannot send a request to the ${this.#options.name}: ${(e as Error).message}`, { cause: e }),
+        );
+      }
     });
   }
 

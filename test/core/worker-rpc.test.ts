@@ -156,6 +156,14 @@ describe('WorkerPool', () => {
     await p.close(); // twice is harmless
   });
 
+  test('a request that cannot be cloned is refused, and the pool goes on', async (t) => {
+    const p = pool(1);
+    t.after(() => p.close());
+    await rejectsWith(p.call({ op: 'echo', value: () => 1 }), 'E_INTERNAL', /cannot send a request to the test worker/);
+    assert.equal(p.busy(0), 0);
+    assert.equal(await p.call({ op: 'echo', value: 'still here' }), 'still here');
+  });
+
   test('a pool of 0 workers is refused', () => {
     assert.throws(
       () => pool(0),
