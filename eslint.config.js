@@ -5,7 +5,8 @@
 // syntactic `strict` set plus the few type-aware rules that catch real test bugs (a promise
 // nobody awaits, an await on a non-promise): the rest of the strict type-aware set would mostly
 // flag what tests do on purpose (poke into parsed JSON, `!` after an assertion, pass `assert.*`
-// around), and it would double the time lint takes.
+// around; 972 node:test calls, 209 numbers in templates, 114 methods passed as values), and
+// it adds half again to lint time (35 s for src/ alone, 52 s with strictTypeChecked everywhere).
 import js from '@eslint/js';
 import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
