@@ -1,6 +1,7 @@
-import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
 import { pingDatabase } from '../../store/db/migrations.js';
+import { routeSchema } from '../route-schema.js';
 import type { Services } from '../services.js';
 import type { ServiceMetrics } from '../metrics.js';
 import { writeProbeFor } from '../write-probe.js';
@@ -13,7 +14,7 @@ export function opsRoutes(app: FastifyInstance, services: Services, metrics: Ser
       schema: {
         summary: 'Liveness: the process serves HTTP',
         tags: ['ops'],
-        response: { 200: Type.Object({ status: Type.Literal('ok') }) },
+        response: { 200: routeSchema(z.object({ status: z.literal('ok') })) },
       },
     },
     async () => ({ status: 'ok' as const }),
@@ -21,7 +22,7 @@ export function opsRoutes(app: FastifyInstance, services: Services, metrics: Ser
 
   const probe = writeProbeFor(services.config);
   let lastState = '';
-  const Readiness = Type.Object({ status: Type.String(), checks: Type.Record(Type.String(), Type.String()) });
+  const Readiness = routeSchema(z.object({ status: z.string(), checks: z.record(z.string(), z.string()) }));
   app.get(
     '/readyz',
     {
