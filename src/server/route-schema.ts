@@ -11,10 +11,10 @@ const isRecord = (value: unknown): value is Record<string, unknown> => typeof va
  * (ajv) and serializes (fast-json-stringify) from what this returns.
  *
  * Draft-07 because that is the dialect Fastify's default ajv speaks. `input`
- * because a route validates what a client sends: a plain z.object() then
- * leaves `additionalProperties` open (zod strips unknown keys rather than
- * rejecting them, and the service keeps the raw bytes anyway). `$id` names the
- * schema where one is wanted (e.g. `Error`).
+ * because a route validates what a client sends, and there a plain
+ * z.object() leaves `additionalProperties` open, as the API always has (zod
+ * strips unknown keys on parse rather than refusing them; `output` would
+ * close every object). `$id` names the schema where one is wanted (`Error`).
  */
 export function routeSchema(schema: z.ZodType, options: { $id?: string } = {}): JsonSchema {
   const generated: JsonSchema = z.toJSONSchema(schema, {
