@@ -1,15 +1,16 @@
-import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
 import { parseJsonBounded } from '../../core/bounded-json.js';
 import { AttestryError, isAttestryError } from '../../core/errors.js';
 import { parseEvidence } from '../../evidence/classify.js';
 import type { EvidenceLocker } from '../../evidence/locker.js';
 import type { AuthHook } from '../auth.js';
+import { routeSchema } from '../route-schema.js';
 import {
   AttestationMeta,
   AttestationUploadBody,
   DsseEnvelopeBody,
-  ErrorReply,
+  ErrorReplySchema,
   MessageSignatureBody,
   FindQuery,
   IdParams,
@@ -20,7 +21,7 @@ import {
   type TenantQueryT,
 } from '../schemas.js';
 
-const errors = { 400: ErrorReply, 401: ErrorReply, 403: ErrorReply, 404: ErrorReply };
+const errors = { 400: ErrorReplySchema, 401: ErrorReplySchema, 403: ErrorReplySchema, 404: ErrorReplySchema };
 
 export function attestationRoutes(app: FastifyInstance, locker: EvidenceLocker, requireAuth: AuthHook): void {
   app.post<{ Querystring: TenantQueryT }>(
@@ -32,9 +33,9 @@ export function attestationRoutes(app: FastifyInstance, locker: EvidenceLocker, 
           'Store a signed DSSE envelope (or a Sigstore bundle holding one, or a message-signature bundle from sign-blob) after verifying its signature',
         tags: ['evidence'],
         security: [{ bearer: [] }],
-        querystring: TenantQuery,
-        body: AttestationUploadBody,
-        response: { 200: StoredReply, 201: StoredReply, ...errors, 413: ErrorReply, 422: ErrorReply },
+        querystring: routeSchema(TenantQuery),
+        body: routeSchema(AttestationUploadBody),
+        response: { 200: routeSchema(StoredReply), 201: routeSchema(StoredReply), ...errors, 413: ErrorReplySchema, 422: ErrorReplySchema },
       },
     },
     async (request, reply) => {
@@ -57,22 +58,21 @@ export function attestationRoutes(app: FastifyInstance, locker: EvidenceLocker, 
           'The stored DSSE envelope (or message signature), with its id and metadata (`bundle` too when a Sigstore bundle was uploaded)',
         tags: ['evidence'],
         security: [{ bearer: [] }],
-        params: IdParams,
+        params: routeSchema(IdParams),
         response: {
-          200: Type.Union([
-            Type.Intersect([
-              DsseEnvelopeBody,
-              Type.Object({ id: Type.String(), meta: AttestationMeta, bundle: Type.Optional(Type.Unknown()) }),
+          200: routeSchema(
+            z.union([
+              z.intersection(DsseEnvelopeBody, z.object({ id: z.string(), meta: AttestationMeta, bundle: z.unknown().optional() })),
+              z.object({
+                messageSignature: MessageSignatureBody,
+                id: z.string(),
+                meta: AttestationMeta,
+                bundle: z.unknown().optional(),
+              }),
             ]),
-            Type.Object({
-              messageSignature: MessageSignatureBody,
-              id: Type.String(),
-              meta: AttestationMeta,
-              bundle: Type.Optional(Type.Unknown()),
-            }),
-          ]),
+          ),
           ...errors,
-          500: ErrorReply,
+          500: ErrorReplySchema,
         },
       },
     },
@@ -130,8 +130,8 @@ export function attestationRoutes(app: FastifyInstance, locker: EvidenceLocker, 
           'The envelope as a Sigstore bundle v0.3 with its transparency log entry, inclusion proof and signed checkpoint (verifies offline)',
         tags: ['evidence', 'log'],
         security: [{ bearer: [] }],
-        params: IdParams,
-        response: { ...errors, 500: ErrorReply },
+        params: routeSchema(IdParams),
+        response: { ...errors, 500: ErrorReplySchema },
       },
     },
     async (request, reply) => {
@@ -144,7 +144,12 @@ export function attestationRoutes(app: FastifyInstance, locker: EvidenceLocker, 
     '/api/v1/attestations/:id/raw',
     {
       onRequest: requireAuth,
-      schema: { summary: 'The exact bytes that were uploaded', tags: ['evidence'], security: [{ bearer: [] }], params: IdParams },
+      schema: {
+        summary: 'The exact bytes that were uploaded',
+        tags: ['evidence'],
+        security: [{ bearer: [] }],
+        params: routeSchema(IdParams),
+      },
     },
     async (request, reply) => {
       const found = await locker.get(request.principal!, request.params.id);
@@ -163,22 +168,24 @@ export function attestationRoutes(app: FastifyInstance, locker: EvidenceLocker, 
         summary: 'Find evidence by subject digest, in the tenants and kinds the token may read',
         tags: ['evidence'],
         security: [{ bearer: [] }],
-        querystring: FindQuery,
+        querystring: routeSchema(FindQuery),
         response: {
-          200: Type.Object({
-            items: Type.Array(
-              Type.Object({
-                id: Type.String(),
-                tenant: Type.String(),
-                kind: Type.String(),
-                predicateType: Type.Union([Type.String(), Type.Null()]),
-                digest: Type.String(),
-                signerKeyId: Type.String(),
-                createdAt: Type.String(),
-              }),
-            ),
-            next: Type.Optional(Type.String()),
-          }),
+          200: routeSchema(
+            z.object({
+              items: z.array(
+                z.object({
+                  id: z.string(),
+                  tenant: z.string(),
+                  kind: z.string(),
+                  predicateType: z.string().nullable(),
+                  digest: z.string(),
+                  signerKeyId: z.string(),
+                  createdAt: z.string(),
+                }),
+              ),
+              next: z.string().optional(),
+            }),
+          ),
           ...errors,
         },
       },

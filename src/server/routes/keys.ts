@@ -1,8 +1,9 @@
-import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
 import type { Keyring } from '../../crypto/keyring.js';
 import { parseKeyId } from '../../core/key-id.js';
-import { ErrorReply, PublicKeyReply } from '../schemas.js';
+import { routeSchema } from '../route-schema.js';
+import { ErrorReplySchema, PublicKeyReply } from '../schemas.js';
 
 /** Public halves of the service's signing keys: public by nature, so no token needed. */
 export function keyRoutes(app: FastifyInstance, keyring: Keyring, signingKeyId: string): void {
@@ -13,7 +14,7 @@ export function keyRoutes(app: FastifyInstance, keyring: Keyring, signingKeyId: 
       schema: {
         summary: "The service's signing keys",
         tags: ['keys'],
-        response: { 200: Type.Object({ keys: Type.Array(PublicKeyReply) }) },
+        response: { 200: routeSchema(z.object({ keys: z.array(PublicKeyReply) })) },
       },
     },
     async () => ({ keys: keyring.list().map((k) => describe(k.keyId)) }),
@@ -24,8 +25,8 @@ export function keyRoutes(app: FastifyInstance, keyring: Keyring, signingKeyId: 
       schema: {
         summary: 'One signing key by key id',
         tags: ['keys'],
-        params: Type.Object({ keyId: Type.String({ maxLength: 128 }) }),
-        response: { 200: PublicKeyReply, 400: ErrorReply, 404: ErrorReply },
+        params: routeSchema(z.object({ keyId: z.string().max(128) })),
+        response: { 200: routeSchema(PublicKeyReply), 400: ErrorReplySchema, 404: ErrorReplySchema },
       },
     },
     async (request) => describe(parseKeyId(request.params.keyId)),

@@ -1,6 +1,7 @@
-import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
 import type { App } from '../../app/open-app.js';
+import { routeSchema } from '../route-schema.js';
 import type { ServiceMetrics } from '../metrics.js';
 import { writeProbeFor } from '../write-probe.js';
 
@@ -12,7 +13,7 @@ export function opsRoutes(app: FastifyInstance, services: App, metrics: ServiceM
       schema: {
         summary: 'Liveness: the process serves HTTP',
         tags: ['ops'],
-        response: { 200: Type.Object({ status: Type.Literal('ok') }) },
+        response: { 200: routeSchema(z.object({ status: z.literal('ok') })) },
       },
     },
     async () => ({ status: 'ok' as const }),
@@ -20,7 +21,7 @@ export function opsRoutes(app: FastifyInstance, services: App, metrics: ServiceM
 
   const probe = writeProbeFor(services.config);
   let lastState = '';
-  const Readiness = Type.Object({ status: Type.String(), checks: Type.Record(Type.String(), Type.String()) });
+  const Readiness = routeSchema(z.object({ status: z.string(), checks: z.record(z.string(), z.string()) }));
   app.get(
     '/readyz',
     {

@@ -1,12 +1,13 @@
-import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { z } from 'zod';
 import { AttestryError } from '../../core/errors.js';
 import { logIdOf, trustedRootFor } from '../../tlog/bundle.js';
 import { parseTileIndexPath, parseTileLevel } from '../../tlog/tiles.js';
 import type { TimestampAuthority } from '../../tlog/tsa.js';
 import type { LogUseCases } from '../../app/domains.js';
 import type { TransparencyLog } from '../../app/transparency.js';
-import { ErrorReply } from '../schemas.js';
+import { routeSchema } from '../route-schema.js';
+import { ErrorReplySchema } from '../schemas.js';
 
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
@@ -18,14 +19,16 @@ function uint(value: string | undefined, name: string): number | undefined {
   return Number(value);
 }
 
-const ProofReply = Type.Object({
-  index: Type.Integer(),
-  treeSize: Type.Integer(),
-  rootHash: Type.String(),
-  hashes: Type.Array(Type.String()),
-  checkpoint: Type.Optional(Type.String()),
-});
-const errors = { 400: ErrorReply, 404: ErrorReply };
+const ProofReply = routeSchema(
+  z.object({
+    index: z.int(),
+    treeSize: z.int(),
+    rootHash: z.string(),
+    hashes: z.array(z.string()),
+    checkpoint: z.string().optional(),
+  }),
+);
+const errors = { 400: ErrorReplySchema, 404: ErrorReplySchema };
 
 /**
  * The log's read API: C2SP tlog-tiles resources under /tlog/ (checkpoint,
@@ -72,13 +75,15 @@ export function tlogRoutes(app: FastifyInstance, tlog: TransparencyLog, log: Log
         summary: "The log's checkpoint key: origin and signed-note verifier key",
         tags: ['log'],
         response: {
-          200: Type.Object({
-            origin: Type.String(),
-            verifierKey: Type.String(),
-            publicKeyPem: Type.String(),
-            logId: Type.String(),
-            witnesses: Type.Array(Type.String()),
-          }),
+          200: routeSchema(
+            z.object({
+              origin: z.string(),
+              verifierKey: z.string(),
+              publicKeyPem: z.string(),
+              logId: z.string(),
+              witnesses: z.array(z.string()),
+            }),
+          ),
         },
       },
     },
@@ -114,8 +119,8 @@ export function tlogRoutes(app: FastifyInstance, tlog: TransparencyLog, log: Log
       schema: {
         summary: 'One log entry: its RFC 6962 leaf hash and body (base64 of the canonical JSON, as Rekor serves it)',
         tags: ['log'],
-        params: Type.Object({ index: Type.String({ maxLength: 20 }) }),
-        response: { 200: Type.Object({ index: Type.Integer(), leafHash: Type.String(), body: Type.String() }), ...errors },
+        params: routeSchema(z.object({ index: z.string().max(20) })),
+        response: { 200: routeSchema(z.object({ index: z.int(), leafHash: z.string(), body: z.string() })), ...errors },
       },
     },
     async (request) => {
@@ -133,11 +138,7 @@ export function tlogRoutes(app: FastifyInstance, tlog: TransparencyLog, log: Log
         summary:
           'Inclusion proof (RFC 6962 audit path, leaf to root) for ?index= or ?leaf=<hex leaf hash>, at ?size= (default: the current checkpoint)',
         tags: ['log'],
-        querystring: Type.Object({
-          index: Type.Optional(Type.String()),
-          leaf: Type.Optional(Type.String()),
-          size: Type.Optional(Type.String()),
-        }),
+        querystring: routeSchema(z.object({ index: z.string().optional(), leaf: z.string().optional(), size: z.string().optional() })),
         response: { 200: ProofReply, ...errors },
       },
     },
@@ -169,9 +170,9 @@ export function tlogRoutes(app: FastifyInstance, tlog: TransparencyLog, log: Log
       schema: {
         summary: 'Consistency proof (RFC 6962 §2.1.2) from tree size ?from= to ?to= (default: the current checkpoint)',
         tags: ['log'],
-        querystring: Type.Object({ from: Type.String(), to: Type.Optional(Type.String()) }),
+        querystring: routeSchema(z.object({ from: z.string(), to: z.string().optional() })),
         response: {
-          200: Type.Object({ from: Type.Integer(), to: Type.Integer(), hashes: Type.Array(Type.String()), rootHash: Type.String() }),
+          200: routeSchema(z.object({ from: z.int(), to: z.int(), hashes: z.array(z.string()), rootHash: z.string() })),
           ...errors,
         },
       },
@@ -197,7 +198,7 @@ export function tlogRoutes(app: FastifyInstance, tlog: TransparencyLog, log: Log
         schema: {
           summary: 'A witness submits a checkpoint this log signed, with its c2sp.org/tlog-cosignature line added (text/plain signed note)',
           tags: ['log'],
-          response: { 201: Type.Object({ size: Type.Integer(), witnesses: Type.Array(Type.String()) }), ...errors, 422: ErrorReply },
+          response: { 201: routeSchema(z.object({ size: z.int(), witnesses: z.array(z.string()) })), ...errors, 422: ErrorReplySchema },
         },
       },
       async (request, reply) => {
