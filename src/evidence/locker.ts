@@ -2,22 +2,24 @@ import { createHash } from 'node:crypto';
 import { AttestryError } from '../core/errors.js';
 import type { Clock, IdSource } from '../core/ids.js';
 import { parseUlid } from '../core/ids.js';
-import { parseDigest } from '../core/digest.js';
+import { parseDigest, type Digest } from '../core/digest.js';
 import { kindsAllowed } from '../authz/access-matrix.js';
 import { authorize, writeTenant, type Principal } from '../authz/principal.js';
 import type { BlobStore } from '../store/blob/blob-store.js';
-import { evidenceBlobKey, isEvidenceKind, parseCasKey, parseTenantId, type EvidenceKind } from '../store/blob/cas-layout.js';
+import { evidenceBlobKey, isEvidenceKind, parseCasKey, parseTenantId, type CasKey, type EvidenceKind } from '../store/blob/cas-layout.js';
 import type { EvidenceRecord, EvidenceRepo, EvidenceRow, EvidenceSubject, InsertOutcome } from '../store/db/evidence-repo.js';
 import type { EvidenceWriter } from './sqlite-writer.js';
 import type { TrustedKeysRepo } from '../store/db/keys-repo.js';
 import type { TenantsRepo } from '../store/db/tenants-repo.js';
 import { parseEvidence } from './classify.js';
+import { contentHandler } from './formats/index.js';
+import type { KindRegistry } from '../kinds/registry.js';
+import { planExtraBlobs, type ExtraBlob, type PlannedBlob } from './record-blobs.js';
 import { GroupCommitter } from './group-commit.js';
 import type { CandidateKey } from './trust.js';
 import type { VerifyPool } from './verify-pool.js';
 import type { KeyObject } from 'node:crypto';
 import { buildLogBundle } from '../tlog/bundle.js';
-import { parseDsseEntryBody } from '../tlog/entry.js';
 import type { TimestampAuthority } from '../tlog/tsa.js';
 import { leafHash } from '../tlog/hash.js';
 import type { LogReader } from '../tlog/log-reader.js';
@@ -50,6 +52,23 @@ export interface LockerDeps {
   readonly transparency:
     | { readonly enabled: true; readonly log: LogReader; readonly logKey: KeyObject; readonly tsa?: TimestampAuthority | undefined }
     | { readonly enabled: false; readonly skipReason: string };
+  /**
+   * The kind registry: where `putRecord` finds the templates of a kind's
+   * extra blob roles. Without it a record carries its primary blob only.
+   */
+  readonly kinds?: KindRegistry | undefined;
+}
+
+/** A record a domain stores: a signed envelope (the primary blob) plus the raw blobs it covers. */
+export interface RecordInput {
+  /** The tenant to store under; defaults as for `put`. */
+  readonly tenant?: string | undefined;
+  /** The signed upload's bytes, in any format the locker accepts. */
+  readonly envelope: Uint8Array;
+  /** `envelope` already parsed by the caller (the same bytes). */
+  readonly parsedJson?: unknown;
+  /** Durable before the index commits, like the envelope; their roles are declared by the envelope's kind. */
+  readonly extraBlobs: readonly ExtraBlob[];
 }
 
 export interface StoredEvidence {
@@ -104,7 +123,28 @@ export class EvidenceLocker {
 
   /** `parsedJson` is `body` already parsed by the caller (it must be the same bytes). */
   async put(principal: Principal, requestedTenant: string | undefined, body: Uint8Array, parsedJson?: unknown): Promise<StoredEvidence> {
-    return this.#track(() => this.#put(principal, requestedTenant, body, parsedJson));
+    return this.#track(() => this.#put(principal, requestedTenant, body, parsedJson, []));
+  }
+
+  /**
+   * Stores a record of several blobs: the signed envelope is verified and
+   * classified as `put` does, then every blob is written (extras first,
+   * envelope last) and the index row, listing all of them, commits after.
+   * A crash in between leaves only unreferenced blobs, which GC collects.
+   */
+  async putRecord(principal: Principal, input: RecordInput): Promise<StoredEvidence> {
+    return this.#track(() => this.#put(principal, input.tenant, input.envelope, input.parsedJson, input.extraBlobs));
+  }
+
+  async #putBlob(key: CasKey, bytes: Uint8Array, digest: Digest): Promise<void> {
+    const d = this.#deps;
+    try {
+      await d.blobs.put(key, bytes, digest);
+      d.events?.casOperation('put', 'success');
+    } catch (e) {
+      d.events?.casOperation('put', 'failure');
+      throw e;
+    }
   }
 
   async #track<T>(operation: () => Promise<T>): Promise<T> {
@@ -117,7 +157,13 @@ export class EvidenceLocker {
     }
   }
 
-  async #put(principal: Principal, requestedTenant: string | undefined, body: Uint8Array, parsedJson: unknown): Promise<StoredEvidence> {
+  async #put(
+    principal: Principal,
+    requestedTenant: string | undefined,
+    body: Uint8Array,
+    parsedJson: unknown,
+    extraBlobs: readonly ExtraBlob[],
+  ): Promise<StoredEvidence> {
     const d = this.#deps;
     if (!d.writeEnabled) throw new AttestryError('E_READ_ONLY', 'writes are disabled (Signals.CAS.WriteEnabled: false)');
     const tenant = writeTenant(principal, requestedTenant === undefined ? undefined : parseTenantId(requestedTenant));
@@ -138,13 +184,9 @@ export class EvidenceLocker {
 
     const id = d.ids.next();
     const blobKey = evidenceBlobKey(parsed.kind, tenant, id);
-    try {
-      await d.blobs.put(blobKey, body, digest);
-      d.events?.casOperation('put', 'success');
-    } catch (e) {
-      d.events?.casOperation('put', 'failure');
-      throw e;
-    }
+    const extras: PlannedBlob[] = planExtraBlobs(d.kinds, parsed.kind, tenant, id, extraBlobs);
+    for (const b of extras) await this.#putBlob(b.key, b.bytes, b.digest);
+    await this.#putBlob(blobKey, body, digest);
     const record: EvidenceRecord = {
       id,
       tenant,
@@ -153,6 +195,7 @@ export class EvidenceLocker {
       payloadType: parsed.payloadType,
       predicateType: parsed.predicateType,
       blobKey,
+      ...(extras.length === 0 ? {} : { blobs: [{ role: 'primary', key: blobKey }, ...extras.map((b) => ({ role: b.role, key: b.key }))] }),
       digest,
       size: body.length,
       principal: principal.role,
@@ -164,8 +207,8 @@ export class EvidenceLocker {
     };
     const outcome = await this.#committer.submit(record);
     if (!outcome.created) {
-      // A concurrent identical upload won; ours is an unreferenced copy.
-      await d.blobs.delete(blobKey).catch(() => undefined);
+      // A concurrent identical upload won; ours are unreferenced copies.
+      for (const key of [blobKey, ...extras.map((b) => b.key)]) await d.blobs.delete(key).catch(() => undefined);
       const winner = await d.evidence.get(outcome.id);
       if (winner === undefined) throw new AttestryError('E_INTERNAL', `attestation ${outcome.id} vanished during a concurrent upload`);
       return this.#describe(winner, false);
@@ -292,18 +335,9 @@ export class EvidenceLocker {
         checkpoint: state.checkpoint,
         logKey: t.logKey,
       };
-      const c = parsed.content;
-      if (c.type === 'message') {
-        const timestamp = row.timestamp ?? t.tsa?.timestampSignature(Buffer.from(c.signature, 'base64'));
-        return buildLogBundle({
-          ...common,
-          messageSignature: { messageDigest: { algorithm: c.algorithm, digest: c.digest }, signature: c.signature },
-          timestamp,
-        });
-      }
-      const timestamp =
-        row.timestamp ?? t.tsa?.timestampSignature((parseDsseEntryBody(entry.body).signatures[0] as { signature: Buffer }).signature);
-      return buildLogBundle({ ...common, envelope: c.envelope, timestamp });
+      const handler = contentHandler(parsed.content);
+      const timestamp = row.timestamp ?? t.tsa?.timestampSignature(handler.loggedSignature(parsed.content, entry.body));
+      return buildLogBundle({ ...common, ...handler.loggedContent(parsed.content), timestamp });
     });
   }
 

@@ -3,10 +3,8 @@ import { AttestryError } from '../core/errors.js';
 import { describePublicKey, type PublicKeyInfo } from '../crypto/keyring.js';
 import type { TrustedKeysRepo } from '../store/db/keys-repo.js';
 import { decodeBase64, pae, type DsseEnvelope } from '../crypto/dsse.js';
-import { dsseEntryBody } from '../tlog/entry.js';
-import { hashedRekordEntryBody } from '../tlog/hashedrekord.js';
 import { verifyDigestSignature } from '../crypto/prehashed.js';
-import type { MessageSignatureContent, SignedContent } from './classify.js';
+import { contentHandler, type MessageSignatureContent, type SignedContent } from './formats/index.js';
 import type { TimestampAuthority } from '../tlog/tsa.js';
 import { loadPublicKey } from '../crypto/keys.js';
 import { createVerifier, type Verifier } from '../crypto/signer.js';
@@ -129,7 +127,7 @@ export function verifyUpload(
   if (!withLogEntry) return { keyId: verifier.keyid };
   return {
     keyId: verifier.keyid,
-    logEntry: dsseEntryBody(envelope, signature, verifier.publicKey),
+    logEntry: contentHandler(content).logEntryBody(content, signature, verifier.publicKey),
     ...(tsa === undefined ? {} : { timestamp: tsa.timestampSignature(signature) }),
   };
 }
@@ -175,7 +173,7 @@ function verifyMessageUpload(
   if (!withLogEntry) return { keyId: verifier.keyid };
   return {
     keyId: verifier.keyid,
-    logEntry: hashedRekordEntryBody({ algorithm: content.algorithm, digest }, signature, verifier.publicKey),
+    logEntry: contentHandler(content).logEntryBody(content, signature, verifier.publicKey),
     ...(tsa === undefined ? {} : { timestamp: tsa.timestampSignature(signature) }),
   };
 }
