@@ -1,6 +1,8 @@
 import type { ResolvedConfig } from '../core/config.js';
 import { AttestryError } from '../core/errors.js';
 import type { KindDeclaration } from '../kinds/declaration.js';
+import { builtinKinds } from '../kinds/builtin.js';
+import { readConfigPath } from '../kinds/config-path.js';
 import type { KindRegistry } from '../kinds/registry.js';
 
 type Switches = NonNullable<KindDeclaration['switches']>;
@@ -10,24 +12,13 @@ export const EVIDENCE_WRITE_SWITCH = 'Evidence.WriteEnabled';
 export const LOG_SWITCH = 'Log.Enabled';
 
 /**
- * Seed 000 §9's switches govern the Signals kinds. Until every kind is
- * declared in the kind registry, the four Signals kinds get them here.
- * MERGE: drop once src/kinds/builtin.ts declares `switches` on these kinds.
- */
-const SIGNALS_SWITCHES: Switches = { writeEnabled: 'Signals.CAS.WriteEnabled', logged: 'Signals.Provenance.RekorEnabled' };
-const UNDECLARED_SWITCHES: Readonly<Record<string, Switches>> = {
-  callgraphs: SIGNALS_SWITCHES,
-  manifests: SIGNALS_SWITCHES,
-  'runtime-facts': SIGNALS_SWITCHES,
-  attestations: SIGNALS_SWITCHES,
-};
-
-/**
  * Which configured switch, if any, stops a write or a log entry of a kind
  * right now. The locker asks this per record; the answer names the key so a
  * refused client or an unlogged record says what to change.
  */
 export interface EvidencePolicy {
+  /** Why every write is refused (`Evidence.WriteEnabled: false`), or undefined. */
+  readonly writesOff: string | undefined;
   /** Why a write of `kind` is refused, or undefined when it is allowed. */
   writeRefusal(kind: string): string | undefined;
   /** Why a record of `kind` is stored without a log entry, or undefined when it is logged. */
@@ -49,11 +40,15 @@ export interface SwitchOff {
  * be a boolean in the config (a typo in a declaration is E_CONFIG at start,
  * not a switch that silently never turns anything off).
  */
-export function evidencePolicy(config: ResolvedConfig, kinds?: KindRegistry): EvidencePolicy {
-  const switchesOf = new Map<string, Switches>(Object.entries(UNDECLARED_SWITCHES));
-  for (const declaration of kinds?.all() ?? []) switchesOf.set(declaration.name, declaration.switches ?? {});
+export function evidencePolicy(config: ResolvedConfig, kinds: KindRegistry = builtinKinds()): EvidencePolicy {
+  const switchesOf = new Map<string, Switches>(kinds.all().map((d) => [d.name, d.switches ?? {}]));
   const value = (key: string, kind: string): boolean => {
-    const found = configValue(config, key);
+    let found: unknown;
+    try {
+      found = readConfigPath(config, key);
+    } catch {
+      found = undefined;
+    }
     if (typeof found !== 'boolean')
       throw new AttestryError('E_CONFIG', `kind ${kind}: switch ${key} is not a boolean configuration key`, { details: { kind, key } });
     return found;
@@ -67,6 +62,7 @@ export function evidencePolicy(config: ResolvedConfig, kinds?: KindRegistry): Ev
   const writesOff = config.Evidence.WriteEnabled ? undefined : EVIDENCE_WRITE_SWITCH;
   const logOff = config.Log.Enabled ? undefined : disabledLogging(LOG_SWITCH);
   return {
+    writesOff: writesOff === undefined ? undefined : `writes are disabled (${writesOff}: false)`,
     writeRefusal: (kind) => {
       const key = writesOff ?? writeOff.get(kind);
       return key === undefined ? undefined : `writes are disabled (${key}: false)`;
@@ -90,14 +86,4 @@ function byKey(offByKind: ReadonlyMap<string, string>): SwitchOff[] {
 
 function disabledLogging(key: string): string {
   return `transparency logging is disabled (${key}: false)`;
-}
-
-/** The value at a dotted path of the resolved config (`Signals.CAS.WriteEnabled`), or undefined. */
-export function configValue(config: ResolvedConfig, key: string): unknown {
-  let node: unknown = config;
-  for (const part of key.split('.')) {
-    if (typeof node !== 'object' || node === null || !Object.hasOwn(node, part)) return undefined;
-    node = (node as Record<string, unknown>)[part];
-  }
-  return node;
 }

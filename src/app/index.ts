@@ -3,7 +3,7 @@ export { openApp, type App, type AppCore, type AppDeps } from './open-app.js';
 export { openIndexServices, startupError, type IndexServices, type IndexDeps, type Repos } from './index-services.js';
 export { appSettings, databaseSettings, signingAlgorithm, type AppSettings, type WriterChoice } from './settings.js';
 export { keyringFor, logKeyringFor, openTimestampAuthority, openTransparencyLog, type TransparencyLog } from './transparency.js';
-export { evidencePolicy, configValue, EVIDENCE_WRITE_SWITCH, LOG_SWITCH, type EvidencePolicy } from './evidence-policy.js';
+export { evidencePolicy, EVIDENCE_WRITE_SWITCH, LOG_SWITCH, type EvidencePolicy } from './evidence-policy.js';
 export { RegisteredModules, type AppModule } from './modules.js';
 export {
   BUILTIN_MODULES,

@@ -6,6 +6,7 @@ import { EvidenceLocker, type LockerEvents } from '../evidence/locker.js';
 import { directWriter, SqliteEvidenceWriter, type EvidenceWriter } from '../evidence/sqlite-writer.js';
 import { VerifyPool } from '../evidence/verify-pool.js';
 import { KindRegistry } from '../kinds/registry.js';
+import { BUILTIN_KINDS } from '../kinds/builtin.js';
 import type { BlobStore } from '../store/blob/blob-store.js';
 import { openBlobStore } from '../store/blob/open.js';
 import { LogSequencer } from '../tlog/log-store.js';
@@ -59,7 +60,8 @@ export async function openApp(config: ResolvedConfig, deps: AppDeps = {}): Promi
   const modules = deps.modules ?? BUILTIN_MODULES;
   const duplicate = modules.find((m, i) => modules.findIndex((o) => o.name === m.name) !== i);
   if (duplicate !== undefined) throw new AttestryError('E_CONFIG', `two app modules are named ${duplicate.name}; module names are unique`);
-  const kinds = new KindRegistry(modules.flatMap((m) => m.kinds ?? []));
+  // The built-in kinds (src/kinds/builtin.ts) and any a further module brings.
+  const kinds = new KindRegistry([...BUILTIN_KINDS, ...modules.flatMap((m) => m.kinds ?? [])]);
   const policy = evidencePolicy(config, kinds);
   const base = await openIndexServices(config, deps);
   const { settings } = base;
@@ -86,12 +88,6 @@ export async function openApp(config: ResolvedConfig, deps: AppDeps = {}): Promi
       tsa: tlog.enabled ? tsaSettings : undefined,
     });
     closers.unshift(() => verifier.close());
-    // MERGE: the locker of wt/formats takes `writeRefusal` and `logSkipReason`
-    // (per kind) from `policy`; today's locker has one switch for every kind,
-    // so it gets the answer for `attestations` (today's behaviour: the Signals
-    // keys and the new locker-wide/log-wide keys all stop every write/entry).
-    const writeRefusal = policy.writeRefusal('attestations');
-    const logSkip = policy.logSkipReason('attestations');
     const locker = new EvidenceLocker({
       tenants: base.repos.tenants,
       evidence: base.repos.evidence,
@@ -101,13 +97,14 @@ export async function openApp(config: ResolvedConfig, deps: AppDeps = {}): Promi
       serviceKeys: () => serviceKeys,
       clock: base.clock,
       ids: base.ids,
-      writeEnabled: writeRefusal === undefined,
+      policy,
+      kinds,
       verifier,
       events: deps.events,
       transparency:
-        logSkip === undefined
+        policy.logOff === undefined
           ? { enabled: true, log: tlog.reader, logKey: noteSigner.publicKey, tsa }
-          : { enabled: false, skipReason: logSkip },
+          : { enabled: false, skipReason: policy.logOff },
     });
     closers.unshift(() => locker.drain());
     const core: AppCore = { ...base, blobs, keyring, signingKey: { ...info, created }, kinds, policy, locker, tlog, tsa };

@@ -1,4 +1,5 @@
 import { AttestryError } from '../core/errors.js';
+import type { KindRegistry } from '../kinds/registry.js';
 import type { EvidenceKind } from '../kinds/builtin.js';
 import { can, type Action, type Role } from './access-matrix.js';
 
@@ -21,9 +22,16 @@ export function actsFor(principal: Principal, tenant: string): boolean {
  * tenants' evidence do not leak; a kind the role may not touch in its own
  * tenant is E_FORBIDDEN (403).
  */
-export function authorize(principal: Principal, tenant: string, kind: EvidenceKind, action: Action, notFound: () => AttestryError): void {
+export function authorize(
+  principal: Principal,
+  tenant: string,
+  kind: EvidenceKind,
+  action: Action,
+  notFound: () => AttestryError,
+  kinds?: KindRegistry,
+): void {
   if (!actsFor(principal, tenant)) throw notFound();
-  if (!can(principal.role, kind, action)) {
+  if (!(kinds === undefined ? can(principal.role, kind, action) : kinds.can(principal.role, kind, action))) {
     throw new AttestryError('E_FORBIDDEN', `role ${principal.role} may not ${action} ${kind}`, {
       details: { role: principal.role, kind, action },
     });

@@ -2,24 +2,26 @@ import { createHash } from 'node:crypto';
 import { AttestryError } from '../core/errors.js';
 import type { Clock, IdSource } from '../core/ids.js';
 import { parseUlid } from '../core/ids.js';
-import { parseDigest } from '../core/digest.js';
-import { kindsAllowed } from '../authz/access-matrix.js';
+import { parseDigest, type Digest } from '../core/digest.js';
 import { authorize, writeTenant, type Principal } from '../authz/principal.js';
 import type { BlobStore } from '../store/blob/blob-store.js';
 import { parseTenantId } from '../core/tenant.js';
-import { isEvidenceKind, type EvidenceKind } from '../kinds/builtin.js';
+import { builtinKinds, type EvidenceKind } from '../kinds/builtin.js';
 import { evidenceBlobKey, parseCasKey } from '../kinds/cas-layout.js';
+import type { CasKey } from '../store/blob/cas-key.js';
 import type { EvidenceRecord, EvidenceRepo, EvidenceRow, EvidenceSubject, InsertOutcome } from '../store/db/evidence-repo.js';
 import type { EvidenceWriter } from './sqlite-writer.js';
 import type { TrustedKeysRepo } from '../store/db/keys-repo.js';
 import type { TenantsRepo } from '../store/db/tenants-repo.js';
 import { parseEvidence } from './classify.js';
+import { contentHandler } from './formats/index.js';
+import type { KindRegistry } from '../kinds/registry.js';
+import { planExtraBlobs, type ExtraBlob, type PlannedBlob } from './record-blobs.js';
 import { GroupCommitter } from './group-commit.js';
 import type { CandidateKey } from './trust.js';
 import type { VerifyPool } from './verify-pool.js';
 import type { KeyObject } from 'node:crypto';
 import { buildLogBundle } from '../tlog/bundle.js';
-import { parseDsseEntryBody } from '../tlog/entry.js';
 import type { TimestampAuthority } from '../tlog/tsa.js';
 import { leafHash } from '../tlog/hash.js';
 import type { LogReader } from '../tlog/log-reader.js';
@@ -41,7 +43,8 @@ export interface LockerDeps {
   readonly serviceKeys: () => readonly CandidateKey[];
   readonly clock: Clock;
   readonly ids: IdSource;
-  readonly writeEnabled: boolean;
+  /** Which switches stop writes or log entries, per kind (app/evidence-policy.ts); default: none. */
+  readonly policy?: LockerPolicy | undefined;
   readonly verifier: VerifyPool;
   readonly events?: LockerEvents | undefined;
   /**
@@ -52,6 +55,33 @@ export interface LockerDeps {
   readonly transparency:
     | { readonly enabled: true; readonly log: LogReader; readonly logKey: KeyObject; readonly tsa?: TimestampAuthority | undefined }
     | { readonly enabled: false; readonly skipReason: string };
+  /**
+   * The kind registry: classification, access, blob keys (the primary and a
+   * kind's extra blob roles for `putRecord`). Defaults to the built-in kinds.
+   */
+  readonly kinds?: KindRegistry | undefined;
+}
+
+/** What the configured switches allow now; every answer names the key that decided it. */
+export interface LockerPolicy {
+  /** Why every write is refused (the locker-wide switch), checked before the body is read. */
+  readonly writesOff: string | undefined;
+  /** Why a write of this kind is refused, or undefined. */
+  writeRefusal(kind: string): string | undefined;
+  /** Why a record of this kind is stored unlogged although the log runs, or undefined. */
+  logSkipReason(kind: string): string | undefined;
+}
+
+/** A record a domain stores: a signed envelope (the primary blob) plus the raw blobs it covers. */
+export interface RecordInput {
+  /** The tenant to store under; defaults as for `put`. */
+  readonly tenant?: string | undefined;
+  /** The signed upload's bytes, in any format the locker accepts. */
+  readonly envelope: Uint8Array;
+  /** `envelope` already parsed by the caller (the same bytes). */
+  readonly parsedJson?: unknown;
+  /** Durable before the index commits, like the envelope; their roles are declared by the envelope's kind. */
+  readonly extraBlobs: readonly ExtraBlob[];
 }
 
 export interface StoredEvidence {
@@ -94,6 +124,7 @@ const notFound = (id: string) => () => new AttestryError('E_NOT_FOUND', `no atte
  */
 export class EvidenceLocker {
   readonly #deps: LockerDeps;
+  readonly #kinds: KindRegistry;
   readonly #committer: GroupCommitter<EvidenceRecord, InsertOutcome>;
   /** Operations started and not finished; shutdown waits for them. */
   #active = 0;
@@ -101,12 +132,34 @@ export class EvidenceLocker {
 
   constructor(deps: LockerDeps) {
     this.#deps = deps;
+    this.#kinds = deps.kinds ?? builtinKinds();
     this.#committer = new GroupCommitter((records) => deps.writer.insertBatch(records));
   }
 
   /** `parsedJson` is `body` already parsed by the caller (it must be the same bytes). */
   async put(principal: Principal, requestedTenant: string | undefined, body: Uint8Array, parsedJson?: unknown): Promise<StoredEvidence> {
-    return this.#track(() => this.#put(principal, requestedTenant, body, parsedJson));
+    return this.#track(() => this.#put(principal, requestedTenant, body, parsedJson, []));
+  }
+
+  /**
+   * Stores a record of several blobs: the signed envelope is verified and
+   * classified as `put` does, then every blob is written (extras first,
+   * envelope last) and the index row, listing all of them, commits after.
+   * A crash in between leaves only unreferenced blobs, which GC collects.
+   */
+  async putRecord(principal: Principal, input: RecordInput): Promise<StoredEvidence> {
+    return this.#track(() => this.#put(principal, input.tenant, input.envelope, input.parsedJson, input.extraBlobs));
+  }
+
+  async #putBlob(key: CasKey, bytes: Uint8Array, digest: Digest): Promise<void> {
+    const d = this.#deps;
+    try {
+      await d.blobs.put(key, bytes, digest);
+      d.events?.casOperation('put', 'success');
+    } catch (e) {
+      d.events?.casOperation('put', 'failure');
+      throw e;
+    }
   }
 
   async #track<T>(operation: () => Promise<T>): Promise<T> {
@@ -119,15 +172,24 @@ export class EvidenceLocker {
     }
   }
 
-  async #put(principal: Principal, requestedTenant: string | undefined, body: Uint8Array, parsedJson: unknown): Promise<StoredEvidence> {
+  async #put(
+    principal: Principal,
+    requestedTenant: string | undefined,
+    body: Uint8Array,
+    parsedJson: unknown,
+    extraBlobs: readonly ExtraBlob[],
+  ): Promise<StoredEvidence> {
     const d = this.#deps;
-    if (!d.writeEnabled) throw new AttestryError('E_READ_ONLY', 'writes are disabled (Signals.CAS.WriteEnabled: false)');
+    const writesOff = d.policy?.writesOff;
+    if (writesOff !== undefined) throw new AttestryError('E_READ_ONLY', writesOff);
     const tenant = writeTenant(principal, requestedTenant === undefined ? undefined : parseTenantId(requestedTenant));
     if (principal.tenants === '*' && (await d.tenants.get(tenant)) === undefined) {
       throw new AttestryError('E_NOT_FOUND', `unknown tenant "${tenant}"`);
     }
-    const parsed = parseEvidence(body, parsedJson);
-    authorize(principal, tenant, parsed.kind, 'write', notFound('(new)'));
+    const parsed = parseEvidence(body, parsedJson, this.#kinds);
+    authorize(principal, tenant, parsed.kind, 'write', notFound('(new)'), this.#kinds);
+    const refusal = d.policy?.writeRefusal(parsed.kind);
+    if (refusal !== undefined) throw new AttestryError('E_READ_ONLY', refusal);
     const digest = `sha256:${createHash('sha256').update(body).digest('hex')}` as const;
     // Re-uploads are verified like new ones (a key may have been revoked
     // since) and then resolve to the stored id through the unique index.
@@ -136,17 +198,13 @@ export class EvidenceLocker {
       keyId: signerKeyId,
       logEntry,
       timestamp,
-    } = await d.verifier.verify(parsed.content, parsed.keyHint, candidates, d.transparency.enabled);
+    } = await d.verifier.verify(parsed.content, parsed.keyHint, candidates, this.#logSkip(parsed.kind) === undefined);
 
     const id = d.ids.next();
-    const blobKey = evidenceBlobKey(parsed.kind, tenant, id);
-    try {
-      await d.blobs.put(blobKey, body, digest);
-      d.events?.casOperation('put', 'success');
-    } catch (e) {
-      d.events?.casOperation('put', 'failure');
-      throw e;
-    }
+    const blobKey = evidenceBlobKey(parsed.kind, tenant, id, this.#kinds);
+    const extras: PlannedBlob[] = planExtraBlobs(this.#kinds, parsed.kind, tenant, id, extraBlobs);
+    for (const b of extras) await this.#putBlob(b.key, b.bytes, b.digest);
+    await this.#putBlob(blobKey, body, digest);
     const record: EvidenceRecord = {
       id,
       tenant,
@@ -155,6 +213,7 @@ export class EvidenceLocker {
       payloadType: parsed.payloadType,
       predicateType: parsed.predicateType,
       blobKey,
+      ...(extras.length === 0 ? {} : { blobs: [{ role: 'primary', key: blobKey }, ...extras.map((b) => ({ role: b.role, key: b.key }))] }),
       digest,
       size: body.length,
       principal: principal.role,
@@ -166,8 +225,8 @@ export class EvidenceLocker {
     };
     const outcome = await this.#committer.submit(record);
     if (!outcome.created) {
-      // A concurrent identical upload won; ours is an unreferenced copy.
-      await d.blobs.delete(blobKey).catch(() => undefined);
+      // A concurrent identical upload won; ours are unreferenced copies.
+      for (const key of [blobKey, ...extras.map((b) => b.key)]) await d.blobs.delete(key).catch(() => undefined);
       const winner = await d.evidence.get(outcome.id);
       if (winner === undefined) throw new AttestryError('E_INTERNAL', `attestation ${outcome.id} vanished during a concurrent upload`);
       return this.#describe(winner, false);
@@ -182,22 +241,31 @@ export class EvidenceLocker {
       digest,
       subjects: parsed.subjects,
       signerKeyId,
-      ...this.#logFields(outcome.logIndex, rekorUuid),
+      ...this.#logFields(outcome.logIndex, rekorUuid, parsed.kind),
     };
   }
 
-  #logFields(logIndex: number | null, rekorUuid: string | null): Pick<StoredEvidence, 'logIndex' | 'rekorUuid' | 'skipReason'> {
-    if (logIndex !== null) return { logIndex, rekorUuid };
+  /** Why a record of this kind gets no log entry now: the log is off, or a switch of the kind's is. */
+  #logSkip(kind: string): string | undefined {
     const t = this.#deps.transparency;
-    return { logIndex: null, rekorUuid: null, skipReason: t.enabled ? 'stored before transparency logging was enabled' : t.skipReason };
+    return t.enabled ? this.#deps.policy?.logSkipReason(kind) : t.skipReason;
+  }
+
+  #logFields(
+    logIndex: number | null,
+    rekorUuid: string | null,
+    kind: string,
+  ): Pick<StoredEvidence, 'logIndex' | 'rekorUuid' | 'skipReason'> {
+    if (logIndex !== null) return { logIndex, rekorUuid };
+    return { logIndex: null, rekorUuid: null, skipReason: this.#logSkip(kind) ?? 'stored before transparency logging was enabled' };
   }
 
   /** Log index and entry id of a stored row (the id is read from the log). */
   async logInfo(row: EvidenceRow): Promise<Pick<StoredEvidence, 'logIndex' | 'rekorUuid' | 'skipReason'>> {
     const t = this.#deps.transparency;
-    if (row.logIndex === null || row.logIndex === undefined || !t.enabled) return this.#logFields(row.logIndex ?? null, null);
+    if (row.logIndex === null || row.logIndex === undefined || !t.enabled) return this.#logFields(row.logIndex ?? null, null, row.kind);
     const entry = await t.log.entry(row.logIndex);
-    return this.#logFields(row.logIndex, entry === undefined ? null : entry.leafHash.toString('hex'));
+    return this.#logFields(row.logIndex, entry === undefined ? null : entry.leafHash.toString('hex'), row.kind);
   }
 
   async #describe(row: EvidenceRow, created: boolean): Promise<StoredEvidence> {
@@ -221,11 +289,11 @@ export class EvidenceLocker {
     const id = parseUlid(rawId, 'id');
     const d = this.#deps;
     const row = await d.evidence.get(id);
-    if (row === undefined || !isEvidenceKind(row.kind)) throw notFound(id)();
-    authorize(principal, row.tenant, row.kind, 'read', notFound(id));
+    if (row === undefined || !this.#kinds.has(row.kind)) throw notFound(id)();
+    authorize(principal, row.tenant, row.kind, 'read', notFound(id), this.#kinds);
     let bytes: Buffer;
     try {
-      bytes = await d.blobs.get(parseCasKey(row.blobKey), parseDigest(row.digest, 'stored digest'));
+      bytes = await d.blobs.get(parseCasKey(row.blobKey, this.#kinds), parseDigest(row.digest, 'stored digest'));
       d.events?.casOperation('get', 'success');
     } catch (e) {
       const integrity = e instanceof AttestryError && (e.code === 'E_INTEGRITY' || e.code === 'E_NOT_FOUND');
@@ -245,10 +313,10 @@ export class EvidenceLocker {
 
   async #find(principal: Principal, query: FindQuery): Promise<{ items: EvidenceRow[]; next: string | undefined }> {
     const digest = parseDigest(query.subject, 'subject');
-    let kinds: string[] = kindsAllowed(principal.role, 'read');
+    let kinds: string[] = this.#kinds.kindsAllowed(principal.role, 'read');
     if (kinds.length === 0) throw new AttestryError('E_FORBIDDEN', `role ${principal.role} may not read evidence`);
     if (query.kind !== undefined) {
-      if (!isEvidenceKind(query.kind)) throw new AttestryError('E_INVALID_INPUT', `kind "${query.kind}" is not an evidence kind`);
+      if (!this.#kinds.has(query.kind)) throw new AttestryError('E_INVALID_INPUT', `kind "${query.kind}" is not an evidence kind`);
       kinds = kinds.filter((k) => k === query.kind);
     }
     let tenants: readonly string[] | '*' = principal.tenants;
@@ -278,7 +346,7 @@ export class EvidenceLocker {
           'E_NOT_FOUND',
           `attestation ${row.id} has no transparency log entry: ${info.skipReason ?? 'logging is off'}`,
         );
-      const parsed = parseEvidence(bytes);
+      const parsed = parseEvidence(bytes, undefined, this.#kinds);
       const state = await t.log.state();
       const entry = await t.log.entry(info.logIndex);
       if (entry === undefined || info.logIndex >= state.size)
@@ -294,18 +362,9 @@ export class EvidenceLocker {
         checkpoint: state.checkpoint,
         logKey: t.logKey,
       };
-      const c = parsed.content;
-      if (c.type === 'message') {
-        const timestamp = row.timestamp ?? t.tsa?.timestampSignature(Buffer.from(c.signature, 'base64'));
-        return buildLogBundle({
-          ...common,
-          messageSignature: { messageDigest: { algorithm: c.algorithm, digest: c.digest }, signature: c.signature },
-          timestamp,
-        });
-      }
-      const timestamp =
-        row.timestamp ?? t.tsa?.timestampSignature((parseDsseEntryBody(entry.body).signatures[0] as { signature: Buffer }).signature);
-      return buildLogBundle({ ...common, envelope: c.envelope, timestamp });
+      const handler = contentHandler(parsed.content);
+      const timestamp = row.timestamp ?? t.tsa?.timestampSignature(handler.loggedSignature(parsed.content, entry.body));
+      return buildLogBundle({ ...common, ...handler.loggedContent(parsed.content), timestamp });
     });
   }
 

@@ -3,10 +3,8 @@ import { AttestryError } from '../core/errors.js';
 import { describePublicKey, type PublicKeyInfo } from '../crypto/keyring.js';
 import type { TrustedKeysRepo } from '../store/db/keys-repo.js';
 import { firstVerifiedSignature, type DsseEnvelope, type SignatureMatch } from '../crypto/dsse.js';
-import { dsseEntryBody } from '../tlog/entry.js';
-import { hashedRekordEntryBody } from '../tlog/hashedrekord.js';
 import { verifyDigestSignature } from '../crypto/prehashed.js';
-import type { MessageSignatureContent, SignedContent } from './classify.js';
+import { contentHandler, type MessageSignatureContent, type SignedContent } from './formats/index.js';
 import type { TimestampAuthority } from '../tlog/tsa.js';
 import { loadPublicKey } from '../crypto/keys.js';
 import { createVerifier, type Verifier } from '../crypto/signer.js';
@@ -132,7 +130,7 @@ export function verifyUpload(
   if (!withLogEntry) return { keyId: verifier.keyid };
   return {
     keyId: verifier.keyid,
-    logEntry: dsseEntryBody(envelope, signature, verifier.publicKey),
+    logEntry: contentHandler(content).logEntryBody(content, signature, verifier.publicKey),
     ...(tsa === undefined ? {} : { timestamp: tsa.timestampSignature(signature) }),
   };
 }
@@ -170,7 +168,7 @@ function verifyMessageUpload(
   if (!withLogEntry) return { keyId: verifier.keyid };
   return {
     keyId: verifier.keyid,
-    logEntry: hashedRekordEntryBody({ algorithm: content.algorithm, digest }, signature, verifier.publicKey),
+    logEntry: contentHandler(content).logEntryBody(content, signature, verifier.publicKey),
     ...(tsa === undefined ? {} : { timestamp: tsa.timestampSignature(signature) }),
   };
 }

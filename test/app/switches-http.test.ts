@@ -35,7 +35,6 @@ test('Evidence.WriteEnabled: false refuses writes with 503 E_READ_ONLY; reads go
   const r = await srv.request('POST', '/api/v1/attestations', { token, body: signedStatement(signer, subject) });
   assert.equal(r.status, 503, r.text);
   assert.equal(obj(r)['code'], 'E_READ_ONLY');
-  // MERGE: with wt/formats' locker the message names Evidence.WriteEnabled (the policy's writeRefusal).
   assert.equal((await srv.request('GET', `/api/v1/attestations?subject=sha256:${subject}`, { token })).status, 200);
   assert.equal(srv.services.policy.writeRefusal('model-signatures'), 'writes are disabled (Evidence.WriteEnabled: false)');
 });

@@ -131,9 +131,12 @@ if (unreachable !== undefined && SKIP_PG) {
       const a = await openSchema(first);
       const b = await openSchema(second);
       try {
-        assert.deepEqual((await a.migrate()).applied, ['0001_initial', '0002_transparency_log', '0003_timestamps']);
+        assert.deepEqual((await a.migrate()).applied, ['0001_initial', '0002_transparency_log', '0003_timestamps', '0004_evidence_blobs']);
         const report = await b.migrate();
-        assert.deepEqual(report, { applied: ['0001_initial', '0002_transparency_log', '0003_timestamps'], current: LATEST_MIGRATION });
+        assert.deepEqual(report, {
+          applied: ['0001_initial', '0002_transparency_log', '0003_timestamps', '0004_evidence_blobs'],
+          current: LATEST_MIGRATION,
+        });
         await new TenantsRepo(a.db).add('only-in-first', null, new Date('2030-01-01T00:00:00Z'));
         assert.deepEqual(await new TenantsRepo(b.db).list(), []);
         assert.deepEqual(
@@ -157,7 +160,7 @@ if (unreachable !== undefined && SKIP_PG) {
           const reports = await Promise.all(opened.map((db) => db.migrate()));
           assert.deepEqual(
             reports.flatMap((r) => r.applied),
-            ['0001_initial', '0002_transparency_log', '0003_timestamps'],
+            ['0001_initial', '0002_transparency_log', '0003_timestamps', '0004_evidence_blobs'],
           );
         } finally {
           for (const db of opened) await db.close();

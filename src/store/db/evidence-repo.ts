@@ -1,9 +1,15 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
-import type { Database, EvidenceTable } from './schema.js';
+import type { Database, EvidenceDeletionsTable, EvidenceTable } from './schema.js';
 
 export interface EvidenceSubject {
   readonly digest: string;
   readonly name: string | null;
+}
+
+/** One blob a record references: `primary` is the stored upload (what GET returns), other roles are the domain's. */
+export interface EvidenceBlobRef {
+  readonly role: string;
+  readonly key: string;
 }
 
 export interface EvidenceRecord {
@@ -13,7 +19,13 @@ export interface EvidenceRecord {
   readonly mediaType: string;
   readonly payloadType: string;
   readonly predicateType: string | null;
+  /** The primary blob's key (the first of `blobs`). */
   readonly blobKey: string;
+  /**
+   * Every blob the record references, primary first; absent means the
+   * primary alone. GC keeps exactly these (see blobsOf).
+   */
+  readonly blobs?: readonly EvidenceBlobRef[] | undefined;
   readonly digest: string;
   readonly size: number;
   readonly principal: string;
@@ -26,6 +38,21 @@ export interface EvidenceRecord {
   readonly logIndex?: number | null | undefined;
   /** RFC 3161 TimeStampResp (DER) over the record's signature, stored with the row. */
   readonly timestamp?: Uint8Array | undefined;
+}
+
+/** A record deleted by retention, as evidence_deletions keeps it. */
+export interface EvidenceDeletion {
+  readonly id: string;
+  readonly tenant: string;
+  readonly kind: string;
+  readonly digest: string;
+  readonly subjects: readonly EvidenceSubject[];
+  readonly blobs: readonly EvidenceBlobRef[];
+  readonly reason: string;
+  readonly createdAt: string;
+  readonly deletedAt: string;
+  /** The deleted record's transparency-log entry (the log keeps it), null when it was never logged. */
+  readonly logIndex: number | null;
 }
 
 /** Outcome of one record of a batch insert: stored now, or already present under `id`. */
@@ -63,6 +90,25 @@ const toRow = (r: EvidenceRecord): EvidenceTable => ({
       .map((x) => ({ digest: x.digest, name: x.name })),
   ),
 });
+
+/** The blobs of a record, primary first (records written before 0004 have the primary alone). */
+export const blobsOfRecord = (r: EvidenceRecord): readonly EvidenceBlobRef[] => r.blobs ?? [{ role: 'primary', key: r.blobKey }];
+
+const fromDeletionRow = (row: EvidenceDeletionsTable): EvidenceDeletion => ({
+  id: row.id,
+  tenant: row.tenant,
+  kind: row.kind,
+  digest: row.digest,
+  subjects: JSON.parse(row.subjects) as EvidenceSubject[],
+  blobs: JSON.parse(row.blobs) as EvidenceBlobRef[],
+  reason: row.reason,
+  createdAt: row.created_at,
+  deletedAt: row.deleted_at,
+  logIndex: row.log_index === null ? null : Number(row.log_index),
+});
+
+const primaryFirst = (blobs: readonly EvidenceBlobRef[]): EvidenceBlobRef[] =>
+  [...blobs].sort((a, b) => (a.role === 'primary' ? -1 : b.role === 'primary' ? 1 : a.role < b.role ? -1 : a.role > b.role ? 1 : 0));
 
 /** A stored record; `subjects` come with the row. */
 export type EvidenceRow = EvidenceRecord;
@@ -125,6 +171,16 @@ export class EvidenceRepo {
           .onConflict((oc) => oc.columns(['digest', 'tenant', 'evidence_id']).doNothing())
           .execute();
       }
+      // 3 parameters per row, as for subjects.
+      const blobs = records
+        .filter((r) => inserted.has(r.id))
+        .flatMap((r) => blobsOfRecord(r).map((b) => ({ blob_key: b.key, evidence_id: r.id, role: b.role })));
+      for (let i = 0; i < blobs.length; i += 4096) {
+        await trx
+          .insertInto('evidence_blobs')
+          .values(blobs.slice(i, i + 4096))
+          .execute();
+      }
       const logIndex = new Map<string, number>();
       const toLog = records.filter((r) => inserted.has(r.id) && r.logEntry !== undefined);
       if (appendToLog !== undefined && toLog.length > 0) {
@@ -170,6 +226,105 @@ export class EvidenceRepo {
       .where('digest', '=', digest)
       .executeTakeFirst();
     return row === undefined ? undefined : fromRow(row);
+  }
+
+  /** Those of `keys` that some record references (garbage collection). */
+  async referencedBlobKeys(keys: readonly string[]): Promise<Set<string>> {
+    const found = new Set<string>();
+    for (let i = 0; i < keys.length; i += 1000) {
+      const rows = await this.db
+        .selectFrom('evidence_blobs')
+        .select('blob_key')
+        .where('blob_key', 'in', keys.slice(i, i + 1000))
+        .execute();
+      for (const r of rows) found.add(r.blob_key);
+    }
+    return found;
+  }
+
+  /** Every blob record `id` references, primary first; empty when there is no such record. */
+  async blobsOf(id: string): Promise<EvidenceBlobRef[]> {
+    const rows = await this.db.selectFrom('evidence_blobs').select(['role', 'blob_key']).where('evidence_id', '=', id).execute();
+    return primaryFirst(rows.map((r) => ({ role: r.role, key: r.blob_key })));
+  }
+
+  /** Records of `kind` created before `createdBefore` (ISO-8601), in id order after a cursor id (retention). */
+  async createdBefore(query: {
+    readonly kind: string;
+    readonly createdBefore: string;
+    readonly after?: string | undefined;
+    readonly limit: number;
+  }): Promise<{ id: string; tenant: string }[]> {
+    let q = this.db
+      .selectFrom('evidence')
+      .select(['id', 'tenant'])
+      .where('kind', '=', query.kind)
+      .where('created_at', '<', query.createdBefore);
+    if (query.after !== undefined) q = q.where('id', '>', query.after);
+    return q.orderBy('id').limit(query.limit).execute();
+  }
+
+  /**
+   * Deletes record `id` with its subjects and blob references and records
+   * the deletion, in one transaction; returns what was deleted, or undefined
+   * when there was nothing to delete (another node deleted it first: row
+   * locks make the second transaction wait, then find nothing). The caller
+   * deletes the blobs afterwards; a crash before that leaves them
+   * unreferenced, and the next GC collects them as orphans.
+   */
+  async deleteRecord(id: string, reason: string, deletedAt: Date): Promise<EvidenceDeletion | undefined> {
+    return this.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('evidence_subjects').where('evidence_id', '=', id).execute();
+      const blobs = await trx.deleteFrom('evidence_blobs').where('evidence_id', '=', id).returning(['role', 'blob_key']).execute();
+      const row = await trx.deleteFrom('evidence').where('id', '=', id).returningAll().executeTakeFirst();
+      if (row === undefined) return undefined;
+      const deleted = fromRow(row);
+      const refs = blobs.length > 0 ? primaryFirst(blobs.map((b) => ({ role: b.role, key: b.blob_key }))) : [...blobsOfRecord(deleted)];
+      const deletion: EvidenceDeletion = {
+        id: deleted.id,
+        tenant: deleted.tenant,
+        kind: deleted.kind,
+        digest: deleted.digest,
+        subjects: deleted.subjects,
+        blobs: refs,
+        reason,
+        createdAt: deleted.createdAt,
+        deletedAt: deletedAt.toISOString(),
+        logIndex: deleted.logIndex ?? null,
+      };
+      await trx
+        .insertInto('evidence_deletions')
+        .values({
+          id: deletion.id,
+          tenant: deletion.tenant,
+          kind: deletion.kind,
+          digest: deletion.digest,
+          subjects: JSON.stringify(deletion.subjects),
+          blobs: JSON.stringify(deletion.blobs),
+          reason,
+          created_at: deletion.createdAt,
+          deleted_at: deletion.deletedAt,
+          log_index: deletion.logIndex,
+        })
+        .execute();
+      return deletion;
+    });
+  }
+
+  /** Retention deletions, oldest record first, optionally of some tenants and after a cursor id. */
+  async deletions(
+    query: { readonly tenants?: readonly string[] | '*'; readonly after?: string; readonly limit?: number } = {},
+  ): Promise<EvidenceDeletion[]> {
+    const tenants = query.tenants ?? '*';
+    if (tenants !== '*' && tenants.length === 0) return [];
+    let q = this.db.selectFrom('evidence_deletions').selectAll();
+    if (tenants !== '*') q = q.where('tenant', 'in', tenants);
+    if (query.after !== undefined) q = q.where('id', '>', query.after);
+    const rows = await q
+      .orderBy('id')
+      .limit(query.limit ?? 1000)
+      .execute();
+    return rows.map(fromDeletionRow);
   }
 
   /** id → blob key for those of `ids` that have a row (garbage collection). */

@@ -174,6 +174,45 @@ function migrations(dialect: SqlDialect): Record<string, Migration> {
         await db.schema.alterTable('evidence').dropColumn('tsa_token').execute();
       },
     },
+    // Issue 13: a record may reference several blobs (a callgraph's content,
+    // its meta and its signed manifest), so GC asks this table, not the row,
+    // whether a blob is referenced. Every existing row references its one
+    // blob as `primary`. Retention deletions leave a row in evidence_deletions.
+    '0004_evidence_blobs': {
+      async up(db: Kysely<unknown>): Promise<void> {
+        await withoutRowid(
+          db.schema
+            .createTable('evidence_blobs')
+            .addColumn('blob_key', 'text', (c) => c.primaryKey())
+            .addColumn('evidence_id', 'text', (c) => c.notNull().references('evidence.id'))
+            .addColumn('role', 'text', (c) => c.notNull()),
+          dialect,
+        ).execute();
+        await db.schema.createIndex('evidence_blobs_evidence').on('evidence_blobs').columns(['evidence_id', 'role']).unique().execute();
+        await sql`insert into evidence_blobs (blob_key, evidence_id, role) select blob_key, id, 'primary' from evidence`.execute(db);
+        await db.schema
+          .createTable('evidence_deletions')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('tenant', 'text', (c) => c.notNull())
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('digest', 'text', (c) => c.notNull())
+          // JSON [{digest, name}], the deleted record's subjects.
+          .addColumn('subjects', 'text', (c) => c.notNull())
+          // JSON [{role, key}], the blobs deleted with it.
+          .addColumn('blobs', 'text', (c) => c.notNull())
+          .addColumn('reason', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('deleted_at', 'text', (c) => c.notNull())
+          // The deleted record's entry in the transparency log (which keeps it); null when it was never logged.
+          .addColumn('log_index', dialect === 'sqlite' ? 'integer' : 'bigint')
+          .execute();
+        await db.schema.createIndex('evidence_deletions_tenant').on('evidence_deletions').columns(['tenant', 'deleted_at']).execute();
+      },
+      async down(db: Kysely<unknown>): Promise<void> {
+        await db.schema.dropTable('evidence_deletions').execute();
+        await db.schema.dropTable('evidence_blobs').execute();
+      },
+    },
   };
 }
 

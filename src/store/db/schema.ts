@@ -59,6 +59,30 @@ export interface EvidenceSubjectsTable {
   evidence_id: string;
 }
 
+/** Every blob a record references, by role (`primary` is the stored upload); a blob key belongs to one record. */
+export interface EvidenceBlobsTable {
+  blob_key: string;
+  evidence_id: string;
+  role: string;
+}
+
+/** A record deleted by retention: what it was, and why and when it went. */
+export interface EvidenceDeletionsTable {
+  id: string;
+  tenant: string;
+  kind: string;
+  digest: string;
+  /** JSON [{digest, name}]. */
+  subjects: string;
+  /** JSON [{role, key}]. */
+  blobs: string;
+  reason: string;
+  created_at: string;
+  deleted_at: string;
+  /** The deleted record's log entry (the log keeps it); null when it had none. */
+  log_index: number | string | null;
+}
+
 /** The transparency log's single state row (id 1), locked by the sequencer. */
 export interface TlogStateTable {
   id: number;
@@ -105,6 +129,8 @@ export interface Database {
   trusted_keys: TrustedKeysTable;
   evidence: EvidenceTable;
   evidence_subjects: EvidenceSubjectsTable;
+  evidence_blobs: EvidenceBlobsTable;
+  evidence_deletions: EvidenceDeletionsTable;
   tlog_state: TlogStateTable;
   tlog_tiles: TlogTilesTable;
   tlog_entries: TlogEntriesTable;
