@@ -23,6 +23,6 @@ function kindOf(upload: Pick<ParsedUpload, 'format' | 'predicateType' | 'payload
  * with a sha256 digest become searchable.
  */
 export function parseEvidence(body: Uint8Array, alreadyParsed?: unknown, kinds: KindRegistry = builtinKinds()): ParsedEvidence {
-  const upload = parseUpload(body, alreadyParsed);
+  const upload = parseUpload(body, alreadyParsed, { readsPayloadType: (t) => kinds.kindOfPayloadType(t) !== undefined });
   return { ...upload, kind: kindOf(upload, kinds) };
 }

@@ -23,13 +23,7 @@ export interface PlannedBlob {
  * Where each extra blob of a new record goes: every role must be one the
  * kind declares, once, and never `primary` (that is the signed upload).
  */
-export function planExtraBlobs(
-  kinds: KindRegistry,
-  kind: string,
-  tenant: string,
-  id: string,
-  extras: readonly ExtraBlob[],
-): PlannedBlob[] {
+export function planExtraBlobs(kinds: KindRegistry, kind: string, tenant: string, id: string, extras: readonly ExtraBlob[]): PlannedBlob[] {
   if (extras.length === 0) return [];
   const declared = kinds.get(kind)?.blobs;
   const seen = new Set<string>();

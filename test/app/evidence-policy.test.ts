@@ -84,13 +84,16 @@ describe('kinds declared in a registry', () => {
     assert.equal(policy.writeRefusal('test-free'), undefined);
     assert.equal(policy.logSkipReason('test-free'), undefined);
     assert.equal(policy.writeRefusal('attestations'), undefined);
-    assert.equal(policy.writeRefusal('callgraphs'), 'writes are disabled (Signals.CAS.WriteEnabled: false)');
+    // A kind the registry does not hold is governed by no kind switch (the locker refuses it as unknown).
+    assert.equal(policy.writeRefusal('callgraphs'), undefined);
+    assert.equal(policy.writesOff, undefined);
   });
 
   test('the locker-wide and log-wide switches govern declared kinds too', () => {
     const kinds = new KindRegistry([declared('test-free')]);
     const policy = evidencePolicy(config({ ATTESTRY__Evidence__WriteEnabled: 'false', ATTESTRY__Log__Enabled: 'false' }), kinds);
     assert.equal(policy.writeRefusal('test-free'), 'writes are disabled (Evidence.WriteEnabled: false)');
+    assert.equal(policy.writesOff, 'writes are disabled (Evidence.WriteEnabled: false)');
     assert.equal(policy.logSkipReason('test-free'), 'transparency logging is disabled (Log.Enabled: false)');
   });
 

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { ulid } from 'ulid';
 import type { KindDeclaration } from '../../src/kinds/declaration.js';
 import { FsBlobStore } from '../../src/store/blob/fs-blob-store.js';
-import { parseCasKey } from '../../src/kinds/cas-layout.js';
+import { KindRegistry } from '../../src/kinds/registry.js';
 import type { CasKey } from '../../src/store/blob/cas-key.js';
 import type { Digest } from '../../src/core/digest.js';
 import type { IndexDatabase } from '../../src/store/db/connect.js';
@@ -63,8 +63,9 @@ export interface GcFixture {
   cleanup(): Promise<void>;
 }
 
+const testKinds = new KindRegistry(TEST_KINDS);
 const fill = (template: string, tenant: string, id: string): CasKey =>
-  parseCasKey(template.replaceAll('{tenant}', tenant).replaceAll('{id}', id));
+  testKinds.parseCasKey(template.replaceAll('{tenant}', tenant).replaceAll('{id}', id));
 
 /** Like fill, without the layout check (a throwaway kind's prefix is not in today's layout). */
 export const fillUnchecked = (template: string, tenant: string, id: string): CasKey =>

@@ -3,22 +3,26 @@ import { parseBundle } from '../../crypto/bundle.js';
 import { decodeBase64, parseEnvelope, type DsseEnvelope } from '../../crypto/dsse.js';
 import { INTOTO_PAYLOAD_TYPE, parseStatement } from '../../crypto/intoto.js';
 import { dsseEntryBody, parseDsseEntryBody } from '../../tlog/entry.js';
-import type { EvidenceFormat, ParsedUpload, SignedContentHandler } from './format.js';
+import type { EvidenceFormat, ParseOptions, ParsedUpload, SignedContentHandler } from './format.js';
 import { DSSE_MEDIA_TYPE, noControlCharacters, type DsseContent, type ParsedSubject } from './signed-content.js';
-
-/** The AI attestation payload type: a statement, or a bare predicate object (seed 002). */
-export const AI_PAYLOAD_TYPE = 'application/vnd.stellaops.ai-attestation+json';
 
 /**
  * What the locker indexes of a DSSE envelope: predicate type and sha256
- * subjects when the payload is an in-toto statement (or an AI attestation,
- * which may be a bare predicate object).
+ * subjects when the payload is an in-toto statement, or of a payload type a
+ * kind claims (which may be a bare predicate object, like seed 002's AI
+ * attestations).
  */
-function readEnvelope(format: string, envelope: DsseEnvelope, mediaType: string, keyHint: string | undefined): ParsedUpload {
+function readEnvelope(
+  format: string,
+  envelope: DsseEnvelope,
+  mediaType: string,
+  keyHint: string | undefined,
+  options: ParseOptions | undefined,
+): ParsedUpload {
   const payload = decodeBase64(envelope.payload);
   let predicateType: string | null = null;
   let subjects: ParsedSubject[] = [];
-  if (envelope.payloadType === INTOTO_PAYLOAD_TYPE || envelope.payloadType === AI_PAYLOAD_TYPE) {
+  if (envelope.payloadType === INTOTO_PAYLOAD_TYPE || options?.readsPayloadType?.(envelope.payloadType) === true) {
     const statementJson = parseJsonText(payload.toString('utf8'), 'DSSE payload', 'E_SIGNATURE_FORMAT');
     const looksLikeStatement = typeof statementJson === 'object' && statementJson !== null && '_type' in statementJson;
     if (envelope.payloadType === INTOTO_PAYLOAD_TYPE || looksLikeStatement) {
@@ -53,16 +57,22 @@ export const dsseEnvelopeFormat: EvidenceFormat = {
   name: 'dsse-envelope',
   // The fallback shape: anything that is not a bundle is read as an envelope (and refused as one).
   detect: () => true,
-  parse: (json) => readEnvelope('dsse-envelope', parseEnvelope(json), DSSE_MEDIA_TYPE, undefined),
+  parse: (json, options) => readEnvelope('dsse-envelope', parseEnvelope(json), DSSE_MEDIA_TYPE, undefined, options),
 };
 
 /** A Sigstore bundle holding a DSSE envelope (model signatures are these). */
 export const sigstoreDsseBundleFormat: EvidenceFormat = {
   name: 'sigstore-bundle-dsse',
   detect: (json) => 'dsseEnvelope' in json || 'mediaType' in json,
-  parse(json) {
+  parse(json, options) {
     const bundle = parseBundle(json);
-    return readEnvelope('sigstore-bundle-dsse', bundle.dsseEnvelope, bundle.mediaType, bundle.verificationMaterial.publicKey?.hint);
+    return readEnvelope(
+      'sigstore-bundle-dsse',
+      bundle.dsseEnvelope,
+      bundle.mediaType,
+      bundle.verificationMaterial.publicKey?.hint,
+      options,
+    );
   },
 };
 

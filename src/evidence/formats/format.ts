@@ -30,7 +30,16 @@ export interface EvidenceFormat {
   /** Whether a JSON object has this format's shape (cheap: keys only, no validation). */
   detect(json: object): boolean;
   /** Validates the object and reads what the locker needs; throws AttestryError. */
-  parse(json: object): ParsedUpload;
+  parse(json: object, options?: ParseOptions): ParsedUpload;
+}
+
+export interface ParseOptions {
+  /**
+   * Payload types besides in-toto's whose payload is read for a predicate type
+   * and subjects (a statement, or a bare predicate document): those an
+   * evidence kind claims (`KindRegistry.kindOfPayloadType`).
+   */
+  readonly readsPayloadType?: (payloadType: string) => boolean;
 }
 
 /**

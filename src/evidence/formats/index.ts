@@ -1,13 +1,12 @@
 import { AttestryError } from '../../core/errors.js';
 import { parseJsonText } from '../../core/validation.js';
-import type { EvidenceFormat, ParsedUpload, SignedContentHandler } from './format.js';
+import type { EvidenceFormat, ParseOptions, ParsedUpload, SignedContentHandler } from './format.js';
 import { dsseContentHandler, dsseEnvelopeFormat, sigstoreDsseBundleFormat } from './dsse.js';
 import { messageContentHandler, sigstoreMessageBundleFormat } from './message-signature.js';
 import type { SignedContent } from './signed-content.js';
 
-export type { EvidenceFormat, ParsedUpload, SignedContentHandler } from './format.js';
+export type { EvidenceFormat, ParseOptions, ParsedUpload, SignedContentHandler } from './format.js';
 export * from './signed-content.js';
-export { AI_PAYLOAD_TYPE } from './dsse.js';
 export { MESSAGE_SIGNATURE_PAYLOAD_TYPE } from './message-signature.js';
 
 /**
@@ -31,7 +30,7 @@ export function contentHandler<C extends SignedContent>(content: C): SignedConte
  * Reads an upload (or stored evidence) in whichever format it has.
  * `alreadyParsed` is `body` parsed by the HTTP layer, so it is not paid twice.
  */
-export function parseUpload(body: Uint8Array, alreadyParsed?: unknown): ParsedUpload {
+export function parseUpload(body: Uint8Array, alreadyParsed?: unknown, options?: ParseOptions): ParsedUpload {
   const json = alreadyParsed ?? parseJsonText(Buffer.from(body).toString('utf8'), 'request body', 'E_INVALID_INPUT');
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
     throw new AttestryError(
@@ -40,5 +39,5 @@ export function parseUpload(body: Uint8Array, alreadyParsed?: unknown): ParsedUp
     );
   }
   const format = EVIDENCE_FORMATS.find((f) => f.detect(json)) ?? dsseEnvelopeFormat;
-  return format.parse(json);
+  return format.parse(json, options);
 }
