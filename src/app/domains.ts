@@ -4,9 +4,9 @@ import type { LogState } from '../tlog/log-reader.js';
 import type { AppModule } from './modules.js';
 
 /**
- * Today's domains. Their kinds are still declared by the store's CAS layout;
- * MERGE: when src/kinds/builtin.ts lands each module lists its kinds here
- * (evidence: attestations; models: model-signatures, message-signatures).
+ * Today's domains. Their evidence kinds are declared in their own folders
+ * and listed in src/kinds/builtin.ts (so authz and the layout can derive
+ * from them below the app); a module's `kinds` adds kinds beyond those.
  */
 
 /** Signed evidence: upload, fetch, search, bundle export. */
@@ -43,8 +43,4 @@ export const modelsModule: AppModule<ModelUseCases> = {
   register: () => ({}),
 };
 
-export const BUILTIN_MODULES: readonly AppModule<unknown>[] = [
-  evidenceModule as AppModule<unknown>,
-  logModule as AppModule<unknown>,
-  modelsModule as AppModule<unknown>,
-];
+export const BUILTIN_MODULES: readonly AppModule[] = [evidenceModule, logModule, modelsModule];

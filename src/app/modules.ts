@@ -21,20 +21,19 @@ export interface AppModule<UseCases = unknown> {
 
 /** The use cases each module registered, looked up by the module itself (so the type follows). */
 export class RegisteredModules {
-  readonly #byModule = new Map<AppModule<unknown>, unknown>();
-  readonly #order: AppModule<unknown>[] = [];
+  readonly #byModule = new Map<AppModule, unknown>();
+  readonly #order: AppModule[] = [];
 
   add<U>(module: AppModule<U>, useCases: U): void {
     if (this.#order.some((m) => m.name === module.name))
       throw new AttestryError('E_CONFIG', `two app modules are named ${module.name}; module names are unique`);
-    this.#byModule.set(module as AppModule<unknown>, useCases);
-    this.#order.push(module as AppModule<unknown>);
+    this.#byModule.set(module, useCases);
+    this.#order.push(module);
   }
 
   get<U>(module: AppModule<U>): U {
-    if (!this.#byModule.has(module as AppModule<unknown>))
-      throw new AttestryError('E_INTERNAL', `module ${module.name} is not registered in this app`);
-    return this.#byModule.get(module as AppModule<unknown>) as U;
+    if (!this.#byModule.has(module)) throw new AttestryError('E_INTERNAL', `module ${module.name} is not registered in this app`);
+    return this.#byModule.get(module) as U;
   }
 
   names(): readonly string[] {

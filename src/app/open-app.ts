@@ -46,7 +46,7 @@ export interface AppDeps {
   readonly events?: LockerEvents | undefined;
   readonly verifyThreads?: number | undefined;
   /** The domains to register; default BUILTIN_MODULES (evidence, log, models). */
-  readonly modules?: readonly AppModule<unknown>[] | undefined;
+  readonly modules?: readonly AppModule[] | undefined;
 }
 
 /**

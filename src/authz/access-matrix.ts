@@ -1,4 +1,4 @@
-import { type Role } from '../core/roles.js';
+import type { Role } from '../core/roles.js';
 import type { Action } from '../kinds/access.js';
 import { builtinKinds, type EvidenceKind } from '../kinds/builtin.js';
 import type { Grant } from '../kinds/declaration.js';

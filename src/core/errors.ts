@@ -118,6 +118,8 @@ export function toWire(e: unknown): WireError {
 export function fromWire(wire: unknown): AttestryError {
   const w = typeof wire === 'object' && wire !== null ? (wire as Record<string, unknown>) : {};
   const code = isErrorCode(w['code']) ? w['code'] : 'E_INTERNAL';
+  // JSON.stringify gives undefined for undefined, whatever its declared type says.
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-conversion
   const message = typeof w['message'] === 'string' ? w['message'] : `malformed error reply: ${String(JSON.stringify(wire)).slice(0, 200)}`;
   const details = plainDetails(w['details']);
   return new AttestryError(code, message, details === undefined ? undefined : { details });

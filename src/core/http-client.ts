@@ -106,6 +106,8 @@ export class HttpClient {
           ...(request.body !== undefined ? { body: request.body } : {}),
         });
       } catch (e) {
+        // Set by the timer callback while fetch was pending; flow analysis cannot see that.
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
         if (timedOut) throw this.#timeout(method, url, `no reply within ${this.#timeoutMs / 1000} s`);
         const purpose = request.purpose === undefined ? '' : ` ${request.purpose}`;
         throw new AttestryError('E_UNAVAILABLE', `cannot reach ${url.origin}${purpose}: ${causeText(e)}`, { cause: e });
@@ -175,7 +177,8 @@ export class HttpClient {
       throw tooLarge(declared);
     }
     if (response.body === null) return Buffer.alloc(0);
-    const reader = response.body.getReader();
+    // Node types fetch bodies as ReadableStream<any>; they are byte streams.
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
     const chunks: Uint8Array[] = [];
     let total = 0;
     try {

@@ -20,6 +20,8 @@ export interface ServeOptions<Res> {
   readonly transfer?: (result: Res) => readonly Transferable[];
 }
 
+// Req types the handler's argument for the worker's own code; it has no other use.
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters
 export function serveWorkerRpc<Req, Res, Ev = never>(
   handler: (request: Req, context: RpcContext<Ev>) => Res | Promise<Res>,
   options: ServeOptions<Res> = {},

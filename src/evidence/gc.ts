@@ -63,6 +63,8 @@ function retentionDays(kind: string, rule: Extract<RetentionRule, { keep: 'days'
   if (typeof days !== 'number' || !Number.isInteger(days) || days <= 0) {
     throw new AttestryError(
       'E_CONFIG',
+      // JSON.stringify(undefined) is undefined, whatever its declared type says.
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
       `retention of kind ${kind} reads ${rule.configKey} from the config, which is ${JSON.stringify(days) ?? 'missing'}, not a positive whole number of days`,
     );
   }

@@ -273,7 +273,7 @@ export class EvidenceLocker {
       id: row.id,
       created,
       tenant: row.tenant,
-      kind: row.kind as EvidenceKind,
+      kind: row.kind,
       digest: row.digest,
       subjects: row.subjects,
       signerKeyId: row.signerKeyId,
@@ -316,7 +316,8 @@ export class EvidenceLocker {
     let kinds: string[] = this.#kinds.kindsAllowed(principal.role, 'read');
     if (kinds.length === 0) throw new AttestryError('E_FORBIDDEN', `role ${principal.role} may not read evidence`);
     if (query.kind !== undefined) {
-      if (!this.#kinds.has(query.kind)) throw new AttestryError('E_INVALID_INPUT', `kind "${query.kind}" is not an evidence kind`);
+      if (this.#kinds.get(query.kind) === undefined)
+        throw new AttestryError('E_INVALID_INPUT', `kind "${query.kind}" is not an evidence kind`);
       kinds = kinds.filter((k) => k === query.kind);
     }
     let tenants: readonly string[] | '*' = principal.tenants;

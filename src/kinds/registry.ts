@@ -194,6 +194,8 @@ export class KindRegistry {
 }
 
 function compileBlobs(d: KindDeclaration): ReadonlyMap<string, CompiledTemplate> {
+  // Declarations may come from plain JavaScript: check the shape the types promise.
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
   const blobs: Readonly<Record<string, string>> = typeof d.blobs === 'object' && d.blobs !== null ? d.blobs : {};
   if (typeof blobs['primary'] !== 'string') throw new AttestryError('E_CONFIG', `kind ${d.name} declares no primary blob`);
   const compiled = new Map<string, CompiledTemplate>();

@@ -34,6 +34,8 @@ function refuse(kind: string, role: string, template: string, why: string): neve
 }
 
 export function compileTemplate(kind: string, role: string, template: BlobTemplate): CompiledTemplate {
+  // Declarations may come from plain JavaScript: a template may not be a string at all.
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-conversion
   if (typeof template !== 'string' || !template.startsWith(`${kind}/`)) refuse(kind, role, String(template), `must start with "${kind}/"`);
   if (!ALLOWED_RE.test(template)) refuse(kind, role, template, 'may only contain A-Z a-z 0-9 . _ / - and the placeholders {tenant} {id}');
   const placeholders = [...template.matchAll(PLACEHOLDER_RE)].map((m) => m[1] as string);

@@ -197,7 +197,9 @@ describe('toWire / fromWire', () => {
   });
 
   test('details that are not plain JSON are dropped, not half sent', () => {
-    class Custom {}
+    class Custom {
+      readonly tag = 'custom';
+    }
     for (const details of [{ when: new Date(0) }, { custom: new Custom() }, { bytes: Buffer.from('x') }, { n: Number.NaN }]) {
       const wire = toWire(new AttestryError('E_IO', 'x', { details }));
       assert.deepEqual(wire, { code: 'E_IO', message: 'x' });

@@ -1,6 +1,7 @@
-/** `attestry gc`: remove what interrupted writes left in the blob store. */
+/** `attestry gc`: apply the kinds' retention rules and remove what interrupted writes left in the blob store. */
 import { Command } from 'commander';
 import { collectOrphanBlobs } from '../../evidence/gc.js';
+import { builtinKinds } from '../../kinds/builtin.js';
 import { openBlobStore } from '../../store/blob/open.js';
 import { parseIntOption } from '../files.js';
 import { emit, safeText } from '../output.js';
@@ -11,17 +12,18 @@ export function gcCommand(): Command {
   return withServiceOptions(
     new Command('gc')
       .description(
-        'remove blobs no index row references (left by writes interrupted before they were acknowledged) and stale temp files; stored evidence is never touched',
+        "apply each evidence kind's retention rule (seed 000 §3.3: runtime facts after Signals.CAS.RetentionDays.RuntimeFacts days; every other kind is kept forever; each deletion is recorded), then remove blobs no record references (left by writes interrupted before they were acknowledged) and stale temp files",
       )
       .option('--dry-run', 'list what would be removed, remove nothing')
       .option('--min-age <seconds>', 'only blobs older than this (writes in flight are younger)', parseIntOption('--min-age'), 3600),
   ).action((flags: ServiceFlags & { dryRun?: boolean; minAge: number }) =>
     run(flags, () =>
       withIndex(flags, async (s) => {
-        const blobs = openBlobStore(configFrom(flags));
+        const config = configFrom(flags);
+        const blobs = openBlobStore(config);
         try {
           const report = await collectOrphanBlobs(
-            { blobs, evidence: s.repos.evidence },
+            { blobs, evidence: s.repos.evidence, kinds: builtinKinds(), config },
             { now: s.clock.now(), minAgeMs: flags.minAge * 1000, dryRun: flags.dryRun ?? false },
           );
           emit(flags, { ok: true, ...report }, () =>
@@ -31,6 +33,12 @@ export function gcCommand(): Command {
                   ? ' (dry run: nothing removed)'
                   : `, removed ${report.removed}; ${report.tempFilesRemoved} stale temp files removed`),
               ...report.orphans.map((k) => `  ${safeText(k)}`),
+              ...(report.expired.length === 0
+                ? []
+                : [
+                    `retention: ${report.expired.length} record(s) past their kind's retention${report.dryRun ? ' would be deleted' : ` deleted with ${report.expiredBlobsRemoved} blob(s)`}`,
+                    ...report.expired.map((r) => `  ${r.id} ${safeText(r.kind)} (${safeText(r.reason)})`),
+                  ]),
             ].join('\n'),
           );
         } finally {

@@ -33,7 +33,7 @@ function readEnvelope(
         return hex === undefined ? [] : [{ digest: `sha256:${hex.toLowerCase()}`, name: s.name ?? null }];
       });
     } else if (typeof statementJson === 'object' && statementJson !== null && 'predicateType' in statementJson) {
-      const p = (statementJson as { predicateType: unknown }).predicateType;
+      const p = statementJson.predicateType;
       predicateType = typeof p === 'string' ? p : null;
     }
   }
