@@ -9,13 +9,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import pg from 'pg';
 import { logModule, evidenceModule, modelsModule, BUILTIN_MODULES } from '../../src/app/domains.js';
 import type { AppModule } from '../../src/app/modules.js';
 import { openApp, type AppCore } from '../../src/app/open-app.js';
 import { AttestryError } from '../../src/core/errors.js';
 import { loadConfig, type ResolvedConfig } from '../../src/core/config.js';
-import { PG_URL, probePostgres, SKIP_PG } from '../helpers/databases.js';
+import { dropSchema, PG_URL, probePostgres, SKIP_PG } from '../helpers/databases.js';
 
 interface Backend {
   readonly name: string;
@@ -29,14 +28,7 @@ before(async () => {
   pgUnreachable = await probePostgres();
 });
 after(async () => {
-  if (pgUnreachable !== undefined) return;
-  const client = new pg.Client({ connectionString: PG_URL });
-  await client.connect();
-  try {
-    await client.query(`drop schema if exists "${schema}" cascade`);
-  } finally {
-    await client.end();
-  }
+  if (pgUnreachable === undefined) await dropSchema(schema);
 });
 
 const BACKENDS: readonly Backend[] = [

@@ -1,9 +1,10 @@
 /** core/http-client against a real local HTTP server: deadlines, reply limit, error decoding and code policy. */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { expectRejects } from '../helpers/model.js';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { AttestryError } from '../../src/core/errors.js';
+import type { AttestryError, ErrorCode } from '../../src/core/errors.js';
 import { HttpClient } from '../../src/core/http-client.js';
 import { LogClient } from '../../src/tlog/client.js';
 
@@ -63,17 +64,8 @@ after(async () => {
   await new Promise<void>((resolve) => server.close(() => resolve()));
 });
 
-async function rejectsWith(promise: Promise<unknown>, code: string, message?: RegExp): Promise<AttestryError> {
-  try {
-    await promise;
-  } catch (e) {
-    assert.ok(e instanceof AttestryError, `an AttestryError, got ${String(e)}`);
-    assert.equal(e.code, code, e.message);
-    if (message) assert.match(e.message, message);
-    return e;
-  }
-  assert.fail(`expected a rejection with ${code}`);
-}
+const rejectsWith = (promise: Promise<unknown>, code: ErrorCode, message?: RegExp): Promise<AttestryError> =>
+  expectRejects(promise, code, ...(message === undefined ? [] : [message]));
 
 describe('HttpClient', () => {
   test('JSON replies, request bodies and headers', async () => {

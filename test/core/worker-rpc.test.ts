@@ -1,11 +1,12 @@
 /** core/worker-rpc with real worker threads (test/core/rpc-test-worker.ts), and the WireError it carries. */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { expectRejects } from '../helpers/model.js';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AttestryError, fromWire, toWire } from '../../src/core/errors.js';
+import { AttestryError, fromWire, toWire, type ErrorCode } from '../../src/core/errors.js';
 import { WorkerPool } from '../../src/core/worker-rpc.js';
 import type { TestRequest } from './rpc-test-worker.js';
 
@@ -15,17 +16,8 @@ function pool(size: number): WorkerPool<TestRequest, unknown, number> {
   return new WorkerPool<TestRequest, unknown, number>({ script: SCRIPT, size, name: 'test worker' });
 }
 
-async function rejectsWith(promise: Promise<unknown>, code: string, message?: RegExp): Promise<AttestryError> {
-  try {
-    await promise;
-  } catch (e) {
-    assert.ok(e instanceof AttestryError, `an AttestryError, got ${String(e)}`);
-    assert.equal(e.code, code, e.message);
-    if (message) assert.match(e.message, message);
-    return e;
-  }
-  assert.fail(`expected a rejection with ${code}`);
-}
+const rejectsWith = (promise: Promise<unknown>, code: ErrorCode, message?: RegExp): Promise<AttestryError> =>
+  expectRejects(promise, code, ...(message === undefined ? [] : [message]));
 
 /** Runs `code` (an ES module) in a child node process; resolves with its exit code, stdout and how long it ran. */
 function runChild(code: string, timeoutMs = 20_000): Promise<{ exit: number | null; stdout: string; ms: number }> {

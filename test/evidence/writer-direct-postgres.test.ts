@@ -5,13 +5,10 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { directWriter } from '../../src/evidence/sqlite-writer.js';
 import { redactUrl } from '../../src/store/db/connect.js';
-import { EvidenceRepo } from '../../src/store/db/evidence-repo.js';
-import { LogSequencer } from '../../src/tlog/log-store.js';
-import { NoteSigner } from '../../src/tlog/note.js';
 import { freshPostgres, PG_URL, probePostgres, SKIP_PG } from '../helpers/databases.js';
 import { evidenceWriterContract } from './writer-contract.js';
+import { openDirectWriter } from './writer-direct.js';
 
 const unreachable = await probePostgres();
 
@@ -26,21 +23,5 @@ if (unreachable !== undefined) {
     },
   );
 } else {
-  evidenceWriterContract('repo-direct EvidenceWriter on PostgreSQL', async (log) => {
-    const fresh = await freshPostgres();
-    const index = await fresh.open();
-    await index.migrate();
-    const sequencer = log === undefined ? undefined : new LogSequencer(new NoteSigner(log.origin, log.privateKeyPem), index.driver);
-    return {
-      writer: directWriter(new EvidenceRepo(index.db), sequencer),
-      index,
-      async cleanup() {
-        try {
-          await index.close();
-        } finally {
-          await fresh.cleanup();
-        }
-      },
-    };
-  });
+  evidenceWriterContract('repo-direct EvidenceWriter on PostgreSQL', openDirectWriter(freshPostgres));
 }

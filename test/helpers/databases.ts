@@ -31,15 +31,7 @@ export async function freshPostgres(): Promise<FreshDatabase> {
   return {
     settings,
     open: () => openIndexDatabase(settings),
-    async cleanup() {
-      const client = new pg.Client({ connectionString: PG_URL });
-      await client.connect();
-      try {
-        await client.query(`drop schema if exists "${schema}" cascade`);
-      } finally {
-        await client.end();
-      }
-    },
+    cleanup: () => dropSchema(schema),
   };
 }
 
@@ -68,4 +60,15 @@ export async function backends(): Promise<{ name: string; fresh: () => Promise<F
       skip: unreachable !== undefined && SKIP_PG ? `ATTESTRY_TEST_SKIP_PG=1 and PostgreSQL is unreachable: ${unreachable}` : false,
     },
   ];
+}
+
+/** Drops a test's own PostgreSQL schema and everything in it. */
+export async function dropSchema(schema: string): Promise<void> {
+  const client = new pg.Client({ connectionString: PG_URL });
+  await client.connect();
+  try {
+    await client.query(`drop schema if exists "${schema}" cascade`);
+  } finally {
+    await client.end();
+  }
 }

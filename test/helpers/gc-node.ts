@@ -23,18 +23,23 @@ export interface GcNodeInput {
   readonly start: SharedArrayBuffer;
 }
 
-const input = workerData as GcNodeInput;
-const index = await openIndexDatabase(input.settings);
-const blobs = new FsBlobStore(input.blobRoot, input.bucket, '');
-Atomics.wait(new Int32Array(input.start), 0, 0);
-try {
-  const report = await collectOrphanBlobs(
-    { blobs, evidence: new EvidenceRepo(index.db), kinds: new KindRegistry(input.kinds), config: input.config },
-    { now: new Date(input.now), minAgeMs: 3_600_000, dryRun: false },
-  );
-  parentPort?.postMessage({ ok: true, report });
-} catch (e) {
-  parentPort?.postMessage({ ok: false, message: e instanceof Error ? `${e.message}\n${e.stack ?? ''}` : String(e) });
-} finally {
-  await index.close();
+/** One GC run with the inputs the test posted (node --test also loads this file on the main thread: then it does nothing). */
+async function runNode(): Promise<void> {
+  const input = workerData as GcNodeInput;
+  const index = await openIndexDatabase(input.settings);
+  const blobs = new FsBlobStore(input.blobRoot, input.bucket, '');
+  Atomics.wait(new Int32Array(input.start), 0, 0);
+  try {
+    const report = await collectOrphanBlobs(
+      { blobs, evidence: new EvidenceRepo(index.db), kinds: new KindRegistry(input.kinds), config: input.config },
+      { now: new Date(input.now), minAgeMs: 3_600_000, dryRun: false },
+    );
+    parentPort?.postMessage({ ok: true, report });
+  } catch (e) {
+    parentPort?.postMessage({ ok: false, message: e instanceof Error ? `${e.message}\n${e.stack ?? ''}` : String(e) });
+  } finally {
+    await index.close();
+  }
 }
+
+if (parentPort !== null) await runNode();
