@@ -66,3 +66,15 @@ export async function uploadBundle(flags: UploadFlags, bundle: unknown): Promise
   out.bundle = exported;
   return out;
 }
+
+/** What `--json` reports of an upload (attest and sign-blob alike). */
+export function uploadSummary(uploaded: Uploaded): Record<string, unknown> {
+  return {
+    id: uploaded.id,
+    created: uploaded.created,
+    tenant: uploaded.tenant,
+    kind: uploaded.kind,
+    logIndex: uploaded.logIndex,
+    ...(uploaded.skipReason !== undefined ? { skipReason: uploaded.skipReason } : {}),
+  };
+}

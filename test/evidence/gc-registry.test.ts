@@ -128,51 +128,35 @@ const SBOM_SCANS: KindDeclaration = {
   description: 'a throwaway kind declared by the GC test',
 };
 
-// The blob store lists keys through the layout's parseCasKey, which learns
-// registered kinds with the kind registry (issue 13, "kinds"): until then a
-// throwaway kind's keys cannot be listed by any store.
-const layoutKnowsThrowaway = (() => {
-  try {
-    parseCasKey('sbom-scans/acme/01ARZ3NDEKTSV4RRFFQ69G5FAV.dsse.json');
-    return true;
-  } catch {
-    return false;
-  }
-})();
+describe('GC follows a throwaway kind declared in the test', () => {
+  let f: GcFixture;
+  before(async () => {
+    f = await openGcFixture(await freshSqlite(), fillUnchecked);
+  });
+  after(() => f.cleanup());
 
-describe(
-  'GC follows a throwaway kind declared in the test',
-  { skip: layoutKnowsThrowaway ? false : 'parseCasKey does not know registered kinds yet' },
-  () => {
-    let f: GcFixture;
-    before(async () => {
-      f = await openGcFixture(await freshSqlite(), fillUnchecked);
-    });
-    after(() => f.cleanup());
-
-    it('scans its prefix and applies its retention', async () => {
-      const kinds = new KindRegistry([...TEST_KINDS, SBOM_SCANS]);
-      const kept = await f.record(SBOM_SCANS, 1);
-      const old = await f.record(SBOM_SCANS, 8);
-      const orphan = await f.orphan(SBOM_SCANS, 'report', 1);
-      const report = await collectOrphanBlobs(
-        { blobs: f.blobs, evidence: f.evidence, kinds, config: { ...RETENTION_CONFIG, Test: { SbomScanDays: 7 } } },
-        { now: new Date(), minAgeMs: HOUR, dryRun: false },
-      );
-      assert.deepEqual(report.orphans, [orphan]);
-      assert.deepEqual(
-        report.expired.map((e) => e.id),
-        [old.id],
-      );
-      assert.equal(report.expiredBlobsRemoved, 2);
-      assert.ok((await f.evidence.get(kept.id)) !== undefined);
-      assert.equal((await f.evidence.deletions()).length, 1);
-      // Without the declaration the prefix is not GC's to touch.
-      const without = await collectOrphanBlobs(
-        { blobs: f.blobs, evidence: f.evidence, kinds: new KindRegistry(TEST_KINDS), config: RETENTION_CONFIG },
-        { now: new Date(), minAgeMs: 0, dryRun: true },
-      );
-      assert.ok(!without.orphans.some((k) => k.startsWith('sbom-scans/')));
-    });
-  },
-);
+  it('scans its prefix and applies its retention', async () => {
+    const kinds = new KindRegistry([...TEST_KINDS, SBOM_SCANS]);
+    const kept = await f.record(SBOM_SCANS, 1);
+    const old = await f.record(SBOM_SCANS, 8);
+    const orphan = await f.orphan(SBOM_SCANS, 'report', 1);
+    const report = await collectOrphanBlobs(
+      { blobs: f.blobs, evidence: f.evidence, kinds, config: { ...RETENTION_CONFIG, Test: { SbomScanDays: 7 } } },
+      { now: new Date(), minAgeMs: HOUR, dryRun: false },
+    );
+    assert.deepEqual(report.orphans, [orphan]);
+    assert.deepEqual(
+      report.expired.map((e) => e.id),
+      [old.id],
+    );
+    assert.equal(report.expiredBlobsRemoved, 2);
+    assert.ok((await f.evidence.get(kept.id)) !== undefined);
+    assert.equal((await f.evidence.deletions()).length, 1);
+    // Without the declaration the prefix is not GC's to touch.
+    const without = await collectOrphanBlobs(
+      { blobs: f.blobs, evidence: f.evidence, kinds: new KindRegistry(TEST_KINDS), config: RETENTION_CONFIG },
+      { now: new Date(), minAgeMs: 0, dryRun: true },
+    );
+    assert.ok(!without.orphans.some((k) => k.startsWith('sbom-scans/')));
+  });
+});

@@ -18,7 +18,7 @@ import { keyFingerprint } from '../../crypto/keys.js';
 import { emit } from '../output.js';
 import { run } from '../run.js';
 import { addSigningKeyOptions, loadSigningKey } from '../signing-key.js';
-import { addUploadOptions, uploadBundle, type UploadFlags } from '../upload.js';
+import { addUploadOptions, uploadBundle, type UploadFlags, uploadSummary } from '../upload.js';
 
 interface AttestFlags extends UploadFlags {
   predicate: string;
@@ -95,18 +95,7 @@ logs it, and OUT receives the service's bundle: log entry, inclusion proof, chec
           keySource: key.source,
           keyFingerprint: keyFingerprint(key.signer.publicKey),
           hint: signed.bundle.verificationMaterial.publicKey?.hint ?? '',
-          ...(uploaded !== undefined
-            ? {
-                upload: {
-                  id: uploaded.id,
-                  created: uploaded.created,
-                  tenant: uploaded.tenant,
-                  kind: uploaded.kind,
-                  logIndex: uploaded.logIndex,
-                  ...(uploaded.skipReason !== undefined ? { skipReason: uploaded.skipReason } : {}),
-                },
-              }
-            : {}),
+          ...(uploaded !== undefined ? { upload: uploadSummary(uploaded) } : {}),
         };
         emit(flags, result, () => {
           const lines = [`Attestation (${flags.type}) → ${out}`];

@@ -9,7 +9,7 @@ import { keyFingerprint } from '../../crypto/keys.js';
 import { emit } from '../output.js';
 import { run } from '../run.js';
 import { addSigningKeyOptions, loadSigningKey } from '../signing-key.js';
-import { addUploadOptions, uploadBundle, type UploadFlags } from '../upload.js';
+import { addUploadOptions, uploadBundle, type UploadFlags, uploadSummary } from '../upload.js';
 
 /** Said before anything is signed or sent: the service checks message signatures from the digest alone. */
 const UPLOAD_KEY_REFUSAL = (algorithm: string): string =>
@@ -71,18 +71,7 @@ checked from its digest (record such a file with attestry attest --subject FILE 
           keySource: key.source,
           keyFingerprint: keyFingerprint(key.signer.publicKey),
           hint: bundle.verificationMaterial.publicKey.hint,
-          ...(uploaded !== undefined
-            ? {
-                upload: {
-                  id: uploaded.id,
-                  created: uploaded.created,
-                  tenant: uploaded.tenant,
-                  kind: uploaded.kind,
-                  logIndex: uploaded.logIndex,
-                  ...(uploaded.skipReason !== undefined ? { skipReason: uploaded.skipReason } : {}),
-                },
-              }
-            : {}),
+          ...(uploaded !== undefined ? { upload: uploadSummary(uploaded) } : {}),
         };
         emit(flags, result, () =>
           [
