@@ -82,6 +82,13 @@ export interface RecordInput {
   readonly parsedJson?: unknown;
   /** Durable before the index commits, like the envelope; their roles are declared by the envelope's kind. */
   readonly extraBlobs: readonly ExtraBlob[];
+  /**
+   * The record's id (a ULID), when the domain names it (a batch or graph id,
+   * so the blob keys follow the seed's layout). The caller reserves it first
+   * (its own primary key): the locker refuses an id already used by another
+   * record, and returns the stored one when it holds the same bytes.
+   */
+  readonly id?: string | undefined;
 }
 
 export interface StoredEvidence {
@@ -138,7 +145,7 @@ export class EvidenceLocker {
 
   /** `parsedJson` is `body` already parsed by the caller (it must be the same bytes). */
   async put(principal: Principal, requestedTenant: string | undefined, body: Uint8Array, parsedJson?: unknown): Promise<StoredEvidence> {
-    return this.#track(() => this.#put(principal, requestedTenant, body, parsedJson, []));
+    return this.#track(() => this.#put(principal, requestedTenant, body, parsedJson, [], undefined));
   }
 
   /**
@@ -148,7 +155,16 @@ export class EvidenceLocker {
    * A crash in between leaves only unreferenced blobs, which GC collects.
    */
   async putRecord(principal: Principal, input: RecordInput): Promise<StoredEvidence> {
-    return this.#track(() => this.#put(principal, input.tenant, input.envelope, input.parsedJson, input.extraBlobs));
+    return this.#track(() =>
+      this.#put(
+        principal,
+        input.tenant,
+        input.envelope,
+        input.parsedJson,
+        input.extraBlobs,
+        input.id === undefined ? undefined : parseUlid(input.id, 'id'),
+      ),
+    );
   }
 
   async #putBlob(key: CasKey, bytes: Uint8Array, digest: Digest): Promise<void> {
@@ -178,6 +194,7 @@ export class EvidenceLocker {
     body: Uint8Array,
     parsedJson: unknown,
     extraBlobs: readonly ExtraBlob[],
+    chosenId: string | undefined,
   ): Promise<StoredEvidence> {
     const d = this.#deps;
     const writesOff = d.policy?.writesOff;
@@ -200,7 +217,14 @@ export class EvidenceLocker {
       timestamp,
     } = await d.verifier.verify(parsed.content, parsed.keyHint, candidates, this.#logSkip(parsed.kind) === undefined);
 
-    const id = d.ids.next();
+    if (chosenId !== undefined) {
+      const stored = await d.evidence.get(chosenId);
+      if (stored !== undefined) {
+        if (stored.tenant === tenant && stored.digest === digest) return this.#describe(stored, false);
+        throw new AttestryError('E_CONFLICT', `record ${chosenId} exists with other content; a record id names one upload`);
+      }
+    }
+    const id = chosenId ?? d.ids.next();
     const blobKey = evidenceBlobKey(parsed.kind, tenant, id, this.#kinds);
     const extras: PlannedBlob[] = planExtraBlobs(this.#kinds, parsed.kind, tenant, id, extraBlobs);
     for (const b of extras) await this.#putBlob(b.key, b.bytes, b.digest);

@@ -32,6 +32,8 @@ export const CALLGRAPHS: KindDeclaration = {
 export const MANIFESTS: KindDeclaration = {
   name: 'manifests',
   description: 'Signed callgraph manifests (a manifest and its DSSE envelope)',
+  // Must equal CALLGRAPH_MANIFEST_PAYLOAD_TYPE in ./types.ts (this file imports declarations only).
+  payloadTypes: ['application/vnd.attestry.callgraph-manifest+json'],
   blobs: {
     primary: 'manifests/{id}.json.dsse',
     manifest: 'manifests/{id}.json',
