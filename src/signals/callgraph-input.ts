@@ -64,7 +64,8 @@ function readLine(text: string, line: number, builder: GraphBuilder): void {
   const kind = value['kind'];
   if (kind === 'node') {
     const entry = value['entry'];
-    if (entry !== undefined && typeof entry !== 'boolean') throw builder.fail('nodes', line, `"entry" must be true or false, got ${jsonType(entry)}`);
+    if (entry !== undefined && typeof entry !== 'boolean')
+      throw builder.fail('nodes', line, `"entry" must be true or false, got ${jsonType(entry)}`);
     builder.addNode(value['id'], value['symbol'], entry === true, extraOf(value, NODE_KEYS, line, builder), line, 'symbol');
   } else if (kind === 'edge') {
     builder.addEdge(value['from'], value['to'], extraOf(value, EDGE_KEYS, line, builder), line, ['from', 'to']);
@@ -79,7 +80,12 @@ function readLine(text: string, line: number, builder: GraphBuilder): void {
  * members are merged in. A field both at the top and inside `extra` is
  * ambiguous and refused.
  */
-function extraOf(value: Record<string, unknown>, own: ReadonlySet<string>, line: number, builder: GraphBuilder): Record<string, unknown> | undefined {
+function extraOf(
+  value: Record<string, unknown>,
+  own: ReadonlySet<string>,
+  line: number,
+  builder: GraphBuilder,
+): Record<string, unknown> | undefined {
   let extra: Record<string, unknown> | undefined;
   for (const key in value) {
     if (own.has(key)) continue;

@@ -52,7 +52,11 @@ export async function readFactBatch(
         try {
           value = JSON.parse(text);
         } catch (e) {
-          throw factError(NDJSON_WHAT, atLine(line), `not JSON (${e instanceof Error ? e.message : String(e)}); send one JSON object per line`);
+          throw factError(
+            NDJSON_WHAT,
+            atLine(line),
+            `not JSON (${e instanceof Error ? e.message : String(e)}); send one JSON object per line`,
+          );
         }
         add(agg, value, NDJSON_WHAT, line, atLine, limits.maxFacts, scratch);
       }
@@ -69,7 +73,15 @@ export async function readFactBatch(
   return { ...summary, provenanceHash: tap.digest(), rawBytes: tap.bytes };
 }
 
-function add(agg: FactAggregator, value: unknown, what: string, at: number, place: (n: number) => string, maxFacts: number, fact: CheckedFact): void {
+function add(
+  agg: FactAggregator,
+  value: unknown,
+  what: string,
+  at: number,
+  place: (n: number) => string,
+  maxFacts: number,
+  fact: CheckedFact,
+): void {
   checkFact(value, what, at, place, fact);
   if (agg.factCount >= maxFacts) {
     throw new AttestryError('E_PAYLOAD_TOO_LARGE', `${what}: more than ${maxFacts} facts (maxFacts); split the batch`, {
@@ -82,7 +94,11 @@ function add(agg: FactAggregator, value: unknown, what: string, at: number, plac
 }
 
 /** Reads `{subject, callgraphId, events}`; each event is checked as it completes and then dropped (keepStack false). */
-async function readDocument(body: AsyncIterable<Uint8Array>, limits: FactBatchLimits, agg: FactAggregator): Promise<{ callgraphId?: string; subject?: unknown }> {
+async function readDocument(
+  body: AsyncIterable<Uint8Array>,
+  limits: FactBatchLimits,
+  agg: FactAggregator,
+): Promise<{ callgraphId?: string; subject?: unknown }> {
   const doc: { callgraphId?: string; subject?: unknown } = {};
   const scratch = newCheckedFact();
   for await (const items of documentItems(body)) {
@@ -90,13 +106,18 @@ async function readDocument(body: AsyncIterable<Uint8Array>, limits: FactBatchLi
       if ('member' in item) {
         if (item.member === 'subject') doc.subject = item.value;
         else if (typeof item.value === 'string') doc.callgraphId = item.value;
-        else if (item.value !== null) throw new AttestryError('E_INVALID_INPUT', `${DOC_WHAT}: "callgraphId" must be a string, got ${jsonType(item.value)}`);
+        else if (item.value !== null)
+          throw new AttestryError('E_INVALID_INPUT', `${DOC_WHAT}: "callgraphId" must be a string, got ${jsonType(item.value)}`);
         continue;
       }
       if (Buffer.byteLength(JSON.stringify(item.event), 'utf8') > limits.maxLineBytes) {
-        throw new AttestryError('E_PAYLOAD_TOO_LARGE', `${DOC_WHAT}: ${atEvent(item.n)} is longer than the limit of ${limits.maxLineBytes} bytes; shorten its fields`, {
-          details: { at: atEvent(item.n), limit: 'maxLineBytes', maxLineBytes: limits.maxLineBytes },
-        });
+        throw new AttestryError(
+          'E_PAYLOAD_TOO_LARGE',
+          `${DOC_WHAT}: ${atEvent(item.n)} is longer than the limit of ${limits.maxLineBytes} bytes; shorten its fields`,
+          {
+            details: { at: atEvent(item.n), limit: 'maxLineBytes', maxLineBytes: limits.maxLineBytes },
+          },
+        );
       }
       add(agg, item.event, DOC_WHAT, item.n, atEvent, limits.maxFacts, scratch);
     }
@@ -127,11 +148,13 @@ async function* documentItems(body: AsyncIterable<Uint8Array>): AsyncGenerator<D
     if (!started) {
       const first = firstSignificantByte(chunk);
       if (first === -1) continue;
-      if (first !== 0x7b) throw new AttestryError('E_INVALID_INPUT', `${DOC_WHAT}: expected a JSON object {"subject":...,"callgraphId":...,"events":[...]}`);
+      if (first !== 0x7b)
+        throw new AttestryError('E_INVALID_INPUT', `${DOC_WHAT}: expected a JSON object {"subject":...,"callgraphId":...,"events":[...]}`);
       started = true;
     }
     if (parser.isEnded) {
-      if (firstSignificantByte(chunk) !== -1) throw new AttestryError('E_INVALID_INPUT', `${DOC_WHAT}: data after the end of the JSON document`);
+      if (firstSignificantByte(chunk) !== -1)
+        throw new AttestryError('E_INVALID_INPUT', `${DOC_WHAT}: data after the end of the JSON document`);
       continue;
     }
     step(() => parser.write(chunk));

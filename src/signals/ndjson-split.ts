@@ -41,9 +41,13 @@ export class BodyTap {
     for await (const chunk of source) {
       this.bytes += chunk.length;
       if (this.bytes > maxBytes) {
-        throw new AttestryError('E_PAYLOAD_TOO_LARGE', `${what}: the body is larger than the limit of ${maxBytes} bytes (maxBytes); send a smaller body`, {
-          details: { limit: 'maxBytes', maxBytes },
-        });
+        throw new AttestryError(
+          'E_PAYLOAD_TOO_LARGE',
+          `${what}: the body is larger than the limit of ${maxBytes} bytes (maxBytes); send a smaller body`,
+          {
+            details: { limit: 'maxBytes', maxBytes },
+          },
+        );
       }
       this.hash.update(chunk);
       if (onChunk !== undefined) {
