@@ -254,7 +254,11 @@ function migrations(dialect: SqlDialect): Record<string, Migration> {
           // manifests/{id}.json (the DSSE is the locker record of the same id, when signed).
           .addColumn('manifest_digest', 'text', (c) => c.notNull())
           .addColumn('manifest_size', int64, (c) => c.notNull())
+          // 'writing' (intent: blobs written, manifest not yet a locker record) | 'stored' (acknowledged).
+          .addColumn('state', 'text', (c) => c.notNull())
+          .addColumn('updated_at', 'text', (c) => c.notNull())
           .execute();
+        await db.schema.createIndex('signals_callgraphs_state').on('signals_callgraphs').columns(['state', 'updated_at']).execute();
         // GET /signals/callgraphs/by-purl: per tenant, newest first.
         await db.schema
           .createIndex('signals_callgraphs_purl')

@@ -160,6 +160,9 @@ export interface SignalsCallgraphsTable {
   /** `manifests/{id}.json`. */
   manifest_digest: string;
   manifest_size: number | string;
+  /** 'writing': an intent (not acknowledged; repair completes or removes it); 'stored': acknowledged. */
+  state: 'writing' | 'stored';
+  updated_at: string;
 }
 
 /** Signals (seed 000 §5.1): one runtime-fact batch and its provenance; `state` 'writing' is an unacknowledged intent. */
