@@ -21,7 +21,7 @@ export interface GcDeps {
   /** The resolved config that `days` retention rules read their `configKey` from; without it no retention applies. */
   readonly config?: unknown;
   /**
-   * Who else references blobs besides evidence records (evidence_blobs):
+   * Who else references blobs besides evidence records:
    * a domain whose own rows name blobs (Signals: callgraph and batch rows).
    * A blob is an orphan only when no source references it.
    */
@@ -75,7 +75,7 @@ export interface ExpiredRecord {
 
 export interface GcReport {
   readonly scanned: number;
-  /** Blobs no record references and older than the minimum age. */
+  /** Blobs no evidence record and no other reference source references, older than the minimum age. */
   readonly orphans: readonly string[];
   readonly removed: number;
   /** Temp files of interrupted writes removed (filesystem store). */
@@ -167,8 +167,8 @@ export function retentionReason(kind: string, days: number, configKey: string, w
  *    days are deleted with their blobs, and each deletion is recorded;
  *    then each domain's retention pass does the same for its own rows.
  *    Kinds kept `forever` are never touched.
- * 2. Orphans: blobs under every registered kind's prefix that no record
- *    (evidence_blobs) and no other reference source references, which is
+ * 2. Orphans: blobs under every registered kind's prefix that no evidence
+ *    record and no other reference source references, which is
  *    what a crash between the blob writes and the index commit leaves
  *    behind (such a write was never acknowledged). Only blobs whose ULID is
  *    older than `minAgeMs` are touched, so writes in flight are never

@@ -210,3 +210,54 @@ test('the Gc section: on by default, strict, set from the environment', () => {
   expectAttestryError(() => loadConfig({ env: { ATTESTRY__Gc__IntervalMinutes: '0' } }), 'E_CONFIG', /Gc\.IntervalMinutes/);
   expectAttestryError(() => loadConfig({ env: { ATTESTRY__Gc__Interval: '5' } }), 'E_CONFIG', /Gc\.Interval: unknown key/);
 });
+
+test('a tick while a run is still going is skipped, never a second run beside it', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'attestry-gc-job-'));
+  const log: ServiceLog = { info: () => undefined, error: () => undefined };
+  let job: GcJob | undefined;
+  try {
+    const config = loadConfig({ env: {}, dataDir });
+    const services = await openIndexServices(config);
+    const blobs = openBlobStore(config);
+    try {
+      await services.repos.tenants.add('acme', null, new Date());
+      const target = { index: services.index, evidence: services.repos.evidence, blobs };
+      for (let i = 0; i < 20; i++) await insertBatch(target, (await insertCallgraph(target, 1)).id, 1);
+      // Every run takes longer than a millisecond (it lists and looks up the rows above).
+      job = startGcJob({ index: services.index, repos: services.repos, blobs, kinds, config }, log, {
+        intervalMs: 1,
+        minAgeMs: HOUR,
+        clock: systemClock,
+      });
+      const deadline = Date.now() + 5_000;
+      while (job.runs < 3 || job.skipped === 0) {
+        assert.ok(Date.now() < deadline, `runs ${job.runs}, skipped ${job.skipped}`);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      assert.equal(job.lastError, undefined);
+      await job.stop();
+      const runs = job.runs;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.equal(job.runs, runs, 'stopped');
+    } finally {
+      await job?.stop();
+      await blobs.close();
+      await services.close();
+    }
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
+test('Gc.Enabled: false starts no scheduled GC', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'attestry-gc-job-'));
+  try {
+    const config = loadConfig({ env: { ATTESTRY__Gc__Enabled: 'false' }, dataDir, port: 0 });
+    config.Server.LogLevel = 'silent';
+    const server = await startServer(config, { logLevel: 'silent', gcIntervalMs: 10 });
+    assert.equal(server.gc, undefined);
+    await server.close();
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
