@@ -1,7 +1,8 @@
 import { jsonNestingDepth } from '../core/bounded-json.js';
 import { GraphBuilder, isJsonObject, type CallgraphLimits, type ParsedCallgraph } from './callgraph-graph.js';
 import { parseStellaCallgraph } from './callgraph-stella.js';
-import { BodyTap, splitLines } from './ndjson-split.js';
+import { ndjsonLineBatches } from '../core/ndjson-lines.js';
+import { BodyTap } from './body-tap.js';
 import { jsonType } from './symbol-id.js';
 
 export type { CallgraphEdge, CallgraphLimits, CallgraphNode, ParsedCallgraph } from './callgraph-graph.js';
@@ -35,7 +36,7 @@ export async function parseCallgraph(
   }
   const what = 'NDJSON callgraph';
   const builder = new GraphBuilder(what, limits, (_section, line) => `line ${line}`);
-  for await (const batch of splitLines(body, limits.maxLineBytes, what)) {
+  for await (const batch of ndjsonLineBatches(body, limits.maxLineBytes, what)) {
     for (const { text, line } of batch) readLine(text, line, builder);
   }
   return builder.finish({ rawDigest: tap.digest(), rawBytes: tap.bytes }, 'ndjson');

@@ -1,7 +1,7 @@
 import { JSONParser } from '@streamparser/json';
 import { AttestryError } from '../core/errors.js';
 import { type GraphBuilder, isJsonObject, nestsDeeperThan } from './callgraph-graph.js';
-import { firstSignificantByte } from './ndjson-split.js';
+import { firstSignificantByte } from './body-tap.js';
 import { jsonType } from './symbol-id.js';
 
 /**

@@ -3,7 +3,8 @@ import { AttestryError } from '../core/errors.js';
 import type { Digest } from '../core/digest.js';
 import { FactAggregator, type FactsSummary } from './facts-aggregate.js';
 import { checkFact, factError, newCheckedFact, type CheckedFact } from './facts-validate.js';
-import { BodyTap, firstSignificantByte, splitLines } from './ndjson-split.js';
+import { ndjsonLineBatches } from '../core/ndjson-lines.js';
+import { BodyTap, firstSignificantByte } from './body-tap.js';
 import { jsonType } from './symbol-id.js';
 
 export type { FactAggregate, FactsSummary } from './facts-aggregate.js';
@@ -46,7 +47,7 @@ export async function readFactBatch(
     doc = await readDocument(body, limits, agg);
   } else {
     const scratch = newCheckedFact();
-    for await (const batch of splitLines(body, limits.maxLineBytes, NDJSON_WHAT)) {
+    for await (const batch of ndjsonLineBatches(body, limits.maxLineBytes, NDJSON_WHAT)) {
       for (const { text, line } of batch) {
         let value: unknown;
         try {
@@ -187,7 +188,7 @@ const STORED_LINE_BYTES = 16 * 1024 * 1024;
  */
 export async function* factLines(raw: AsyncIterable<Uint8Array>, form: 'ndjson' | 'json'): AsyncGenerator<{ line: string; index: number }> {
   if (form === 'ndjson') {
-    for await (const batch of splitLines(raw, STORED_LINE_BYTES, 'stored runtime-fact batch')) {
+    for await (const batch of ndjsonLineBatches(raw, STORED_LINE_BYTES, 'stored runtime-fact batch')) {
       for (const { text, line } of batch) {
         const trimmed = text.charCodeAt(0) <= 0x20 || text.charCodeAt(text.length - 1) <= 0x20 ? text.trim() : text;
         yield { line: trimmed, index: line };

@@ -70,7 +70,7 @@ describe('NDJSON callgraphs', () => {
     [
       'not UTF-8',
       Buffer.concat([Buffer.from(ndjson([GRAPH[0]])), Buffer.from([0x7b, 0xff, 0x7d, 0x0a])]).toString('latin1'),
-      /line 2 is not valid UTF-8/,
+      /^NDJSON callgraph line 2 is not valid UTF-8/,
     ],
   ];
   for (const [name, text, pattern] of refusals) {
@@ -86,7 +86,7 @@ describe('NDJSON callgraphs', () => {
     let e = await rejects(
       () => parseCallgraph(chunks(long), 'ndjson', { ...LIMITS, maxLineBytes: 500 }),
       'E_PAYLOAD_TOO_LARGE',
-      /line 2 is longer than the limit of 500 bytes/,
+      /^NDJSON callgraph line 2 is longer than 500 bytes/,
     );
     assert.equal(e.httpStatus, 413);
     // A line that never ends fails once the limit is passed, without waiting for the newline.

@@ -117,7 +117,7 @@ describe('runtime-fact batches (NDJSON)', () => {
     const e = await rejects(
       () => readFactBatch(chunks(big), 'ndjson', LIMITS),
       'E_PAYLOAD_TOO_LARGE',
-      /line 3 is longer than the limit of 65536 bytes/,
+      /^runtime-fact batch line 3 is longer than 65536 bytes/,
     );
     assert.equal(e.httpStatus, 413);
     await rejects(() => readFactBatch(chunks(ndjson(FACTS)), 'ndjson', { ...LIMITS, maxBytes: 100 }), 'E_PAYLOAD_TOO_LARGE', /maxBytes/);
