@@ -149,22 +149,18 @@ const provenanceSuffix = (row: BatchRow): string =>
 /**
  * The line with the two fields added. Re-serialised only when splicing could
  * produce something other than one JSON object with unique keys: a line that
- * already names one of the fields, spans lines, or is `{}`.
+ * already names one of the fields (unknown fields are kept), or `{}`. Lines
+ * never hold a newline (NDJSON lines are split on it; document events are
+ * JSON.stringify output).
  */
 export function withProvenance(line: string, suffix: string, row: BatchRow): string {
   const end = line.lastIndexOf('}');
   let before = end - 1;
-  while (before >= 0 && (line.charCodeAt(before) === 0x20 || line.charCodeAt(before) === 0x09)) before--;
-  if (
-    end < 0 ||
-    line.charCodeAt(before) === 0x7b ||
-    line.includes('"provenance_hash"') ||
-    line.includes('"callgraph_id"') ||
-    line.includes('\n') ||
-    line.includes('\r')
-  ) {
-    const fact = JSON.parse(line) as Record<string, unknown>;
-    return JSON.stringify({ ...fact, provenance_hash: row.provenanceHash, callgraph_id: row.callgraphId });
+  while (before >= 0 && line.charCodeAt(before) <= 0x20) before--;
+  if (end < 0 || line.charCodeAt(before) === 0x7b || line.includes('"provenance_hash"') || line.includes('"callgraph_id"')) {
+    const fact: unknown = JSON.parse(line);
+    const fields = typeof fact === 'object' && fact !== null && !Array.isArray(fact) ? fact : { fact };
+    return JSON.stringify({ ...fields, provenance_hash: row.provenanceHash, callgraph_id: row.callgraphId });
   }
   return `${line.slice(0, end)}${suffix}${line.slice(end + 1)}`;
 }
