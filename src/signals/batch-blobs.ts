@@ -28,7 +28,8 @@ export const provenanceKey = (deps: Pick<SignalsDeps, 'kinds'>, tenant: string, 
 function asIntegrity(e: unknown, what: string): unknown {
   if (!(e instanceof AttestryError)) return e;
   if (e.code === 'E_INTEGRITY') return e;
-  if (e.code === 'E_NOT_FOUND') return new AttestryError('E_INTEGRITY', `${what} is missing from the blob store; it is not served`, { cause: e });
+  if (e.code === 'E_NOT_FOUND')
+    return new AttestryError('E_INTEGRITY', `${what} is missing from the blob store; it is not served`, { cause: e });
   if (e.code === 'E_INVALID_INPUT' || e.code === 'E_PAYLOAD_TOO_LARGE') {
     return new AttestryError('E_INTEGRITY', `${what} is damaged (${e.message}); it is not served`, { cause: e });
   }
@@ -69,11 +70,9 @@ async function* checkedRaw(deps: SignalsDeps, compressed: AsyncIterable<Uint8Arr
   const actual = `sha256:${hash.digest('hex')}`;
   if (actual !== row.provenanceHash) {
     deps.events.casOperation('get', 'integrity_failure');
-    throw new AttestryError(
-      'E_INTEGRITY',
-      `${what} hashes to ${actual}, not its provenanceHash ${row.provenanceHash}; it is not served`,
-      { details: { batchId: row.batchId, expected: row.provenanceHash, actual } },
-    );
+    throw new AttestryError('E_INTEGRITY', `${what} hashes to ${actual}, not its provenanceHash ${row.provenanceHash}; it is not served`, {
+      details: { batchId: row.batchId, expected: row.provenanceHash, actual },
+    });
   }
 }
 
@@ -83,10 +82,17 @@ export async function readProvenanceBlob(deps: SignalsDeps, row: BatchRow): Prom
   if (row.provenanceDigest === null) throw new AttestryError('E_INTEGRITY', `${what} was never recorded; it is not served`);
   let bytes: Buffer;
   try {
-    bytes = await deps.blobs.get(provenanceKey(deps, row.tenant, row.batchId), parseDigest(row.provenanceDigest, 'stored digest'), 1024 * 1024);
+    bytes = await deps.blobs.get(
+      provenanceKey(deps, row.tenant, row.batchId),
+      parseDigest(row.provenanceDigest, 'stored digest'),
+      1024 * 1024,
+    );
     deps.events.casOperation('get', 'success');
   } catch (e) {
-    deps.events.casOperation('get', e instanceof AttestryError && (e.code === 'E_INTEGRITY' || e.code === 'E_NOT_FOUND') ? 'integrity_failure' : 'failure');
+    deps.events.casOperation(
+      'get',
+      e instanceof AttestryError && (e.code === 'E_INTEGRITY' || e.code === 'E_NOT_FOUND') ? 'integrity_failure' : 'failure',
+    );
     throw asIntegrity(e, what);
   }
   return parseProvenance(bytes, what);

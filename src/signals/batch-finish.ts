@@ -87,7 +87,7 @@ export async function finishBatch(
 
 /** Facts per type for the ingest counter; the summary counts per type when helper A provides it. */
 export function typeCounts(summary: FactsSummary): ReadonlyMap<string, number> {
-  const counts: unknown = (summary as { typeCounts?: unknown }).typeCounts;
+  const counts: unknown = 'typeCounts' in summary ? summary.typeCounts : undefined;
   if (counts !== null && typeof counts === 'object') {
     const out = new Map<string, number>();
     for (const [type, n] of Object.entries(counts)) if (typeof n === 'number') out.set(type, n);

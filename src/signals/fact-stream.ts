@@ -42,7 +42,10 @@ export function decodeCursor(cursor: string): string {
   }
   const parsed = CursorSchema.safeParse(json);
   if (!parsed.success) {
-    throw new AttestryError('E_INVALID_INPUT', 'cursor: not a cursor this server issued; pass the `next` value of the previous page unchanged');
+    throw new AttestryError(
+      'E_INVALID_INPUT',
+      'cursor: not a cursor this server issued; pass the `next` value of the previous page unchanged',
+    );
   }
   return parseUlid(parsed.data.after, 'cursor');
 }
@@ -58,7 +61,8 @@ function parseSince(since: string | undefined): { iso: string; ms: number } | un
 
 function parseLimit(limit: number | undefined): number {
   if (limit === undefined) return 0;
-  if (!Number.isSafeInteger(limit) || limit < 0) throw new AttestryError('E_INVALID_INPUT', `limit: ${limit} is not a non-negative integer`);
+  if (!Number.isSafeInteger(limit) || limit < 0)
+    throw new AttestryError('E_INVALID_INPUT', `limit: ${limit} is not a non-negative integer`);
   return limit;
 }
 
@@ -102,7 +106,10 @@ export async function streamFacts(
   return { next, body };
 }
 
-async function* allRows(list: (after: string | undefined, n: number) => Promise<BatchRow[]>, start: string | undefined): AsyncGenerator<BatchRow> {
+async function* allRows(
+  list: (after: string | undefined, n: number) => Promise<BatchRow[]>,
+  start: string | undefined,
+): AsyncGenerator<BatchRow> {
   let after = start;
   for (;;) {
     const rows = await list(after, ROWS_PER_QUERY);
@@ -187,7 +194,7 @@ async function* factText(
     const receivedMs = Date.parse(row.receivedAt);
     const suffix = includeProvenance ? provenanceSuffix(row) : '';
     for await (const { line } of factLines(await openRawContent(d, row), row.form)) {
-      if (!whole && since !== undefined && !observedAfter(line, since.ms, receivedMs)) continue;
+      if (!whole && !observedAfter(line, since.ms, receivedMs)) continue;
       out += includeProvenance ? withProvenance(line, suffix, row) : line;
       out += '\n';
       if (out.length >= CHUNK_CHARS) {

@@ -80,7 +80,11 @@ const ProvenanceSchema = z
   .strict();
 
 /** Reads a `.provenance.json` blob back; a blob that is not one is damage (`code`, E_INTEGRITY by default). */
-export function parseProvenance(bytes: Uint8Array, what: string, code: 'E_INTEGRITY' | 'E_INVALID_INPUT' = 'E_INTEGRITY'): RuntimeFactProvenance {
+export function parseProvenance(
+  bytes: Uint8Array,
+  what: string,
+  code: 'E_INTEGRITY' | 'E_INVALID_INPUT' = 'E_INTEGRITY',
+): RuntimeFactProvenance {
   const json = parseJsonText(Buffer.from(bytes).toString('utf8'), what, code);
   return parseWith(ProvenanceSchema, json, what, code);
 }
@@ -144,7 +148,10 @@ export interface ParsedBatchAttestation {
 export function parseBatchAttestation(bytes: Uint8Array): ParsedBatchAttestation {
   const envelope = parseEnvelope(parseJsonText(Buffer.from(bytes).toString('utf8'), 'batch attestation', 'E_SIGNATURE_FORMAT'));
   if (envelope.payloadType !== INTOTO_PAYLOAD_TYPE) {
-    throw new AttestryError('E_SIGNATURE_FORMAT', `batch attestation payloadType is ${envelope.payloadType}, expected ${INTOTO_PAYLOAD_TYPE}`);
+    throw new AttestryError(
+      'E_SIGNATURE_FORMAT',
+      `batch attestation payloadType is ${envelope.payloadType}, expected ${INTOTO_PAYLOAD_TYPE}`,
+    );
   }
   const payload = decodeBase64(envelope.payload).toString('utf8');
   const statement = parseStatement(parseJsonText(payload, 'batch attestation payload', 'E_SIGNATURE_FORMAT'));

@@ -36,7 +36,11 @@ const ROWS_PER_QUERY = 100;
 export async function repairBatches(deps: SignalsDeps, options: { readonly olderThanMs: number }): Promise<RepairReport> {
   const batches = new BatchesRepo(deps.db, deps.dialect);
   const cutoff = new Date(deps.clock.now().getTime() - options.olderThanMs).toISOString();
-  const report = { completed: [] as string[], removed: [] as { batchId: string; reason: string }[], skipped: [] as { batchId: string; reason: string }[] };
+  const report = {
+    completed: [] as string[],
+    removed: [] as { batchId: string; reason: string }[],
+    skipped: [] as { batchId: string; reason: string }[],
+  };
   for (;;) {
     const rows = await batches.abandoned(cutoff, ROWS_PER_QUERY);
     if (rows.length === 0) break;

@@ -67,7 +67,10 @@ export class RuntimeFactsService implements FactsUseCases {
     const expected = query.provenanceHash === undefined ? undefined : parseDigest(query.provenanceHash, 'provenance_hash');
     const callgraphId = query.callgraphId === undefined ? undefined : parseUlid(query.callgraphId, 'callgraph_id');
     if (callgraphId === undefined && form === 'ndjson') {
-      throw new AttestryError('E_INVALID_INPUT', 'callgraph_id is required: name the stored callgraph this batch relates to (?callgraph_id=ULID)');
+      throw new AttestryError(
+        'E_INVALID_INPUT',
+        'callgraph_id is required: name the stored callgraph this batch relates to (?callgraph_id=ULID)',
+      );
     }
     if (callgraphId !== undefined) await this.#requireGraph(tenant, callgraphId);
     const receivedAt = (query.receivedAt ?? d.clock.now()).toISOString();
@@ -86,7 +89,7 @@ export class RuntimeFactsService implements FactsUseCases {
     };
     if (!(await this.#batches.insertIntent(intent))) return this.#retry(batchId, tenant, callgraphId, body, form, expected);
 
-    let stage: 'reading' | 'attested' = 'reading';
+    const progress = { attested: false };
     try {
       const ingested = await this.#readAndStore(tenant, batchId, body, form);
       if (expected !== undefined && ingested.provenanceHash !== expected) {
@@ -99,14 +102,14 @@ export class RuntimeFactsService implements FactsUseCases {
       const graph = this.#graphOf(callgraphId, ingested.callgraphId);
       if (callgraphId === undefined) await this.#requireGraph(tenant, graph);
       const provenance = await finishBatch(d, this.#batches, { ...intent, callgraphId: graph }, ingested, () => {
-        stage = 'attested';
+        progress.attested = true;
       });
       return { provenance, created: true };
     } catch (e) {
       // Before the attestation exists nothing of this batch was acknowledged
       // or logged: remove it, so a refused or failed upload leaves no trace.
       // After it, the batch is completed by repair (the log says it exists).
-      if (stage === 'reading') await this.#discard(tenant, batchId);
+      if (!progress.attested) await this.#discard(tenant, batchId);
       throw e;
     }
   }
@@ -135,7 +138,10 @@ export class RuntimeFactsService implements FactsUseCases {
   #graphOf(fromQuery: string | undefined, fromBody: string | undefined): string {
     const body = fromBody === undefined ? undefined : parseUlid(fromBody, 'callgraphId (in the document)');
     if (fromQuery !== undefined && body !== undefined && fromQuery !== body) {
-      throw new AttestryError('E_INVALID_INPUT', `callgraph_id ${fromQuery} differs from the document's callgraphId ${body}; send one of them`);
+      throw new AttestryError(
+        'E_INVALID_INPUT',
+        `callgraph_id ${fromQuery} differs from the document's callgraphId ${body}; send one of them`,
+      );
     }
     const graph = fromQuery ?? body;
     if (graph === undefined) {
@@ -182,9 +188,13 @@ export class RuntimeFactsService implements FactsUseCases {
     const limits = { maxBytes: d.limits.maxBatchBytes, maxLineBytes: d.limits.maxLineBytes, maxFacts: d.limits.maxFactsPerBatch };
     const again = await readFactBatch(body, form, limits);
     if (expected !== undefined && again.provenanceHash !== expected) {
-      throw new AttestryError('E_DIGEST_MISMATCH', `provenance_hash ${expected} does not match the batch as received (${again.provenanceHash})`, {
-        details: { expected, actual: again.provenanceHash },
-      });
+      throw new AttestryError(
+        'E_DIGEST_MISMATCH',
+        `provenance_hash ${expected} does not match the batch as received (${again.provenanceHash})`,
+        {
+          details: { expected, actual: again.provenanceHash },
+        },
+      );
     }
     const graph = callgraphId ?? (again.callgraphId === undefined ? undefined : parseUlid(again.callgraphId, 'callgraphId'));
     if (again.provenanceHash !== row.provenanceHash || (graph !== undefined && graph !== row.callgraphId)) {
@@ -206,7 +216,10 @@ export class RuntimeFactsService implements FactsUseCases {
     return row;
   }
 
-  async getBatch(principal: Principal, batchId: string): Promise<{ provenance: RuntimeFactProvenance; content: Readable; form: FactsForm }> {
+  async getBatch(
+    principal: Principal,
+    batchId: string,
+  ): Promise<{ provenance: RuntimeFactProvenance; content: Readable; form: FactsForm }> {
     const row = await this.#stored(principal, batchId, RUNTIME_FACTS_KIND);
     const provenance = await readProvenanceBlob(this.#deps, row);
     const raw = await openRawContent(this.#deps, row);
@@ -232,7 +245,9 @@ export class RuntimeFactsService implements FactsUseCases {
         throw new AttestryError('E_SIGNATURE_FORMAT', `it attests batch ${predicate.batchId} with ${predicate.provenanceHash}`);
       }
     } catch (e) {
-      throw new AttestryError('E_INTEGRITY', `stored attestation of batch ${row.batchId} is not valid: ${(e as Error).message}`, { cause: e });
+      throw new AttestryError('E_INTEGRITY', `stored attestation of batch ${row.batchId} is not valid: ${(e as Error).message}`, {
+        cause: e,
+      });
     }
     return bytes;
   }

@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Digest } from '../../src/core/digest.js';
+import { AttestryError } from '../../src/core/errors.js';
 import { zstdCompressStream } from '../../src/core/zstd.js';
 import type { BlobStore } from '../../src/store/blob/blob-store.js';
 import type { CasKey } from '../../src/store/blob/cas-key.js';
@@ -18,7 +19,19 @@ import type { SignalsDeps } from '../../src/signals/deps.js';
 import { buildProvenance, provenanceBytes, signBatchAttestation } from '../../src/signals/provenance.js';
 import { repairBatches } from '../../src/signals/repair.js';
 import { RuntimeFactsService } from '../../src/signals/runtime-facts.js';
-import { BACKENDS, chunks, factLinesOf, ingestQuery, ndjson, newId, openFactsEnv, readAll, sha256, skipReason, type FactsEnv } from './facts-fixture.js';
+import {
+  BACKENDS,
+  chunks,
+  factLinesOf,
+  ingestQuery,
+  ndjson,
+  newId,
+  openFactsEnv,
+  readAll,
+  sha256,
+  skipReason,
+  type FactsEnv,
+} from './facts-fixture.js';
 
 type Stage = 'intent' | 'content' | 'attested' | 'provenance';
 
@@ -72,8 +85,17 @@ for (const backend of BACKENDS) {
       });
       if (stage === 'content') return { batchId, bytes };
       if (stage === 'attested') {
-        const { envelope, bytes: dsse } = signBatchAttestation({ batchId, provenanceHash, factCount: 12, timestamp: now, callgraphId: env.graph }, deps.signer);
-        await deps.locker.putRecord(servicePrincipal('acme'), { tenant: 'acme', envelope: dsse, parsedJson: envelope, extraBlobs: [], id: batchId });
+        const { envelope, bytes: dsse } = signBatchAttestation(
+          { batchId, provenanceHash, factCount: 12, timestamp: now, callgraphId: env.graph },
+          deps.signer,
+        );
+        await deps.locker.putRecord(servicePrincipal('acme'), {
+          tenant: 'acme',
+          envelope: dsse,
+          parsedJson: envelope,
+          extraBlobs: [],
+          id: batchId,
+        });
         return { batchId, bytes };
       }
       const row = await repo.get(batchId);
@@ -134,12 +156,18 @@ for (const backend of BACKENDS) {
 
     test('attestations off: completed when its provenance record was written, removed when not', async (t) => {
       if (skip) return t.skip(skip);
-      const off: SignalsDeps = { ...env.t.deps, switches: { ...env.t.deps.switches, batchAttestationOff: 'Signals.Provenance.AttestBatches is false: off' } };
+      const off: SignalsDeps = {
+        ...env.t.deps,
+        switches: { ...env.t.deps.switches, batchAttestationOff: 'Signals.Provenance.AttestBatches is false: off' },
+      };
       const written = await crashAfter('provenance', off);
       const notWritten = await crashAfter('content', off);
       const report = await repairBatches(off, { olderThanMs: 0 });
       assert.deepEqual(report.completed, [written.batchId]);
-      assert.deepEqual(report.removed.map((r) => r.batchId), [notWritten.batchId]);
+      assert.deepEqual(
+        report.removed.map((r) => r.batchId),
+        [notWritten.batchId],
+      );
       assert.equal((await repo.get(written.batchId))?.state, 'stored');
       await gone(notWritten.batchId);
     });
@@ -160,13 +188,26 @@ for (const backend of BACKENDS) {
       const b = await crashAfter('intent');
       const [r1, r2] = await Promise.all([repairBatches(env.t.deps, { olderThanMs: 0 }), repairBatches(env.t.deps, { olderThanMs: 0 })]);
       assert.deepEqual([...r1.completed, ...r2.completed], [a.batchId]);
-      assert.deepEqual([...r1.removed, ...r2.removed].map((r) => r.batchId), [b.batchId]);
+      assert.deepEqual(
+        [...r1.removed, ...r2.removed].map((r) => r.batchId),
+        [b.batchId],
+      );
       assert.equal((await repo.get(a.batchId))?.state, 'stored');
       const again = await repairBatches(env.t.deps, { olderThanMs: 0 });
       assert.deepEqual(again, { completed: [], removed: [], skipped: [] });
       const young = await crashAfter('content');
       assert.deepEqual((await repairBatches(env.t.deps, { olderThanMs: 60_000 })).removed, []);
       assert.equal((await repo.get(young.batchId))?.state, 'writing');
+      // An agent retrying a batch still being written (or awaiting repair) is told to come back.
+      await assert.rejects(
+        new RuntimeFactsService(env.t.deps).ingestFacts(
+          env.agent,
+          ingestQuery(env.graph, { batchId: young.batchId }),
+          chunks(young.bytes),
+          'ndjson',
+        ),
+        (e: unknown) => e instanceof AttestryError && e.code === 'E_UNAVAILABLE' && e.httpStatus === 503,
+      );
       await repairBatches(env.t.deps, { olderThanMs: 0 });
     });
 

@@ -10,7 +10,18 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { AttestryError } from '../../src/core/errors.js';
 import type { RuntimeFactProvenance, StreamFactsQuery } from '../../src/signals/types.js';
 import { principalOf } from '../helpers/signals.js';
-import { BACKENDS, chunks, factLinesOf, ingestQuery, insertGraph, ndjson, openFactsEnv, readAll, skipReason, type FactsEnv } from './facts-fixture.js';
+import {
+  BACKENDS,
+  chunks,
+  factLinesOf,
+  ingestQuery,
+  insertGraph,
+  ndjson,
+  openFactsEnv,
+  readAll,
+  skipReason,
+  type FactsEnv,
+} from './facts-fixture.js';
 
 const code = (c: string, pattern?: RegExp) => (e: unknown) =>
   e instanceof AttestryError && e.code === c && (pattern === undefined || pattern.test(e.message));
@@ -118,11 +129,7 @@ for (const backend of BACKENDS) {
         pages.flat(),
         batches.flatMap((b) => b.lines),
       );
-      assert.match(
-        (await stream({ limit: 1 })).next ?? '',
-        /^[A-Za-z0-9_-]+$/,
-        'the cursor is opaque base64url',
-      );
+      assert.match((await stream({ limit: 1 })).next ?? '', /^[A-Za-z0-9_-]+$/, 'the cursor is opaque base64url');
       await assert.rejects(stream({ cursor: 'bm9wZQ' }), code('E_INVALID_INPUT', /cursor/));
     });
 
@@ -153,13 +160,16 @@ for (const backend of BACKENDS) {
     test('streaming with provenance throughput (printed, not asserted)', async (t) => {
       if (skip) return t.skip(skip);
       const big = await insertGraph(env.t.app.index.db, 'acme');
-      for (let b = 0; b < 5; b++) await env.service.ingestFacts(env.agent, ingestQuery(big), chunks(ndjson(factLinesOf(10_000, { symbols: 500 }))), 'ndjson');
+      for (let b = 0; b < 5; b++)
+        await env.service.ingestFacts(env.agent, ingestQuery(big), chunks(ndjson(factLinesOf(10_000, { symbols: 500 }))), 'ndjson');
       const start = process.hrtime.bigint();
       const { body } = await env.service.streamFacts(env.agent, { callgraphId: big, includeProvenance: true });
       let bytes = 0;
       for await (const c of body) bytes += (c as Buffer).length;
       const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-      t.diagnostic(`${backend}: streamed ${Math.round(50_000 / seconds)} facts/s with provenance (${(bytes / seconds / 1e6).toFixed(0)} MB/s)`);
+      t.diagnostic(
+        `${backend}: streamed ${Math.round(50_000 / seconds)} facts/s with provenance (${(bytes / seconds / 1e6).toFixed(0)} MB/s)`,
+      );
     });
   });
 }

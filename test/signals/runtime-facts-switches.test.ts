@@ -12,12 +12,27 @@ import { AttestryError } from '../../src/core/errors.js';
 import { loadPublicKey } from '../../src/crypto/keys.js';
 import type { CasKey } from '../../src/store/blob/cas-key.js';
 import { verifyBatchAttestation } from '../../src/signals/provenance.js';
-import { BACKENDS, chunks, factLinesOf, ingestQuery, ndjson, openFactsEnv, readAll, skipReason, watchedBody, type FactsEnv } from './facts-fixture.js';
+import {
+  BACKENDS,
+  chunks,
+  factLinesOf,
+  ingestQuery,
+  ndjson,
+  openFactsEnv,
+  readAll,
+  skipReason,
+  watchedBody,
+  type FactsEnv,
+} from './facts-fixture.js';
 
 const code = (c: string, pattern?: RegExp) => (e: unknown) =>
   e instanceof AttestryError && e.code === c && (pattern === undefined || pattern.test(e.message));
 
-async function withEnv(backend: (typeof BACKENDS)[number], configure: (c: ResolvedConfig) => void, run: (env: FactsEnv) => Promise<void>): Promise<void> {
+async function withEnv(
+  backend: (typeof BACKENDS)[number],
+  configure: (c: ResolvedConfig) => void,
+  run: (env: FactsEnv) => Promise<void>,
+): Promise<void> {
   const env = await openFactsEnv(backend, { configure });
   try {
     await run(env);

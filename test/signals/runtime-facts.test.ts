@@ -145,7 +145,10 @@ for (const backend of BACKENDS) {
         JSON.stringify({
           subject: { imageDigest: `sha256:${'ab'.repeat(32)}` },
           callgraphId: env.graph,
-          events: [{ symbolId: 'sym:a', hitCount: 2, type: 'symbol_hit' }, { symbolId: 'sym:b', type: 'socket_connect', socketAddress: '10.0.0.1:443' }],
+          events: [
+            { symbolId: 'sym:a', hitCount: 2, type: 'symbol_hit' },
+            { symbolId: 'sym:b', type: 'socket_connect', socketAddress: '10.0.0.1:443' },
+          ],
         }),
       );
       const { provenance } = await env.service.ingestFacts(env.agent, { source: 'h', pipelineVersion: 'v' }, chunks(doc, 7), 'json');
@@ -174,7 +177,12 @@ for (const backend of BACKENDS) {
       );
       // The same id from another tenant is taken, without saying by whom.
       await assert.rejects(
-        env.service.ingestFacts(principalOf('signals-service', ['other']), ingestQuery(env.otherGraph, { batchId }), chunks(bytes), 'ndjson'),
+        env.service.ingestFacts(
+          principalOf('signals-service', ['other']),
+          ingestQuery(env.otherGraph, { batchId }),
+          chunks(bytes),
+          'ndjson',
+        ),
         code('E_CONFLICT'),
       );
       await assert.rejects(
@@ -193,7 +201,12 @@ for (const backend of BACKENDS) {
       );
       assert.equal(await new BatchesRepo(env.t.app.index.db, env.t.app.index.driver).get(batchId), undefined);
       assert.equal(await env.t.app.blobs.head(`runtime-facts/acme/${batchId}.ndjson.zst` as CasKey), undefined);
-      const ok = await env.service.ingestFacts(env.agent, ingestQuery(env.graph, { provenanceHash: sha256(bytes) }), chunks(bytes), 'ndjson');
+      const ok = await env.service.ingestFacts(
+        env.agent,
+        ingestQuery(env.graph, { provenanceHash: sha256(bytes) }),
+        chunks(bytes),
+        'ndjson',
+      );
       assert.equal(ok.provenance.provenanceHash, sha256(bytes));
     });
 
@@ -201,7 +214,12 @@ for (const backend of BACKENDS) {
       if (skip) return t.skip(skip);
       const q = ingestQuery(env.graph);
       const rows = async () =>
-        (await env.t.app.index.db.selectFrom('signals_batches').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n;
+        (
+          await env.t.app.index.db
+            .selectFrom('signals_batches')
+            .select((eb) => eb.fn.countAll().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n;
       const count = Number(await rows());
       const unknown = newId();
       await assert.rejects(
@@ -277,11 +295,15 @@ for (const backend of BACKENDS) {
 
     test(`ingest throughput, 10,000-fact batches (printed, not asserted)`, async (t) => {
       if (skip) return t.skip(skip);
-      const bodies = Array.from({ length: 5 }, (_, b) => ndjson(factLinesOf(10_000, { observedAt: (i) => new Date(Date.UTC(2025, 0, 1, 0, b, i % 60)).toISOString() })));
+      const bodies = Array.from({ length: 5 }, (_, b) =>
+        ndjson(factLinesOf(10_000, { observedAt: (i) => new Date(Date.UTC(2025, 0, 1, 0, b, i % 60)).toISOString() })),
+      );
       const start = process.hrtime.bigint();
       for (const body of bodies) await env.service.ingestFacts(env.agent, ingestQuery(env.graph), chunks(body, 64 * 1024), 'ndjson');
       const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-      t.diagnostic(`${backend}: ingest ${Math.round((bodies.length * 10_000) / seconds)} facts/s (${bodies.length} batches of 10,000, one at a time)`);
+      t.diagnostic(
+        `${backend}: ingest ${Math.round((bodies.length * 10_000) / seconds)} facts/s (${bodies.length} batches of 10,000, one at a time)`,
+      );
     });
   });
 }

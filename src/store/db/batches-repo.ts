@@ -1,5 +1,7 @@
-import { CompiledQuery, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
+import { insertAggregates, readAggregates, type BatchAggregate } from './batch-aggregates-repo.js';
 import { isUniqueViolation } from './connect.js';
+import { stringArray } from './batch-aggregates-repo.js';
 import type { Database, SignalsBatchesTable } from './schema.js';
 
 /**
@@ -40,15 +42,7 @@ export interface BatchProgress {
   readonly now: string;
 }
 
-export interface BatchAggregate {
-  readonly symbolId: string;
-  readonly codeId: string;
-  readonly loaderBase: string;
-  readonly factTypes: readonly string[];
-  readonly hitCount: number;
-  readonly firstSeen: string | null;
-  readonly lastSeen: string | null;
-}
+export type { BatchAggregate };
 
 export interface BatchCompletion {
   readonly batchId: string;
@@ -103,10 +97,6 @@ export interface BatchListQuery {
 
 const num = (v: number | string): number => Number(v);
 const numOrNull = (v: number | string | null): number | null => (v === null ? null : Number(v));
-const stringArray = (text: string): string[] => {
-  const parsed: unknown = JSON.parse(text);
-  return Array.isArray(parsed) ? parsed.filter((x): x is string => typeof x === 'string') : [];
-};
 
 const fromRow = (r: SignalsBatchesTable): BatchRow => ({
   batchId: r.batch_id,
@@ -136,37 +126,11 @@ const fromRow = (r: SignalsBatchesTable): BatchRow => ({
   updatedAt: r.updated_at,
 });
 
-/**
- * Aggregates go in as one JSON parameter per statement, unpacked by the
- * database (json_each / jsonb_to_recordset): a 10,000-fact batch has up to
- * 10,000 of them, and a multi-row VALUES list would cost 10 bound parameters
- * a row (SQLite allows 32,766 a statement) and, through the query builder,
- * more time compiling than the database spends inserting. Chunked anyway so
- * one statement's parameter text stays a few MiB.
- */
-const AGGREGATE_ROWS_PER_INSERT = 20_000;
-
-const AGGREGATE_COLUMNS = 'batch_id, tenant, callgraph_id, symbol_id, code_id, loader_base, fact_types, hit_count, first_seen, last_seen';
-
-const INSERT_AGGREGATES: Readonly<Record<'sqlite' | 'postgres', string>> = {
-  sqlite:
-    `insert into signals_facts (${AGGREGATE_COLUMNS}) select ?, ?, ?, ` +
-    `json_extract(value, '$.s'), json_extract(value, '$.c'), json_extract(value, '$.l'), json_extract(value, '$.t'), ` +
-    `json_extract(value, '$.h'), json_extract(value, '$.f'), json_extract(value, '$.z') from json_each(?)`,
-  postgres:
-    `insert into signals_facts (${AGGREGATE_COLUMNS}) select $1, $2, $3, x.s, x.c, x.l, x.t, x.h, x.f, x.z ` +
-    `from jsonb_to_recordset($4::jsonb) as x(s text, c text, l text, t text, h bigint, f text, z text)`,
-};
-
 export class BatchesRepo {
-  readonly #insertAggregates: string;
-
   constructor(
     private readonly db: Kysely<Database>,
-    dialect: 'sqlite' | 'postgres',
-  ) {
-    this.#insertAggregates = INSERT_AGGREGATES[dialect];
-  }
+    private readonly dialect: 'sqlite' | 'postgres',
+  ) {}
 
   /** Inserts the intent row; false when the batch id is already taken (by a stored batch or another upload). */
   async insertIntent(i: BatchIntent): Promise<boolean> {
@@ -257,18 +221,7 @@ export class BatchesRepo {
         .executeTakeFirst();
       if (result === undefined || result.callgraph_id === null) return false;
       const { tenant, callgraph_id: callgraphId } = result;
-      for (let i = 0; i < c.aggregates.length; i += AGGREGATE_ROWS_PER_INSERT) {
-        const rows = c.aggregates.slice(i, i + AGGREGATE_ROWS_PER_INSERT).map((a) => ({
-          s: a.symbolId,
-          c: a.codeId,
-          l: a.loaderBase,
-          t: JSON.stringify(a.factTypes),
-          h: a.hitCount,
-          f: a.firstSeen,
-          z: a.lastSeen,
-        }));
-        await trx.executeQuery(CompiledQuery.raw(this.#insertAggregates, [c.batchId, tenant, callgraphId, JSON.stringify(rows)]));
-      }
+      await insertAggregates(trx, this.dialect, { batchId: c.batchId, tenant, callgraphId }, c.aggregates);
       return true;
     });
   }
@@ -343,23 +296,7 @@ export class BatchesRepo {
   }
 
   /** Aggregates of a batch (tests, queries). */
-  async aggregates(batchId: string): Promise<BatchAggregate[]> {
-    const rows = await this.db
-      .selectFrom('signals_facts')
-      .selectAll()
-      .where('batch_id', '=', batchId)
-      .orderBy('symbol_id')
-      .orderBy('code_id')
-      .orderBy('loader_base')
-      .execute();
-    return rows.map((r) => ({
-      symbolId: r.symbol_id,
-      codeId: r.code_id,
-      loaderBase: r.loader_base,
-      factTypes: stringArray(r.fact_types),
-      hitCount: num(r.hit_count),
-      firstSeen: r.first_seen,
-      lastSeen: r.last_seen,
-    }));
+  aggregates(batchId: string): Promise<BatchAggregate[]> {
+    return readAggregates(this.db, batchId);
   }
 }
