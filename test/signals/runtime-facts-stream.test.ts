@@ -143,6 +143,22 @@ for (const backend of BACKENDS) {
       await assert.rejects(stream({}, principalOf('scanner-worker', ['acme'])), code('E_FORBIDDEN'));
     });
 
+    test('facts of a JSON document batch stream as one object per line', async (t) => {
+      if (skip) return t.skip(skip);
+      const docGraph = await insertGraph(env.t.app.index.db, 'acme');
+      const events = [
+        { symbolId: 'sym:a', hitCount: 2, observedAt: '2025-01-01T00:00:01Z' },
+        { symbolId: 'sym:b', type: 'socket_connect', socketAddress: '10.0.0.1:443', metadata: { pid: 7 } },
+      ];
+      const doc = Buffer.from(JSON.stringify({ subject: { image: 'x' }, callgraphId: docGraph, events }, null, 2));
+      const { provenance } = await env.service.ingestFacts(env.agent, { source: 's', pipelineVersion: 'v' }, chunks(doc, 5), 'json');
+      const { lines } = await stream({ callgraphId: docGraph, includeProvenance: true });
+      assert.deepEqual(
+        lines.map((l) => JSON.parse(l) as unknown),
+        events.map((e) => ({ ...e, provenance_hash: provenance.provenanceHash, callgraph_id: docGraph })),
+      );
+    });
+
     test('the body is pulled: an unread stream holds about one chunk, not the result', async (t) => {
       if (skip) return t.skip(skip);
       const big = await insertGraph(env.t.app.index.db, 'acme');
