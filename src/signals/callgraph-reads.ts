@@ -9,7 +9,14 @@ import { parseJsonText } from '../core/validation.js';
 import type { CallgraphCursor, CallgraphRow, CallgraphsRepo } from '../store/db/callgraphs-repo.js';
 import { counted, manifestKey } from './callgraph-blobs.js';
 import type { SignalsDeps } from './deps.js';
-import { envelopeMatchesManifest, orderedManifest, parseManifestBytes, verifyManifestSignature } from './manifest.js';
+import {
+  envelopeMatchesManifest,
+  orderedManifest,
+  parseManifestBytes,
+  unsignedManifest,
+  verifyManifestSignature,
+  type ManifestFields,
+} from './manifest.js';
 import { parsePurl } from './purl.js';
 import type { CallgraphManifest } from './types.js';
 
@@ -129,6 +136,25 @@ export class CallgraphReads {
       next: rows.length > limit && last !== undefined ? encodeCursor({ createdAt: last.createdAt, graphId: last.graphId }) : undefined,
     };
   }
+}
+
+/** The manifest a row describes (without log fields): what was signed, rebuilt field by field. */
+export function manifestOfRow(row: CallgraphRow): CallgraphManifest {
+  const fields: ManifestFields = {
+    graphId: row.graphId,
+    digest: row.digest,
+    language: row.language,
+    source: row.source,
+    createdAt: row.createdAt,
+    tenantId: row.tenant,
+    componentPurl: row.componentPurl,
+    entryPoints: row.entryPoints,
+    nodeCount: row.nodeCount,
+    edgeCount: row.edgeCount,
+  };
+  return row.signature === null
+    ? unsignedManifest(fields, row.skipReason ?? 'unsigned')
+    : orderedManifest({ ...fields, signerKeyId: row.signerKeyId, signature: row.signature, rekorUuid: null });
 }
 
 /** A listing's manifest, from the index row (GET …/manifest verifies the stored one). */

@@ -7,17 +7,9 @@ import { parseTenantId } from '../core/tenant.js';
 import { CallgraphsRepo, type CallgraphRow } from '../store/db/callgraphs-repo.js';
 import { parseCallgraph, type ParsedCallgraph } from './callgraph-input.js';
 import { contentKey, counted, manifestKey, metaKey, normalizedDigest, putContent, putMeta, readContent } from './callgraph-blobs.js';
-import { CallgraphReads } from './callgraph-reads.js';
+import { CallgraphReads, manifestOfRow } from './callgraph-reads.js';
 import type { SignalsDeps } from './deps.js';
-import {
-  envelopeBytes,
-  manifestEnvelope,
-  manifestFileBytes,
-  orderedManifest,
-  signManifest,
-  unsignedManifest,
-  type ManifestFields,
-} from './manifest.js';
+import { envelopeBytes, manifestEnvelope, manifestFileBytes, signManifest, unsignedManifest, type ManifestFields } from './manifest.js';
 import { parseLanguage } from './languages.js';
 import { parsePurl } from './purl.js';
 import type { CallgraphForm, CallgraphManifest, SignalsUseCases, StoreCallgraphQuery } from './types.js';
@@ -285,23 +277,4 @@ interface Upload {
   readonly componentPurl: string;
   readonly purlKey: string;
   readonly purlVersion: string | null;
-}
-
-/** The manifest a row describes (without log fields): what was signed, rebuilt field by field. */
-export function manifestOfRow(row: CallgraphRow): CallgraphManifest {
-  const fields: ManifestFields = {
-    graphId: row.graphId,
-    digest: row.digest,
-    language: row.language,
-    source: row.source,
-    createdAt: row.createdAt,
-    tenantId: row.tenant,
-    componentPurl: row.componentPurl,
-    entryPoints: row.entryPoints,
-    nodeCount: row.nodeCount,
-    edgeCount: row.edgeCount,
-  };
-  return row.signature === null
-    ? unsignedManifest(fields, row.skipReason ?? 'unsigned')
-    : orderedManifest({ ...fields, signerKeyId: row.signerKeyId, signature: row.signature, rekorUuid: null });
 }

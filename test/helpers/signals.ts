@@ -3,6 +3,7 @@
  * locker), the way the Signals AppModule wires them, for tests that run
  * before or without that module. Shared by the callgraph and fact tests.
  */
+import { createPublicKey } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -53,6 +54,14 @@ export function signalsDepsFromApp(
     kinds: app.kinds,
     signer: app.keyring.signer(keyId),
     signerKeyId: keyId,
+    // Manifests signed under an earlier Signals.Signing.KeyId still verify while the keyring holds that key.
+    publicKeyOf: (id) => {
+      try {
+        return createPublicKey(app.keyring.get(id).publicKeyPem);
+      } catch {
+        return undefined;
+      }
+    },
     clock: app.clock,
     ids: app.ids,
     config: app.config.Signals,

@@ -252,6 +252,17 @@ for (const backend of ['sqlite', 'postgres'] as const satisfies readonly Signals
       await assert.rejects(service.findByPurl(policy, 'nonsense', {}), rejectsWith('E_INVALID_INPUT', 400));
     });
 
+    it('after a signing key change, manifests signed by the earlier key still verify while the keyring holds it', { skip }, async () => {
+      const keyId = `signals-signer-next-${randomBytes(3).toString('hex')}`;
+      t.app.keyring.ensure(keyId, 'ecdsa-p256');
+      const rotated = { ...t.deps, signer: t.app.keyring.signer(keyId), signerKeyId: keyId };
+      assert.deepEqual(await new CallgraphService(rotated).getManifest(policy, stored.graphId), stored);
+      await assert.rejects(
+        new CallgraphService({ ...rotated, publicKeyOf: undefined }).getManifest(policy, stored.graphId),
+        rejectsWith('E_INTEGRITY', 500, /does not hold/),
+      );
+    });
+
     it('§10 rule 7: a stored manifest whose signature no longer verifies is E_INTEGRITY 500 on read', { skip }, async () => {
       const { manifest } = await service.storeCallgraph(scanner, query(), bodyOf(GRAPH), 'ndjson');
       // Someone with write access to blobs and index changes what the manifest says, consistently.
