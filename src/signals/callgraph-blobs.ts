@@ -94,7 +94,8 @@ export async function putMeta(
     rawBytes: graph.rawBytes,
     normalizedBytes: content.normalizedSize,
     content: { digest: content.contentDigest, size: content.contentSize, encoding: 'zstd' },
-    ...(graph.meta === undefined ? {} : { meta: graph.meta }),
+    // The upload's own metadata (stella.callgraph.v1 scanKey, artifacts, metadata) as plain JSON.
+    ...(graph.meta === undefined ? {} : { meta: JSON.parse(JSON.stringify(graph.meta)) as unknown }),
   });
   const digest = sha256Digest(bytes);
   await counted(d, 'put', () => d.blobs.put(metaKey(d, fields.tenantId, fields.graphId), bytes, digest));
