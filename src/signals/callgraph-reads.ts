@@ -5,6 +5,7 @@ import { AttestryError } from '../core/errors.js';
 import { parseUlid } from '../core/ids.js';
 import { parseTenantId } from '../core/tenant.js';
 import { parseEnvelope } from '../crypto/dsse.js';
+import type { RetrievedEvidence } from '../evidence/locker.js';
 import { parseJsonText } from '../core/validation.js';
 import type { CallgraphCursor, CallgraphRow, CallgraphsRepo } from '../store/db/callgraphs-repo.js';
 import { counted, manifestKey } from './callgraph-blobs.js';
@@ -70,7 +71,7 @@ export class CallgraphReads {
     if (m.signature === null || !verify || d.switches.manifestSigningOff !== undefined) {
       return orderedManifest({ ...m, rekorUuid: row.rekorUuid, ...(row.skipReason === null ? {} : { skipReason: row.skipReason }) });
     }
-    const stored = await d.locker.get(reader(row.tenant), row.graphId);
+    const stored = await this.#lockerRecord(row);
     const envelope = parseEnvelope(parseJsonText(stored.bytes.toString('utf8'), 'manifest envelope', 'E_INTEGRITY'));
     if (!envelopeMatchesManifest(envelope, m)) throw integrity(row.graphId, 'its manifest differs from the signed envelope in the locker');
     const publicKey = this.#keyOf(m.signerKeyId as string);
@@ -97,7 +98,18 @@ export class CallgraphReads {
         'E_NOT_FOUND',
         `callgraph ${row.graphId} has an unsigned manifest: ${row.skipReason ?? 'it was stored unsigned'}`,
       );
-    return (await this.d.locker.get(reader(row.tenant), row.graphId)).bytes;
+    return (await this.#lockerRecord(row)).bytes;
+  }
+
+  /** The manifest's locker record; a stored signed row without one is damage (E_INTEGRITY), not "no such graph". */
+  async #lockerRecord(row: CallgraphRow): Promise<RetrievedEvidence> {
+    try {
+      return await this.d.locker.get(reader(row.tenant), row.graphId);
+    } catch (e) {
+      if (e instanceof AttestryError && e.code === 'E_NOT_FOUND')
+        throw integrity(row.graphId, 'its signed manifest is missing from the evidence locker', e);
+      throw e;
+    }
   }
 
   /**

@@ -277,6 +277,17 @@ for (const backend of ['sqlite', 'postgres'] as const satisfies readonly Signals
       await assert.rejects(service.getCallgraph(policy, manifest.graphId), rejectsWith('E_INTEGRITY', 500));
     });
 
+    it('a signed manifest whose locker record is gone is E_INTEGRITY, not "no such graph"', { skip }, async () => {
+      const { manifest } = await service.storeCallgraph(scanner, query(), bodyOf(GRAPH), 'ndjson');
+      await t.deps.db.deleteFrom('evidence_blobs').where('evidence_id', '=', manifest.graphId).execute();
+      await t.deps.db.deleteFrom('evidence').where('id', '=', manifest.graphId).execute();
+      await assert.rejects(
+        service.getManifest(policy, manifest.graphId),
+        rejectsWith('E_INTEGRITY', 500, /missing from the evidence locker/),
+      );
+      await assert.rejects(service.getManifestEnvelope(policy, manifest.graphId), rejectsWith('E_INTEGRITY', 500));
+    });
+
     it('stored content that no longer matches the manifest digest fails the stream with E_INTEGRITY', { skip }, async () => {
       const { manifest } = await service.storeCallgraph(scanner, query(), bodyOf(GRAPH), 'ndjson');
       const { zstdCompress } = await import('../../src/core/zstd.js');
