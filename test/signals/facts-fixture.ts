@@ -4,15 +4,16 @@
  * batches to name, and fact bodies.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import type { Kysely } from 'kysely';
 import type { Principal } from '../../src/authz/principal.js';
 import type { ResolvedConfig } from '../../src/core/config.js';
 import { ulidSource } from '../../src/core/ids.js';
-import type { Database } from '../../src/store/db/schema.js';
+import { CallgraphService } from '../../src/signals/callgraphs.js';
 import { RuntimeFactsService } from '../../src/signals/runtime-facts.js';
-import type { SignalsLimits } from '../../src/signals/deps.js';
+import type { SignalsDeps, SignalsLimits } from '../../src/signals/deps.js';
 import { dropSchema, probePostgres, SKIP_PG } from '../helpers/databases.js';
 import {
+  bodyOf,
+  ndjsonCallgraph,
   openSignalsTestApp,
   principalOf,
   recordingSignalsEvents,
@@ -26,44 +27,20 @@ export const sha256 = (b: Uint8Array | string): string => `sha256:${createHash('
 const ids = ulidSource();
 export const newId = (): string => ids.next();
 
-/** Inserts a stored callgraph row for `tenant` (the callgraph half is tested on its own; batches only need the row). */
-export async function insertGraph(db: Kysely<Database>, tenant: string, graphId = newId()): Promise<string> {
-  const now = new Date().toISOString();
-  const digest = sha256(graphId);
-  await db
-    .insertInto('signals_callgraphs')
-    .values({
-      graph_id: graphId,
-      tenant,
-      language: 'java',
-      source: 'test',
-      component_purl: 'pkg:maven/org.example/app@1.0.0',
-      purl_key: 'maven/org.example/app',
-      purl_version: '1.0.0',
-      digest,
-      raw_digest: digest,
-      raw_size: 1,
-      form: 'ndjson',
-      node_count: 1,
-      edge_count: 0,
-      entry_points: '[]',
-      created_at: now,
-      signer_key_id: null,
-      signature: null,
-      rekor_uuid: null,
-      skip_reason: null,
-      content_digest: digest,
-      content_size: 1,
-      normalized_size: 1,
-      meta_digest: digest,
-      meta_size: 1,
-      manifest_digest: digest,
-      manifest_size: 1,
-      state: 'stored',
-      updated_at: now,
-    })
-    .execute();
-  return graphId;
+/** Stores a small callgraph for `tenant` through the callgraph use case; batches must name one. */
+export async function insertGraph(deps: SignalsDeps, tenant: string): Promise<string> {
+  const { manifest } = await new CallgraphService(deps).storeCallgraph(
+    principalOf('signals-service', [tenant]),
+    { language: 'java', source: 'test-scanner', componentPurl: 'pkg:maven/org.example/app@1.0.0' },
+    bodyOf(
+      ndjsonCallgraph(3, [
+        [0, 1],
+        [1, 2],
+      ]),
+    ),
+    'ndjson',
+  );
+  return manifest.graphId;
 }
 
 export interface FactOptions {
@@ -151,8 +128,10 @@ export async function openFactsEnv(
     ...(options.limits === undefined ? {} : { limits: options.limits }),
     ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
   });
-  const graph = await insertGraph(t.app.index.db, 'acme');
-  const otherGraph = await insertGraph(t.app.index.db, 'other');
+  // With Signals writes off no callgraph can be stored; those tests are refused before the graph matters.
+  const writable = t.deps.switches.writesOff === undefined;
+  const graph = writable ? await insertGraph(t.deps, 'acme') : newId();
+  const otherGraph = writable ? await insertGraph(t.deps, 'other') : newId();
   return {
     t,
     service: new RuntimeFactsService(t.deps),

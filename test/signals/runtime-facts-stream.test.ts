@@ -41,7 +41,7 @@ for (const backend of BACKENDS) {
       skip = await skipReason(backend);
       if (skip !== false) return;
       env = await openFactsEnv(backend);
-      graph = await insertGraph(env.t.app.index.db, 'acme');
+      graph = await insertGraph(env.t.deps, 'acme');
       // Batch k: facts observed from hour k on, one a minute (batch 3 runs past hour 3 into hour 4).
       for (const [k, n] of SIZES.entries()) {
         const lines = factLinesOf(n, { observedAt: (i) => new Date(BASE + k * HOUR + i * 60_000).toISOString() });
@@ -145,7 +145,7 @@ for (const backend of BACKENDS) {
 
     test('facts of a JSON document batch stream as one object per line', async (t) => {
       if (skip) return t.skip(skip);
-      const docGraph = await insertGraph(env.t.app.index.db, 'acme');
+      const docGraph = await insertGraph(env.t.deps, 'acme');
       const events = [
         { symbolId: 'sym:a', hitCount: 2, observedAt: '2025-01-01T00:00:01Z' },
         { symbolId: 'sym:b', type: 'socket_connect', socketAddress: '10.0.0.1:443', metadata: { pid: 7 } },
@@ -161,7 +161,7 @@ for (const backend of BACKENDS) {
 
     test('the body is pulled: an unread stream holds about one chunk, not the result', async (t) => {
       if (skip) return t.skip(skip);
-      const big = await insertGraph(env.t.app.index.db, 'acme');
+      const big = await insertGraph(env.t.deps, 'acme');
       for (let b = 0; b < 2; b++) await env.service.ingestFacts(env.agent, ingestQuery(big), chunks(ndjson(factLinesOf(10_000))), 'ndjson');
       const { body } = await env.service.streamFacts(env.agent, { callgraphId: big, includeProvenance: true });
       body.pause();
@@ -175,7 +175,7 @@ for (const backend of BACKENDS) {
 
     test('streaming with provenance throughput (printed, not asserted)', async (t) => {
       if (skip) return t.skip(skip);
-      const big = await insertGraph(env.t.app.index.db, 'acme');
+      const big = await insertGraph(env.t.deps, 'acme');
       for (let b = 0; b < 5; b++)
         await env.service.ingestFacts(env.agent, ingestQuery(big), chunks(ndjson(factLinesOf(10_000, { symbols: 500 }))), 'ndjson');
       const start = process.hrtime.bigint();

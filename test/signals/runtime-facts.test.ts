@@ -281,7 +281,7 @@ for (const backend of BACKENDS) {
 
     test('a tampered fact blob is E_INTEGRITY at the end of the stream', async (t) => {
       if (skip) return t.skip(skip);
-      const graph = await insertGraph(env.t.app.index.db, 'acme');
+      const graph = await insertGraph(env.t.deps, 'acme');
       const { provenance } = await env.service.ingestFacts(env.agent, ingestQuery(graph), chunks(ndjson(factLinesOf(3))), 'ndjson');
       // The row is what reads trust: point it at another hash, as a changed blob would look.
       await env.t.app.index.db
