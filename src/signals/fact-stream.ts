@@ -102,7 +102,10 @@ export async function streamFacts(
     rows = page.rows;
     next = page.next;
   }
-  const body = Readable.from(factText(d, rows, filter.since, q.includeProvenance), { objectMode: false, highWaterMark: CHUNK_CHARS });
+  const body = Readable.from(factText(d, batches, rows, filter.since, q.includeProvenance), {
+    objectMode: false,
+    highWaterMark: CHUNK_CHARS,
+  });
   return { next, body };
 }
 
@@ -180,8 +183,22 @@ function observedAfter(line: string, sinceMs: number, receivedMs: number): boole
   return ms > sinceMs;
 }
 
+/**
+ * The batch's raw bytes, or undefined when retention deleted the batch after
+ * the page was listed (its row is gone): a rolling GC is not damage.
+ */
+async function openUnlessExpired(d: SignalsDeps, batches: BatchesRepo, row: BatchRow): Promise<AsyncIterable<Buffer> | undefined> {
+  try {
+    return await openRawContent(d, row);
+  } catch (e) {
+    if ((await batches.get(row.batchId)) === undefined) return undefined;
+    throw e;
+  }
+}
+
 async function* factText(
   d: SignalsDeps,
+  batches: BatchesRepo,
   rows: AsyncIterable<BatchRow> | Iterable<BatchRow>,
   since: { iso: string; ms: number } | undefined,
   includeProvenance: boolean,
@@ -193,7 +210,9 @@ async function* factText(
     const whole = since === undefined || ((row.firstObserved === null || row.firstObserved > since.iso) && row.receivedAt > since.iso);
     const receivedMs = Date.parse(row.receivedAt);
     const suffix = includeProvenance ? provenanceSuffix(row) : '';
-    for await (const { line } of factLines(await openRawContent(d, row), row.form)) {
+    const raw = await openUnlessExpired(d, batches, row);
+    if (raw === undefined) continue;
+    for await (const { line } of factLines(raw, row.form)) {
       if (!whole && !observedAfter(line, since.ms, receivedMs)) continue;
       out += includeProvenance ? withProvenance(line, suffix, row) : line;
       out += '\n';

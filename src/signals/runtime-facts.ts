@@ -237,7 +237,18 @@ export class RuntimeFactsService implements FactsUseCases {
         details: { batchId: row.batchId, reason: row.skipReason },
       });
     }
-    const { bytes } = await this.#deps.locker.get(principal, row.attestationId);
+    let bytes: Buffer;
+    try {
+      ({ bytes } = await this.#deps.locker.get(principal, row.attestationId));
+    } catch (e) {
+      // The row says the attestation was stored: its absence is damage, not "no such batch".
+      if (e instanceof AttestryError && e.code === 'E_NOT_FOUND') {
+        throw new AttestryError('E_INTEGRITY', `attestation ${row.attestationId} of batch ${row.batchId} is missing from the locker`, {
+          cause: e,
+        });
+      }
+      throw e;
+    }
     // §10 rule 8: what is served must be a DSSE envelope attesting this batch.
     try {
       const { predicate } = parseBatchAttestation(bytes);
