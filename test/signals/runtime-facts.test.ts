@@ -295,14 +295,19 @@ for (const backend of BACKENDS) {
 
     test(`ingest throughput, 10,000-fact batches (printed, not asserted)`, async (t) => {
       if (skip) return t.skip(skip);
-      const bodies = Array.from({ length: 5 }, (_, b) =>
-        ndjson(factLinesOf(10_000, { observedAt: (i) => new Date(Date.UTC(2025, 0, 1, 0, b, i % 60)).toISOString() })),
+      // 500 symbols x 2 code ids: 1,000 aggregates a batch.
+      const bodies = Array.from({ length: 8 }, (_, b) =>
+        ndjson(factLinesOf(10_000, { symbols: 500, observedAt: (i) => new Date(Date.UTC(2025, 0, 1, 0, b, i % 60)).toISOString() })),
       );
-      const start = process.hrtime.bigint();
-      for (const body of bodies) await env.service.ingestFacts(env.agent, ingestQuery(env.graph), chunks(body, 64 * 1024), 'ndjson');
-      const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+      const ingest = (body: Buffer) => env.service.ingestFacts(env.agent, ingestQuery(env.graph), chunks(body, 64 * 1024), 'ndjson');
+      let start = process.hrtime.bigint();
+      for (const body of bodies.slice(0, 4)) await ingest(body);
+      const sequential = Number(process.hrtime.bigint() - start) / 1e9;
+      start = process.hrtime.bigint();
+      await Promise.all(bodies.slice(4).map(ingest));
+      const concurrent = Number(process.hrtime.bigint() - start) / 1e9;
       t.diagnostic(
-        `${backend}: ingest ${Math.round((bodies.length * 10_000) / seconds)} facts/s (${bodies.length} batches of 10,000, one at a time)`,
+        `${backend}: ingest ${Math.round(40_000 / sequential)} facts/s one batch at a time, ${Math.round(40_000 / concurrent)} facts/s with 4 at once (10,000-fact batches, attested and logged)`,
       );
     });
   });
