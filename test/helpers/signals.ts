@@ -3,6 +3,7 @@
  * locker), the way the Signals AppModule wires them, for tests that run
  * before or without that module. Shared by the callgraph and fact tests.
  */
+import { createPublicKey } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -53,6 +54,14 @@ export function signalsDepsFromApp(
     kinds: app.kinds,
     signer: app.keyring.signer(keyId),
     signerKeyId: keyId,
+    // Manifests signed under an earlier Signals.Signing.KeyId still verify while the keyring holds that key.
+    publicKeyOf: (id) => {
+      try {
+        return createPublicKey(app.keyring.get(id).publicKeyPem);
+      } catch {
+        return undefined;
+      }
+    },
     clock: app.clock,
     ids: app.ids,
     config: app.config.Signals,
@@ -122,4 +131,39 @@ export async function openSignalsTestApp(
 /** A principal of a role acting for the given tenants (as a bearer token would resolve). */
 export function principalOf(role: Role, tenants: readonly string[] | '*'): Principal {
   return { tokenId: `test-${role}`, role, tenants };
+}
+
+/** A callgraph in the NDJSON upload form: `nodes` nodes n0…, the first `entries` of them entry points, and the given edges by index. */
+export function ndjsonCallgraph(nodes: number, edges: readonly (readonly [number, number])[], entries = 1): string {
+  const lines: string[] = [];
+  for (let i = 0; i < nodes; i++) lines.push(JSON.stringify({ kind: 'node', id: `n${i}`, symbol: `sym:js:f${i}`, entry: i < entries }));
+  for (const [from, to] of edges) lines.push(JSON.stringify({ kind: 'edge', from: `n${from}`, to: `n${to}` }));
+  return `${lines.join('\n')}\n`;
+}
+
+/** A body streamed in chunks of `chunkBytes`. */
+export async function* bodyOf(data: string | Uint8Array, chunkBytes = 16 * 1024): AsyncGenerator<Uint8Array> {
+  const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : Buffer.from(data);
+  for (let i = 0; i < bytes.length; i += chunkBytes) yield bytes.subarray(i, i + chunkBytes);
+}
+
+/** A body that records whether anyone started reading it (switches and validation refuse before that). */
+export function tripwireBody(data = '{}\n'): { readonly body: AsyncIterable<Uint8Array>; readonly read: () => boolean } {
+  let read = false;
+  return {
+    body: {
+      [Symbol.asyncIterator]() {
+        read = true;
+        return bodyOf(data)[Symbol.asyncIterator]();
+      },
+    },
+    read: () => read,
+  };
+}
+
+/** Collects a stream into one buffer. */
+export async function readAll(stream: AsyncIterable<Uint8Array>): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(Buffer.from(c));
+  return Buffer.concat(chunks);
 }

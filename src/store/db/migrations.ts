@@ -270,7 +270,8 @@ function migrations(dialect: SqlDialect): Record<string, Migration> {
           .addColumn('batch_id', 'text', (c) => c.primaryKey())
           .addColumn('provenance_id', 'text', (c) => c.notNull())
           .addColumn('tenant', 'text', (c) => c.notNull().references('tenants.id'))
-          .addColumn('callgraph_id', 'text', (c) => c.notNull().references('signals_callgraphs.graph_id'))
+          // Null only in an intent of the JSON document form, whose body names the callgraph (a NULL passes the FK).
+          .addColumn('callgraph_id', 'text', (c) => c.references('signals_callgraphs.graph_id'))
           .addColumn('source', 'text', (c) => c.notNull())
           .addColumn('pipeline_version', 'text', (c) => c.notNull())
           // sha256 of the batch bytes as received (after transfer decoding).

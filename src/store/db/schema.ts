@@ -170,7 +170,8 @@ export interface SignalsBatchesTable {
   batch_id: string;
   provenance_id: string;
   tenant: string;
-  callgraph_id: string;
+  /** Null only while an intent of the JSON document form has not been read yet (its body names the callgraph). */
+  callgraph_id: string | null;
   source: string;
   pipeline_version: string;
   provenance_hash: string;
