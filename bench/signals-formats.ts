@@ -21,7 +21,8 @@ async function* source(buf: Buffer): AsyncGenerator<Buffer> {
 function graphNdjson(edges: number): Buffer {
   const nodes = Math.max(2, Math.floor(edges / 4));
   const lines: string[] = [];
-  for (let i = 0; i < nodes; i++) lines.push(JSON.stringify({ kind: 'node', id: `n${i}`, symbol: `sym:java:com.acme.C${i % 997}.m${i}()`, entry: i % 1000 === 0 }));
+  for (let i = 0; i < nodes; i++)
+    lines.push(JSON.stringify({ kind: 'node', id: `n${i}`, symbol: `sym:java:com.acme.C${i % 997}.m${i}()`, entry: i % 1000 === 0 }));
   let seed = 1;
   const rnd = (): number => ((seed = (seed * 1103515245 + 12345) % 2147483648) >>> 8) % nodes;
   for (let i = 0; i < edges; i++) lines.push(JSON.stringify({ kind: 'edge', from: `n${rnd()}`, to: `n${rnd()}` }));
@@ -31,11 +32,15 @@ function graphNdjson(edges: number): Buffer {
 function graphStella(edges: number): Buffer {
   const nodes = Math.max(2, Math.floor(edges / 4));
   const parts: string[] = ['{"schema":"stella.callgraph.v1","scanKey":"bench","language":"java","nodes":['];
-  for (let i = 0; i < nodes; i++) parts.push(`${i ? ',' : ''}${JSON.stringify({ id: `n${i}`, name: `sym:java:com.acme.C${i % 997}.m${i}()`, kind: 'method', isEntrypointCandidate: i % 1000 === 0 })}`);
+  for (let i = 0; i < nodes; i++)
+    parts.push(
+      `${i ? ',' : ''}${JSON.stringify({ id: `n${i}`, name: `sym:java:com.acme.C${i % 997}.m${i}()`, kind: 'method', isEntrypointCandidate: i % 1000 === 0 })}`,
+    );
   parts.push('],"edges":[');
   let seed = 1;
   const rnd = (): number => ((seed = (seed * 1103515245 + 12345) % 2147483648) >>> 8) % nodes;
-  for (let i = 0; i < edges; i++) parts.push(`${i ? ',' : ''}${JSON.stringify({ sourceId: `n${rnd()}`, targetId: `n${rnd()}`, kind: 'static' })}`);
+  for (let i = 0; i < edges; i++)
+    parts.push(`${i ? ',' : ''}${JSON.stringify({ sourceId: `n${rnd()}`, targetId: `n${rnd()}`, kind: 'static' })}`);
   parts.push('],"entrypoints":[]}');
   return Buffer.from(parts.join(''));
 }
@@ -83,7 +88,10 @@ function factsBody(n: number, distinct: number): Buffer {
 
 async function benchFacts(n: number, distinct: number): Promise<void> {
   const body = factsBody(n, distinct);
-  const lines = body.toString('utf8').split('\n').filter((l) => l.length > 0);
+  const lines = body
+    .toString('utf8')
+    .split('\n')
+    .filter((l) => l.length > 0);
   let best = { read: Infinity, parse: Infinity };
   for (let round = 0; round < 5; round++) {
     const t0 = cpuMs();

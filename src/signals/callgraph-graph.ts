@@ -68,9 +68,17 @@ export class GraphBuilder {
     return new AttestryError('E_INVALID_INPUT', `${this.what}: ${at}: ${problem}`, { details: { at } });
   }
 
-  addNode(id: unknown, symbol: unknown, entry: boolean, extra: Record<string, unknown> | undefined, where: number, symbolField: string): void {
+  addNode(
+    id: unknown,
+    symbol: unknown,
+    entry: boolean,
+    extra: Record<string, unknown> | undefined,
+    where: number,
+    symbolField: string,
+  ): void {
     if (!isSymbolId(id)) throw this.fail('nodes', where, `node id ${symbolIdProblem(id)}; every node needs an "id" (a symbol id)`);
-    if (symbol !== undefined && !isSymbolId(symbol)) throw this.fail('nodes', where, `"${symbolField}" is not a valid symbol id: ${symbolIdProblem(symbol)}`);
+    if (symbol !== undefined && !isSymbolId(symbol))
+      throw this.fail('nodes', where, `"${symbolField}" is not a valid symbol id: ${symbolIdProblem(symbol)}`);
     if (this.ids.has(id)) throw this.fail('nodes', where, `duplicate node id "${shorten(id)}"; node ids must be unique`);
     if (this.nodes.length >= this.limits.maxNodes) {
       throw new AttestryError('E_PAYLOAD_TOO_LARGE', `${this.what}: more than ${this.limits.maxNodes} nodes (maxNodes); split the graph`, {
@@ -85,8 +93,10 @@ export class GraphBuilder {
   }
 
   addEdge(from: unknown, to: unknown, extra: Record<string, unknown> | undefined, where: number, names: readonly [string, string]): void {
-    if (typeof from !== 'string') throw this.fail('edges', where, `"${names[0]}" is ${from === undefined ? 'missing' : 'not a string'}; every edge needs both ends`);
-    if (typeof to !== 'string') throw this.fail('edges', where, `"${names[1]}" is ${to === undefined ? 'missing' : 'not a string'}; every edge needs both ends`);
+    if (typeof from !== 'string')
+      throw this.fail('edges', where, `"${names[0]}" is ${from === undefined ? 'missing' : 'not a string'}; every edge needs both ends`);
+    if (typeof to !== 'string')
+      throw this.fail('edges', where, `"${names[1]}" is ${to === undefined ? 'missing' : 'not a string'}; every edge needs both ends`);
     if (this.edges.length >= this.limits.maxEdges) {
       throw new AttestryError('E_PAYLOAD_TOO_LARGE', `${this.what}: more than ${this.limits.maxEdges} edges (maxEdges); split the graph`, {
         details: { limit: 'maxEdges', maxEdges: this.limits.maxEdges },
@@ -103,9 +113,13 @@ export class GraphBuilder {
 
   finish(raw: { rawDigest: Digest; rawBytes: number }, form: ParsedCallgraph['form'], meta?: Record<string, unknown>): ParsedCallgraph {
     if (this.nodes.length === 0) {
-      throw new AttestryError('E_INVALID_INPUT', `${this.what}: the graph has no nodes; send at least one node line ({"kind":"node","id":...})`, {
-        details: { nodes: 0 },
-      });
+      throw new AttestryError(
+        'E_INVALID_INPUT',
+        `${this.what}: the graph has no nodes; send at least one node line ({"kind":"node","id":...})`,
+        {
+          details: { nodes: 0 },
+        },
+      );
     }
     const ids = this.ids;
     for (let i = 0; i < this.edges.length; i++) {
@@ -117,12 +131,20 @@ export class GraphBuilder {
     }
     for (const { id, where } of this.entryIds) {
       const node = ids.get(id);
-      if (node === undefined) throw this.fail('entrypoints', where, `entry point names node "${shorten(id)}", which the graph does not define`);
+      if (node === undefined)
+        throw this.fail('entrypoints', where, `entry point names node "${shorten(id)}", which the graph does not define`);
       node.entry = true;
     }
     const entryPoints = this.nodes.filter((n) => n.entry).map((n) => n.id);
     entryPoints.sort();
-    const graph: ParsedCallgraph = { nodes: this.nodes, edges: this.edges, entryPoints, rawDigest: raw.rawDigest, rawBytes: raw.rawBytes, form };
+    const graph: ParsedCallgraph = {
+      nodes: this.nodes,
+      edges: this.edges,
+      entryPoints,
+      rawDigest: raw.rawDigest,
+      rawBytes: raw.rawBytes,
+      form,
+    };
     if (meta !== undefined) graph.meta = meta;
     return graph;
   }

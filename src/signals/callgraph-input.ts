@@ -1,7 +1,8 @@
 import { jsonNestingDepth } from '../core/bounded-json.js';
 import { GraphBuilder, isJsonObject, type CallgraphLimits, type ParsedCallgraph } from './callgraph-graph.js';
 import { parseStellaCallgraph } from './callgraph-stella.js';
-import { BodyTap, splitLines } from './ndjson-split.js';
+import { ndjsonLineBatches } from '../core/ndjson-lines.js';
+import { BodyTap } from './body-tap.js';
 import { jsonType } from './symbol-id.js';
 
 export type { CallgraphEdge, CallgraphLimits, CallgraphNode, ParsedCallgraph } from './callgraph-graph.js';
@@ -35,7 +36,7 @@ export async function parseCallgraph(
   }
   const what = 'NDJSON callgraph';
   const builder = new GraphBuilder(what, limits, (_section, line) => `line ${line}`);
-  for await (const batch of splitLines(body, limits.maxLineBytes, what)) {
+  for await (const batch of ndjsonLineBatches(body, limits.maxLineBytes, what)) {
     for (const { text, line } of batch) readLine(text, line, builder);
   }
   return builder.finish({ rawDigest: tap.digest(), rawBytes: tap.bytes }, 'ndjson');
@@ -64,7 +65,8 @@ function readLine(text: string, line: number, builder: GraphBuilder): void {
   const kind = value['kind'];
   if (kind === 'node') {
     const entry = value['entry'];
-    if (entry !== undefined && typeof entry !== 'boolean') throw builder.fail('nodes', line, `"entry" must be true or false, got ${jsonType(entry)}`);
+    if (entry !== undefined && typeof entry !== 'boolean')
+      throw builder.fail('nodes', line, `"entry" must be true or false, got ${jsonType(entry)}`);
     builder.addNode(value['id'], value['symbol'], entry === true, extraOf(value, NODE_KEYS, line, builder), line, 'symbol');
   } else if (kind === 'edge') {
     builder.addEdge(value['from'], value['to'], extraOf(value, EDGE_KEYS, line, builder), line, ['from', 'to']);
@@ -79,7 +81,12 @@ function readLine(text: string, line: number, builder: GraphBuilder): void {
  * members are merged in. A field both at the top and inside `extra` is
  * ambiguous and refused.
  */
-function extraOf(value: Record<string, unknown>, own: ReadonlySet<string>, line: number, builder: GraphBuilder): Record<string, unknown> | undefined {
+function extraOf(
+  value: Record<string, unknown>,
+  own: ReadonlySet<string>,
+  line: number,
+  builder: GraphBuilder,
+): Record<string, unknown> | undefined {
   let extra: Record<string, unknown> | undefined;
   for (const key in value) {
     if (own.has(key)) continue;

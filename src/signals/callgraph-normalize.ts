@@ -69,7 +69,11 @@ function canonicalExtra(extra: Record<string, unknown>, owner: string): string {
     return canonicalize(extra);
   } catch (e) {
     const reason = e instanceof Error ? e.message : String(e);
-    throw new AttestryError('E_INVALID_INPUT', `callgraph ${owner.slice(0, 200)}: its extra fields cannot be stored as canonical JSON (${reason})`, { cause: e });
+    throw new AttestryError(
+      'E_INVALID_INPUT',
+      `callgraph ${owner.slice(0, 200)}: its extra fields cannot be stored as canonical JSON (${reason})`,
+      { cause: e },
+    );
   }
 }
 

@@ -1,7 +1,7 @@
 import { JSONParser } from '@streamparser/json';
 import { AttestryError } from '../core/errors.js';
-import { GraphBuilder, isJsonObject, nestsDeeperThan } from './callgraph-graph.js';
-import { firstSignificantByte } from './ndjson-split.js';
+import { type GraphBuilder, isJsonObject, nestsDeeperThan } from './callgraph-graph.js';
+import { firstSignificantByte } from './body-tap.js';
 import { jsonType } from './symbol-id.js';
 
 /**
@@ -75,7 +75,12 @@ export async function parseStellaCallgraph(
   if (!started) throw invalid(what, `the body is empty; expected a ${STELLA_CALLGRAPH_SCHEMA} document`);
   if (!parser.isEnded) feed(() => parser.end(), what);
   if (meta['schema'] !== STELLA_CALLGRAPH_SCHEMA) {
-    const got = typeof meta['schema'] === 'string' ? `"${meta['schema'].slice(0, 60)}"` : meta['schema'] === undefined ? 'missing' : jsonType(meta['schema']);
+    const got =
+      typeof meta['schema'] === 'string'
+        ? `"${meta['schema'].slice(0, 60)}"`
+        : meta['schema'] === undefined
+          ? 'missing'
+          : jsonType(meta['schema']);
     throw invalid(what, `"schema" is ${got}; expected "${STELLA_CALLGRAPH_SCHEMA}"`);
   }
   return meta;
@@ -95,7 +100,11 @@ function feed(step: () => void, what: string): void {
   }
 }
 
-function checkFields(value: Record<string, unknown>, fields: Readonly<Record<string, readonly [Check, string]>>, fail: (p: string) => AttestryError): void {
+function checkFields(
+  value: Record<string, unknown>,
+  fields: Readonly<Record<string, readonly [Check, string]>>,
+  fail: (p: string) => AttestryError,
+): void {
   for (const name in fields) {
     const v = value[name];
     if (v === undefined) continue;
@@ -104,7 +113,11 @@ function checkFields(value: Record<string, unknown>, fields: Readonly<Record<str
   }
 }
 
-function extraOf(value: Record<string, unknown>, own: readonly string[], fail: (p: string) => AttestryError): Record<string, unknown> | undefined {
+function extraOf(
+  value: Record<string, unknown>,
+  own: readonly string[],
+  fail: (p: string) => AttestryError,
+): Record<string, unknown> | undefined {
   let extra: Record<string, unknown> | undefined;
   for (const key in value) {
     if (own.includes(key)) continue;
@@ -124,7 +137,8 @@ function readNode(value: unknown, index: number, builder: GraphBuilder): void {
   if (!isJsonObject(value)) throw fail(`expected an object, got ${jsonType(value)}`);
   checkFields(value, NODE_FIELDS, fail);
   const entry = value['isEntrypointCandidate'];
-  if (entry !== undefined && typeof entry !== 'boolean') throw fail(`"isEntrypointCandidate" must be true or false, got ${jsonType(entry)}`);
+  if (entry !== undefined && typeof entry !== 'boolean')
+    throw fail(`"isEntrypointCandidate" must be true or false, got ${jsonType(entry)}`);
   builder.addNode(value['id'], value['name'], entry === true, extraOf(value, NODE_OWN, fail), index, 'name');
 }
 

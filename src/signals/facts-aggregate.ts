@@ -93,12 +93,32 @@ export class FactAggregator {
    * Adds one fact (`ms`/`sub` only when `observed`); returns false when the
    * group's hit count would pass 2^53 − 1 (the caller refuses the line).
    */
-  add(symbolId: string, codeId: string, loaderBase: string, type: string, hitCount: number, observed: boolean, ms: number, sub: number): boolean {
+  add(
+    symbolId: string,
+    codeId: string,
+    loaderBase: string,
+    type: string,
+    hitCount: number,
+    observed: boolean,
+    ms: number,
+    sub: number,
+  ): boolean {
     const head = this.groups.get(symbolId);
     let group = head;
     while (group !== undefined && (group.codeId !== codeId || group.loaderBase !== loaderBase)) group = group.next;
     if (group === undefined) {
-      group = { symbolId, codeId, loaderBase, types: [type], hitCount: 0, firstMs: NaN, firstSub: 0, lastMs: NaN, lastSub: 0, next: undefined };
+      group = {
+        symbolId,
+        codeId,
+        loaderBase,
+        types: [type],
+        hitCount: 0,
+        firstMs: NaN,
+        firstSub: 0,
+        lastMs: NaN,
+        lastSub: 0,
+        next: undefined,
+      };
       if (head === undefined) this.groups.set(symbolId, group);
       else {
         group.next = head.next;
@@ -140,7 +160,15 @@ export class FactAggregator {
       const firstSeen = instantOrNull(g.firstMs, g.firstSub);
       // Most groups of a batch saw one fact: format its instant once.
       const lastSeen = g.lastMs === g.firstMs && g.lastSub === g.firstSub ? firstSeen : instantOrNull(g.lastMs, g.lastSub);
-      return { symbolId: g.symbolId, codeId: g.codeId, loaderBase: g.loaderBase, factTypes: g.types.sort(), hitCount: g.hitCount, firstSeen, lastSeen };
+      return {
+        symbolId: g.symbolId,
+        codeId: g.codeId,
+        loaderBase: g.loaderBase,
+        factTypes: g.types.sort(),
+        hitCount: g.hitCount,
+        firstSeen,
+        lastSeen,
+      };
     });
     return {
       factCount: this.factCount,

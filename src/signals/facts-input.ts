@@ -3,7 +3,8 @@ import { AttestryError } from '../core/errors.js';
 import type { Digest } from '../core/digest.js';
 import { FactAggregator, type FactsSummary } from './facts-aggregate.js';
 import { checkFact, factError, newCheckedFact, type CheckedFact } from './facts-validate.js';
-import { BodyTap, firstSignificantByte, splitLines } from './ndjson-split.js';
+import { ndjsonLineBatches } from '../core/ndjson-lines.js';
+import { BodyTap, firstSignificantByte } from './body-tap.js';
 import { jsonType } from './symbol-id.js';
 
 export type { FactAggregate, FactsSummary } from './facts-aggregate.js';
@@ -46,13 +47,17 @@ export async function readFactBatch(
     doc = await readDocument(body, limits, agg);
   } else {
     const scratch = newCheckedFact();
-    for await (const batch of splitLines(body, limits.maxLineBytes, NDJSON_WHAT)) {
+    for await (const batch of ndjsonLineBatches(body, limits.maxLineBytes, NDJSON_WHAT)) {
       for (const { text, line } of batch) {
         let value: unknown;
         try {
           value = JSON.parse(text);
         } catch (e) {
-          throw factError(NDJSON_WHAT, atLine(line), `not JSON (${e instanceof Error ? e.message : String(e)}); send one JSON object per line`);
+          throw factError(
+            NDJSON_WHAT,
+            atLine(line),
+            `not JSON (${e instanceof Error ? e.message : String(e)}); send one JSON object per line`,
+          );
         }
         add(agg, value, NDJSON_WHAT, line, atLine, limits.maxFacts, scratch);
       }
@@ -69,7 +74,15 @@ export async function readFactBatch(
   return { ...summary, provenanceHash: tap.digest(), rawBytes: tap.bytes };
 }
 
-function add(agg: FactAggregator, value: unknown, what: string, at: number, place: (n: number) => string, maxFacts: number, fact: CheckedFact): void {
+function add(
+  agg: FactAggregator,
+  value: unknown,
+  what: string,
+  at: number,
+  place: (n: number) => string,
+  maxFacts: number,
+  fact: CheckedFact,
+): void {
   checkFact(value, what, at, place, fact);
   if (agg.factCount >= maxFacts) {
     throw new AttestryError('E_PAYLOAD_TOO_LARGE', `${what}: more than ${maxFacts} facts (maxFacts); split the batch`, {
@@ -82,7 +95,11 @@ function add(agg: FactAggregator, value: unknown, what: string, at: number, plac
 }
 
 /** Reads `{subject, callgraphId, events}`; each event is checked as it completes and then dropped (keepStack false). */
-async function readDocument(body: AsyncIterable<Uint8Array>, limits: FactBatchLimits, agg: FactAggregator): Promise<{ callgraphId?: string; subject?: unknown }> {
+async function readDocument(
+  body: AsyncIterable<Uint8Array>,
+  limits: FactBatchLimits,
+  agg: FactAggregator,
+): Promise<{ callgraphId?: string; subject?: unknown }> {
   const doc: { callgraphId?: string; subject?: unknown } = {};
   const scratch = newCheckedFact();
   for await (const items of documentItems(body)) {
@@ -90,13 +107,18 @@ async function readDocument(body: AsyncIterable<Uint8Array>, limits: FactBatchLi
       if ('member' in item) {
         if (item.member === 'subject') doc.subject = item.value;
         else if (typeof item.value === 'string') doc.callgraphId = item.value;
-        else if (item.value !== null) throw new AttestryError('E_INVALID_INPUT', `${DOC_WHAT}: "callgraphId" must be a string, got ${jsonType(item.value)}`);
+        else if (item.value !== null)
+          throw new AttestryError('E_INVALID_INPUT', `${DOC_WHAT}: "callgraphId" must be a string, got ${jsonType(item.value)}`);
         continue;
       }
       if (Buffer.byteLength(JSON.stringify(item.event), 'utf8') > limits.maxLineBytes) {
-        throw new AttestryError('E_PAYLOAD_TOO_LARGE', `${DOC_WHAT}: ${atEvent(item.n)} is longer than the limit of ${limits.maxLineBytes} bytes; shorten its fields`, {
-          details: { at: atEvent(item.n), limit: 'maxLineBytes', maxLineBytes: limits.maxLineBytes },
-        });
+        throw new AttestryError(
+          'E_PAYLOAD_TOO_LARGE',
+          `${DOC_WHAT}: ${atEvent(item.n)} is longer than the limit of ${limits.maxLineBytes} bytes; shorten its fields`,
+          {
+            details: { at: atEvent(item.n), limit: 'maxLineBytes', maxLineBytes: limits.maxLineBytes },
+          },
+        );
       }
       add(agg, item.event, DOC_WHAT, item.n, atEvent, limits.maxFacts, scratch);
     }
@@ -127,11 +149,13 @@ async function* documentItems(body: AsyncIterable<Uint8Array>): AsyncGenerator<D
     if (!started) {
       const first = firstSignificantByte(chunk);
       if (first === -1) continue;
-      if (first !== 0x7b) throw new AttestryError('E_INVALID_INPUT', `${DOC_WHAT}: expected a JSON object {"subject":...,"callgraphId":...,"events":[...]}`);
+      if (first !== 0x7b)
+        throw new AttestryError('E_INVALID_INPUT', `${DOC_WHAT}: expected a JSON object {"subject":...,"callgraphId":...,"events":[...]}`);
       started = true;
     }
     if (parser.isEnded) {
-      if (firstSignificantByte(chunk) !== -1) throw new AttestryError('E_INVALID_INPUT', `${DOC_WHAT}: data after the end of the JSON document`);
+      if (firstSignificantByte(chunk) !== -1)
+        throw new AttestryError('E_INVALID_INPUT', `${DOC_WHAT}: data after the end of the JSON document`);
       continue;
     }
     step(() => parser.write(chunk));
@@ -164,7 +188,7 @@ const STORED_LINE_BYTES = 16 * 1024 * 1024;
  */
 export async function* factLines(raw: AsyncIterable<Uint8Array>, form: 'ndjson' | 'json'): AsyncGenerator<{ line: string; index: number }> {
   if (form === 'ndjson') {
-    for await (const batch of splitLines(raw, STORED_LINE_BYTES, 'stored runtime-fact batch')) {
+    for await (const batch of ndjsonLineBatches(raw, STORED_LINE_BYTES, 'stored runtime-fact batch')) {
       for (const { text, line } of batch) {
         const trimmed = text.charCodeAt(0) <= 0x20 || text.charCodeAt(text.length - 1) <= 0x20 ? text.trim() : text;
         yield { line: trimmed, index: line };

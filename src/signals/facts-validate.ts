@@ -56,7 +56,7 @@ export function readInstant(text: string, into: { ms: number; sub: number }): bo
   const minute = +m[5]!;
   const second = +m[6]!;
   if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return false;
-  const leap = month === 2 && (year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0));
+  const leap = month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
   if (day > DAYS[month - 1]! + (leap ? 1 : 0)) return false;
   const fraction = (m[7] ?? '').padEnd(9, '0');
   let offset = 0;
@@ -124,29 +124,45 @@ export function checkFact(value: unknown, what: string, at: number, place: (at: 
   const fact = value as Record<string, unknown>;
   const symbolId = fact['symbolId'];
   if (!isSymbolId(symbolId)) {
-    const problem = symbolId === undefined || symbolId === null ? 'the fact has no "symbolId"; every fact must name the symbol it observed' : `"symbolId" is not a valid symbol id: ${symbolIdProblem(symbolId)}`;
+    const problem =
+      symbolId === undefined || symbolId === null
+        ? 'the fact has no "symbolId"; every fact must name the symbol it observed'
+        : `"symbolId" is not a valid symbol id: ${symbolIdProblem(symbolId)}`;
     throw factError(what, place(at), problem);
   }
   let type = fact['type'];
   if (type === undefined || type === null) type = DEFAULT_FACT_TYPE;
   else if (typeof type !== 'string' || !FACT_TYPE_RE.test(type)) {
-    throw factError(what, place(at), `"type" must be a fact type such as "symbol_hit" (letters, digits, _ . : -, at most 64), got ${jsonType(type)}`);
+    throw factError(
+      what,
+      place(at),
+      `"type" must be a fact type such as "symbol_hit" (letters, digits, _ . : -, at most 64), got ${jsonType(type)}`,
+    );
   }
   let hitCount = fact['hitCount'];
   if (hitCount === undefined || hitCount === null) hitCount = 1;
   else if (!Number.isSafeInteger(hitCount) || (hitCount as number) < 0) {
-    throw factError(what, place(at), `"hitCount" must be a non-negative integer, got ${typeof hitCount === 'number' ? String(hitCount) : jsonType(hitCount)}`);
+    throw factError(
+      what,
+      place(at),
+      `"hitCount" must be a non-negative integer, got ${typeof hitCount === 'number' ? String(hitCount) : jsonType(hitCount)}`,
+    );
   }
   const observedAt = fact['observedAt'];
   into.observed = observedAt !== undefined && observedAt !== null;
   if (into.observed) {
     if (typeof observedAt !== 'string' || !readInstant(observedAt, into)) {
-      throw factError(what, place(at), `"observedAt" must be an ISO-8601 timestamp such as 2025-12-19T10:00:00.123Z, got ${typeof observedAt === 'string' ? `"${observedAt.slice(0, 40)}"` : jsonType(observedAt)}`);
+      throw factError(
+        what,
+        place(at),
+        `"observedAt" must be an ISO-8601 timestamp such as 2025-12-19T10:00:00.123Z, got ${typeof observedAt === 'string' ? `"${observedAt.slice(0, 40)}"` : jsonType(observedAt)}`,
+      );
     }
   }
   for (const name of STRING_FIELDS) {
     const v = fact[name];
-    if (v !== undefined && v !== null && typeof v !== 'string') throw factError(what, place(at), `"${name}" must be a string, got ${jsonType(v)}`);
+    if (v !== undefined && v !== null && typeof v !== 'string')
+      throw factError(what, place(at), `"${name}" must be a string, got ${jsonType(v)}`);
   }
   const processId = fact['processId'];
   if (processId !== undefined && processId !== null && (!Number.isSafeInteger(processId) || (processId as number) < 0)) {

@@ -38,10 +38,14 @@ export function parsePurl(value: unknown, field = 'componentPurl'): ParsedPurl {
     // from its golang validator for a "v" version that is not semver: both mean
     // the string is not a PURL this library accepts.
     const reason = e instanceof Error && e.message.startsWith('Invalid purl') ? e.message : 'not a valid Package URL';
-    throw new AttestryError('E_INVALID_INPUT', `${field}: "${shorten(value)}" is not a valid Package URL (${reason}); see https://github.com/package-url/purl-spec`, {
-      cause: e,
-      details: { field },
-    });
+    throw new AttestryError(
+      'E_INVALID_INPUT',
+      `${field}: "${shorten(value)}" is not a valid Package URL (${reason}); see https://github.com/package-url/purl-spec`,
+      {
+        cause: e,
+        details: { field },
+      },
+    );
   }
   const key = new PackageURL(purl.type, purl.namespace, purl.name).toString();
   return { canonical: purl.toString(), key, version: purl.version ?? null };

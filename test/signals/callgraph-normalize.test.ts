@@ -20,8 +20,10 @@ function shuffle<T>(items: readonly T[], seed: number): T[] {
 
 function records(): object[] {
   const out: object[] = [];
-  for (let i = 0; i < 50; i++) out.push({ kind: 'node', id: `n${i}`, symbol: `sym:x:f${i}`, entry: i % 10 === 0, extra: { line: i, file: `f${i % 3}.js` } });
-  for (let i = 0; i < 200; i++) out.push({ kind: 'edge', from: `n${i % 50}`, to: `n${(i * 7) % 50}`, extra: { kind: i % 2 ? 'static' : 'runtime' } });
+  for (let i = 0; i < 50; i++)
+    out.push({ kind: 'node', id: `n${i}`, symbol: `sym:x:f${i}`, entry: i % 10 === 0, extra: { line: i, file: `f${i % 3}.js` } });
+  for (let i = 0; i < 200; i++)
+    out.push({ kind: 'edge', from: `n${i % 50}`, to: `n${(i * 7) % 50}`, extra: { kind: i % 2 ? 'static' : 'runtime' } });
   // Duplicate (from, to) pairs with different extras: ordered by their whole line.
   out.push({ kind: 'edge', from: 'n1', to: 'n2', extra: { kind: 'heuristic' } }, { kind: 'edge', from: 'n1', to: 'n2' });
   return out;
@@ -99,7 +101,13 @@ test('NDJSON and stella.callgraph.v1 of the same graph have the same normalised 
 
 test('numbers and strings are written the RFC 8785 way; lone surrogates in extra are refused naming the record', async () => {
   const g = await parseCallgraph(chunks(ndjson([{ kind: 'node', id: 'a', big: 1e21, neg: -0, f: 0.1, s: 'é\u2028' }])), 'ndjson', LIMITS);
-  assert.deepEqual([...normalizedLines(g)], ['{"kind":"node","id":"a","entry":false,"extra":{"big":1e+21,"f":0.1,"neg":0,"s":"é\u2028"}}\n']);
+  assert.deepEqual(
+    [...normalizedLines(g)],
+    ['{"kind":"node","id":"a","entry":false,"extra":{"big":1e+21,"f":0.1,"neg":0,"s":"é\u2028"}}\n'],
+  );
   const bad = await parseCallgraph(chunks('{"kind":"node","id":"a","s":"\\ud800"}\n'), 'ndjson', LIMITS);
-  assert.throws(() => [...normalizedLines(bad)], (e: unknown) => e instanceof Error && /node "a": its extra fields cannot be stored as canonical JSON/.test(e.message));
+  assert.throws(
+    () => [...normalizedLines(bad)],
+    (e: unknown) => e instanceof Error && /node "a": its extra fields cannot be stored as canonical JSON/.test(e.message),
+  );
 });

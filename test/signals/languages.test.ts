@@ -7,7 +7,24 @@ test('the language list is lower-case, sorted, unique and has what the seed ecos
   assert.deepEqual([...SIGNALS_LANGUAGES], [...SIGNALS_LANGUAGES].sort());
   assert.equal(new Set(SIGNALS_LANGUAGES).size, SIGNALS_LANGUAGES.length);
   for (const l of SIGNALS_LANGUAGES) assert.match(l, /^[a-z][a-z0-9]*$/);
-  for (const l of ['java', 'javascript', 'typescript', 'python', 'go', 'dotnet', 'csharp', 'ruby', 'php', 'rust', 'c', 'cpp', 'kotlin', 'scala', 'swift', 'native']) {
+  for (const l of [
+    'java',
+    'javascript',
+    'typescript',
+    'python',
+    'go',
+    'dotnet',
+    'csharp',
+    'ruby',
+    'php',
+    'rust',
+    'c',
+    'cpp',
+    'kotlin',
+    'scala',
+    'swift',
+    'native',
+  ]) {
     assert.ok(SIGNALS_LANGUAGES.includes(l), l);
   }
 });

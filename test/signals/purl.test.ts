@@ -35,10 +35,31 @@ test('invalid PURLs are E_INVALID_INPUT naming the field (§10 rule 5)', () => {
 });
 
 test('symbol ids: opaque, 1..1024 characters, no control/format/separator characters, inner spaces only', () => {
-  for (const ok of ['sym:java:com.acme.Foo.bar(java.lang.String)', 'operator new(unsigned long)', '0x7f00:main', 'sym:python:mod.ünïcode', '😀', 'x'.repeat(MAX_SYMBOL_ID_LENGTH)]) {
+  for (const ok of [
+    'sym:java:com.acme.Foo.bar(java.lang.String)',
+    'operator new(unsigned long)',
+    '0x7f00:main',
+    'sym:python:mod.ünïcode',
+    '😀',
+    'x'.repeat(MAX_SYMBOL_ID_LENGTH),
+  ]) {
     assert.equal(parseSymbolId(ok, 'symbolId'), ok);
   }
-  for (const bad of ['', ' lead', 'trail ', 'tab\there', 'nl\n', 'nul\u0000', 'del\u007f', 'bidi\u202e', 'zw\u200b', 'nbsp\u00a0x', 'ls\u2028x', '\ud800lone', 'x'.repeat(MAX_SYMBOL_ID_LENGTH + 1)]) {
+  for (const bad of [
+    '',
+    ' lead',
+    'trail ',
+    'tab\there',
+    'nl\n',
+    'nul\u0000',
+    'del\u007f',
+    'bidi\u202e',
+    'zw\u200b',
+    'nbsp\u00a0x',
+    'ls\u2028x',
+    '\ud800lone',
+    'x'.repeat(MAX_SYMBOL_ID_LENGTH + 1),
+  ]) {
     assert.equal(isSymbolId(bad), false, JSON.stringify(bad));
     expectAttestryError(() => parseSymbolId(bad, 'line 3'), 'E_INVALID_INPUT', /^line 3: not a valid symbol id/);
   }
