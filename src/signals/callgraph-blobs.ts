@@ -6,7 +6,7 @@ import { AttestryError } from '../core/errors.js';
 import { zstdCompressStream, zstdDecompressStream } from '../core/zstd.js';
 import type { CasKey } from '../store/blob/cas-key.js';
 import type { ParsedCallgraph } from './callgraph-input.js';
-import { normalizedLines } from './callgraph-normalize.js';
+import { normalizedChunks } from './callgraph-normalize.js';
 import type { SignalsDeps } from './deps.js';
 import type { ManifestFields } from './manifest.js';
 
@@ -15,9 +15,6 @@ import type { ManifestFields } from './manifest.js';
  * the normalised graph compressed as it is produced (never whole in memory),
  * and `.meta.json`, what the upload was. Keys come from the kind registry.
  */
-
-/** Lines are batched into chunks of about this many characters before hashing and compressing. */
-const CHUNK_CHARS = 64 * 1024;
 
 export interface StoredContent {
   /** sha256 of the normalised NDJSON (the manifest's digest). */
@@ -35,48 +32,23 @@ export const metaKey = (d: Pick<SignalsDeps, 'kinds'>, tenant: string, id: strin
 export const manifestKey = (d: Pick<SignalsDeps, 'kinds'>, tenant: string, id: string): CasKey =>
   d.kinds.blobKey('manifests', 'manifest', tenant, id);
 
-/** The normalised NDJSON in chunks, reporting each chunk to `seen` (hashing, counting). */
-function* normalizedChunks(graph: ParsedCallgraph, seen: (chunk: Buffer) => void): Generator<Buffer> {
-  let parts: string[] = [];
-  let chars = 0;
-  for (const line of normalizedLines(graph)) {
-    parts.push(line);
-    chars += line.length;
-    if (chars >= CHUNK_CHARS) {
-      const chunk = Buffer.from(parts.join(''), 'utf8');
-      parts = [];
-      chars = 0;
-      seen(chunk);
-      yield chunk;
-    }
-  }
-  if (parts.length > 0) {
-    const chunk = Buffer.from(parts.join(''), 'utf8');
+/** The normalised NDJSON in chunks, reporting each to `seen` (hashing, counting) as the compressor pulls it. */
+async function* observed(graph: ParsedCallgraph, seen: (chunk: Buffer) => void): AsyncGenerator<Buffer> {
+  for (const chunk of normalizedChunks(graph)) {
     seen(chunk);
     yield chunk;
   }
-}
-
-async function* asAsync(chunks: Iterable<Buffer>): AsyncGenerator<Buffer> {
-  for (const c of chunks) yield c;
-}
-
-/** The manifest digest of a parsed graph without storing anything (idempotent retries compare it). */
-export function normalizedDigest(graph: ParsedCallgraph): Digest {
-  const hash = createHash('sha256');
-  for (const _ of normalizedChunks(graph, (c) => hash.update(c)));
-  return `sha256:${hash.digest('hex')}`;
 }
 
 /** Normalises, hashes, compresses and stores the graph in one pass. */
 export async function putContent(d: SignalsDeps, tenant: string, id: string, graph: ParsedCallgraph): Promise<StoredContent> {
   const hash = createHash('sha256');
   let normalizedSize = 0;
-  const chunks = normalizedChunks(graph, (c) => {
+  const chunks = observed(graph, (c) => {
     hash.update(c);
     normalizedSize += c.length;
   });
-  const info = await counted(d, 'put', () => d.blobs.putStream(contentKey(d, tenant, id), zstdCompressStream(asAsync(chunks))));
+  const info = await counted(d, 'put', () => d.blobs.putStream(contentKey(d, tenant, id), zstdCompressStream(chunks)));
   return { digest: `sha256:${hash.digest('hex')}`, normalizedSize, contentDigest: info.digest, contentSize: info.size };
 }
 

@@ -150,6 +150,54 @@ for (const backend of ['sqlite', 'postgres'] as const satisfies readonly Signals
       assert.ok(envelopeMatchesManifest(envelope, stored));
     });
 
+    it('a stella.callgraph.v1 document is stored in the same normalised form, its metadata kept in .meta.json', { skip }, async () => {
+      const doc = {
+        schema: 'stella.callgraph.v1',
+        scanKey: 'scan-42',
+        language: 'java',
+        artifacts: [{ artifactKey: 'app.jar' }],
+        nodes: [
+          { id: 'n1', name: 'com.acme.App.main', kind: 'method', isEntrypointCandidate: true },
+          { id: 'n2', name: 'com.acme.Util.run', kind: 'method' },
+        ],
+        edges: [{ sourceId: 'n1', targetId: 'n2', kind: 'static', reason: 'direct_call' }],
+        entrypoints: [],
+        metadata: { tool: 'stella-callgraph-java' },
+      };
+      const text = JSON.stringify(doc);
+      const { manifest } = await service.storeCallgraph(
+        scanner,
+        query({ language: 'java', componentPurl: 'pkg:maven/com.acme/app@1.0', digest: sha256Digest(text) }),
+        bodyOf(text, 10),
+        'json',
+      );
+      assert.deepEqual([manifest.nodeCount, manifest.edgeCount, manifest.entryPoints], [2, 1, ['n1']]);
+      const { content } = await service.getCallgraph(policy, manifest.graphId);
+      const served = (await readAll(content)).toString('utf8');
+      assert.equal(sha256Digest(served), manifest.digest);
+      assert.deepEqual(
+        served
+          .trim()
+          .split('\n')
+          .map((l) => (JSON.parse(l) as { kind: string }).kind),
+        ['node', 'node', 'edge'],
+      );
+      const row = await t.deps.db
+        .selectFrom('signals_callgraphs')
+        .selectAll()
+        .where('graph_id', '=', manifest.graphId)
+        .executeTakeFirstOrThrow();
+      assert.equal(row.form, 'stella.callgraph.v1');
+      assert.equal(row.raw_digest, sha256Digest(text));
+      const metaBytes = await t.app.blobs.get(
+        `callgraphs/acme/${manifest.graphId}.meta.json` as CasKey,
+        row.meta_digest as `sha256:${string}`,
+      );
+      const meta = JSON.parse(metaBytes.toString('utf8')) as { meta: { scanKey: string }; rawDigest: string };
+      assert.equal(meta.meta.scanKey, 'scan-42');
+      assert.equal(meta.rawDigest, sha256Digest(text));
+    });
+
     it(
       'access §3.2: scanner-worker writes but reads nothing; policy-engine reads but cannot write; other tenants get 404',
       { skip },
