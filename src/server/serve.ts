@@ -36,7 +36,7 @@ export interface StartServerOptions {
 
 export async function startServer(config: ResolvedConfig, options: StartServerOptions = {}): Promise<RunningServer> {
   const metrics = new ServiceMetrics();
-  const services = await openApp(config, { events: metrics });
+  const services = await openApp(config, { events: metrics, signalsEvents: metrics });
   metrics.watchLog(async () => (await services.tlog.reader.state()).size);
   let shuttingDown = false;
   let app: FastifyInstance;

@@ -3,17 +3,16 @@
  * locker), the way the Signals AppModule wires them, for tests that run
  * before or without that module. Shared by the callgraph and fact tests.
  */
-import { createPublicKey } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openApp, type App } from '../../src/app/open-app.js';
+import { signalsDeps } from '../../src/app/signals-module.js';
 import { loadConfig, type ResolvedConfig } from '../../src/core/config.js';
 import type { Principal } from '../../src/authz/principal.js';
 import type { Role } from '../../src/core/roles.js';
-import { DEFAULT_SIGNALS_LIMITS, type SignalsDeps, type SignalsLimits } from '../../src/signals/deps.js';
+import type { SignalsDeps, SignalsLimits } from '../../src/signals/deps.js';
 import type { SignalsEvents } from '../../src/signals/events.js';
-import { signalsSwitches } from '../../src/signals/switches.js';
 import { PG_URL } from './databases.js';
 
 /** Every event the use cases reported, in order, for assertions. */
@@ -44,31 +43,8 @@ export function signalsDepsFromApp(
   app: App,
   options: { events?: SignalsEvents; limits?: Partial<SignalsLimits> } = {},
 ): SignalsDeps & { readonly events: SignalsEvents } {
-  const keyId = app.config.Signals.Signing.KeyId;
-  return {
-    db: app.index.db,
-    dialect: app.index.driver,
-    tenants: app.repos.tenants,
-    blobs: app.blobs,
-    locker: app.locker,
-    kinds: app.kinds,
-    signer: app.keyring.signer(keyId),
-    signerKeyId: keyId,
-    // Manifests signed under an earlier Signals.Signing.KeyId still verify while the keyring holds that key.
-    publicKeyOf: (id) => {
-      try {
-        return createPublicKey(app.keyring.get(id).publicKeyPem);
-      } catch {
-        return undefined;
-      }
-    },
-    clock: app.clock,
-    ids: app.ids,
-    config: app.config.Signals,
-    switches: signalsSwitches(app.config),
-    limits: { ...DEFAULT_SIGNALS_LIMITS, ...(options.limits ?? {}) },
-    events: options.events ?? recordingSignalsEvents(),
-  };
+  // The app's own wiring (src/app/signals-module.ts), with events recorded for assertions.
+  return signalsDeps(app, { events: options.events ?? recordingSignalsEvents(), limits: options.limits });
 }
 
 export type SignalsBackend = 'sqlite' | 'postgres';
