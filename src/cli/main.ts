@@ -15,6 +15,7 @@ import { verifyBundleCommand } from './commands/verify-bundle.js';
 import { trustCommand } from './commands/trust.js';
 import { signBlobCommand } from './commands/sign-blob.js';
 import { attestCommand } from './commands/attest.js';
+import { signalsCommand } from './commands/signals.js';
 import { failureJson, writeJson } from './output.js';
 import { withHelp } from './help.js';
 import { COMMAND_HELP } from './help-texts.js';
@@ -51,6 +52,7 @@ program.addCommand(verifyBundleCommand());
 program.addCommand(trustCommand());
 program.addCommand(signBlobCommand());
 program.addCommand(attestCommand());
+program.addCommand(signalsCommand());
 
 /** Whether --json (or its alias --json-output) is among the arguments, before any `--`. */
 function jsonRequested(argv: readonly string[]): boolean {
