@@ -7,8 +7,8 @@
 import { Readable } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import { Command, InvalidArgumentError } from 'commander';
-import { CompressStream } from 'zstd-napi';
 import { AttestryError } from '../../core/errors.js';
+import { zstdCompressStream } from '../../core/zstd.js';
 import { parseFound, parseManifest, parseProvenance } from '../../signals/export-format.js';
 import type { CallgraphManifest, RuntimeFactProvenance } from '../../signals/types.js';
 import { callJson, download, uploadJson } from '../api-client.js';
@@ -169,10 +169,12 @@ function factsCommand(): Command {
         const path = `signals/runtime-facts${query({ tenant: flags.tenant, callgraph_id: flags.callgraph, source: flags.source, pipeline_version: flags.pipelineVersion, batch_id: flags.batchId, provenance_hash: provenanceHash })}`;
         const plain = fileChunks(file, 'uploading', flags.json === true);
         const encoding = flags.gzip ? 'gzip' : flags.zstd ? 'zstd' : undefined;
-        const body =
+        const body: AsyncIterable<Uint8Array> =
           encoding === undefined
             ? plain
-            : (Readable.from(plain).pipe(encoding === 'gzip' ? createGzip() : new CompressStream()) as AsyncIterable<Uint8Array>);
+            : encoding === 'gzip'
+              ? (Readable.from(plain).pipe(createGzip()) as AsyncIterable<Uint8Array>)
+              : zstdCompressStream(plain);
         const headers = { 'content-type': CONTENT_TYPE[form], ...(encoding === undefined ? {} : { 'content-encoding': encoding }) };
         const p = provenanceReply(await uploadJson(flags, path, body, headers), 'the reply to the upload');
         emit(flags, p, () => provenanceLines(p, true));

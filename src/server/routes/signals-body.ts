@@ -9,7 +9,7 @@
 import type { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { decodeContent } from '../../core/decode-body.js';
-import { AttestryError } from '../../core/errors.js';
+import { AttestryError, isAttestryError } from '../../core/errors.js';
 
 /** The form of the body: NDJSON lines or one JSON document. */
 export type BodyForm = 'ndjson' | 'json';
@@ -93,6 +93,14 @@ export function readBody(request: FastifyRequest, what: string, limit: BodyLimit
   if (declared > limit.maxBytes) throw tooLarge(what, limit, '');
   const encoding = request.headers['content-encoding'];
   return decodeContent(counted(raw, what, limit), encoding, limit.maxBytes, what);
+}
+
+/**
+ * Whether `e` is decodeContent's refusal of a Content-Encoding: the route
+ * answers it 415 (RFC 9110 §15.5.16), as it answers a wrong Content-Type.
+ */
+export function isUnsupportedEncoding(e: unknown): e is AttestryError {
+  return isAttestryError(e) && e.code === 'E_INVALID_INPUT' && e.details?.['contentEncoding'] !== undefined;
 }
 
 /** Whether the request body was read to its end (a reply sent before then must close the connection). */

@@ -7,7 +7,15 @@ import type { SignalsUseCases } from '../../signals/types.js';
 import type { AuthHook } from '../auth.js';
 import { routeSchema } from '../route-schema.js';
 import { ErrorReplySchema } from '../schemas.js';
-import { bodyFinished, bodyForm, readBody, SIGNALS_ACCEPTS, streamBodyParsers } from './signals-body.js';
+import {
+  bodyFinished,
+  bodyForm,
+  isUnsupportedEncoding,
+  readBody,
+  SIGNALS_ACCEPTS,
+  streamBodyParsers,
+  type BodyLimit,
+} from './signals-body.js';
 import {
   BatchIdParams,
   CallgraphManifestReply,
@@ -109,7 +117,8 @@ function callgraphRoutes(app: FastifyInstance, useCases: SignalsUseCases, requir
     async (request, reply) => {
       const form = bodyForm(request);
       const q = request.query;
-      const body = readBody(request, 'the callgraph', { maxBytes: limits.maxCallgraphBytes, name: 'the Signals callgraph limit' });
+      const body = upload(request, reply, 'the callgraph', { maxBytes: limits.maxCallgraphBytes, name: 'the Signals callgraph limit' });
+      if (body === undefined) return reply;
       const { manifest, created } = await useCases.storeCallgraph(
         principalOf(request),
         { tenant: q.tenant, language: q.language, source: q.source, componentPurl: q.componentPurl, graphId: q.graph_id, digest: q.digest },
@@ -204,7 +213,8 @@ function runtimeFactRoutes(app: FastifyInstance, useCases: SignalsUseCases, requ
       if (Number.isNaN(receivedAt.getTime()))
         throw new AttestryError('E_INVALID_INPUT', `received_at: "${q.received_at.slice(0, 64)}" is not an ISO 8601 date-time`);
     }
-    const body = readBody(request, 'the fact batch', { maxBytes: limits.maxBatchBytes, name: 'the Signals batch limit' });
+    const body = upload(request, reply, 'the fact batch', { maxBytes: limits.maxBatchBytes, name: 'the Signals batch limit' });
+    if (body === undefined) return reply;
     const { provenance, created } = await useCases.ingestFacts(
       principalOf(request),
       {
@@ -327,6 +337,17 @@ function runtimeFactRoutes(app: FastifyInstance, useCases: SignalsUseCases, requ
       return reply.header('content-type', DSSE_JSON).send(bytes);
     },
   );
+}
+
+/** The upload's decoded body; undefined once an unsupported Content-Encoding has been answered 415. */
+function upload(request: FastifyRequest, reply: FastifyReply, what: string, limit: BodyLimit): AsyncIterable<Uint8Array> | undefined {
+  try {
+    return readBody(request, what, limit);
+  } catch (e) {
+    if (!isUnsupportedEncoding(e)) throw e;
+    void reply.code(415).send(e.toJSON());
+    return undefined;
+  }
 }
 
 /** The request's own path and query with `cursor` set to the next page's. */
