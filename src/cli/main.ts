@@ -48,6 +48,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   trust: async () => (await import('./commands/trust.js')).trustCommand(),
   'sign-blob': async () => (await import('./commands/sign-blob.js')).signBlobCommand(),
   attest: async () => (await import('./commands/attest.js')).attestCommand(),
+  signals: async () => (await import('./commands/signals.js')).signalsCommand(),
 };
 
 /** The command named on the command line (the first argument that is not an option), if it is one of ours. */
