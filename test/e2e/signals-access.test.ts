@@ -72,7 +72,7 @@ before(async () => {
     const b = await ingestFacts(srv, admin, {
       tenant: t,
       callgraphId: graphId,
-      body: factsNdjson(makeFacts(GRAPH, 3, '2025-02-01T00:00:00Z')),
+      body: factsNdjson(makeFacts(GRAPH, 3, `2025-02-0${t === 't1' ? 1 : 2}T00:00:00Z`)),
     });
     assert.equal(b.status, 201, b.text);
     stored[t] = { graphId, batchId: String(json(b)['batchId']), provenanceHash: String(json(b)['provenanceHash']) };

@@ -142,12 +142,13 @@ for (const backend of await signalsBackends()) {
     let symbolHitsStored = 0;
     let graphsStored = 0;
 
-    const upload = async (name: string, purl: string, body: string, graph = GRAPH): Promise<Record<string, unknown>> => {
+    /** `canonical`: the PURL as the manifest states it (packageurl-js's canonical form), when not `purl` itself. */
+    const upload = async (name: string, purl: string, body: string, canonical = purl): Promise<Record<string, unknown>> => {
       await sleep(3); // distinct createdAt, so "newest first" has one answer
       const r = await uploadGraph(srv, svc, { tenant: 't1', purl, body });
       assert.equal(r.status, 201, r.text);
       const m = json(r);
-      assertManifest(m, { purl, tenant: 't1', nodes: graph.nodes.length, edges: graph.edges.length });
+      assertManifest(m, { purl: canonical, tenant: 't1', nodes: GRAPH.nodes.length, edges: GRAPH.edges.length });
       graphs[name] = m;
       order.push(name);
       graphsStored++;
@@ -261,7 +262,12 @@ for (const backend of await signalsBackends()) {
       assert.equal(page2.body['next'] ?? undefined, undefined, 'no cursor after the last page');
 
       // npm: the seed's own example, percent-encoded scope; the match ignores qualifiers.
-      const npm = await upload('npm', 'pkg:npm/%40acme/backend@1.2.3?repository_url=https://npm.acme.example', graphNdjson(GRAPH));
+      const npm = await upload(
+        'npm',
+        'pkg:npm/%40acme/backend@1.2.3?repository_url=https://npm.acme.example',
+        graphNdjson(GRAPH),
+        'pkg:npm/%40acme/backend@1.2.3?repository_url=https%3A%2F%2Fnpm.acme.example',
+      );
       assert.deepEqual((await find('pkg:npm/%40acme/backend')).ids, [npm['graphId']]);
       assert.deepEqual((await find('pkg:npm/%40acme/backend@1.2.3')).ids, [npm['graphId']]);
     });

@@ -7,10 +7,11 @@
  * AttestBatches and Provenance.Enabled, each set through ATTESTRY__ variables.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import Database from 'better-sqlite3';
 import zstd from 'zstd-napi';
 import { canonicalBytes } from '../../src/core/canonical-json.js';
 import { ulidSource } from '../../src/core/ids.js';
@@ -228,6 +229,30 @@ describe('seed 000 §10 validation rules', () => {
     writeFileSync(blobPath(srv, `manifests/${id}.json.dsse`), JSON.stringify(forged));
     const r = await srv.request('GET', `/signals/callgraphs/${id}/manifest`, { token: svc });
     expectError(r, 500, 'E_INTEGRITY', new RegExp(id));
+  });
+
+  test('rule 7: a manifest changed together with its recorded digest (past the blob check) fails its signature → 500 E_INTEGRITY', async () => {
+    const g = await uploadGraph(srv, svc, { purl: 'pkg:maven/org.acme/rule7b@1.0.0', body: BODY });
+    assert.equal(g.status, 201, g.text);
+    const id = String(json(g)['graphId']);
+    const path = blobPath(srv, `manifests/${id}.json`);
+    assert.ok(existsSync(path), `the manifest is stored at ${path}`);
+    const forged = Buffer.from(JSON.stringify({ ...(JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>), nodeCount: 999 }));
+    writeFileSync(path, forged);
+    // The tamperer also owns the index: the blob's recorded digest matches again.
+    const db = new Database(join(srv.dataDir, 'index.sqlite'));
+    try {
+      db.pragma('busy_timeout = 5000');
+      const changed = db.prepare(
+        'update signals_callgraphs set manifest_digest = ?, manifest_size = ?, node_count = 999 where graph_id = ?',
+      );
+      assert.equal(changed.run(sha256Tag(forged), forged.length, id).changes, 1);
+    } finally {
+      db.close();
+    }
+    const r = await srv.request('GET', `/signals/callgraphs/${id}/manifest`, { token: svc });
+    expectError(r, 500, 'E_INTEGRITY', /signature|signed envelope/i);
+    assert.ok(!r.text.includes('999'), 'the forged manifest is not served');
   });
 
   test('rule 8: a stored attestation that is not a DSSE envelope → GET attestation E_INTEGRITY', async () => {
