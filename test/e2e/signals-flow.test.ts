@@ -141,6 +141,8 @@ for (const backend of await signalsBackends()) {
     let factsStored = 0;
     let symbolHitsStored = 0;
     let graphsStored = 0;
+    /** Batches stored besides those in `batches` (other graphs, other forms). */
+    let otherBatches = 0;
 
     /** `canonical`: the PURL as the manifest states it (packageurl-js's canonical form), when not `purl` itself. */
     const upload = async (name: string, purl: string, body: string, canonical = purl): Promise<Record<string, unknown>> => {
@@ -205,6 +207,35 @@ for (const backend of await signalsBackends()) {
       const r2 = await rawGet(srv, `/signals/callgraphs/${String(plain['graphId'])}`, svc);
       assert.equal(r2.status, 200);
       assert.deepEqual(r2.bytes, bytes);
+    });
+
+    test('POST /signals/callgraphs with a stella.callgraph.v1 JSON document: the same graph, the same normalised digest', async () => {
+      const doc = {
+        schema: 'stella.callgraph.v1',
+        scanKey: 'scan-0001',
+        language: 'java',
+        artifacts: [],
+        nodes: GRAPH.nodes.map((n) => ({ id: n.id, name: n.symbol, isEntrypointCandidate: n.entry })),
+        edges: GRAPH.edges.map((e) => ({ sourceId: e.from, targetId: e.to })),
+        entrypoints: [],
+        metadata: {},
+      };
+      const body = JSON.stringify(doc);
+      const purl = 'pkg:maven/org.acme/stella@1.0.0';
+      const q = `tenant=t1&language=java&source=stella-callgraph-java&componentPurl=${encodeURIComponent(purl)}`;
+      const r = await srv.request('POST', `/signals/callgraphs?${q}`, {
+        token: svc,
+        rawBody: body,
+        headers: { 'content-type': 'application/json' },
+      });
+      assert.equal(r.status, 201, r.text);
+      const m = json(r);
+      assertManifest(m, { purl, tenant: 't1', nodes: GRAPH.nodes.length, edges: GRAPH.edges.length });
+      graphsStored++;
+      assert.equal(m['digest'], graphs['billing-1']?.['digest'], 'NDJSON and stella JSON of one graph normalise to the same bytes');
+      const got = await rawGet(srv, `/signals/callgraphs/${String(m['graphId'])}`, svc);
+      assert.equal(got.status, 200);
+      assert.equal(sha256(got.bytes as Buffer), m['digest']);
     });
 
     test('GET .../manifest is the stored manifest; its signature verifies with the key at /api/v1/keys/{signerKeyId}', async () => {
@@ -346,6 +377,7 @@ for (const backend of await signalsBackends()) {
       assert.equal(r.status, 201, r.text);
       factsStored += other.length;
       symbolHitsStored += other.length;
+      otherBatches++;
 
       const stream = async (query: string): Promise<{ lines: Record<string, unknown>[]; next: string | null }> => {
         const res = await rawGet(srv, `/signals/runtime-facts/ndjson?tenant=t1${query}`, svc);
@@ -401,6 +433,38 @@ for (const backend of await signalsBackends()) {
       for (const page of pages.filter((p) => p.length > 0)) {
         assert.equal(new Set(page.map((l) => l['provenance_hash'])).size, 1, 'limit=1: one batch per page');
       }
+    });
+
+    test('POST /signals/runtime-facts with a {subject, callgraphId, events} JSON document', async () => {
+      const events = makeFacts(GRAPH, 3, '2025-08-01T00:00:00.000Z');
+      const body = Buffer.from(JSON.stringify({ subject: { purl: `${BILLING}@2.0.0` }, callgraphId: id('billing-2'), events }));
+      const q = 'tenant=t1&source=host-17.ebpf&pipeline_version=3f2a9c1';
+      const r = await srv.request('POST', `/signals/runtime-facts?${q}`, {
+        token: svc,
+        rawBody: body,
+        headers: { 'content-type': 'application/json' },
+      });
+      assert.equal(r.status, 201, r.text);
+      const p = json(r);
+      assertProvenance(p, { callgraphId: id('billing-2'), body, facts: events, types: ['symbol_hit'] });
+      factsStored += events.length;
+      symbolHitsStored += events.length;
+      otherBatches++;
+      const raw = await rawGet(srv, `/signals/runtime-facts/${String(p['batchId'])}`, svc);
+      assert.equal(raw.status, 200);
+      assert.match(String(raw.headers.get('content-type')), /^application\/json/);
+      assert.ok(raw.bytes?.equals(body), 'the document as sent');
+      const stream = await rawGet(
+        srv,
+        `/signals/runtime-facts/ndjson?tenant=t1&callgraph_id=${id('billing-2')}&include_provenance=true`,
+        svc,
+      );
+      const lines = ndjsonObjects(stream.bytes as Buffer).filter((l) => l['provenance_hash'] === p['provenanceHash']);
+      assert.deepEqual(
+        lines.map((l) => [l['symbolId'], l['observedAt'], l['hitCount']]),
+        events.map((e) => [e.symbolId, e.observedAt, e.hitCount]),
+        'its events stream as facts, in order',
+      );
     });
 
     test('batch_id makes a retry safe: same content 200 with the same record, other content 409', async () => {
@@ -476,7 +540,7 @@ for (const backend of await signalsBackends()) {
       assert.equal(delta('signals_runtime_facts_ingested_total'), factsStored);
       assert.equal(delta('signals_runtime_facts_ingested_total', { fact_type: 'symbol_hit' }), symbolHitsStored);
       assert.equal(delta('signals_runtime_facts_ingested_total', { fact_type: 'socket_connect' }), 2);
-      const batchCount = batches.length + 1; // + the other graph's batch
+      const batchCount = batches.length + otherBatches;
       assert.equal(delta('signals_runtime_facts_batch_size_count'), batchCount);
       assert.equal(delta('signals_runtime_facts_batch_size_sum'), factsStored);
       assert.equal(delta('signals_provenance_records_total'), batchCount);
