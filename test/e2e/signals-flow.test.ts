@@ -1,13 +1,14 @@
 /**
  * Seed 000 end to end through the real server, on SQLite and on PostgreSQL:
  * a scanner's callgraph goes in scrambled and comes back normalised under
- * the manifest's digest; the manifest's signature verifies with the key the
- * service publishes, and its log entry is provable; by-purl finds it with and
- * without a version, newest first; runtime agents send batches plain, gzip and
- * zstd, whose provenanceHash is the sha256 of the decoded bytes; batches,
- * provenance records and attestations read back and verify; the NDJSON stream
- * honours include_provenance, since and its cursor; a named batch is safe to
- * retry; and the §8.1 counters move by exactly what was stored.
+ * the manifest's digest (as does the same graph sent as a stella.callgraph.v1
+ * document); the manifest's signature verifies with the key the service
+ * publishes, and its log entry is provable; by-purl finds it with and without
+ * a version, newest first; runtime agents send batches plain, gzip and zstd,
+ * or as one JSON document, whose provenanceHash is the sha256 of the decoded
+ * bytes; batches, provenance records and attestations read back and verify;
+ * the NDJSON stream honours include_provenance, since and its cursor; a named
+ * batch is safe to retry; and the §8.1 counters move by exactly what was stored.
  */
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
