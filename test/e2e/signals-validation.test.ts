@@ -3,7 +3,7 @@
  * and status over HTTP (SIGNALS.md "Validation rules §10 → codes"), next to a
  * good input that passes; damage to stored blobs (rules 6–8) is made on disk
  * and must surface as E_INTEGRITY, never as a clean 200 with other bytes.
- * Then the §9 switches: CAS.WriteEnabled, RekorEnabled, SignManifests,
+ * The refusals of issue 14 §1 name the line and store nothing. Then the §9 switches: CAS.WriteEnabled, RekorEnabled, SignManifests,
  * AttestBatches and Provenance.Enabled, each set through ATTESTRY__ variables.
  */
 import assert from 'node:assert/strict';
@@ -265,6 +265,62 @@ describe('seed 000 §10 validation rules', () => {
     const r = await srv.request('GET', `/signals/runtime-facts/${batchId}/attestation`, { token: svc });
     expectError(r, 500, 'E_INTEGRITY');
     assert.ok(!r.text.includes('not an envelope'), 'the damaged bytes are not served');
+  });
+});
+
+describe('issue 14 §1 refusals over HTTP: each names the line, nothing is stored', () => {
+  const good = (observedAt: string): string => JSON.stringify({ symbolId: GRAPH.nodes[0]?.id, hitCount: 1, observedAt });
+  const refuse = async (what: string, body: string, status: number, code: string, message: RegExp): Promise<void> => {
+    const r = await ingestFacts(srv, svc, { callgraphId: graphId, body: Buffer.from(body) });
+    expectError(r, status, code, message);
+    const stream = await rawGet(srv, `/signals/runtime-facts/ndjson?tenant=t1&callgraph_id=${graphId}`, svc);
+    const leaked = ndjsonObjects(stream.bytes as Buffer).filter((l) => String(l['observedAt']).startsWith('2026-01-0'));
+    assert.deepEqual(leaked, [], `${what}: no fact of the refused batch is stored`);
+  };
+
+  test('a fact without symbolId → 400 naming its line', async () => {
+    await refuse('no symbolId', `${good('2026-01-01T00:00:00Z')}\n{"hitCount":1}\n`, 400, 'E_INVALID_INPUT', /line 2/);
+  });
+
+  test('a line that is not JSON, or a field of the wrong type → 400 naming its line', async () => {
+    await refuse('not JSON', `${good('2026-01-02T00:00:00Z')}\n${good('2026-01-02T00:00:01Z')}\n{oops\n`, 400, 'E_INVALID_INPUT', /line 3/);
+    await refuse('hitCount text', `{"symbolId":"s","hitCount":"many"}\n`, 400, 'E_INVALID_INPUT', /line 1/);
+  });
+
+  test('an empty batch → 400', async () => {
+    await refuse('empty', '\n\n', 400, 'E_INVALID_INPUT', /empty|no fact/i);
+  });
+
+  test('a line over 64 KiB → 413 naming its line', async () => {
+    const long = JSON.stringify({ symbolId: GRAPH.nodes[0]?.id, hitCount: 1, metadata: { pad: 'x'.repeat(70 * 1024) } });
+    await refuse('long line', `${good('2026-01-03T00:00:00Z')}\n${long}\n`, 413, 'E_PAYLOAD_TOO_LARGE', /line 2/);
+  });
+
+  test('a callgraph_id that names no stored graph of the tenant → 404 naming it', async () => {
+    const r = await ingestFacts(srv, svc, { callgraphId: MISSING, body: Buffer.from(`${good('2026-01-04T00:00:00Z')}\n`) });
+    expectError(r, 404, 'E_NOT_FOUND', new RegExp(MISSING));
+  });
+
+  test('a callgraph edge to an unknown node, a duplicate node id, no nodes → 400 naming the line', async () => {
+    const purl = 'pkg:maven/org.acme/refused@1.0.0';
+    const node = (id: string): string => JSON.stringify({ kind: 'node', id, symbol: id, entry: false });
+    const edge = (from: string, to: string): string => JSON.stringify({ kind: 'edge', from, to });
+    const cases: [string, string][] = [
+      [`${node('sym:a')}\n${node('sym:b')}\n${edge('sym:a', 'sym:zz')}\n`, 'line 3'],
+      [`${node('sym:a')}\n${node('sym:a')}\n`, 'line 2'],
+    ];
+    for (const [body, line] of cases) expectError(await uploadGraph(srv, svc, { purl, body }), 400, 'E_INVALID_INPUT', new RegExp(line));
+    expectError(await uploadGraph(srv, svc, { purl, body: `${edge('sym:a', 'sym:b')}\n` }), 400, 'E_INVALID_INPUT');
+    await nothingStored(purl);
+  });
+
+  test('a body that is neither NDJSON nor JSON → 415 naming what is accepted', async () => {
+    const r = await srv.request('POST', '/signals/callgraphs?language=java&source=s&componentPurl=pkg%3Amaven%2Fa%2Fb%401', {
+      token: svc,
+      rawBody: BODY,
+      headers: { 'content-type': 'text/plain' },
+    });
+    expectError(r, 415, 'E_INVALID_INPUT', /application\/x-ndjson/);
   });
 });
 
