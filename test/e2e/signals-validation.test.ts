@@ -3,8 +3,9 @@
  * and status over HTTP (SIGNALS.md "Validation rules §10 → codes"), next to a
  * good input that passes; damage to stored blobs (rules 6–8) is made on disk
  * and must surface as E_INTEGRITY, never as a clean 200 with other bytes.
- * The refusals of issue 14 §1 name the line and store nothing. Then the §9 switches: CAS.WriteEnabled, RekorEnabled, SignManifests,
- * AttestBatches and Provenance.Enabled, each set through ATTESTRY__ variables.
+ * The refusals of issue 14 §1 name the line and store nothing. Then the §9
+ * switches: CAS.WriteEnabled, RekorEnabled, SignManifests, AttestBatches and
+ * Provenance.Enabled, each set through ATTESTRY__ variables.
  */
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
