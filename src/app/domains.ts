@@ -44,4 +44,4 @@ export const modelsModule: AppModule<ModelUseCases> = {
   register: () => ({}),
 };
 
-export const BUILTIN_MODULES: readonly AppModule[] = [evidenceModule, logModule, modelsModule, signalsModule as AppModule];
+export const BUILTIN_MODULES: readonly AppModule[] = [evidenceModule, logModule, modelsModule, signalsModule];

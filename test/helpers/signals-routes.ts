@@ -16,9 +16,7 @@ import { issueToken } from '../../src/authz/tokens.js';
 import { loadConfig } from '../../src/core/config.js';
 import { AttestryError } from '../../src/core/errors.js';
 import { buildApp } from '../../src/server/app.js';
-import { bearerAuth } from '../../src/server/auth.js';
 import { ServiceMetrics } from '../../src/server/metrics.js';
-import { signalsRoutes } from '../../src/server/routes/signals.js';
 import type { CallgraphManifest, RuntimeFactProvenance, SignalsUseCases, StreamFactsQuery } from '../../src/signals/types.js';
 
 export const GRAPH = '01HWXYZ123456789ABCDEFGHJK';
@@ -200,12 +198,13 @@ export async function startSignalsRoutesServer(): Promise<SignalsTestServer> {
   config.Server.LogLevel = 'silent';
   config.Server.BodyLimitBytes = JSON_LIMIT;
   const services: App = await openApp(config);
-  const app = await buildApp({ services, metrics: new ServiceMetrics(), logLevel: process.env['TEST_LOG'] ?? 'silent' });
   const uc = new RecordingUseCases();
-  // What the coordinator's app.ts will do; registered before listen, as the app's own routes are.
-  await signalsRoutes(app, uc, bearerAuth(services.repos.tokens, services.clock), {
-    maxCallgraphBytes: SIGNALS_LIMIT,
-    maxBatchBytes: SIGNALS_LIMIT,
+  // The app's own routes over a stand-in for the use cases, with small limits.
+  const app = await buildApp({
+    services,
+    metrics: new ServiceMetrics(),
+    logLevel: process.env['TEST_LOG'] ?? 'silent',
+    signals: { useCases: uc, limits: { maxCallgraphBytes: SIGNALS_LIMIT, maxBatchBytes: SIGNALS_LIMIT } },
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
