@@ -15,6 +15,7 @@ import { BUILTIN_MODULES } from './domains.js';
 import { evidencePolicy, type EvidencePolicy } from './evidence-policy.js';
 import { openIndexServices, startupError, type IndexServices } from './index-services.js';
 import { RegisteredModules, type AppModule } from './modules.js';
+import type { SignalsEvents } from '../signals/events.js';
 import { keyringFor, openTimestampAuthority, openTransparencyLog, type TransparencyLog } from './transparency.js';
 
 /** Everything the service runs on, open; what a module's `register` gets. */
@@ -30,6 +31,8 @@ export interface AppCore extends IndexServices {
   readonly tlog: TransparencyLog;
   /** The RFC 3161 timestamp authority (POST /api/v1/timestamp; tokens on logged records). */
   readonly tsa: TimestampAuthority & { readonly created: boolean };
+  /** Where the Signals use cases report telemetry (the server's metrics), if anywhere. */
+  readonly signalsEvents?: SignalsEvents | undefined;
 }
 
 /** The open app: the core plus each module's use cases. */
@@ -44,6 +47,7 @@ export interface AppDeps {
   readonly clock?: Clock | undefined;
   readonly ids?: IdSource | undefined;
   readonly events?: LockerEvents | undefined;
+  readonly signalsEvents?: SignalsEvents | undefined;
   readonly verifyThreads?: number | undefined;
   /** The domains to register; default BUILTIN_MODULES (evidence, log, models). */
   readonly modules?: readonly AppModule[] | undefined;
@@ -107,7 +111,18 @@ export async function openApp(config: ResolvedConfig, deps: AppDeps = {}): Promi
           : { enabled: false, skipReason: policy.logOff },
     });
     closers.unshift(() => locker.drain());
-    const core: AppCore = { ...base, blobs, keyring, signingKey: { ...info, created }, kinds, policy, locker, tlog, tsa };
+    const core: AppCore = {
+      ...base,
+      blobs,
+      keyring,
+      signingKey: { ...info, created },
+      kinds,
+      policy,
+      locker,
+      tlog,
+      tsa,
+      signalsEvents: deps.signalsEvents,
+    };
     const registered = new RegisteredModules();
     closers.unshift(() => registered.close());
     for (const module of modules) registered.add(module, await module.register(core));

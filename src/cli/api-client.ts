@@ -5,7 +5,7 @@
  */
 import { AttestryError } from '../core/errors.js';
 import { parseJsonBounded } from '../core/bounded-json.js';
-import { HttpClient, type HttpReply } from '../core/http-client.js';
+import { HttpClient, type HttpReply, type HttpStreamReply } from '../core/http-client.js';
 
 export interface ClientFlags {
   server: string;
@@ -24,11 +24,16 @@ function clientFor(flags: ClientFlags): HttpClient {
   return new HttpClient(flags.server, { errors: { keep: 'known', otherwise: 'E_INTERNAL', reword: cliWording } });
 }
 
-async function send(flags: ClientFlags, method: string, path: string, body?: Buffer): Promise<HttpReply> {
+function bearer(flags: ClientFlags): string {
   const token = flags.token ?? process.env['ATTESTRY_TOKEN'];
   if (token === undefined || token === '') throw new AttestryError('E_USAGE', 'give --token or set ATTESTRY_TOKEN');
+  return `Bearer ${token}`;
+}
+
+async function send(flags: ClientFlags, method: string, path: string, body?: Buffer): Promise<HttpReply> {
+  const authorization = bearer(flags);
   return clientFor(flags).send(method, path, {
-    headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    headers: { authorization, ...(body ? { 'content-type': 'application/json' } : {}) },
     ...(body ? { body } : {}),
   });
 }
@@ -47,4 +52,20 @@ export async function callJson(flags: ClientFlags, method: string, path: string,
 /** Calls the API and returns the reply's bytes as text, unparsed (`evidence get --raw`). */
 export async function callText(flags: ClientFlags, method: string, path: string): Promise<string> {
   return (await send(flags, method, path)).text();
+}
+
+/** An upload whose body streams (a callgraph, a fact batch), with its own Content-Type (and Content-Encoding); the JSON reply parsed. */
+export async function uploadJson(
+  flags: ClientFlags,
+  path: string,
+  body: AsyncIterable<Uint8Array>,
+  headers: Readonly<Record<string, string>>,
+): Promise<unknown> {
+  const reply = await clientFor(flags).send('POST', path, { headers: { authorization: bearer(flags), ...headers }, body });
+  return parseJsonBounded(reply.body, { what: 'server reply', code: 'E_UNAVAILABLE' });
+}
+
+/** A GET whose reply streams (a callgraph, a batch, a fact stream): headers first, then the body as it arrives. */
+export async function download(flags: ClientFlags, path: string): Promise<HttpStreamReply> {
+  return clientFor(flags).stream('GET', path, { headers: { authorization: bearer(flags) } });
 }

@@ -305,4 +305,71 @@ export const COMMAND_HELP: Readonly<Record<string, HelpText>> = {
       [1, 'usage error, or the --trusted-root file is missing or not a trusted root'],
     ],
   },
+  'signals callgraph upload': {
+    examples: [
+      'attestry signals callgraph upload graph.ndjson --tenant default --language java --source scanner --purl pkg:maven/org.example/lib@2.0',
+      'attestry signals callgraph upload scan.json --format json --language javascript --source stella-callgraph-node --purl "pkg:npm/%40acme/backend@1.2.3" --graph-id 01JEXAMPLEGRAPH00000000001 --json',
+    ],
+    exits: [[0, 'stored (or already stored with this --graph-id): the manifest is printed'], EXIT_SERVER],
+  },
+  'signals callgraph get': {
+    examples: [
+      'attestry signals callgraph get 01JEXAMPLEGRAPH00000000001 > graph.ndjson',
+      'attestry signals callgraph get 01JEXAMPLEGRAPH00000000001 --out graph.ndjson --json',
+    ],
+    exits: [[0, 'the normalised graph was written'], EXIT_SERVER],
+  },
+  'signals callgraph manifest': {
+    examples: ['attestry signals callgraph manifest 01JEXAMPLEGRAPH00000000001 --json'],
+    exits: [[0, 'the manifest is printed'], EXIT_SERVER],
+  },
+  'signals callgraph find': {
+    examples: [
+      'attestry signals callgraph find "pkg:npm/%40acme/backend@1.2.3"',
+      'attestry signals callgraph find pkg:maven/org.example/lib --tenant default --limit 10 --json',
+    ],
+    exits: [[0, 'the matching manifests are printed (none is not an error)'], EXIT_SERVER],
+  },
+  'signals facts upload': {
+    examples: [
+      'attestry signals facts upload facts.ndjson --callgraph 01JEXAMPLEGRAPH00000000001 --source host-1 --pipeline-version "$GIT_SHA"',
+      'attestry signals facts upload facts.ndjson --callgraph 01JEXAMPLEGRAPH00000000001 --source host-1 --pipeline-version 1.4.0 --zstd --batch-id 01JEXAMPLEBATCH00000000001 --json',
+    ],
+    exits: [[0, 'stored (or already stored with this --batch-id): the provenance record is printed'], EXIT_SERVER],
+  },
+  'signals facts get': {
+    examples: ['attestry signals facts get 01JEXAMPLEBATCH00000000001 --out facts.ndjson'],
+    exits: [[0, 'the batch was written exactly as received'], EXIT_SERVER],
+  },
+  'signals facts stream': {
+    examples: [
+      'attestry signals facts stream --callgraph 01JEXAMPLEGRAPH00000000001 --include-provenance > facts.ndjson',
+      'attestry signals facts stream --since 2025-12-19T00:00:00Z --limit 10000 --out facts.ndjson --json',
+    ],
+    exits: [[0, 'every page was written'], EXIT_SERVER],
+  },
+  'signals export': {
+    examples: ['attestry signals export --batch 01JEXAMPLEBATCH00000000001 --out audit/batch-1'],
+    exits: [[0, 'the export directory was written'], EXIT_SERVER],
+  },
+  'signals verify': {
+    examples: [
+      'attestry signals verify --batch 01JEXAMPLEBATCH00000000001 --dir audit/batch-1 --log-key log.vkey',
+      'attestry signals verify --batch 01JEXAMPLEBATCH00000000001 --server https://attestry.example --log-key @log.vkey --json',
+    ],
+    exits: [
+      [
+        0,
+        'verified: blob hash, provenance, attestation signature, log inclusion and manifest signature (checks that do not apply are named as skipped)',
+      ],
+      [
+        1,
+        'usage error, an export file that is missing or not parseable, no --log-key for a logged record, or (with --server) service unreachable, token missing, rejected or not allowed',
+      ],
+      [
+        2,
+        'a check ran and failed; the message starts with its name (blob-hash, provenance-record, attestation-signature, attestation-log-inclusion, manifest-signature, manifest-log-inclusion)',
+      ],
+    ],
+  },
 };

@@ -2,19 +2,6 @@
 /** The `attestry` command line. Commands are thin adapters over the library's use cases. */
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
-import { modelCommand } from './commands/model.js';
-import { publisherCommand } from './commands/publisher.js';
-import { dbCommand, serveCommand } from './commands/serve.js';
-// The one import of the HTTP layer: the entry point hands the server to `serve` (commands themselves never import src/server).
-import { startServer } from '../server/serve.js';
-import { keyCommand, tenantCommand, tokenCommand } from './commands/admin.js';
-import { evidenceCommand } from './commands/evidence.js';
-import { gcCommand } from './commands/gc.js';
-import { logCommand } from './commands/log.js';
-import { verifyBundleCommand } from './commands/verify-bundle.js';
-import { trustCommand } from './commands/trust.js';
-import { signBlobCommand } from './commands/sign-blob.js';
-import { attestCommand } from './commands/attest.js';
 import { failureJson, writeJson } from './output.js';
 import { withHelp } from './help.js';
 import { COMMAND_HELP } from './help-texts.js';
@@ -37,20 +24,41 @@ Examples:
   attestry serve --data-dir ./data --port 8080
   attestry token create --role signals-service --tenant default --data-dir ./data --json`,
   );
-program.addCommand(modelCommand());
-program.addCommand(publisherCommand());
-program.addCommand(serveCommand(startServer));
-program.addCommand(dbCommand());
-program.addCommand(tenantCommand());
-program.addCommand(tokenCommand());
-program.addCommand(keyCommand());
-program.addCommand(evidenceCommand());
-program.addCommand(gcCommand());
-program.addCommand(logCommand());
-program.addCommand(verifyBundleCommand());
-program.addCommand(trustCommand());
-program.addCommand(signBlobCommand());
-program.addCommand(attestCommand());
+
+/**
+ * Each top-level command and the module that defines it, loaded only when
+ * that command runs: importing every command pulls in the HTTP server, the
+ * S3 client, TUF and the database drivers, about 0.7 s before anything
+ * happens. Help and unknown commands load them all (commander lists and
+ * suggests from the full set).
+ */
+const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
+  model: async () => (await import('./commands/model.js')).modelCommand(),
+  publisher: async () => (await import('./commands/publisher.js')).publisherCommand(),
+  // The one import of the HTTP layer: the entry point hands the server to `serve` (commands themselves never import src/server).
+  serve: async () => (await import('./commands/serve.js')).serveCommand((await import('../server/serve.js')).startServer),
+  db: async () => (await import('./commands/serve.js')).dbCommand(),
+  tenant: async () => (await import('./commands/admin.js')).tenantCommand(),
+  token: async () => (await import('./commands/admin.js')).tokenCommand(),
+  key: async () => (await import('./commands/admin.js')).keyCommand(),
+  evidence: async () => (await import('./commands/evidence.js')).evidenceCommand(),
+  gc: async () => (await import('./commands/gc.js')).gcCommand(),
+  log: async () => (await import('./commands/log.js')).logCommand(),
+  'verify-bundle': async () => (await import('./commands/verify-bundle.js')).verifyBundleCommand(),
+  trust: async () => (await import('./commands/trust.js')).trustCommand(),
+  'sign-blob': async () => (await import('./commands/sign-blob.js')).signBlobCommand(),
+  attest: async () => (await import('./commands/attest.js')).attestCommand(),
+  signals: async () => (await import('./commands/signals.js')).signalsCommand(),
+};
+
+/** The command named on the command line (the first argument that is not an option), if it is one of ours. */
+function invokedCommand(argv: readonly string[]): string | undefined {
+  const first = argv.find((a) => !a.startsWith('-'));
+  return first !== undefined && Object.hasOwn(COMMANDS, first) ? first : undefined;
+}
+const invoked = invokedCommand(process.argv.slice(2));
+for (const name of invoked === undefined ? Object.keys(COMMANDS) : [invoked])
+  program.addCommand(await (COMMANDS[name] as () => Promise<Command>)());
 
 /** Whether --json (or its alias --json-output) is among the arguments, before any `--`. */
 function jsonRequested(argv: readonly string[]): boolean {

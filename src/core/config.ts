@@ -138,6 +138,17 @@ export const ConfigSchema = z
       })
       .strict()
       .prefault({}),
+    // Garbage collection inside the service (the same run as `attestry gc`): retention of
+    // every kind, then blobs nothing references. Several nodes may run it at once.
+    Gc: z
+      .object({
+        Enabled: z.boolean().default(true),
+        IntervalMinutes: positiveInt.default(60),
+        // Blobs younger than this are never orphans (their write may still be in flight).
+        MinAgeSeconds: positiveInt.default(3600),
+      })
+      .strict()
+      .prefault({}),
     Signals: SignalsSchema.prefault({}),
   })
   .strict();

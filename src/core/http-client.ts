@@ -6,8 +6,9 @@
  * reply is decoded from its WireError, keeping only the codes this client's
  * policy trusts the server with.
  */
+import { Readable } from 'node:stream';
 import { parseJsonBounded } from './bounded-json.js';
-import { AttestryError, fromWire, isErrorCode, type ErrorCode } from './errors.js';
+import { AttestryError, fromWire, isAttestryError, isErrorCode, type ErrorCode } from './errors.js';
 
 export const DEFAULT_HTTP_TIMEOUT_MS = 30_000;
 /** Far above any reply attestry sends (a stored document is at most Server.BodyLimitBytes, 4 MiB by default). */
@@ -38,10 +39,23 @@ export interface HttpClientOptions {
 }
 
 export interface HttpRequest {
-  readonly body?: string | Buffer;
+  /**
+   * An async iterable is sent as it is produced (chunked), never held whole;
+   * while it is being sent, the reply deadline counts from the last chunk
+   * sent, so a long upload is not cut off by it.
+   */
+  readonly body?: string | Buffer | AsyncIterable<Uint8Array>;
   readonly headers?: Readonly<Record<string, string>>;
   /** Completes "cannot reach https://log.example": e.g. `to send the cosignature`. */
   readonly purpose?: string;
+}
+
+/** A successful reply whose body is read as it arrives (downloads of any size). */
+export interface HttpStreamReply {
+  readonly status: number;
+  readonly headers: Headers;
+  /** Each chunk must come within the body deadline of the one before; a broken transfer throws E_UNAVAILABLE. */
+  readonly body: AsyncIterable<Uint8Array>;
 }
 
 export interface HttpReply {
@@ -51,6 +65,37 @@ export interface HttpReply {
   readonly ok: boolean;
   readonly body: Buffer;
   text(): string;
+}
+
+/** One deadline, re-armed as a transfer makes progress; aborts the request when it passes. */
+class Deadline {
+  readonly #controller = new AbortController();
+  readonly #onExpire: (() => void) | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  timedOut = false;
+
+  constructor(onExpire?: () => void) {
+    this.#onExpire = onExpire;
+  }
+
+  get signal(): AbortSignal {
+    return this.#controller.signal;
+  }
+
+  rearm(ms: number): void {
+    this.clear();
+    this.#timer = setTimeout(() => {
+      this.timedOut = true;
+      this.#controller.abort();
+      this.#onExpire?.();
+    }, ms);
+    this.#timer.unref();
+  }
+
+  clear(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
 }
 
 const DEFAULT_POLICY: ErrorPolicy = { keep: 'known', otherwise: 'E_INTERNAL' };
@@ -66,7 +111,7 @@ export class HttpClient {
   readonly #bodyTimeoutMs: number;
   readonly #maxReplyBytes: number;
   readonly #policy: ErrorPolicy;
-  readonly #fetch: typeof fetch;
+  readonly #fetchImpl: typeof fetch;
 
   constructor(server: string, options: HttpClientOptions = {}) {
     this.base = new URL(server.endsWith('/') ? server : `${server}/`);
@@ -74,7 +119,7 @@ export class HttpClient {
     this.#bodyTimeoutMs = options.bodyTimeoutMs ?? DEFAULT_HTTP_TIMEOUT_MS;
     this.#maxReplyBytes = options.maxReplyBytes ?? DEFAULT_MAX_REPLY_BYTES;
     this.#policy = options.errors ?? DEFAULT_POLICY;
-    this.#fetch = options.fetch ?? fetch;
+    this.#fetchImpl = options.fetch ?? fetch;
   }
 
   /** `path` relative to the base URL, as the client names it in messages. */
@@ -84,40 +129,99 @@ export class HttpClient {
 
   /** Sends a request and reads the whole reply, whatever its status. Throws only when there is no complete reply. */
   async request(method: string, path: string, request: HttpRequest = {}): Promise<HttpReply> {
-    const url = new URL(path, this.base);
-    const controller = new AbortController();
-    let timedOut = false;
-    const arm = (ms: number): NodeJS.Timeout => {
-      const timer = setTimeout(() => {
-        timedOut = true;
-        controller.abort();
-      }, ms);
-      timer.unref();
-      return timer;
-    };
-    let timer = arm(this.#timeoutMs);
+    const { url, response, timer } = await this.#fetch(method, path, request);
+    timer.rearm(this.#bodyTimeoutMs);
     try {
-      let response: Response;
-      try {
-        response = await this.#fetch(url, {
-          method,
-          signal: controller.signal,
-          ...(request.headers ? { headers: { ...request.headers } } : {}),
-          ...(request.body !== undefined ? { body: request.body } : {}),
-        });
-      } catch (e) {
-        // Set by the timer callback while fetch was pending; flow analysis cannot see that.
-        // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
-        if (timedOut) throw this.#timeout(method, url, `no reply within ${this.#timeoutMs / 1000} s`);
-        const purpose = request.purpose === undefined ? '' : ` ${request.purpose}`;
-        throw new AttestryError('E_UNAVAILABLE', `cannot reach ${url.origin}${purpose}: ${causeText(e)}`, { cause: e });
-      }
-      clearTimeout(timer);
-      timer = arm(this.#bodyTimeoutMs);
-      const body = await this.#readBody(method, url, response, () => timedOut);
+      const body = await this.#readBody(method, url, response, () => timer.timedOut);
       return { method, url, status: response.status, ok: response.ok, body, text: () => body.toString('utf8') };
     } finally {
-      clearTimeout(timer);
+      timer.clear();
+    }
+  }
+
+  /**
+   * Sends a request and hands back a successful reply's body as a stream;
+   * an error status throws the server's error (read bounded, as `send`).
+   */
+  async stream(method: string, path: string, request: HttpRequest = {}): Promise<HttpStreamReply> {
+    const { url, response, timer } = await this.#fetch(method, path, request);
+    if (!response.ok) {
+      timer.rearm(this.#bodyTimeoutMs);
+      try {
+        const body = await this.#readBody(method, url, response, () => timer.timedOut);
+        throw this.errorOf({ method, url, status: response.status, ok: false, body, text: () => body.toString('utf8') });
+      } finally {
+        timer.clear();
+      }
+    }
+    timer.clear();
+    return { status: response.status, headers: response.headers, body: this.#chunks(method, url, response) };
+  }
+
+  async #fetch(method: string, path: string, request: HttpRequest): Promise<{ url: URL; response: Response; timer: Deadline }> {
+    const url = new URL(path, this.base);
+    const timer = new Deadline();
+    timer.rearm(this.#timeoutMs);
+    const streaming = request.body !== undefined && typeof request.body !== 'string' && !Buffer.isBuffer(request.body);
+    let body: string | Buffer | ReadableStream | undefined;
+    if (streaming) {
+      const source = request.body;
+      const ms = this.#timeoutMs;
+      body = Readable.toWeb(
+        Readable.from(
+          (async function* () {
+            for await (const chunk of source) {
+              timer.rearm(ms);
+              yield chunk;
+            }
+            timer.rearm(ms);
+          })(),
+        ),
+      ) as ReadableStream;
+    } else {
+      body = request.body;
+    }
+    try {
+      const response = await this.#fetchImpl(url, {
+        method,
+        signal: timer.signal,
+        ...(request.headers ? { headers: { ...request.headers } } : {}),
+        ...(body !== undefined ? { body } : {}),
+        // Node's fetch sends a stream body only half-duplex, and must be told so.
+        ...(streaming ? { duplex: 'half' } : {}),
+      });
+      return { url, response, timer };
+    } catch (e) {
+      timer.clear();
+      if (isAttestryError(e)) throw e; // the body's own source failed (e.g. a file that cannot be read)
+      if (timer.timedOut) throw this.#timeout(method, url, `no reply within ${this.#timeoutMs / 1000} s`);
+      const purpose = request.purpose === undefined ? '' : ` ${request.purpose}`;
+      throw new AttestryError('E_UNAVAILABLE', `cannot reach ${url.origin}${purpose}: ${causeText(e)}`, { cause: e });
+    }
+  }
+
+  async *#chunks(method: string, url: URL, response: Response): AsyncGenerator<Uint8Array> {
+    if (response.body === null) return;
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    const timer = new Deadline(() => void reader.cancel().catch(() => undefined));
+    try {
+      for (;;) {
+        timer.rearm(this.#bodyTimeoutMs);
+        let next: Awaited<ReturnType<typeof reader.read>>;
+        try {
+          next = await reader.read();
+        } catch (e) {
+          if (timer.timedOut) throw this.#timeout(method, url, `no data for ${this.#bodyTimeoutMs / 1000} s`);
+          throw new AttestryError('E_UNAVAILABLE', `the reply to ${method} ${url.origin}${this.where(url)} broke off: ${causeText(e)}`, {
+            cause: e,
+          });
+        }
+        if (next.done) return;
+        yield next.value;
+      }
+    } finally {
+      timer.clear();
+      reader.releaseLock();
     }
   }
 

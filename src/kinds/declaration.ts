@@ -28,8 +28,9 @@ export type RetentionRule =
   /**
    * Deleted `days` after creation, where `days` is read from the resolved
    * config at `configKey` (dotted path, e.g. `Signals.CAS.RetentionDays.RuntimeFacts`).
-   * `scope: 'unreferenced'` limits it to records no other record references
-   * (seed 000 §3.3 "Callgraphs (orphan)").
+   * `scope: 'unreferenced'` limits it to records nothing references (seed 000
+   * §3.3 "Callgraphs (orphan)"); only the kind's domain knows what references
+   * them, so its GC retention pass applies the rule (GcDeps.retentionPasses).
    */
   | { readonly keep: 'days'; readonly configKey: string; readonly scope?: 'all' | 'unreferenced' };
 

@@ -11,6 +11,10 @@ import { keyRoutes } from './routes/keys.js';
 import { opsRoutes } from './routes/ops.js';
 import { timestampRoutes } from './routes/timestamp.js';
 import { tlogRoutes } from './routes/tlog.js';
+import { signalsRoutes, type SignalsRouteLimits } from './routes/signals.js';
+import type { SignalsUseCases } from '../signals/types.js';
+import { signalsModule } from '../app/signals-module.js';
+import { DEFAULT_SIGNALS_LIMITS } from '../signals/deps.js';
 import { logModule } from '../app/domains.js';
 import type { App } from '../app/open-app.js';
 
@@ -19,6 +23,8 @@ export interface AppOptions {
   readonly metrics: ServiceMetrics;
   readonly logLevel?: string;
   readonly isShuttingDown?: () => boolean;
+  /** Other Signals use cases or upload limits than the app's (route tests). */
+  readonly signals?: { readonly useCases?: SignalsUseCases; readonly limits?: SignalsRouteLimits } | undefined;
 }
 
 const VERSION = '0.1.0';
@@ -147,6 +153,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   opsRoutes(app, services, metrics, isShuttingDown);
   keyRoutes(app, services.keyring, services.signingKey.keyId);
   attestationRoutes(app, services.locker, requireAuth);
+  await signalsRoutes(
+    app,
+    options.signals?.useCases ?? services.useCases(signalsModule),
+    requireAuth,
+    options.signals?.limits ?? DEFAULT_SIGNALS_LIMITS,
+  );
   tlogRoutes(app, services.tlog, services.useCases(logModule), services.tsa);
   await timestampRoutes(app, services.tsa);
   return app;

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ResolvedConfig } from '../core/config.js';
 import { AttestryError } from '../core/errors.js';
 import { bootstrapIndex, type Bootstrap } from '../app/bootstrap.js';
+import { startGcJob, type GcJob } from '../app/gc-job.js';
 import type { RunningService } from '../app/service.js';
 import { buildApp } from './app.js';
 import { ServiceMetrics } from './metrics.js';
@@ -17,16 +18,25 @@ export interface RunningServer extends RunningService {
   readonly bootstrap: Bootstrap;
   /** The data directory's write probe at start (problems also go to the log). */
   readonly writable: WriteProbeResult;
+  /** The scheduled GC (Gc.*); undefined when Gc.Enabled is false. */
+  readonly gc: GcJob | undefined;
   /**
    * Stops accepting (new requests on open connections get 503), lets every
-   * locker operation already started finish, then closes the stores.
+   * locker operation already started finish, stops the scheduled GC (waiting
+   * for a run in progress), then closes the stores.
    */
   close(): Promise<void>;
 }
 
-export async function startServer(config: ResolvedConfig, options: { logLevel?: string } = {}): Promise<RunningServer> {
+export interface StartServerOptions {
+  readonly logLevel?: string;
+  /** Overrides Gc.IntervalMinutes (tests run the job every few milliseconds). */
+  readonly gcIntervalMs?: number;
+}
+
+export async function startServer(config: ResolvedConfig, options: StartServerOptions = {}): Promise<RunningServer> {
   const metrics = new ServiceMetrics();
-  const services = await openApp(config, { events: metrics });
+  const services = await openApp(config, { events: metrics, signalsEvents: metrics });
   metrics.watchLog(async () => (await services.tlog.reader.state()).size);
   let shuttingDown = false;
   let app: FastifyInstance;
@@ -59,6 +69,13 @@ export async function startServer(config: ResolvedConfig, options: { logLevel?: 
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.Server.Port;
   const host = config.Server.Host.includes(':') ? `[${config.Server.Host}]` : config.Server.Host;
+  const gc = config.Gc.Enabled
+    ? startGcJob(services, app.log, {
+        intervalMs: options.gcIntervalMs ?? config.Gc.IntervalMinutes * 60_000,
+        minAgeMs: config.Gc.MinAgeSeconds * 1000,
+        clock: services.clock,
+      })
+    : undefined;
   let closing: Promise<void> | undefined;
   return {
     app,
@@ -67,10 +84,12 @@ export async function startServer(config: ResolvedConfig, options: { logLevel?: 
     url: `http://${host}:${port}`,
     bootstrap,
     writable,
+    gc,
     close: () => {
       closing ??= (async () => {
         shuttingDown = true;
-        await app.close();
+        // No new run starts while requests drain; one in progress finishes before the stores close.
+        await Promise.all([app.close(), gc?.stop()]);
         await services.close();
       })();
       return closing;

@@ -1,3 +1,4 @@
+import type { KeyObject } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { AttestryConfig } from '../core/config.js';
 import type { Clock, IdSource } from '../core/ids.js';
@@ -57,6 +58,12 @@ export interface SignalsDeps {
   /** The service key `Signals.Signing.KeyId` (algorithm `Signals.Signing.Algorithm`). */
   readonly signer: Signer;
   readonly signerKeyId: string;
+  /**
+   * Public keys of earlier Signals signing keys by key id (the app's keyring),
+   * so manifests signed before a key change still verify on read; without it
+   * only `signer`'s own key is known.
+   */
+  readonly publicKeyOf?: ((keyId: string) => KeyObject | undefined) | undefined;
   readonly clock: Clock;
   readonly ids: IdSource;
   readonly config: AttestryConfig['Signals'];

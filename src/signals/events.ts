@@ -8,9 +8,15 @@ export interface SignalsEvents {
   callgraphStored(language: string, tenant: string, nodeCount: number): void;
   /** One call per fact type in a stored batch. */
   factsIngested(factType: string, tenant: string, count: number): void;
-  /** A batch was stored (acknowledged); `factCount` feeds the batch-size histogram. */
+  /**
+   * A batch was stored (acknowledged); `factCount` feeds the batch-size histogram, whose
+   * `_count` the SignalsProvenanceMissing alert compares with provenance records: call it
+   * once per acknowledged batch, together with provenanceRecorded.
+   */
   batchStored(factCount: number): void;
+  /** The batch's provenance record was written (also when Provenance.Enabled is false and it carries a skipReason). */
   provenanceRecorded(): void;
+  /** `failure`: the batch attestation could not be signed or logged (counted apart; the SignalsAttestationFailure alert reads it). */
   attestationCreated(result: 'success' | 'failure'): void;
   casOperation(operation: 'put' | 'get' | 'delete', result: 'success' | 'failure' | 'integrity_failure'): void;
 }

@@ -11,7 +11,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash, generateKeyPairSync } from 'node:crypto';
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { COMMAND_HELP } from '../../src/cli/help-texts.js';
@@ -25,6 +25,8 @@ import { fixturePath, fixtureSkip } from '../helpers/fixtures.js';
 import { makeModel, makeTempDir, removeDir, SAMPLE_FILES, type TempModel } from '../helpers/model.js';
 import { signedStatement, startTestServer, type TestServer } from '../helpers/server.js';
 import { startTufRepo } from '../helpers/tuf-repo.js';
+import { BATCH as EXPORTED_BATCH, buildExport } from '../helpers/signals-export.js';
+import { GRAPH, BATCH, startSignalsRoutesServer, type SignalsTestServer } from '../helpers/signals-routes.js';
 
 type Code = 0 | 1 | 2;
 const covered = new Set<string>();
@@ -127,6 +129,7 @@ before(async () => {
 
 after(async () => {
   await srv?.stop();
+  await signalsSrv?.stop();
   removeDir(tmp);
 });
 
@@ -449,6 +452,113 @@ row('trust show', 0, 'shows the embedded root', () => cli(['trust', 'show']));
 row('trust show', 1, 'the --trusted-root file is not a trusted root', () => {
   writeFileSync(path('not-root.json'), '{}');
   return cli(['trust', 'show', '--trusted-root', path('not-root.json')]);
+});
+
+// signals: the routes over the recording use-case double (test/helpers/signals-routes.ts); verify offline on a real export
+let signalsSrv: SignalsTestServer | undefined;
+const signalsServer = async (): Promise<SignalsTestServer> => (signalsSrv ??= await startSignalsRoutesServer());
+const sig = async (args: string[]) => {
+  const s = await signalsServer();
+  return cli([...args, '--server', s.base], { ATTESTRY_TOKEN: s.token });
+};
+const noToken = (args: string[]) => cli([...args, '--server', closedPort], { ATTESTRY_TOKEN: '' });
+const signalsFile = (name: string, text: string): string => {
+  writeFileSync(path(name), text);
+  return path(name);
+};
+row('signals callgraph upload', 0, 'stores a callgraph', async () =>
+  sig([
+    'signals',
+    'callgraph',
+    'upload',
+    signalsFile('g.ndjson', '{"kind":"node","id":"a"}\n'),
+    '--language',
+    'java',
+    '--source',
+    's',
+    '--purl',
+    'pkg:maven/a/b@1',
+  ]),
+);
+row('signals callgraph upload', 1, 'no token', () =>
+  noToken([
+    'signals',
+    'callgraph',
+    'upload',
+    signalsFile('g1.ndjson', '{}\n'),
+    '--language',
+    'java',
+    '--source',
+    's',
+    '--purl',
+    'pkg:maven/a/b@1',
+  ]),
+);
+row('signals callgraph get', 0, 'writes the graph', () => sig(['signals', 'callgraph', 'get', GRAPH, '--out', path('got.ndjson')]));
+row('signals callgraph get', 1, 'the service is unreachable', () =>
+  cli(['signals', 'callgraph', 'get', GRAPH, '--server', closedPort], { ATTESTRY_TOKEN: 'x' }),
+);
+row('signals callgraph manifest', 0, 'prints the manifest', () => sig(['signals', 'callgraph', 'manifest', GRAPH]));
+row('signals callgraph manifest', 1, 'no token', () => noToken(['signals', 'callgraph', 'manifest', GRAPH]));
+row('signals callgraph find', 0, 'finds by PURL', () => sig(['signals', 'callgraph', 'find', 'pkg:maven/a/b']));
+row('signals callgraph find', 1, 'no token', () => noToken(['signals', 'callgraph', 'find', 'pkg:maven/a/b']));
+row('signals facts upload', 0, 'ingests a batch', () =>
+  sig([
+    'signals',
+    'facts',
+    'upload',
+    signalsFile('f.ndjson', '{"symbolId":"s"}\n'),
+    '--callgraph',
+    GRAPH,
+    '--source',
+    'h',
+    '--pipeline-version',
+    'v',
+  ]),
+);
+row('signals facts upload', 1, '--gzip and --zstd together', () =>
+  sig([
+    'signals',
+    'facts',
+    'upload',
+    signalsFile('f1.ndjson', '{"symbolId":"s"}\n'),
+    '--source',
+    'h',
+    '--pipeline-version',
+    'v',
+    '--gzip',
+    '--zstd',
+  ]),
+);
+row('signals facts get', 0, 'writes the batch', () => sig(['signals', 'facts', 'get', BATCH, '--out', path('batch.ndjson')]));
+row('signals facts get', 1, 'no token', () => noToken(['signals', 'facts', 'get', BATCH]));
+row('signals facts stream', 0, 'writes every page', () =>
+  sig(['signals', 'facts', 'stream', '--limit', '3', '--out', path('stream.ndjson')]),
+);
+row('signals facts stream', 1, 'no token', () => noToken(['signals', 'facts', 'stream']));
+row('signals export', 0, 'writes the export directory', async () => {
+  const s = await signalsServer();
+  // The double's provenance names GRAPH; its manifest and attestation are served too (not verifiable: it signs nothing).
+  return cli(['signals', 'export', '--batch', BATCH, '--out', path('export'), '--server', s.base], { ATTESTRY_TOKEN: s.token });
+});
+row('signals export', 1, 'no token', () => noToken(['signals', 'export', '--batch', BATCH, '--out', path('export-1')]));
+const exported = (): string => {
+  const dir = path('signals-export');
+  mkdirSync(dir, { recursive: true });
+  buildExport(dir);
+  return dir;
+};
+row('signals verify', 0, 'a complete export verifies', () => {
+  const dir = exported();
+  return cli(['signals', 'verify', '--batch', EXPORTED_BATCH, '--dir', dir, '--log-key', join(dir, 'log.vkey')]);
+});
+row('signals verify', 1, 'a logged record and no --log-key', () =>
+  cli(['signals', 'verify', '--batch', EXPORTED_BATCH, '--dir', exported()]),
+);
+row('signals verify', 2, 'the facts file was changed', () => {
+  const dir = exported();
+  writeFileSync(join(dir, 'facts.ndjson'), '{"symbolId":"forged"}\n');
+  return cli(['signals', 'verify', '--batch', EXPORTED_BATCH, '--dir', dir, '--log-key', join(dir, 'log.vkey')]);
 });
 
 test('every row of every exit-code table has a test here', () => {

@@ -11,6 +11,7 @@ import { KindRegistry } from '../../src/kinds/registry.js';
 import { FsBlobStore } from '../../src/store/blob/fs-blob-store.js';
 import { openIndexDatabase, type DatabaseSettings } from '../../src/store/db/connect.js';
 import { EvidenceRepo } from '../../src/store/db/evidence-repo.js';
+import { signalsGcSources } from '../../src/signals/retention.js';
 
 export interface GcNodeInput {
   readonly settings: DatabaseSettings;
@@ -18,6 +19,8 @@ export interface GcNodeInput {
   readonly bucket: string;
   readonly kinds: readonly KindDeclaration[];
   readonly config: unknown;
+  /** Also the Signals reference source and retention pass, as the CLI and the service run them. */
+  readonly signals?: boolean;
   readonly now: string;
   /** Every node waits for this shared flag, so both start together. */
   readonly start: SharedArrayBuffer;
@@ -30,8 +33,10 @@ async function runNode(): Promise<void> {
   const blobs = new FsBlobStore(input.blobRoot, input.bucket, '');
   Atomics.wait(new Int32Array(input.start), 0, 0);
   try {
+    const kinds = new KindRegistry(input.kinds);
+    const signals = input.signals === true ? signalsGcSources({ db: index.db, blobs, kinds, config: input.config }) : {};
     const report = await collectOrphanBlobs(
-      { blobs, evidence: new EvidenceRepo(index.db), kinds: new KindRegistry(input.kinds), config: input.config },
+      { blobs, evidence: new EvidenceRepo(index.db), kinds, config: input.config, ...signals },
       { now: new Date(input.now), minAgeMs: 3_600_000, dryRun: false },
     );
     parentPort?.postMessage({ ok: true, report });

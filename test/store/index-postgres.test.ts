@@ -131,10 +131,16 @@ if (unreachable !== undefined && SKIP_PG) {
       const a = await openSchema(first);
       const b = await openSchema(second);
       try {
-        assert.deepEqual((await a.migrate()).applied, ['0001_initial', '0002_transparency_log', '0003_timestamps', '0004_evidence_blobs']);
+        assert.deepEqual((await a.migrate()).applied, [
+          '0001_initial',
+          '0002_transparency_log',
+          '0003_timestamps',
+          '0004_evidence_blobs',
+          '0005_signals',
+        ]);
         const report = await b.migrate();
         assert.deepEqual(report, {
-          applied: ['0001_initial', '0002_transparency_log', '0003_timestamps', '0004_evidence_blobs'],
+          applied: ['0001_initial', '0002_transparency_log', '0003_timestamps', '0004_evidence_blobs', '0005_signals'],
           current: LATEST_MIGRATION,
         });
         await new TenantsRepo(a.db).add('only-in-first', null, new Date('2030-01-01T00:00:00Z'));
@@ -160,7 +166,7 @@ if (unreachable !== undefined && SKIP_PG) {
           const reports = await Promise.all(opened.map((db) => db.migrate()));
           assert.deepEqual(
             reports.flatMap((r) => r.applied),
-            ['0001_initial', '0002_transparency_log', '0003_timestamps', '0004_evidence_blobs'],
+            ['0001_initial', '0002_transparency_log', '0003_timestamps', '0004_evidence_blobs', '0005_signals'],
           );
         } finally {
           for (const db of opened) await db.close();

@@ -1,5 +1,6 @@
 /** `attestry gc`: apply the kinds' retention rules and remove what interrupted writes left in the blob store. */
 import { Command } from 'commander';
+import { gcDeps } from '../../app/gc-job.js';
 import { collectOrphanBlobs } from '../../evidence/gc.js';
 import { builtinKinds } from '../../kinds/builtin.js';
 import { openBlobStore } from '../../store/blob/open.js';
@@ -12,7 +13,7 @@ export function gcCommand(): Command {
   return withServiceOptions(
     new Command('gc')
       .description(
-        "apply each evidence kind's retention rule (seed 000 §3.3: runtime facts after Signals.CAS.RetentionDays.RuntimeFacts days; every other kind is kept forever; each deletion is recorded), then remove blobs no record references (left by writes interrupted before they were acknowledged) and stale temp files",
+        "apply each evidence kind's retention rule (seed 000 §3.3: runtime-fact batches after Signals.CAS.RetentionDays.RuntimeFacts days, callgraphs no batch references after Signals.CAS.RetentionDays.OrphanCallgraphs days; manifests, attestations, referenced callgraphs and every other kind are kept forever; each deletion is recorded), then remove blobs no record or Signals row references (left by writes interrupted before they were acknowledged) and stale temp files; the service runs the same every Gc.IntervalMinutes",
       )
       .option('--dry-run', 'list what would be removed, remove nothing')
       .option('--min-age <seconds>', 'only blobs older than this (writes in flight are younger)', parseIntOption('--min-age'), 3600),
@@ -22,10 +23,11 @@ export function gcCommand(): Command {
         const config = configFrom(flags);
         const blobs = openBlobStore(config);
         try {
-          const report = await collectOrphanBlobs(
-            { blobs, evidence: s.repos.evidence, kinds: builtinKinds(), config },
-            { now: s.clock.now(), minAgeMs: flags.minAge * 1000, dryRun: flags.dryRun ?? false },
-          );
+          const report = await collectOrphanBlobs(gcDeps({ index: s.index, repos: s.repos, blobs, kinds: builtinKinds(), config }), {
+            now: s.clock.now(),
+            minAgeMs: flags.minAge * 1000,
+            dryRun: flags.dryRun ?? false,
+          });
           emit(flags, { ok: true, ...report }, () =>
             [
               `scanned ${report.scanned} blobs; ${report.orphans.length} unreferenced` +

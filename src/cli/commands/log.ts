@@ -31,7 +31,7 @@ const serverOption = (cmd: Command): Command =>
     .option('--json', 'machine-readable output');
 
 /** A vkey given as its text, as @FILE, or as the path of an existing file (`--log-key log.vkey` means the file). */
-function vkeyArg(value: string, what: string): NoteVerifierKey {
+export function vkeyArg(value: string, what: string): NoteVerifierKey {
   if (value.startsWith('@')) return parseVerifierKey(readText(value.slice(1), what).trim());
   if (existsSync(value) && statSync(value).isFile()) return parseVerifierKey(readText(value, what).trim());
   if (!value.includes('+')) {

@@ -107,6 +107,16 @@ const fromDeletionRow = (row: EvidenceDeletionsTable): EvidenceDeletion => ({
   logIndex: row.log_index === null ? null : Number(row.log_index),
 });
 
+/** A stored key's record id: the ULID its file name starts with (kind templates end in `{id}.…`). */
+const RECORD_ID_IN_KEY = /([0-9A-HJKMNP-TV-Z]{26})\.[^/]*$/;
+
+/**
+ * A record's blobs from its primary key and its extra-blob rows. Databases
+ * migrated by 0004 also hold a `primary` row, which this folds into one.
+ */
+const withPrimary = (primaryKey: string, rows: readonly EvidenceBlobRef[]): EvidenceBlobRef[] =>
+  primaryFirst([{ role: 'primary', key: primaryKey }, ...rows.filter((r) => r.role !== 'primary')]);
+
 const primaryFirst = (blobs: readonly EvidenceBlobRef[]): EvidenceBlobRef[] =>
   [...blobs].sort((a, b) => (a.role === 'primary' ? -1 : b.role === 'primary' ? 1 : a.role < b.role ? -1 : a.role > b.role ? 1 : 0));
 
@@ -171,10 +181,15 @@ export class EvidenceRepo {
           .onConflict((oc) => oc.columns(['digest', 'tenant', 'evidence_id']).doNothing())
           .execute();
       }
-      // 3 parameters per row, as for subjects.
+      // Only a record's extra blobs get rows: the primary is evidence.blob_key, so
+      // the common one-blob record costs no second insert. 3 parameters per row.
       const blobs = records
         .filter((r) => inserted.has(r.id))
-        .flatMap((r) => blobsOfRecord(r).map((b) => ({ blob_key: b.key, evidence_id: r.id, role: b.role })));
+        .flatMap((r) =>
+          blobsOfRecord(r)
+            .filter((b) => b.role !== 'primary')
+            .map((b) => ({ blob_key: b.key, evidence_id: r.id, role: b.role })),
+        );
       for (let i = 0; i < blobs.length; i += 4096) {
         await trx
           .insertInto('evidence_blobs')
@@ -232,20 +247,28 @@ export class EvidenceRepo {
   async referencedBlobKeys(keys: readonly string[]): Promise<Set<string>> {
     const found = new Set<string>();
     for (let i = 0; i < keys.length; i += 1000) {
-      const rows = await this.db
-        .selectFrom('evidence_blobs')
-        .select('blob_key')
-        .where('blob_key', 'in', keys.slice(i, i + 1000))
-        .execute();
-      for (const r of rows) found.add(r.blob_key);
+      const slice = keys.slice(i, i + 1000);
+      const extras = await this.db.selectFrom('evidence_blobs').select('blob_key').where('blob_key', 'in', slice).execute();
+      for (const r of extras) found.add(r.blob_key);
+      // Primaries by the record id their file name starts with (the primary key), not by a scan of blob_key.
+      const ids = [...new Set(slice.flatMap((k) => RECORD_ID_IN_KEY.exec(k)?.[1] ?? []))];
+      if (ids.length === 0) continue;
+      const wanted = new Set(slice);
+      const primaries = await this.db.selectFrom('evidence').select('blob_key').where('id', 'in', ids).execute();
+      for (const r of primaries) if (wanted.has(r.blob_key)) found.add(r.blob_key);
     }
     return found;
   }
 
   /** Every blob record `id` references, primary first; empty when there is no such record. */
   async blobsOf(id: string): Promise<EvidenceBlobRef[]> {
+    const row = await this.db.selectFrom('evidence').select('blob_key').where('id', '=', id).executeTakeFirst();
+    if (row === undefined) return [];
     const rows = await this.db.selectFrom('evidence_blobs').select(['role', 'blob_key']).where('evidence_id', '=', id).execute();
-    return primaryFirst(rows.map((r) => ({ role: r.role, key: r.blob_key })));
+    return withPrimary(
+      row.blob_key,
+      rows.map((r) => ({ role: r.role, key: r.blob_key })),
+    );
   }
 
   /** Records of `kind` created before `createdBefore` (ISO-8601), in id order after a cursor id (retention). */
@@ -279,7 +302,10 @@ export class EvidenceRepo {
       const row = await trx.deleteFrom('evidence').where('id', '=', id).returningAll().executeTakeFirst();
       if (row === undefined) return undefined;
       const deleted = fromRow(row);
-      const refs = blobs.length > 0 ? primaryFirst(blobs.map((b) => ({ role: b.role, key: b.blob_key }))) : [...blobsOfRecord(deleted)];
+      const refs = withPrimary(
+        deleted.blobKey,
+        blobs.map((b) => ({ role: b.role, key: b.blob_key })),
+      );
       const deletion: EvidenceDeletion = {
         id: deleted.id,
         tenant: deleted.tenant,

@@ -213,6 +213,124 @@ function migrations(dialect: SqlDialect): Record<string, Migration> {
         await db.schema.dropTable('evidence_blobs').execute();
       },
     },
+    // Issue 14 (Signals, seed 000): the domain's own index. Signed manifests
+    // and batch attestations are locker records (evidence); these tables hold
+    // what queries need (by PURL, by callgraph, per-symbol aggregates) and the
+    // blob digests each row's reads check against.
+    '0005_signals': {
+      async up(db: Kysely<unknown>): Promise<void> {
+        const int64 = dialect === 'sqlite' ? 'integer' : 'bigint';
+        await db.schema
+          .createTable('signals_callgraphs')
+          .addColumn('graph_id', 'text', (c) => c.primaryKey())
+          .addColumn('tenant', 'text', (c) => c.notNull().references('tenants.id'))
+          .addColumn('language', 'text', (c) => c.notNull())
+          .addColumn('source', 'text', (c) => c.notNull())
+          .addColumn('component_purl', 'text', (c) => c.notNull())
+          // type/namespace/name normalised, no version or qualifiers: what by-purl matches on.
+          .addColumn('purl_key', 'text', (c) => c.notNull())
+          .addColumn('purl_version', 'text')
+          // sha256 of the normalised NDJSON (the manifest's digest) and of the upload as sent.
+          .addColumn('digest', 'text', (c) => c.notNull())
+          .addColumn('raw_digest', 'text', (c) => c.notNull())
+          .addColumn('raw_size', int64, (c) => c.notNull())
+          .addColumn('form', 'text', (c) => c.notNull())
+          .addColumn('node_count', int64, (c) => c.notNull())
+          .addColumn('edge_count', int64, (c) => c.notNull())
+          // JSON array of node ids.
+          .addColumn('entry_points', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('signer_key_id', 'text')
+          .addColumn('signature', 'text')
+          .addColumn('rekor_uuid', 'text')
+          .addColumn('skip_reason', 'text')
+          // callgraphs/{tenant}/{id}.ndjson.zst: the compressed normalised graph, and its size decompressed.
+          .addColumn('content_digest', 'text', (c) => c.notNull())
+          .addColumn('content_size', int64, (c) => c.notNull())
+          .addColumn('normalized_size', int64, (c) => c.notNull())
+          // callgraphs/{tenant}/{id}.meta.json
+          .addColumn('meta_digest', 'text', (c) => c.notNull())
+          .addColumn('meta_size', int64, (c) => c.notNull())
+          // manifests/{id}.json (the DSSE is the locker record of the same id, when signed).
+          .addColumn('manifest_digest', 'text', (c) => c.notNull())
+          .addColumn('manifest_size', int64, (c) => c.notNull())
+          // 'writing' (intent: blobs written, manifest not yet a locker record) | 'stored' (acknowledged).
+          .addColumn('state', 'text', (c) => c.notNull())
+          .addColumn('updated_at', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('signals_callgraphs_state').on('signals_callgraphs').columns(['state', 'updated_at']).execute();
+        // GET /signals/callgraphs/by-purl: per tenant, newest first.
+        await db.schema
+          .createIndex('signals_callgraphs_purl')
+          .on('signals_callgraphs')
+          .columns(['tenant', 'purl_key', 'created_at', 'graph_id'])
+          .execute();
+        await db.schema
+          .createTable('signals_batches')
+          .addColumn('batch_id', 'text', (c) => c.primaryKey())
+          .addColumn('provenance_id', 'text', (c) => c.notNull())
+          .addColumn('tenant', 'text', (c) => c.notNull().references('tenants.id'))
+          // Null only in an intent of the JSON document form, whose body names the callgraph (a NULL passes the FK).
+          .addColumn('callgraph_id', 'text', (c) => c.references('signals_callgraphs.graph_id'))
+          .addColumn('source', 'text', (c) => c.notNull())
+          .addColumn('pipeline_version', 'text', (c) => c.notNull())
+          // sha256 of the batch bytes as received (after transfer decoding).
+          .addColumn('provenance_hash', 'text', (c) => c.notNull())
+          .addColumn('raw_size', int64, (c) => c.notNull())
+          .addColumn('fact_count', int64, (c) => c.notNull())
+          // JSON array, sorted unique.
+          .addColumn('fact_types', 'text', (c) => c.notNull())
+          .addColumn('received_at', 'text', (c) => c.notNull())
+          .addColumn('ingested_at', 'text', (c) => c.notNull())
+          .addColumn('first_observed', 'text')
+          .addColumn('last_observed', 'text')
+          .addColumn('form', 'text', (c) => c.notNull())
+          .addColumn('signer_key_id', 'text')
+          .addColumn('rekor_uuid', 'text')
+          .addColumn('skip_reason', 'text')
+          .addColumn('attestation_id', 'text')
+          // runtime-facts/{tenant}/{id}.ndjson.zst and .provenance.json; null while the row is an intent.
+          .addColumn('content_digest', 'text')
+          .addColumn('content_size', int64)
+          .addColumn('provenance_digest', 'text')
+          .addColumn('provenance_size', int64)
+          // 'writing' (intent, not acknowledged) | 'stored' (acknowledged).
+          .addColumn('state', 'text', (c) => c.notNull())
+          .addColumn('updated_at', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createIndex('signals_batches_callgraph')
+          .on('signals_batches')
+          .columns(['tenant', 'callgraph_id', 'batch_id'])
+          .execute();
+        // Repair finds unfinished intents without scanning stored batches.
+        await db.schema.createIndex('signals_batches_state').on('signals_batches').columns(['state', 'updated_at']).execute();
+        // Per-batch aggregates of facts by (symbolId, codeId, loaderBase); '' stands for "none" so the key is total.
+        await withoutRowid(
+          db.schema
+            .createTable('signals_facts')
+            .addColumn('batch_id', 'text', (c) => c.notNull().references('signals_batches.batch_id'))
+            .addColumn('tenant', 'text', (c) => c.notNull())
+            .addColumn('callgraph_id', 'text', (c) => c.notNull())
+            .addColumn('symbol_id', 'text', (c) => c.notNull())
+            .addColumn('code_id', 'text', (c) => c.notNull())
+            .addColumn('loader_base', 'text', (c) => c.notNull())
+            // JSON array, sorted unique.
+            .addColumn('fact_types', 'text', (c) => c.notNull())
+            .addColumn('hit_count', int64, (c) => c.notNull())
+            .addColumn('first_seen', 'text')
+            .addColumn('last_seen', 'text')
+            .addPrimaryKeyConstraint('signals_facts_pk', ['batch_id', 'symbol_id', 'code_id', 'loader_base']),
+          dialect,
+        ).execute();
+        await db.schema.createIndex('signals_facts_symbol').on('signals_facts').columns(['tenant', 'callgraph_id', 'symbol_id']).execute();
+      },
+      async down(db: Kysely<unknown>): Promise<void> {
+        for (const table of ['signals_facts', 'signals_batches', 'signals_callgraphs']) {
+          await db.schema.dropTable(table).execute();
+        }
+      },
+    },
   };
 }
 

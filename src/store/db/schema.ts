@@ -123,6 +123,94 @@ export interface TlogCosignaturesTable {
   created_at: string;
 }
 
+/**
+ * Signals (seed 000 §4.1): one stored callgraph. Integer columns that may be
+ * bigint in PostgreSQL come back as strings there (`number | string`).
+ */
+export interface SignalsCallgraphsTable {
+  graph_id: string;
+  tenant: string;
+  language: string;
+  source: string;
+  component_purl: string;
+  /** type/namespace/name normalised, without version or qualifiers. */
+  purl_key: string;
+  purl_version: string | null;
+  /** sha256 of the normalised NDJSON: the manifest's `digest`. */
+  digest: string;
+  /** sha256 of the upload as sent. */
+  raw_digest: string;
+  raw_size: number | string;
+  form: string;
+  node_count: number | string;
+  edge_count: number | string;
+  /** JSON array of node ids. */
+  entry_points: string;
+  created_at: string;
+  signer_key_id: string | null;
+  signature: string | null;
+  rekor_uuid: string | null;
+  skip_reason: string | null;
+  /** The `.ndjson.zst` blob (compressed), and the normalised NDJSON's size. */
+  content_digest: string;
+  content_size: number | string;
+  normalized_size: number | string;
+  meta_digest: string;
+  meta_size: number | string;
+  /** `manifests/{id}.json`. */
+  manifest_digest: string;
+  manifest_size: number | string;
+  /** 'writing': an intent (not acknowledged; repair completes or removes it); 'stored': acknowledged. */
+  state: 'writing' | 'stored';
+  updated_at: string;
+}
+
+/** Signals (seed 000 §5.1): one runtime-fact batch and its provenance; `state` 'writing' is an unacknowledged intent. */
+export interface SignalsBatchesTable {
+  batch_id: string;
+  provenance_id: string;
+  tenant: string;
+  /** Null only while an intent of the JSON document form has not been read yet (its body names the callgraph). */
+  callgraph_id: string | null;
+  source: string;
+  pipeline_version: string;
+  provenance_hash: string;
+  raw_size: number | string;
+  fact_count: number | string;
+  /** JSON array, sorted unique. */
+  fact_types: string;
+  received_at: string;
+  ingested_at: string;
+  first_observed: string | null;
+  last_observed: string | null;
+  form: string;
+  signer_key_id: string | null;
+  rekor_uuid: string | null;
+  skip_reason: string | null;
+  attestation_id: string | null;
+  content_digest: string | null;
+  content_size: number | string | null;
+  provenance_digest: string | null;
+  provenance_size: number | string | null;
+  state: 'writing' | 'stored';
+  updated_at: string;
+}
+
+/** Per-batch aggregate of facts by (symbol_id, code_id, loader_base); '' when a fact has no code id / loader base. */
+export interface SignalsFactsTable {
+  batch_id: string;
+  tenant: string;
+  callgraph_id: string;
+  symbol_id: string;
+  code_id: string;
+  loader_base: string;
+  /** JSON array, sorted unique. */
+  fact_types: string;
+  hit_count: number | string;
+  first_seen: string | null;
+  last_seen: string | null;
+}
+
 export interface Database {
   tenants: TenantsTable;
   tokens: TokensTable;
@@ -136,4 +224,7 @@ export interface Database {
   tlog_entries: TlogEntriesTable;
   tlog_checkpoints: TlogCheckpointsTable;
   tlog_cosignatures: TlogCosignaturesTable;
+  signals_callgraphs: SignalsCallgraphsTable;
+  signals_batches: SignalsBatchesTable;
+  signals_facts: SignalsFactsTable;
 }
