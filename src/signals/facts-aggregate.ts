@@ -22,6 +22,8 @@ export interface FactsSummary {
   factCount: number;
   /** Sorted unique. */
   factTypes: string[];
+  /** Facts per type (the ingest counter is labelled by fact type). */
+  typeCounts: Record<string, number>;
   firstObserved: string | null;
   lastObserved: string | null;
   /** In order of first appearance in the batch (deterministic for the same bytes). */
@@ -83,7 +85,8 @@ export class FactAggregator {
   // Every group in order of first appearance: the aggregates come out in input order,
   // which is as deterministic as sorting and costs nothing.
   private readonly order: Group[] = [];
-  private readonly types = new Set<string>();
+  /** Facts per type, for `typeCounts`. */
+  private readonly types = new Map<string, number>();
   private firstMs = NaN;
   private firstSub = 0;
   private lastMs = NaN;
@@ -132,7 +135,7 @@ export class FactAggregator {
     if (!Number.isSafeInteger(sum)) return false;
     group.hitCount = sum;
     this.factCount++;
-    if (!this.types.has(type)) this.types.add(type);
+    this.types.set(type, (this.types.get(type) ?? 0) + 1);
     if (observed) {
       // NaN compares false, so the first observation always takes the `!(… >= …)` branch.
       if (!(ms > group.firstMs || (ms === group.firstMs && sub >= group.firstSub))) {
@@ -172,7 +175,8 @@ export class FactAggregator {
     });
     return {
       factCount: this.factCount,
-      factTypes: [...this.types].sort(),
+      factTypes: [...this.types.keys()].sort(),
+      typeCounts: Object.fromEntries(this.types),
       firstObserved: instantOrNull(this.firstMs, this.firstSub),
       lastObserved: instantOrNull(this.lastMs, this.lastSub),
       aggregates,

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { parseCallgraph } from '../../src/signals/callgraph-input.js';
-import { normalizedChunks, normalizedDigest, normalizedLines } from '../../src/signals/callgraph-normalize.js';
+import { edgeLine, normalizedChunks, normalizedDigest, normalizedLines } from '../../src/signals/callgraph-normalize.js';
 import { chunks, ndjson } from './helpers.js';
 
 const LIMITS = { maxBytes: 1 << 24, maxLineBytes: 1 << 16, maxNodes: 10_000, maxEdges: 10_000 };
@@ -109,5 +109,45 @@ test('numbers and strings are written the RFC 8785 way; lone surrogates in extra
   assert.throws(
     () => [...normalizedLines(bad)],
     (e: unknown) => e instanceof Error && /node "a": its extra fields cannot be stored as canonical JSON/.test(e.message),
+  );
+});
+
+test('edge order equals a plain (from, to, line) string sort, for duplicate pairs with and without extras and ids of any characters', async () => {
+  const fc = (await import('fast-check')).default;
+  const id = fc.constantFrom('a', 'b', 'B', 'aa', 'a b', 'é', 'z\u00e9', '\u{1F600}', '10', '9');
+  const edge = fc.record({ from: id, to: id, extra: fc.option(fc.constantFrom({ k: 1 }, { k: 2 }, { w: 'x' }), { nil: undefined }) });
+  fc.assert(
+    fc.property(fc.array(edge, { maxLength: 60 }), (edges) => {
+      const ids = [...new Set(edges.flatMap((e) => [e.from, e.to]))];
+      const graph = {
+        nodes: ids.map((i) => ({ id: i, entry: false })),
+        edges: edges.map((e) => (e.extra === undefined ? { from: e.from, to: e.to } : e)),
+        entryPoints: [],
+        rawDigest: 'sha256:' as `sha256:${string}`,
+        rawBytes: 0,
+        form: 'ndjson' as const,
+      };
+      const got = [...normalizedLines(graph)].slice(ids.length);
+      const byPair = (x: { from: string; to: string; line: string }, y: { from: string; to: string; line: string }): number =>
+        x.from !== y.from
+          ? x.from < y.from
+            ? -1
+            : 1
+          : x.to !== y.to
+            ? x.to < y.to
+              ? -1
+              : 1
+            : x.line < y.line
+              ? -1
+              : x.line > y.line
+                ? 1
+                : 0;
+      const lines = graph.edges.map((e) => ({ from: e.from, to: e.to, line: edgeLine(e) }));
+      assert.deepEqual(
+        got,
+        lines.sort(byPair).map((l) => l.line),
+      );
+    }),
+    { numRuns: 300 },
   );
 });
