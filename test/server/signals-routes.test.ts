@@ -321,6 +321,11 @@ describe('GET routes', () => {
     assert.equal(last.headers.get('x-next-cursor'), null);
     assert.equal(last.headers.get('link'), null);
     assert.equal((uc.last('streamFacts').args[0] as StreamFactsQuery).includeProvenance, false);
+    // limit=0 is "everything in one response", as the use case defines it; a negative one is refused.
+    const all = await call('GET', `/signals/runtime-facts/ndjson?callgraph_id=${GRAPH}&limit=0`);
+    assert.equal(all.status, 200, all.text);
+    assert.equal((uc.last('streamFacts').args[0] as StreamFactsQuery).limit, 0);
+    assert.equal((await call('GET', '/signals/runtime-facts/ndjson?limit=-1')).status, 400);
   });
 
   test('a batch, its provenance and its attestation; a callgraph, its manifest and envelope', async () => {

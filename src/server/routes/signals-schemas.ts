@@ -13,6 +13,8 @@ const text = (max: number) => z.string().min(1).max(max);
 const Id = z.string().max(64).describe('ULID');
 const Flag = z.enum(['true', 'false', '1', '0']);
 const PageSize = z.string().regex(/^(?:[1-9][0-9]{0,5})$/);
+/** Facts per stream page: 0 (the default) streams everything in one response. */
+const FactPageSize = z.string().regex(/^(?:0|[1-9][0-9]{0,9})$/);
 
 export const CallgraphManifestReply = z.object({
   graphId: z.string(),
@@ -85,7 +87,7 @@ export const StreamFactsQuery = z.object({
   since: z.string().max(64).describe('ISO 8601: only facts observed after it').optional(),
   include_provenance: Flag.describe('each line carries provenance_hash and callgraph_id').optional(),
   cursor: z.string().max(512).describe('resume after the page that returned it (X-Next-Cursor)').optional(),
-  limit: PageSize.describe('facts per page (a page ends at a batch boundary once reached); default no limit').optional(),
+  limit: FactPageSize.describe('facts per page (a page ends at a batch boundary once reached); 0 or none: no limit').optional(),
 });
 
 export const GraphIdParams = z.object({ graphId: Id });
