@@ -3,12 +3,12 @@
  * streamed up with a progress bar, replies streamed down to a file or to
  * stdout, and the path of each Signals resource.
  */
-import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { createReadStream, createWriteStream, statSync } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import type { Command } from 'commander';
 import { ioError, isAttestryError } from '../core/errors.js';
+import { digestFile, digestingStream } from '../signals/export.js';
 import { progressBar } from './progress.js';
 import type { ClientFlags } from './api-client.js';
 
@@ -60,36 +60,22 @@ export async function* fileChunks(path: string, label: string, json: boolean): A
 }
 
 /** `sha256:` of a file, read once before it is sent, so the server can check what it received. */
-export async function fileDigest(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  try {
-    for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  } catch (e) {
-    throw ioError(e, 'read', path);
-  }
-  return `sha256:${hash.digest('hex')}`;
-}
+export const fileDigest: (path: string) => Promise<string> = digestFile;
 
 /** Writes a downloaded body to `out` (or stdout); returns the byte count and digest of what was written. */
 export async function saveBody(body: AsyncIterable<Uint8Array>, out: string | undefined): Promise<{ bytes: number; digest: string }> {
-  const hash = createHash('sha256');
-  let bytes = 0;
-  async function* counted(): AsyncGenerator<Uint8Array> {
-    for await (const chunk of body) {
-      hash.update(chunk);
-      bytes += chunk.byteLength;
-      yield chunk;
-    }
-  }
+  const counted = digestingStream(body);
   if (out === undefined) {
     // stdout is not ended (other output may follow); backpressure by hand.
-    for await (const chunk of counted()) if (!process.stdout.write(chunk)) await once(process.stdout, 'drain');
+    for await (const chunk of counted.chunks) if (!process.stdout.write(chunk)) await once(process.stdout, 'drain');
   } else {
     try {
-      await pipeline(counted(), createWriteStream(out));
+      await pipeline(counted.chunks, createWriteStream(out));
     } catch (e) {
       throw isAttestryError(e) ? e : ioError(e, 'write', out);
     }
   }
-  return { bytes, digest: `sha256:${hash.digest('hex')}` };
+  // This key order is what --json prints.
+  const { bytes, digest } = counted.result();
+  return { bytes, digest };
 }

@@ -143,16 +143,10 @@ export async function* zstdDecompressStream(
     if (src.length === 0) continue;
     sawInput = true;
     for (;;) {
-      const out = Buffer.allocUnsafe(OUT_SIZE);
-      let hint: number, produced: number, consumed: number;
-      try {
-        [hint, produced, consumed] = dctx.decompressStream(out, src);
-      } catch (e) {
-        throw corrupt(what, e);
-      }
+      const { out, produced, consumed, frameDone } = decodeStep(dctx, src, what);
       src = src.subarray(consumed);
       // A call with nothing to do reports the next frame's header size: only progress says where we are.
-      if (produced > 0 || consumed > 0) inFrame = hint !== 0;
+      if (produced > 0 || consumed > 0) inFrame = !frameDone;
       if (produced > 0) {
         total += produced;
         if (total > maxOutputBytes) throw tooLarge(what, maxOutputBytes);
@@ -164,6 +158,22 @@ export async function* zstdDecompressStream(
   }
   if (!sawInput) throw new AttestryError('E_INVALID_INPUT', `${what} is empty: a zstd stream has at least one frame`);
   if (inFrame) throw truncated(what);
+}
+
+/** One streaming decoder call into a fresh OUT_SIZE buffer; a decoder error is the input's corruption. */
+function decodeStep(
+  dctx: binding.DCtx,
+  src: Uint8Array,
+  what: string,
+): { out: Buffer; produced: number; consumed: number; frameDone: boolean } {
+  const out = Buffer.allocUnsafe(OUT_SIZE);
+  try {
+    const [hint, produced, consumed] = dctx.decompressStream(out, src);
+    // zstd's hint is 0 exactly when a frame is fully decoded and flushed.
+    return { out, produced, consumed, frameDone: hint === 0 };
+  } catch (e) {
+    throw corrupt(what, e);
+  }
 }
 
 let sharedCompressor: { level: number; cctx: binding.CCtx } | undefined;
@@ -224,16 +234,10 @@ export function zstdDecompress(data: Uint8Array, maxOutputBytes: number, what: s
   let inFrame = false;
   try {
     for (;;) {
-      const out = Buffer.allocUnsafe(OUT_SIZE);
-      let hint: number, produced: number, consumed: number;
-      try {
-        [hint, produced, consumed] = dctx.decompressStream(out, src);
-      } catch (e) {
-        throw corrupt(what, e);
-      }
+      const { out, produced, consumed, frameDone } = decodeStep(dctx, src, what);
       src = src.subarray(consumed);
       // A call with nothing to do reports the next frame's header size: only progress says where we are.
-      if (produced > 0 || consumed > 0) inFrame = hint !== 0;
+      if (produced > 0 || consumed > 0) inFrame = !frameDone;
       total += produced;
       if (total > maxOutputBytes) throw tooLarge(what, maxOutputBytes);
       if (produced > 0) parts.push(out.subarray(0, produced));

@@ -152,7 +152,26 @@ export class CallgraphReads {
 
 /** The manifest a row describes (without log fields): what was signed, rebuilt field by field. */
 export function manifestOfRow(row: CallgraphRow): CallgraphManifest {
-  const fields: ManifestFields = {
+  const fields = fieldsOfRow(row);
+  return row.signature === null
+    ? unsignedManifest(fields, row.skipReason ?? 'unsigned')
+    : orderedManifest({ ...fields, signerKeyId: row.signerKeyId, signature: row.signature, rekorUuid: null });
+}
+
+/** A listing's manifest, from the index row (GET …/manifest verifies the stored one). */
+function listedManifest(row: CallgraphRow): CallgraphManifest {
+  return orderedManifest({
+    ...fieldsOfRow(row),
+    signerKeyId: row.signerKeyId,
+    signature: row.signature,
+    rekorUuid: row.rekorUuid,
+    ...(row.skipReason === null ? {} : { skipReason: row.skipReason }),
+  });
+}
+
+/** The signed fields of a manifest, as the index row holds them. */
+function fieldsOfRow(row: CallgraphRow): ManifestFields {
+  return {
     graphId: row.graphId,
     digest: row.digest,
     language: row.language,
@@ -164,29 +183,6 @@ export function manifestOfRow(row: CallgraphRow): CallgraphManifest {
     nodeCount: row.nodeCount,
     edgeCount: row.edgeCount,
   };
-  return row.signature === null
-    ? unsignedManifest(fields, row.skipReason ?? 'unsigned')
-    : orderedManifest({ ...fields, signerKeyId: row.signerKeyId, signature: row.signature, rekorUuid: null });
-}
-
-/** A listing's manifest, from the index row (GET …/manifest verifies the stored one). */
-function listedManifest(row: CallgraphRow): CallgraphManifest {
-  return orderedManifest({
-    graphId: row.graphId,
-    digest: row.digest,
-    language: row.language,
-    source: row.source,
-    createdAt: row.createdAt,
-    tenantId: row.tenant,
-    componentPurl: row.componentPurl,
-    entryPoints: row.entryPoints,
-    nodeCount: row.nodeCount,
-    edgeCount: row.edgeCount,
-    signerKeyId: row.signerKeyId,
-    signature: row.signature,
-    rekorUuid: row.rekorUuid,
-    ...(row.skipReason === null ? {} : { skipReason: row.skipReason }),
-  });
 }
 
 /** The by-purl path segment may arrive still percent-encoded as a whole (`pkg%3Anpm%2F…`). */

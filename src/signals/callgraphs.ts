@@ -271,11 +271,5 @@ export class CallgraphService implements CallgraphUseCases {
   }
 }
 
-interface Upload {
-  readonly tenant: string;
-  readonly language: string;
-  readonly source: string;
-  readonly componentPurl: string;
-  readonly purlKey: string;
-  readonly purlVersion: string | null;
-}
+/** What an upload's query decides about the row it will store. */
+type Upload = Pick<CallgraphRow, 'tenant' | 'language' | 'source' | 'componentPurl' | 'purlKey' | 'purlVersion'>;

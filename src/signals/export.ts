@@ -68,21 +68,33 @@ export async function writeExportFacts(
 ): Promise<{ path: string; digest: string; bytes: number }> {
   ensureDir(dir);
   const path = join(dir, EXPORT_FILES.facts);
+  const hashed = digestingStream(source);
+  try {
+    await pipeline(hashed.chunks, createWriteStream(path));
+  } catch (e) {
+    // A failing source (a broken download) is reported as itself; only file-system errors are the file's.
+    if (isAttestryError(e)) throw e;
+    throw ioError(e, 'write', path);
+  }
+  return { path, ...hashed.result() };
+}
+
+/**
+ * Passes a body's chunks through while hashing and counting them, so what is
+ * written is digested in the same pass. `result` is read once, after `chunks` is drained.
+ */
+export function digestingStream(source: AsyncIterable<Uint8Array>): {
+  chunks: AsyncGenerator<Uint8Array>;
+  result: () => { digest: string; bytes: number };
+} {
   const hash = createHash('sha256');
   let bytes = 0;
-  async function* hashed(): AsyncGenerator<Uint8Array> {
+  async function* chunks(): AsyncGenerator<Uint8Array> {
     for await (const chunk of source) {
       hash.update(chunk);
       bytes += chunk.byteLength;
       yield chunk;
     }
   }
-  try {
-    await pipeline(hashed(), createWriteStream(path));
-  } catch (e) {
-    // A failing source (a broken download) is reported as itself; only file-system errors are the file's.
-    if (isAttestryError(e)) throw e;
-    throw ioError(e, 'write', path);
-  }
-  return { path, digest: `sha256:${hash.digest('hex')}`, bytes };
+  return { chunks: chunks(), result: () => ({ digest: `sha256:${hash.digest('hex')}`, bytes }) };
 }

@@ -18,6 +18,7 @@ import zstd from 'zstd-napi';
 import { ulidSource } from '../../src/core/ids.js';
 import { isRecord } from '../helpers/model.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
+import { MANIFEST_FIELDS, PROVENANCE_FIELDS } from '../helpers/signals.js';
 import {
   assertLogged,
   DIGEST_RE,
@@ -47,37 +48,6 @@ import {
   type Reply,
 } from '../helpers/signals-http.js';
 
-const MANIFEST_FIELDS = [
-  'graphId',
-  'digest',
-  'language',
-  'source',
-  'createdAt',
-  'tenantId',
-  'componentPurl',
-  'entryPoints',
-  'nodeCount',
-  'edgeCount',
-  'signerKeyId',
-  'signature',
-  'rekorUuid',
-];
-const PROVENANCE_FIELDS = [
-  'provenanceId',
-  'callgraphId',
-  'batchId',
-  'ingestedAt',
-  'receivedAt',
-  'tenantId',
-  'source',
-  'pipelineVersion',
-  'provenanceHash',
-  'signerKeyId',
-  'rekorUuid',
-  'skipReason',
-  'factCount',
-  'factTypes',
-];
 const BILLING = 'pkg:maven/org.acme/billing';
 const GRAPH = makeGraph(12, 'billing');
 

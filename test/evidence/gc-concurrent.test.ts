@@ -2,25 +2,12 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Worker } from 'node:worker_threads';
 import type { GcReport } from '../../src/evidence/gc.js';
 import type { KindDeclaration } from '../../src/kinds/declaration.js';
 import { backends, type FreshDatabase } from '../helpers/databases.js';
-import { BUCKET, openGcFixture, RETENTION_CONFIG, TEST_KINDS, type GcFixture } from '../helpers/gc-fixtures.js';
-import type { GcNodeInput } from '../helpers/gc-node.js';
+import { BUCKET, gcNode, openGcFixture, RETENTION_CONFIG, TEST_KINDS, type GcFixture } from '../helpers/gc-fixtures.js';
 
 const kind = (name: string): KindDeclaration => TEST_KINDS.find((k) => k.name === name) as KindDeclaration;
-
-/** One GC on its own thread and connection, started when `start` is raised. */
-function gcNode(input: GcNodeInput): Promise<GcReport> {
-  const worker = new Worker(new URL('../helpers/gc-node.js', import.meta.url), { workerData: input });
-  return new Promise((resolve, reject) => {
-    worker.once('message', (m: { ok: true; report: GcReport } | { ok: false; message: string }) =>
-      m.ok ? resolve(m.report) : reject(new Error(m.message)),
-    );
-    worker.once('error', reject);
-  });
-}
 
 for (const backend of await backends()) {
   describe(`two GCs at once (${backend.name})`, { skip: backend.skip }, () => {

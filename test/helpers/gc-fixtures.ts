@@ -7,7 +7,9 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { ulid } from 'ulid';
+import type { GcReport } from '../../src/evidence/gc.js';
 import type { KindDeclaration } from '../../src/kinds/declaration.js';
 import { FsBlobStore } from '../../src/store/blob/fs-blob-store.js';
 import { KindRegistry } from '../../src/kinds/registry.js';
@@ -17,6 +19,7 @@ import type { IndexDatabase } from '../../src/store/db/connect.js';
 import { EvidenceRepo, type EvidenceRecord } from '../../src/store/db/evidence-repo.js';
 import { TenantsRepo } from '../../src/store/db/tenants-repo.js';
 import type { FreshDatabase } from './databases.js';
+import type { GcNodeInput } from './gc-node.js';
 
 export const DAY = 86_400_000;
 export const BUCKET = 'signals';
@@ -130,4 +133,15 @@ export async function openGcFixture(fresh: FreshDatabase, mint: typeof fill = fi
       await rm(blobRoot, { recursive: true, force: true });
     },
   };
+}
+
+/** One GC on its own thread and connection (test/helpers/gc-node.ts), started when `input.start` is raised. */
+export function gcNode(input: GcNodeInput): Promise<GcReport> {
+  const worker = new Worker(new URL('./gc-node.js', import.meta.url), { workerData: input });
+  return new Promise((resolve, reject) => {
+    worker.once('message', (m: { ok: true; report: GcReport } | { ok: false; message: string }) =>
+      m.ok ? resolve(m.report) : reject(new Error(m.message)),
+    );
+    worker.once('error', reject);
+  });
 }

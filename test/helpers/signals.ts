@@ -3,12 +3,14 @@
  * locker), the way the Signals AppModule wires them, for tests that run
  * before or without that module. Shared by the callgraph and fact tests.
  */
+import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openApp, type App } from '../../src/app/open-app.js';
 import { signalsDeps } from '../../src/app/signals-module.js';
 import { loadConfig, type ResolvedConfig } from '../../src/core/config.js';
+import { AttestryError, type ErrorCode } from '../../src/core/errors.js';
 import type { Principal } from '../../src/authz/principal.js';
 import type { Role } from '../../src/core/roles.js';
 import type { SignalsDeps, SignalsLimits } from '../../src/signals/deps.js';
@@ -142,4 +144,56 @@ export async function readAll(stream: AsyncIterable<Uint8Array>): Promise<Buffer
   const chunks: Buffer[] = [];
   for await (const c of stream) chunks.push(Buffer.from(c));
   return Buffer.concat(chunks);
+}
+
+/** The fields of a callgraph manifest (seed 000 §4.2), written out here so a test fails if the code drifts from the spec. */
+export const MANIFEST_FIELDS: readonly string[] = [
+  'graphId',
+  'digest',
+  'language',
+  'source',
+  'createdAt',
+  'tenantId',
+  'componentPurl',
+  'entryPoints',
+  'nodeCount',
+  'edgeCount',
+  'signerKeyId',
+  'signature',
+  'rekorUuid',
+];
+
+/** The fields of a runtime-fact provenance record (seed 000 §5), kept apart from the code for the same reason. */
+export const PROVENANCE_FIELDS: readonly string[] = [
+  'provenanceId',
+  'callgraphId',
+  'batchId',
+  'ingestedAt',
+  'receivedAt',
+  'tenantId',
+  'source',
+  'pipelineVersion',
+  'provenanceHash',
+  'signerKeyId',
+  'rekorUuid',
+  'skipReason',
+  'factCount',
+  'factTypes',
+];
+
+/** For assert.rejects: an AttestryError with this code and, if given, a message matching pattern. */
+export const hasCode =
+  (c: string, pattern?: RegExp) =>
+  (e: unknown): boolean =>
+    e instanceof AttestryError && e.code === c && (pattern === undefined || pattern.test(e.message));
+
+/** For assert.rejects: like hasCode, also checking the HTTP status, and saying which part differs. */
+export function rejectsWith(code: ErrorCode, status: number, pattern?: RegExp): (e: unknown) => boolean {
+  return (e: unknown) => {
+    assert.ok(e instanceof AttestryError, `expected an AttestryError, got ${String(e)}`);
+    assert.equal(e.code, code, e.message);
+    assert.equal(e.httpStatus, status);
+    if (pattern !== undefined) assert.match(e.message, pattern);
+    return true;
+  };
 }

@@ -6,7 +6,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, describe, it } from 'node:test';
-import { AttestryError, type ErrorCode } from '../../src/core/errors.js';
 import { ulidSource } from '../../src/core/ids.js';
 import type { EvidenceLocker } from '../../src/evidence/locker.js';
 import { CallgraphService } from '../../src/signals/callgraphs.js';
@@ -19,6 +18,7 @@ import {
   openSignalsTestApp,
   principalOf,
   readAll,
+  rejectsWith,
   tripwireBody,
   type SignalsBackend,
 } from '../helpers/signals.js';
@@ -37,16 +37,6 @@ const query = (graphId?: string) => ({
   componentPurl: 'pkg:pypi/requests@2.31.0',
   ...(graphId === undefined ? {} : { graphId }),
 });
-
-function rejectsWith(code: ErrorCode, status: number, pattern?: RegExp): (e: unknown) => boolean {
-  return (e: unknown) => {
-    assert.ok(e instanceof AttestryError, `expected an AttestryError, got ${String(e)}`);
-    assert.equal(e.code, code, e.message);
-    assert.equal(e.httpStatus, status);
-    if (pattern !== undefined) assert.match(e.message, pattern);
-    return true;
-  };
-}
 
 /** The real locker, except that the process "dies" before or after it stores the manifest record. */
 function crashingLocker(real: EvidenceLocker, when: 'before' | 'after'): EvidenceLocker {

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { sha256Digest } from '../../src/core/digest.js';
-import { AttestryError, type ErrorCode } from '../../src/core/errors.js';
+import type { ErrorCode } from '../../src/core/errors.js';
 import { ulidSource } from '../../src/core/ids.js';
 import { parseEnvelope } from '../../src/crypto/dsse.js';
 import { parseCallgraph } from '../../src/signals/callgraph-input.js';
@@ -20,10 +20,12 @@ import type { CasKey } from '../../src/store/blob/cas-key.js';
 import { dropSchema, probePostgres, SKIP_PG } from '../helpers/databases.js';
 import {
   bodyOf,
+  MANIFEST_FIELDS,
   ndjsonCallgraph,
   openSignalsTestApp,
   principalOf,
   readAll,
+  rejectsWith,
   tripwireBody,
   type RecordedSignalsEvents,
   type SignalsBackend,
@@ -31,21 +33,6 @@ import {
 } from '../helpers/signals.js';
 
 const pgUnreachable = await probePostgres();
-const MANIFEST_KEYS = [
-  'graphId',
-  'digest',
-  'language',
-  'source',
-  'createdAt',
-  'tenantId',
-  'componentPurl',
-  'entryPoints',
-  'nodeCount',
-  'edgeCount',
-  'signerKeyId',
-  'signature',
-  'rekorUuid',
-];
 const PURL = 'pkg:npm/%40acme/backend@1.2.3';
 const GRAPH = ndjsonCallgraph(
   4,
@@ -70,16 +57,6 @@ const query = (over: Record<string, string | undefined> = {}) => ({
   componentPurl: PURL,
   ...over,
 });
-
-function rejectsWith(code: ErrorCode, status: number, pattern?: RegExp): (e: unknown) => boolean {
-  return (e: unknown) => {
-    assert.ok(e instanceof AttestryError, `expected an AttestryError, got ${String(e)}`);
-    assert.equal(e.code, code, e.message);
-    assert.equal(e.httpStatus, status);
-    if (pattern !== undefined) assert.match(e.message, pattern);
-    return true;
-  };
-}
 
 async function normalizedOf(text: string): Promise<string> {
   const limits = {
@@ -111,7 +88,7 @@ for (const backend of ['sqlite', 'postgres'] as const satisfies readonly Signals
     });
 
     it('stores a graph: §4.2 manifest, signed by Signals.Signing.KeyId, logged, blobs at the §3.1 keys', { skip }, async () => {
-      assert.deepEqual(Object.keys(stored), MANIFEST_KEYS);
+      assert.deepEqual(Object.keys(stored), MANIFEST_FIELDS);
       assert.match(stored.graphId, /^[0-9A-HJKMNP-TV-Z]{26}$/);
       const normalized = await normalizedOf(GRAPH);
       assert.equal(stored.digest, sha256Digest(normalized));
@@ -295,7 +272,7 @@ for (const backend of ['sqlite', 'postgres'] as const satisfies readonly Signals
       // The scoped npm name matches whether its @ is encoded or not.
       const npm = await service.findByPurl(policy, 'pkg:npm/@acme/backend', { tenant: 'acme' });
       assert.ok(npm.items.some((m) => m.graphId === stored.graphId));
-      assert.deepEqual(Object.keys(npm.items[0] as object), MANIFEST_KEYS);
+      assert.deepEqual(Object.keys(npm.items[0] as object), MANIFEST_FIELDS);
       await assert.rejects(service.findByPurl(policy, name, { cursor: 'garbage' }), rejectsWith('E_INVALID_INPUT', 400, /cursor/));
       await assert.rejects(service.findByPurl(policy, 'nonsense', {}), rejectsWith('E_INVALID_INPUT', 400));
     });

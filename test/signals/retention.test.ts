@@ -8,12 +8,11 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { Worker } from 'node:worker_threads';
 import { collectOrphanBlobs, type GcDeps, type GcReport } from '../../src/evidence/gc.js';
 import { BUILTIN_KINDS, builtinKinds } from '../../src/kinds/builtin.js';
 import { signalsGcSources } from '../../src/signals/retention.js';
 import { backends, type FreshDatabase } from '../helpers/databases.js';
-import { BUCKET, openGcFixture, type GcFixture } from '../helpers/gc-fixtures.js';
+import { BUCKET, gcNode, openGcFixture, type GcFixture } from '../helpers/gc-fixtures.js';
 import type { GcNodeInput } from '../helpers/gc-node.js';
 import { factCount, insertBatch, insertCallgraph, rowExists, SIGNALS_CONFIG } from '../helpers/gc-signals.js';
 
@@ -21,16 +20,6 @@ const HOUR = 3_600_000;
 const kinds = builtinKinds();
 const FACTS_REASON = 'retention: kind runtime-facts keeps batches (by ingest time) 90 days (Signals.CAS.RetentionDays.RuntimeFacts)';
 const GRAPH_REASON = 'retention: kind callgraphs keeps callgraphs no batch references 30 days (Signals.CAS.RetentionDays.OrphanCallgraphs)';
-
-function gcNode(input: GcNodeInput): Promise<GcReport> {
-  const worker = new Worker(new URL('../helpers/gc-node.js', import.meta.url), { workerData: input });
-  return new Promise((resolve, reject) => {
-    worker.once('message', (m: { ok: true; report: GcReport } | { ok: false; message: string }) =>
-      m.ok ? resolve(m.report) : reject(new Error(m.message)),
-    );
-    worker.once('error', reject);
-  });
-}
 
 for (const backend of await backends()) {
   describe(`Signals retention (${backend.name})`, { skip: backend.skip }, () => {

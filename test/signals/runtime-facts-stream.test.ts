@@ -7,10 +7,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AttestryError } from '../../src/core/errors.js';
 import { deleteBatchBlobs } from '../../src/signals/batch-blobs.js';
 import type { RuntimeFactProvenance, StreamFactsQuery } from '../../src/signals/types.js';
-import { principalOf } from '../helpers/signals.js';
+import { hasCode as code, principalOf } from '../helpers/signals.js';
 import {
   BACKENDS,
   chunks,
@@ -23,9 +22,6 @@ import {
   skipReason,
   type FactsEnv,
 } from './facts-fixture.js';
-
-const code = (c: string, pattern?: RegExp) => (e: unknown) =>
-  e instanceof AttestryError && e.code === c && (pattern === undefined || pattern.test(e.message));
 
 const HOUR = 3_600_000;
 const BASE = Date.UTC(2025, 0, 1);

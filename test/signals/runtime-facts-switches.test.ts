@@ -8,10 +8,11 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { ResolvedConfig } from '../../src/core/config.js';
-import { AttestryError } from '../../src/core/errors.js';
+import type { AttestryError } from '../../src/core/errors.js';
 import { loadPublicKey } from '../../src/crypto/keys.js';
 import type { CasKey } from '../../src/store/blob/cas-key.js';
 import { verifyBatchAttestation } from '../../src/signals/provenance.js';
+import { hasCode as code } from '../helpers/signals.js';
 import {
   BACKENDS,
   chunks,
@@ -24,9 +25,6 @@ import {
   watchedBody,
   type FactsEnv,
 } from './facts-fixture.js';
-
-const code = (c: string, pattern?: RegExp) => (e: unknown) =>
-  e instanceof AttestryError && e.code === c && (pattern === undefined || pattern.test(e.message));
 
 async function withEnv(
   backend: (typeof BACKENDS)[number],

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { AttestryError } from '../../src/core/errors.js';
+import type { AttestryError } from '../../src/core/errors.js';
 import { parseUlid } from '../../src/core/ids.js';
 import { loadPublicKey } from '../../src/crypto/keys.js';
 import { pae, parseEnvelope, decodeBase64 } from '../../src/crypto/dsse.js';
@@ -15,7 +15,7 @@ import type { CasKey } from '../../src/store/blob/cas-key.js';
 import { BatchesRepo } from '../../src/store/db/batches-repo.js';
 import { parseProvenance, verifyBatchAttestation } from '../../src/signals/provenance.js';
 import { RUNTIME_FACTS_PREDICATE_TYPE } from '../../src/signals/types.js';
-import { principalOf } from '../helpers/signals.js';
+import { hasCode as code, principalOf, PROVENANCE_FIELDS } from '../helpers/signals.js';
 import {
   BACKENDS,
   chunks,
@@ -30,26 +30,6 @@ import {
   skipReason,
   type FactsEnv,
 } from './facts-fixture.js';
-
-const PROVENANCE_FIELDS = [
-  'provenanceId',
-  'callgraphId',
-  'batchId',
-  'ingestedAt',
-  'receivedAt',
-  'tenantId',
-  'source',
-  'pipelineVersion',
-  'provenanceHash',
-  'signerKeyId',
-  'rekorUuid',
-  'skipReason',
-  'factCount',
-  'factTypes',
-];
-
-const code = (c: string, pattern?: RegExp) => (e: unknown) =>
-  e instanceof AttestryError && e.code === c && (pattern === undefined || pattern.test(e.message));
 
 for (const backend of BACKENDS) {
   describe(`runtime facts on ${backend}`, () => {

@@ -318,21 +318,7 @@ export class EvidenceRepo {
         deletedAt: deletedAt.toISOString(),
         logIndex: deleted.logIndex ?? null,
       };
-      await trx
-        .insertInto('evidence_deletions')
-        .values({
-          id: deletion.id,
-          tenant: deletion.tenant,
-          kind: deletion.kind,
-          digest: deletion.digest,
-          subjects: JSON.stringify(deletion.subjects),
-          blobs: JSON.stringify(deletion.blobs),
-          reason,
-          created_at: deletion.createdAt,
-          deleted_at: deletion.deletedAt,
-          log_index: deletion.logIndex,
-        })
-        .execute();
+      await insertDeletion(trx, deletion);
       return deletion;
     });
   }
@@ -390,4 +376,23 @@ export class EvidenceRepo {
     const rows = await q.orderBy('e.id').limit(query.limit).execute();
     return rows.map(fromRow);
   }
+}
+
+/** Stores a deletion record; the one writer of evidence_deletions, for evidence and for Signals retention alike. */
+export async function insertDeletion(trx: Transaction<Database>, deletion: EvidenceDeletion): Promise<void> {
+  await trx
+    .insertInto('evidence_deletions')
+    .values({
+      id: deletion.id,
+      tenant: deletion.tenant,
+      kind: deletion.kind,
+      digest: deletion.digest,
+      subjects: JSON.stringify(deletion.subjects),
+      blobs: JSON.stringify(deletion.blobs),
+      reason: deletion.reason,
+      created_at: deletion.createdAt,
+      deleted_at: deletion.deletedAt,
+      log_index: deletion.logIndex,
+    })
+    .execute();
 }

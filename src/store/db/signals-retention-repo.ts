@@ -1,5 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
-import type { EvidenceBlobRef, EvidenceDeletion } from './evidence-repo.js';
+import { insertDeletion, type EvidenceBlobRef, type EvidenceDeletion } from './evidence-repo.js';
 import type { Database } from './schema.js';
 
 /** One row retention may delete: its id and tenant (the blob keys follow from them). */
@@ -198,20 +198,6 @@ async function record(
     // The rows themselves are not logged; a batch's attestation (kept) is.
     logIndex: null,
   };
-  await trx
-    .insertInto('evidence_deletions')
-    .values({
-      id: deletion.id,
-      tenant: deletion.tenant,
-      kind: deletion.kind,
-      digest: deletion.digest,
-      subjects: JSON.stringify(deletion.subjects),
-      blobs: JSON.stringify(deletion.blobs),
-      reason: deletion.reason,
-      created_at: deletion.createdAt,
-      deleted_at: deletion.deletedAt,
-      log_index: null,
-    })
-    .execute();
+  await insertDeletion(trx, deletion);
   return deletion;
 }
