@@ -4,8 +4,7 @@
  * stream their bodies (node:http, so a 100 MB batch is never one string and
  * an early 413 is still read), and an RSS sampler.
  */
-import { request as httpRequest, type Agent, type IncomingHttpHeaders } from 'node:http';
-import { once } from 'node:events';
+import { request as httpRequest, type Agent, type ClientRequest, type IncomingHttpHeaders } from 'node:http';
 
 export interface Reply {
   readonly status: number;
@@ -15,6 +14,19 @@ export interface Reply {
 }
 
 export type Body = Uint8Array | Iterable<Uint8Array> | AsyncIterable<Uint8Array>;
+
+/** Waits for 'drain' or 'close', whichever comes first, leaving no listener behind. */
+function drainedOrClosed(req: ClientRequest): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      req.off('drain', done);
+      req.off('close', done);
+      resolve();
+    };
+    req.on('drain', done);
+    req.on('close', done);
+  });
+}
 
 function chunksOf(body: Body): Iterable<Uint8Array> | AsyncIterable<Uint8Array> {
   return body instanceof Uint8Array ? [body] : body;
@@ -60,7 +72,7 @@ export function send(
       if (options.body !== undefined) {
         for await (const chunk of chunksOf(options.body)) {
           if (answered || req.destroyed) return;
-          if (!req.write(chunk)) await Promise.race([once(req, 'drain'), once(req, 'close')]);
+          if (!req.write(chunk)) await drainedOrClosed(req);
         }
       }
       if (!req.destroyed) req.end();
