@@ -142,7 +142,7 @@ async function ingestLoad(
 
 /** Streams the graph's facts with provenance, counting lines; keeps the first few thousand for the parse baseline. */
 function streamAll(url: string, token: string, graphId: string): Promise<{ lines: number; bytes: number; ms: number; sample: string[] }> {
-  const path = `/signals/runtime-facts/ndjson?tenant=${TENANT}&callgraph_id=${graphId}&include_provenance=true&limit=0`;
+  const path = `/signals/runtime-facts/ndjson?tenant=${TENANT}&callgraph_id=${graphId}&include_provenance=true`;
   return new Promise((resolve, reject) => {
     const started = Date.now();
     const req = httpRequest(new URL(path, url), { headers: { authorization: `Bearer ${token}` } }, (res) => {

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
+import { Agent } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
 import { CompressStream } from 'zstd-napi';
@@ -100,7 +101,7 @@ describe('Signals decompression bombs and long lines', () => {
     assert.equal(stream.text.trim(), '', 'nothing streamed');
   }
 
-  async function refuseBomb(encoding: 'zstd' | 'gzip', body: Buffer): Promise<void> {
+  async function refuseBomb(encoding: 'zstd' | 'gzip', body: Buffer, inflatedTo: number): Promise<void> {
     const baseline = process.memoryUsage().rss;
     const rss = sampleRss(20);
     const started = Date.now();
@@ -111,7 +112,7 @@ describe('Signals decompression bombs and long lines', () => {
     });
     const growth = rss.stop() - baseline;
     console.error(
-      `${encoding} bomb: ${(body.length / MiB).toFixed(1)} MiB body inflating to ${(inflated / MiB).toFixed(0)} MiB → ` +
+      `${encoding} bomb: ${(body.length / MiB).toFixed(1)} MiB body inflating to ${(inflatedTo / MiB).toFixed(0)} MiB → ` +
         `${reply.status} in ${Date.now() - started} ms, RSS growth ${(growth / MiB).toFixed(1)} MiB`,
     );
     assert.equal(reply.status, 413, reply.text);
@@ -124,13 +125,34 @@ describe('Signals decompression bombs and long lines', () => {
     // Random base64 compresses to about 3/4: 13 MiB of it make the ~10 MB body.
     const body = await compressed(bombLines(13 * MiB, inflated), new CompressStream({ compressionLevel: 1 }));
     assert.ok(body.length > 8 * MiB && body.length < 12 * MiB, `body of ${body.length} bytes`);
-    await refuseBomb('zstd', body);
+    await refuseBomb('zstd', body, inflated);
   });
 
   test('a gzip body inflating past the limit: 413, bounded memory, nothing stored', { timeout: 120_000 }, async () => {
     // gzip tops out near 1000:1, so its bomb inflates to just past twice the limit.
-    const body = await compressed(bombLines(4 * MiB, 2 * DEFAULT_SIGNALS_LIMITS.maxBatchBytes), createGzip({ level: 1 }));
-    await refuseBomb('gzip', body);
+    const to = 2 * DEFAULT_SIGNALS_LIMITS.maxBatchBytes;
+    const body = await compressed(bombLines(4 * MiB, to), createGzip({ level: 1 }));
+    await refuseBomb('gzip', body, to);
+  });
+
+  test('a keep-alive agent can send its next batch after a bomb was refused', { timeout: 60_000 }, async () => {
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const headers = { 'content-type': 'application/x-ndjson' };
+      const bomb = await compressed(bombLines(0, 2 * DEFAULT_SIGNALS_LIMITS.maxBatchBytes), createGzip({ level: 1 }));
+      const refused = await send(srv.url, 'POST', factsPath(TENANT, graphId), {
+        token,
+        agent,
+        headers: { ...headers, 'content-encoding': 'gzip' },
+        body: bomb,
+      });
+      assert.equal(refused.status, 413, refused.text);
+      // Either the refusal said Connection: close (the agent opens a new socket) or the socket is still good.
+      const next = await send(srv.url, 'GET', `/signals/runtime-facts/ndjson?tenant=${TENANT}&callgraph_id=${graphId}`, { token, agent });
+      assert.equal(next.status, 200, `the next request on the agent (413 said connection: ${refused.headers.connection}): ${next.text}`);
+    } finally {
+      agent.destroy();
+    }
   });
 
   test('a line over 64 KiB is refused naming its line number; nothing stored', async () => {

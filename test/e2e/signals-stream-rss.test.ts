@@ -139,7 +139,7 @@ test('a stream of over 1 GiB with provenance is served in flat memory', { timeou
   const baseline = process.memoryUsage().rss;
   const rss = sampleRss(100);
   const streamStarted = Date.now();
-  const got = await consume(`/signals/runtime-facts/ndjson?tenant=${TENANT}&callgraph_id=${graphId}&include_provenance=true&limit=0`);
+  const got = await consume(`/signals/runtime-facts/ndjson?tenant=${TENANT}&callgraph_id=${graphId}&include_provenance=true`);
   const streamMs = Date.now() - streamStarted;
   const growth = rss.stop() - baseline;
   console.error(

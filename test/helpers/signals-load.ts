@@ -4,16 +4,29 @@
  * stream their bodies (node:http, so a 100 MB batch is never one string and
  * an early 413 is still read), and an RSS sampler.
  */
-import { request as httpRequest } from 'node:http';
-import { once } from 'node:events';
+import { request as httpRequest, type Agent, type ClientRequest, type IncomingHttpHeaders } from 'node:http';
 
 export interface Reply {
   readonly status: number;
   readonly text: string;
   readonly json: unknown;
+  readonly headers: IncomingHttpHeaders;
 }
 
 export type Body = Uint8Array | Iterable<Uint8Array> | AsyncIterable<Uint8Array>;
+
+/** Waits for 'drain' or 'close', whichever comes first, leaving no listener behind. */
+function drainedOrClosed(req: ClientRequest): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      req.off('drain', done);
+      req.off('close', done);
+      resolve();
+    };
+    req.on('drain', done);
+    req.on('close', done);
+  });
+}
 
 function chunksOf(body: Body): Iterable<Uint8Array> | AsyncIterable<Uint8Array> {
   return body instanceof Uint8Array ? [body] : body;
@@ -28,12 +41,13 @@ export function send(
   base: string,
   method: string,
   path: string,
-  options: { token?: string; headers?: Record<string, string>; body?: Body } = {},
+  options: { token?: string; headers?: Record<string, string>; body?: Body; agent?: Agent } = {},
 ): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const headers: Record<string, string> = { ...(options.headers ?? {}) };
     if (options.token !== undefined) headers['authorization'] = `Bearer ${options.token}`;
-    const req = httpRequest(new URL(path, base), { method, headers });
+    // By default a connection per request (the tests of keep-alive pass their own agent).
+    const req = httpRequest(new URL(path, base), { method, headers, agent: options.agent ?? false });
     let answered = false;
     req.on('response', (res) => {
       answered = true;
@@ -48,7 +62,7 @@ export function send(
         } catch {
           json = undefined;
         }
-        resolve({ status: res.statusCode ?? 0, text, json });
+        resolve({ status: res.statusCode ?? 0, text, json, headers: res.headers });
       });
     });
     req.on('error', (e) => {
@@ -58,7 +72,7 @@ export function send(
       if (options.body !== undefined) {
         for await (const chunk of chunksOf(options.body)) {
           if (answered || req.destroyed) return;
-          if (!req.write(chunk)) await Promise.race([once(req, 'drain'), once(req, 'close')]);
+          if (!req.write(chunk)) await drainedOrClosed(req);
         }
       }
       if (!req.destroyed) req.end();
