@@ -103,8 +103,13 @@ export function isUnsupportedEncoding(e: unknown): e is AttestryError {
   return isAttestryError(e) && e.code === 'E_INVALID_INPUT' && e.details?.['contentEncoding'] !== undefined;
 }
 
-/** Whether the request body was read to its end (a reply sent before then must close the connection). */
+/**
+ * Whether the request body was read to its end (a reply sent before then
+ * must close the connection). A body destroyed before its end (a refused
+ * upload whose reader stopped) is not: the rest of it is still on the
+ * socket, which Node drops after the reply, so the reply must say so.
+ */
 export function bodyFinished(request: FastifyRequest): boolean {
   const raw = request.body;
-  return !isReadable(raw) || raw.readableEnded || raw.destroyed;
+  return !isReadable(raw) || raw.readableEnded;
 }
