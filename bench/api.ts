@@ -8,7 +8,6 @@
  * ATTESTRY_TEST_PG_URL (default postgres://postgres@127.0.0.1:5432/test).
  */
 import autocannon from 'autocannon';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,39 +21,13 @@ import { signEnvelope } from '../src/crypto/dsse.js';
 import { buildStatement, INTOTO_PAYLOAD_TYPE } from '../src/crypto/intoto.js';
 import { createSigner } from '../src/crypto/signer.js';
 import { openIndexServices } from '../src/app/index-services.js';
+import { spawnJson, stopChild } from './child.js';
 
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 10);
 const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 32);
 const PG_URL = process.env['ATTESTRY_TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const BARE = fileURLToPath(new URL('./bare-fastify.js', import.meta.url));
-
-interface Child {
-  url: string;
-  proc: ChildProcess;
-}
-
-function spawnJson(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Child> {
-  const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    proc.on('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}`)));
-    proc.stdout!.on('data', (c: Buffer) => {
-      out += c.toString();
-      try {
-        resolve({ url: (JSON.parse(out) as { url: string }).url, proc });
-      } catch {
-        // banner incomplete
-      }
-    });
-  });
-}
-
-async function stopChild(c: Child): Promise<void> {
-  const exited = new Promise((r) => c.proc.on('exit', r));
-  c.proc.kill('SIGTERM');
-  await exited;
-}
 
 /** Pre-signed, all-distinct envelopes so every POST is a real new write. */
 function makeBodies(n: number, signer: ReturnType<typeof createSigner>): string[] {

@@ -13,7 +13,7 @@
  * Env: BENCH_SECONDS (ingest duration, default 10), BENCH_AGENTS (default 4),
  * ATTESTRY_TEST_PG_URL (default postgres://postgres@127.0.0.1:5432/test).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawnJson, stopChild, type Child } from './child.js';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
@@ -35,32 +35,8 @@ const PG_URL = process.env['ATTESTRY_TEST_PG_URL'] ?? 'postgres://postgres@127.0
 const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const TENANT = 'bench';
 
-interface Child {
-  url: string;
-  proc: ChildProcess;
-}
-
 function spawnServer(dataDir: string, env: NodeJS.ProcessEnv): Promise<Child> {
-  const args = [CLI, 'serve', '--data-dir', dataDir, '--port', '0', '--json', '--log-level', 'warn'];
-  const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    proc.on('exit', (code) => reject(new Error(`attestry serve exited with ${code}`)));
-    proc.stdout!.on('data', (c: Buffer) => {
-      out += c.toString();
-      try {
-        resolve({ url: (JSON.parse(out) as { url: string }).url, proc });
-      } catch {
-        // banner incomplete
-      }
-    });
-  });
-}
-
-async function stopChild(c: Child): Promise<void> {
-  const exited = new Promise((r) => c.proc.on('exit', r));
-  c.proc.kill('SIGTERM');
-  await exited;
+  return spawnJson([CLI, 'serve', '--data-dir', dataDir, '--port', '0', '--json', '--log-level', 'warn'], env);
 }
 
 /** Peak RSS of a child so far (VmHWM), in MiB. */

@@ -7,7 +7,6 @@
  * reply named, and the log is one tree under its signed checkpoint.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,7 +18,7 @@ import { generateKeyPair } from '../../src/crypto/keys.js';
 import { createSigner } from '../../src/crypto/signer.js';
 import { openIndexServices } from '../../src/app/index-services.js';
 import { parseCasKey } from '../../src/kinds/cas-layout.js';
-import { CLI_PATH } from '../helpers/cli.js';
+import { startServeChild, type ServeChild } from '../helpers/serve-child.js';
 import { signedStatement, startTestServer } from '../helpers/server.js';
 import { openCheckpoint } from '../../src/tlog/checkpoint.js';
 import { parseVerifierKey } from '../../src/tlog/note.js';
@@ -41,33 +40,7 @@ async function prepare(): Promise<{ token: string; signer: ReturnType<typeof cre
   }
 }
 
-function startChild(): Promise<{ url: string; kill(): Promise<void> }> {
-  const child = spawn(process.execPath, [CLI_PATH, 'serve', '--data-dir', dataDir, '--port', '0', '--json', '--log-level', 'silent'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-  return new Promise((resolve, reject) => {
-    let out = '';
-    let err = '';
-    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-    child.on('exit', (code) => reject(new Error(`server exited early (${code}): ${err}`)));
-    child.stdout.on('data', (c: Buffer) => {
-      out += c.toString();
-      try {
-        const info = JSON.parse(out) as { url: string };
-        resolve({
-          url: info.url,
-          kill: async () => {
-            child.kill('SIGKILL');
-            await exited;
-          },
-        });
-      } catch {
-        // the JSON banner has not fully arrived yet
-      }
-    });
-  });
-}
+const startChild = (): Promise<ServeChild> => startServeChild(dataDir);
 
 test('kill -9 during a stream of writes loses no acknowledged write and leaves no half record', { timeout: 60_000 }, async () => {
   const { token, signer } = await prepare();

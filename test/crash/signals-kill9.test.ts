@@ -10,12 +10,12 @@
  * verify offline.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
+import { startServeChild, type ServeChild } from '../helpers/serve-child.js';
 import { after, test } from 'node:test';
 import { sql } from 'kysely';
 import { compress as zstdCompress, DecompressStream } from 'zstd-napi';
@@ -27,7 +27,7 @@ import { openIndexServices } from '../../src/app/index-services.js';
 import { parseEnvelope, verifyEnvelope } from '../../src/crypto/dsse.js';
 import { loadPublicKey } from '../../src/crypto/keys.js';
 import { createVerifier } from '../../src/crypto/signer.js';
-import { CLI_PATH, runCli, show } from '../helpers/cli.js';
+import { runCli, show } from '../helpers/cli.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { callgraphLines, factBatch, factsPath, send, uploadCallgraph } from '../helpers/signals-load.js';
 
@@ -51,33 +51,7 @@ async function prepare(): Promise<string> {
   }
 }
 
-function startChild(): Promise<{ url: string; kill(): Promise<void> }> {
-  const child = spawn(process.execPath, [CLI_PATH, 'serve', '--data-dir', dataDir, '--port', '0', '--json', '--log-level', 'silent'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-  return new Promise((resolve, reject) => {
-    let out = '';
-    let err = '';
-    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-    child.on('exit', (code) => reject(new Error(`server exited early (${code}): ${err}`)));
-    child.stdout.on('data', (c: Buffer) => {
-      out += c.toString();
-      try {
-        const info = JSON.parse(out) as { url: string };
-        resolve({
-          url: info.url,
-          kill: async () => {
-            child.kill('SIGKILL');
-            await exited;
-          },
-        });
-      } catch {
-        // the JSON banner has not fully arrived yet
-      }
-    });
-  });
-}
+const startChild = (): Promise<ServeChild> => startServeChild(dataDir);
 
 interface Sent {
   readonly raw: Buffer;
