@@ -127,7 +127,10 @@ async function openPostgres(settings: { url: string; schema: string; poolSize: n
     db,
     driver: 'postgres',
     location,
-    migrate: () => migrateToLatest(db as Kysely<unknown>, 'postgres', { schema: settings.schema }),
+    // Kysely's existence check lists the tables of every schema, which fails
+    // ("schema … does not exist") while another client drops a schema; that
+    // is transient, so the run is retried.
+    migrate: () => migrateToLatest(db as Kysely<unknown>, 'postgres', { schema: settings.schema, retries: 5 }),
     close: async () => {
       await db.destroy();
       // Kysely's destroy() skips a driver that never ran a query.
