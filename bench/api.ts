@@ -12,7 +12,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { loadConfig } from '../src/core/config.js';
 import { issueToken } from '../src/authz/tokens.js';
 import { trustPublicKey } from '../src/evidence/trust.js';
@@ -21,7 +20,7 @@ import { signEnvelope } from '../src/crypto/dsse.js';
 import { buildStatement, INTOTO_PAYLOAD_TYPE } from '../src/crypto/intoto.js';
 import { createSigner } from '../src/crypto/signer.js';
 import { openIndexServices } from '../src/app/index-services.js';
-import { spawnJson, stopChild } from './child.js';
+import { dropBenchSchema, spawnJson, stopChild } from './child.js';
 
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 10);
 const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 32);
@@ -149,14 +148,7 @@ try {
 } catch (e) {
   console.error(`postgres run skipped: ${(e as Error).message}`);
 } finally {
-  const client = new pg.Client({ connectionString: PG_URL });
-  await client.connect().then(
-    async () => {
-      await client.query(`drop schema if exists "${schema}" cascade`);
-      await client.end();
-    },
-    () => undefined,
-  );
+  await dropBenchSchema(PG_URL, schema);
 }
 
 console.log('| route | backend | req/s | p99 ms | vs bare Fastify |');

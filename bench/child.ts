@@ -1,5 +1,6 @@
 /** Processes the benchmarks measure: started with a JSON banner naming their URL on stdout, stopped with SIGTERM. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import pg from 'pg';
 
 export interface Child {
   readonly url: string;
@@ -27,4 +28,16 @@ export async function stopChild(c: Child): Promise<void> {
   const exited = new Promise((r) => c.proc.on('exit', r));
   c.proc.kill('SIGTERM');
   await exited;
+}
+
+/** Drops a PostgreSQL schema a benchmark created; nothing when the server cannot be reached. */
+export async function dropBenchSchema(url: string, schema: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect().then(
+    async () => {
+      await client.query(`drop schema if exists "${schema}" cascade`);
+      await client.end();
+    },
+    () => undefined,
+  );
 }

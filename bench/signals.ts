@@ -13,14 +13,13 @@
  * Env: BENCH_SECONDS (ingest duration, default 10), BENCH_AGENTS (default 4),
  * ATTESTRY_TEST_PG_URL (default postgres://postgres@127.0.0.1:5432/test).
  */
-import { spawnJson, stopChild, type Child } from './child.js';
+import { dropBenchSchema, spawnJson, stopChild, type Child } from './child.js';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { loadConfig } from '../src/core/config.js';
 import { issueToken } from '../src/authz/tokens.js';
 import { openIndexServices } from '../src/app/index-services.js';
@@ -215,14 +214,7 @@ try {
 } catch (e) {
   console.error(`postgres run skipped: ${(e as Error).message}`);
 } finally {
-  const client = new pg.Client({ connectionString: PG_URL });
-  await client.connect().then(
-    async () => {
-      await client.query(`drop schema if exists "${schema}" cascade`);
-      await client.end();
-    },
-    () => undefined,
-  );
+  await dropBenchSchema(PG_URL, schema);
 }
 const streamParseFactsPerSec = parseRate(results[0]!.m.streamSample);
 

@@ -1,3 +1,4 @@
+import type { Command } from 'commander';
 /**
  * The CLI's client of the attestry API: bearer token from --token or
  * ATTESTRY_TOKEN, and error replies turned back into the AttestryError the
@@ -68,4 +69,12 @@ export async function uploadJson(
 /** A GET whose reply streams (a callgraph, a batch, a fact stream): headers first, then the body as it arrives. */
 export async function download(flags: ClientFlags, path: string): Promise<HttpStreamReply> {
   return clientFor(flags).stream('GET', path, { headers: { authorization: bearer(flags) } });
+}
+
+/** `--server`, `--token` and `--json`: what every command that talks to the service takes. */
+export function withClientOptions(cmd: Command): Command {
+  return cmd
+    .option('--server <url>', 'attestry service URL; also ATTESTRY_SERVER', process.env['ATTESTRY_SERVER'] ?? 'http://127.0.0.1:8080')
+    .option('--token <token>', 'API token; better: ATTESTRY_TOKEN (keeps it out of the process list)')
+    .option('--json', 'machine-readable output');
 }

@@ -6,7 +6,6 @@
 import { once } from 'node:events';
 import { createReadStream, createWriteStream, statSync } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
-import type { Command } from 'commander';
 import { ioError, isAttestryError } from '../core/errors.js';
 import { digestFile, digestingStream } from '../signals/export.js';
 import { progressBar } from './progress.js';
@@ -16,12 +15,8 @@ export interface SignalsFlags extends ClientFlags {
   json?: boolean;
 }
 
-export function withSignalsClient(cmd: Command): Command {
-  return cmd
-    .option('--server <url>', 'attestry service URL; also ATTESTRY_SERVER', process.env['ATTESTRY_SERVER'] ?? 'http://127.0.0.1:8080')
-    .option('--token <token>', 'API token; better: ATTESTRY_TOKEN (keeps it out of the process list)')
-    .option('--json', 'machine-readable output');
-}
+/** The service options every Signals command takes (the evidence commands' own). */
+export { withClientOptions as withSignalsClient } from './api-client.js';
 
 export const enc = encodeURIComponent;
 

@@ -85,16 +85,9 @@ export async function finishBatch(
   return completeBatch(d, batches, facts, body.aggregates, undefined, onAttested, typeCounts(body));
 }
 
-/** Facts per type for the ingest counter; the summary counts per type when helper A provides it. */
+/** Facts per type for the ingest counter. */
 export function typeCounts(summary: FactsSummary): ReadonlyMap<string, number> {
-  const counts: unknown = 'typeCounts' in summary ? summary.typeCounts : undefined;
-  if (counts !== null && typeof counts === 'object') {
-    const out = new Map<string, number>();
-    for (const [type, n] of Object.entries(counts)) if (typeof n === 'number') out.set(type, n);
-    if (out.size > 0) return out;
-  }
-  // One type (the usual batch): all facts are of it. Several without counts: attributed to the first.
-  return new Map(summary.factTypes.map((t, i) => [t, i === 0 ? summary.factCount : 0]));
+  return new Map(Object.entries(summary.typeCounts));
 }
 
 /**

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { z } from 'zod';
-import type { Principal } from '../authz/principal.js';
+import { actsFor, type Principal } from '../authz/principal.js';
 import { AttestryError } from '../core/errors.js';
 import { parseUlid } from '../core/ids.js';
 import { parseTenantId } from '../core/tenant.js';
@@ -81,7 +81,7 @@ export async function streamFacts(
   if (q.tenant !== undefined) {
     const t = parseTenantId(q.tenant);
     // A tenant outside the token's reach simply has no facts for it (as the locker's searches).
-    tenants = principal.tenants === '*' || principal.tenants.includes(t) ? [t] : [];
+    tenants = actsFor(principal, t) ? [t] : [];
   }
   const filter = {
     tenants,

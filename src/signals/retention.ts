@@ -130,7 +130,7 @@ export function signalsRetention(repo: SignalsRetentionRepo, deps: SignalsGcDeps
               continue;
             }
             const keys = deps.kinds.blobRoles(name).map((role) => ({ role, key: deps.kinds.blobKey(name, role, tenant, id) }));
-            const blobs: EvidenceBlobRef[] = keys.map(({ role, key }) => ({ role, key }));
+            const blobs: readonly EvidenceBlobRef[] = keys;
             const deletion = await target.remove({ id, before, reason, deletedAt: options.now, blobs });
             // Another node deleted it first (that node reports it and removes the blobs), or a batch names the callgraph by now.
             if (deletion === undefined) continue;

@@ -7,7 +7,8 @@
  * files beyond the keys it published; the log is trusted only through a log
  * key the caller pinned.
  */
-import { createHash, timingSafeEqual, type KeyObject } from 'node:crypto';
+import { timingSafeEqual, type KeyObject } from 'node:crypto';
+import { sha256Digest } from '../core/digest.js';
 import { canonicalBytes } from '../core/canonical-json.js';
 import { isAttestryError, type ErrorCode } from '../core/errors.js';
 import { parseJsonText } from '../core/validation.js';
@@ -287,5 +288,5 @@ function dependsOnFailed(name: SignalsCheckName, ctx: Context): boolean {
 
 /** sha256: of bytes, for callers that hold a small facts file whole (tests, exports in memory). */
 export function factsDigestOf(bytes: Uint8Array): string {
-  return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+  return sha256Digest(bytes);
 }

@@ -7,17 +7,10 @@ import { readFileSync } from 'node:fs';
 import { ioError } from '../../core/errors.js';
 import { emit, safeJson, safeText as s } from '../output.js';
 import { run } from '../run.js';
-import { callJson, callText, type ClientFlags } from '../api-client.js';
+import { callJson, callText, withClientOptions, type ClientFlags } from '../api-client.js';
 
 function isObject(v: unknown): v is object {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function withClientOptions(cmd: Command): Command {
-  return cmd
-    .option('--server <url>', 'attestry service URL; also ATTESTRY_SERVER', process.env['ATTESTRY_SERVER'] ?? 'http://127.0.0.1:8080')
-    .option('--token <token>', 'API token; better: ATTESTRY_TOKEN (keeps it out of the process list)')
-    .option('--json', 'machine-readable output');
 }
 
 export function evidenceCommand(): Command {

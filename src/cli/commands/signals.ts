@@ -15,7 +15,8 @@ import { callJson, download, uploadJson } from '../api-client.js';
 import { parseIntOption } from '../files.js';
 import { emit, formatBytes, safeText as s } from '../output.js';
 import { run } from '../run.js';
-import { enc, fileChunks, fileDigest, query, saveBody, withSignalsClient, type SignalsFlags } from '../signals-io.js';
+import { enc, fileChunks, query, saveBody, withSignalsClient, type SignalsFlags } from '../signals-io.js';
+import { digestFile } from '../../signals/export.js';
 import { signalsExportCommand, signalsVerifyCommand } from './signals-audit.js';
 
 type Form = 'ndjson' | 'json';
@@ -72,7 +73,7 @@ function callgraphCommand(): Command {
   ).action((file: string, flags: SignalsFlags & { language: string; source: string; purl: string; graphId?: string; format?: Form }) =>
     run(flags, async () => {
       const form = formOf(file, flags.format);
-      const digest = await fileDigest(file);
+      const digest = await digestFile(file);
       const path = `signals/callgraphs${query({ tenant: flags.tenant, language: flags.language, source: flags.source, componentPurl: flags.purl, graph_id: flags.graphId, digest })}`;
       const body = fileChunks(file, 'uploading', flags.json === true);
       const m = manifestReply(await uploadJson(flags, path, body, { 'content-type': CONTENT_TYPE[form] }), 'the reply to the upload');
@@ -165,7 +166,7 @@ function factsCommand(): Command {
         if (flags.gzip && flags.zstd) throw new AttestryError('E_USAGE', 'give at most one of --gzip and --zstd');
         const form = formOf(file, flags.format);
         // The hash of the bytes as they are before compression: what provenanceHash covers, checked by the server.
-        const provenanceHash = await fileDigest(file);
+        const provenanceHash = await digestFile(file);
         const path = `signals/runtime-facts${query({ tenant: flags.tenant, callgraph_id: flags.callgraph, source: flags.source, pipeline_version: flags.pipelineVersion, batch_id: flags.batchId, provenance_hash: provenanceHash })}`;
         const plain = fileChunks(file, 'uploading', flags.json === true);
         const encoding = flags.gzip ? 'gzip' : flags.zstd ? 'zstd' : undefined;
