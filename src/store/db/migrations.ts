@@ -1,4 +1,12 @@
-import { type CreateTableBuilder, type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
+import {
+  type CreateTableBuilder,
+  DEFAULT_MIGRATION_TABLE,
+  type Kysely,
+  type Migration,
+  type MigrationProvider,
+  Migrator,
+  sql,
+} from 'kysely';
 import { AttestryError } from '../../core/errors.js';
 
 /**
@@ -368,8 +376,11 @@ export async function migrateToLatest(
     });
   }
   const applied = (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
-  const executed = (await migrator.getMigrations()).filter((m) => m.executedAt !== undefined);
-  return { applied, current: executed[executed.length - 1]?.name };
+  // Read straight from Kysely's own table: its getMigrations() lists every
+  // schema's tables first, the check that fails while another client drops a schema.
+  const table = sql.table(options.schema === undefined ? DEFAULT_MIGRATION_TABLE : `${options.schema}.${DEFAULT_MIGRATION_TABLE}`);
+  const { rows } = await sql<{ name: string | null }>`select max(name) as name from ${table}`.execute(db);
+  return { applied, current: rows[0]?.name ?? undefined };
 }
 
 export const LATEST_MIGRATION = Object.keys(migrations('sqlite')).sort().at(-1) as string;
