@@ -2,6 +2,7 @@ import type { EvidenceLocker } from '../evidence/locker.js';
 import { acceptCosignature } from '../tlog/witness.js';
 import type { LogState } from '../tlog/log-reader.js';
 import type { AppModule } from './modules.js';
+import { reachabilityModule } from './reachability-module.js';
 import { signalsModule } from './signals-module.js';
 
 /**
@@ -44,4 +45,4 @@ export const modelsModule: AppModule<ModelUseCases> = {
   register: () => ({}),
 };
 
-export const BUILTIN_MODULES: readonly AppModule[] = [evidenceModule, logModule, modelsModule, signalsModule];
+export const BUILTIN_MODULES: readonly AppModule[] = [evidenceModule, logModule, modelsModule, signalsModule, reachabilityModule];

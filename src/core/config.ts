@@ -44,6 +44,21 @@ const SignalsSchema = z
       })
       .strict()
       .prefault({}),
+    // Reachability answers (docs/reachability.md): not in seed 000 §9, this product's keys.
+    Reachability: z
+      .object({
+        // "Not seen at runtime" is evidence only with this much coverage in the window.
+        MinBatches: positiveInt.default(1),
+        MinSources: positiveInt.default(1),
+        // Graph indexes kept in memory (least recently used go first).
+        IndexCacheMiB: positiveInt.default(512),
+        MaxSymbolsPerQuery: positiveInt.max(10_000).default(1_000),
+        // A window holding more batches than this is narrowed to the newest ones (its `since` moves up).
+        MaxWindowBatches: positiveInt.max(100_000).default(1_000),
+        VexAuthor: z.string().min(1).max(256).default('attestry'),
+      })
+      .strict()
+      .prefault({}),
   })
   .strict();
 

@@ -13,6 +13,9 @@ import { timestampRoutes } from './routes/timestamp.js';
 import { tlogRoutes } from './routes/tlog.js';
 import { signalsRoutes, type SignalsRouteLimits } from './routes/signals.js';
 import type { SignalsUseCases } from '../signals/types.js';
+import type { ReachabilityUseCases } from '../signals/reach-types.js';
+import { reachabilityModule } from '../app/reachability-module.js';
+import { reachabilityRoutes } from './routes/signals-reachability.js';
 import { signalsModule } from '../app/signals-module.js';
 import { DEFAULT_SIGNALS_LIMITS } from '../signals/deps.js';
 import { logModule } from '../app/domains.js';
@@ -24,7 +27,9 @@ export interface AppOptions {
   readonly logLevel?: string;
   readonly isShuttingDown?: () => boolean;
   /** Other Signals use cases or upload limits than the app's (route tests). */
-  readonly signals?: { readonly useCases?: SignalsUseCases; readonly limits?: SignalsRouteLimits } | undefined;
+  readonly signals?:
+    | { readonly useCases?: SignalsUseCases; readonly limits?: SignalsRouteLimits; readonly reachability?: ReachabilityUseCases }
+    | undefined;
 }
 
 const VERSION = '0.1.0';
@@ -159,6 +164,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     requireAuth,
     options.signals?.limits ?? DEFAULT_SIGNALS_LIMITS,
   );
+  await reachabilityRoutes(app, options.signals?.reachability ?? services.useCases(reachabilityModule), requireAuth);
   tlogRoutes(app, services.tlog, services.useCases(logModule), services.tsa);
   await timestampRoutes(app, services.tsa);
   return app;

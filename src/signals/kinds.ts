@@ -69,4 +69,21 @@ export const ATTESTATIONS: KindDeclaration = {
   idName: 'batchId',
 };
 
-export const SIGNALS_KINDS: readonly KindDeclaration[] = [CALLGRAPHS, MANIFESTS, RUNTIME_FACTS, ATTESTATIONS];
+/**
+ * Signed reachability verdicts (docs/reachability.md): not one of seed 000's
+ * four kinds, but Signals evidence under the same grants: the Signals
+ * service writes verdicts, the policy engine and the audit service read them.
+ */
+export const REACHABILITY_VERDICTS: KindDeclaration = {
+  name: 'reachability-verdicts',
+  description: 'Signed reachability verdicts: in-toto statements over a callgraph and a vulnerable symbol',
+  // Must equal REACHABILITY_PREDICATE_TYPE in ./reach-types.ts (this file imports declarations only).
+  predicateTypes: ['https://attestry.dev/attestation/reachability/v1'],
+  blobs: { primary: 'reachability-verdicts/{tenant}/{id}.dsse.json' },
+  access: SIGNALS_SERVICE_RW,
+  retention: { keep: 'forever' },
+  switches: SWITCHES,
+  idName: 'verdictId',
+};
+
+export const SIGNALS_KINDS: readonly KindDeclaration[] = [CALLGRAPHS, MANIFESTS, RUNTIME_FACTS, ATTESTATIONS, REACHABILITY_VERDICTS];

@@ -18,6 +18,8 @@ import { run } from '../run.js';
 import { enc, fileChunks, query, saveBody, withSignalsClient, type SignalsFlags } from '../signals-io.js';
 import { digestFile } from '../../signals/export.js';
 import { signalsExportCommand, signalsVerifyCommand } from './signals-audit.js';
+import { signalsReachabilityCommand } from './signals-reachability.js';
+import { signalsExportVerdictCommand, signalsVerifyVerdictCommand } from './signals-verdict.js';
 
 type Form = 'ndjson' | 'json';
 const CONTENT_TYPE: Record<Form, string> = { ndjson: 'application/x-ndjson', json: 'application/json' };
@@ -255,5 +257,8 @@ export function signalsCommand(): Command {
   cmd.addCommand(factsCommand());
   cmd.addCommand(signalsExportCommand());
   cmd.addCommand(signalsVerifyCommand());
+  cmd.addCommand(signalsReachabilityCommand());
+  cmd.addCommand(signalsVerifyVerdictCommand());
+  cmd.addCommand(signalsExportVerdictCommand());
   return cmd;
 }
