@@ -68,7 +68,15 @@ export async function citedBatchesBySymbol(
   batches: readonly WindowBatchRow[],
   symbols: readonly string[],
 ): Promise<Map<string, CitedBatch[]>> {
-  const found = batches.length === 0 || symbols.length === 0 ? [] : await facts.symbolFacts(row.tenant, row.graphId, symbols, batches.map((b) => b.batchId));
+  const found =
+    batches.length === 0 || symbols.length === 0
+      ? []
+      : await facts.symbolFacts(
+          row.tenant,
+          row.graphId,
+          symbols,
+          batches.map((b) => b.batchId),
+        );
   const bySymbolBatch = new Map<string, SymbolFactRow[]>();
   for (const f of found) {
     const key = `${f.symbolId}\u0000${f.batchId}`;

@@ -55,9 +55,7 @@ export function checkQuery(d: Pick<SignalsDeps, 'config'>, q: ReachabilityQuery)
         : 'name the callgraph: callgraph_id=ULID, or purl=pkg:… for the newest stored callgraph of a component',
       { details: { field: 'callgraph_id' } },
     );
-  const graph = hasId
-    ? { id: parseUlid(q.callgraphId, 'callgraph_id') }
-    : { purl: parsePurl(q.purl, 'purl'), text: q.purl as string };
+  const graph = hasId ? { id: parseUlid(q.callgraphId, 'callgraph_id') } : { purl: parsePurl(q.purl, 'purl'), text: q.purl as string };
   if (!Array.isArray(q.symbols)) throw invalid('symbols', 'expected a list of symbol ids');
   const symbols = checkSymbols(q.symbols, cfg.MaxSymbolsPerQuery);
   if (symbols.length === 0 && q.osv === undefined)
@@ -65,7 +63,10 @@ export function checkQuery(d: Pick<SignalsDeps, 'config'>, q: ReachabilityQuery)
   let vulnerability: string | null = null;
   if (q.vulnerability !== undefined && q.vulnerability !== '') {
     if (!VULNERABILITY_RE.test(q.vulnerability))
-      throw invalid('vulnerability', 'expected an identifier such as GHSA-xxxx-xxxx-xxxx or CVE-2026-1234 (1-256 characters, no control characters)');
+      throw invalid(
+        'vulnerability',
+        'expected an identifier such as GHSA-xxxx-xxxx-xxxx or CVE-2026-1234 (1-256 characters, no control characters)',
+      );
     vulnerability = q.vulnerability;
   }
   const thresholds = q.thresholds ?? {};
@@ -80,6 +81,6 @@ export function checkQuery(d: Pick<SignalsDeps, 'config'>, q: ReachabilityQuery)
       minBatches: threshold(thresholds.minBatches, cfg.MinBatches, 'minBatches'),
       minSources: threshold(thresholds.minSources, cfg.MinSources, 'minSources'),
     },
-    attest: q.attest === true,
+    attest: q.attest,
   };
 }

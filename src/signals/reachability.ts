@@ -15,16 +15,16 @@ import { callgraphCitation, citedBatchesBySymbol, windowBatches } from './reach-
 import { buildReachIndex, type ReachIndex } from './reach-index.js';
 import type { ReachIndexCache } from './reach-index-cache.js';
 import { parseOsvAdvisory } from './reach-osv.js';
-import {
-  type ReachabilityAnswer,
-  type ReachabilityDerivation,
-  type ReachabilityHistory,
-  type ReachabilityPredicate,
-  type ReachabilityQuery,
-  type ReachabilityResult,
-  type ReachabilityUseCases,
-  type VerdictHistoryEntry,
-  type VerdictLink,
+import type {
+  ReachabilityAnswer,
+  ReachabilityDerivation,
+  ReachabilityHistory,
+  ReachabilityPredicate,
+  ReachabilityQuery,
+  ReachabilityResult,
+  ReachabilityUseCases,
+  VerdictHistoryEntry,
+  VerdictLink,
 } from './reach-types.js';
 import { evidenceDigestOf, parseVerdictEnvelope, signVerdict } from './reach-verdict.js';
 import { checkQuery, checkSymbols, type CheckedQuery } from './reachability-query.js';
@@ -150,7 +150,8 @@ export class ReachabilityService implements ReachabilityUseCases {
         sequence: v.sequence,
         attestationId: v.verdictId,
         digest: v.digest,
-        previous: read?.predicate.previous ?? (v.previousId === null ? null : { attestationId: v.previousId, digest: before?.digest ?? '' }),
+        previous:
+          read?.predicate.previous ?? (v.previousId === null ? null : { attestationId: v.previousId, digest: before?.digest ?? '' }),
         state: read?.predicate.state ?? (v.state as VerdictHistoryEntry['state']),
         decidedAt: v.decidedAt,
         logIndex: read?.logIndex ?? null,
@@ -193,7 +194,10 @@ export class ReachabilityService implements ReachabilityUseCases {
     if (q.tenant !== undefined) tenants = principal.tenants === '*' || principal.tenants.includes(q.tenant) ? [q.tenant] : [];
     const [newest] = await this.#graphs.findByPurl({ tenants, purlKey: purl.key, version: purl.version, limit: 1 });
     if (newest === undefined)
-      throw new AttestryError('E_NOT_FOUND', `no stored callgraph of ${text}${purl.version === null ? ' (any version)' : ''} in this token's tenants`);
+      throw new AttestryError(
+        'E_NOT_FOUND',
+        `no stored callgraph of ${text}${purl.version === null ? ' (any version)' : ''} in this token's tenants`,
+      );
     return newest;
   }
 
@@ -227,7 +231,13 @@ export class ReachabilityService implements ReachabilityUseCases {
       const previous = latest === undefined ? null : { attestationId: latest.verdictId, digest: latest.digest };
       const sequence = (latest?.sequence ?? 0) + 1;
       const { envelope, bytes } = signVerdict({ ...derivation, decidedAt, sequence, previous, evidenceDigest }, d.signer);
-      const stored = await d.locker.putRecord(servicePrincipal(tenant), { tenant, envelope: bytes, parsedJson: envelope, extraBlobs: [], id: d.ids.next() });
+      const stored = await d.locker.putRecord(servicePrincipal(tenant), {
+        tenant,
+        envelope: bytes,
+        parsedJson: envelope,
+        extraBlobs: [],
+        id: d.ids.next(),
+      });
       const inserted = await this.#verdicts.insert({
         verdictId: stored.id,
         tenant,

@@ -110,7 +110,12 @@ export class ReachFactsRepo {
   }
 
   /** The aggregates of `symbols` in `batchIds` (any order; min/max of the variable-length instants is the caller's). */
-  async symbolFacts(tenant: string, callgraphId: string, symbols: readonly string[], batchIds: readonly string[]): Promise<SymbolFactRow[]> {
+  async symbolFacts(
+    tenant: string,
+    callgraphId: string,
+    symbols: readonly string[],
+    batchIds: readonly string[],
+  ): Promise<SymbolFactRow[]> {
     const out: SymbolFactRow[] = [];
     for (let s = 0; s < symbols.length; s += IN_CHUNK) {
       const symbolChunk = symbols.slice(s, s + IN_CHUNK);
