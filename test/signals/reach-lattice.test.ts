@@ -3,7 +3,10 @@ import assert from 'node:assert/strict';
 import { combineStates, LATTICE } from '../../src/signals/reach-lattice.js';
 import { deriveReachability } from '../../src/signals/reach-derive.js';
 import { REACHABILITY_STATES, type ReachabilityState, type RuntimeState, type StaticState } from '../../src/signals/reach-types.js';
-import { CALLGRAPH, citedBatches, noise, STATIC, SYMBOL_OF, type BatchSpec } from './reach-pure-fixtures.js';
+import { indexOf } from '../helpers/reach-graphs.js';
+import { CALLGRAPH, citedBatches, graphIndex, noise, STATIC, SYMBOL_OF, type BatchSpec } from './reach-pure-fixtures.js';
+
+const index = await graphIndex();
 
 // REACHABILITY.md's table, written out again here on purpose: the test is not the code's table read back.
 const TABLE: [StaticState, RuntimeState, ReachabilityState][] = [
@@ -45,6 +48,12 @@ function windowFor(r: RuntimeState, symbol: string): BatchSpec[] {
   }
 }
 
+test('the static evidence of the fixture graph is what the real ReachIndex computes', () => {
+  for (const s of ['reachable', 'uncertain', 'unreachable', 'absent'] as const) {
+    assert.deepEqual(index.staticEvidence(SYMBOL_OF[s]), STATIC[s], s);
+  }
+});
+
 test('the lattice table has exactly the 12 cells of docs/reachability.md and uses all 8 states', () => {
   assert.deepEqual(Object.keys(LATTICE).sort(), ['absent', 'reachable', 'uncertain', 'unreachable']);
   for (const row of Object.values(LATTICE)) assert.deepEqual(Object.keys(row).sort(), ['none', 'observed', 'unobserved']);
@@ -63,7 +72,8 @@ for (const [s, r, expected] of TABLE) {
       callgraph: CALLGRAPH,
       symbol,
       vulnerability: 'GO-2026-0001',
-      static: STATIC[s],
+      // Static evidence from the real index of the fixture graph, runtime from real fact batches.
+      static: index.staticEvidence(symbol),
       batches,
       window: { since: null, until: null },
       thresholds: { minBatches: 2, minSources: 2 },
@@ -102,4 +112,31 @@ test('a reachable symbol that runtime never saw stays StaticReachable however mu
   assert.equal(d.runtime.state, 'unobserved');
   assert.deepEqual(d.runtime.windowSources, ['agent-0', 'agent-1', 'agent-2', 'agent-3', 'agent-4']);
   assert.equal(d.state, 'StaticReachable');
+});
+
+test('a symbol reached only through an unresolved edge is never StaticUnreachable, whatever runtime says', async () => {
+  const g = await indexOf(
+    [{ id: 'm', entry: true }, 'lib.x', 'lib.y'],
+    [
+      ['m', 'lib.x', 'unresolved'],
+      ['lib.x', 'lib.y'],
+    ],
+  );
+  const evidence = g.staticEvidence('lib.y');
+  assert.equal(evidence.state, 'uncertain');
+  assert.deepEqual(evidence.uncertainEdges, ['unresolved']);
+  const seen: ReachabilityState[] = [];
+  for (const r of ['observed', 'unobserved', 'none'] as const) {
+    const d = deriveReachability({
+      callgraph: CALLGRAPH,
+      symbol: 'lib.y',
+      vulnerability: null,
+      static: evidence,
+      batches: await citedBatches(windowFor(r, 'lib.y'), 'lib.y'),
+      window: { since: null, until: null },
+      thresholds: { minBatches: 2, minSources: 2 },
+    });
+    seen.push(d.state);
+  }
+  assert.deepEqual(seen, ['RuntimeObserved', 'RuntimeUnobserved', 'Unknown']);
 });

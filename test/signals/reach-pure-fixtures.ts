@@ -13,6 +13,7 @@ import { createHash } from 'node:crypto';
 import { readFactBatch } from '../../src/signals/facts-input.js';
 import { symbolHits } from '../../src/signals/reach-runtime.js';
 import type { CallgraphCitation, CitedBatch, StaticEvidence, StaticState } from '../../src/signals/reach-types.js';
+import { indexOf, type EdgeSpec, type NodeSpec } from '../helpers/reach-graphs.js';
 
 export const sha = (s: string): string => `sha256:${createHash('sha256').update(s).digest('hex')}`;
 
@@ -35,6 +36,26 @@ export const SYMBOL_OF: Record<StaticState, string> = {
   absent: 'lib.absent',
 };
 
+/** The graph drawn above, as stored NDJSON specs (test/helpers/reach-graphs.ts). */
+export const GRAPH_NODES: readonly NodeSpec[] = [
+  { id: 'n1', symbol: 'main', entry: true },
+  { id: 'n2', symbol: 'app.handle' },
+  { id: 'n3', symbol: 'lib.parse' },
+  { id: 'n4', symbol: 'app.plugin' },
+  { id: 'n5', symbol: 'lib.eval' },
+  { id: 'n6', symbol: 'lib.orphan' },
+];
+export const GRAPH_EDGES: readonly EdgeSpec[] = [
+  ['n1', 'n2'],
+  ['n2', 'n3', 'call'],
+  ['n1', 'n4', 'virtual'],
+  ['n4', 'n5'],
+];
+
+/** The real index of that graph (what the service answers static evidence from). */
+export const graphIndex = () => indexOf(GRAPH_NODES, GRAPH_EDGES);
+
+/** What the index gives for each symbol of SYMBOL_OF (checked against the real index in reach-lattice.test.ts). */
 export const STATIC: Record<StaticState, StaticEvidence> = {
   reachable: {
     state: 'reachable',
