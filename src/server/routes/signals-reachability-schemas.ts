@@ -30,12 +30,15 @@ export const AskReachabilityQuery = z.object({
   purl: text(2048).describe("a component's Package URL: its newest stored callgraph is used (give this or callgraph_id)").optional(),
   symbol: z
     .union([Symbol, z.array(Symbol).max(SCHEMA_MAX_SYMBOLS)])
-    .describe('a symbol id (node symbol, or node id for nodes without one); repeat for several'),
+    .describe('a symbol id (node symbol, or node id for nodes without one); repeat for several')
+    .optional(),
   vulnerability: text(256).describe('the vulnerability the symbols stand for (OSV id, CVE), recorded in the answer').optional(),
   since: Instant.describe('ISO 8601: only batches received at or after it count as runtime evidence').optional(),
   until: Instant.describe('ISO 8601: only batches received at or before it count').optional(),
   min_batches: Count.describe('batches the window needs before "not seen" counts (default Signals.Reachability.MinBatches)').optional(),
-  min_sources: Count.describe('distinct sources the window needs before "not seen" counts (default Signals.Reachability.MinSources)').optional(),
+  min_sources: Count.describe(
+    'distinct sources the window needs before "not seen" counts (default Signals.Reachability.MinSources)',
+  ).optional(),
   attest: Flag.describe('store each answer as a signed, logged verdict chained to the previous one (needs write access)').optional(),
   format: ReachabilityFormat.describe('json (default) or openvex: one OpenVEX 0.2.0 document for all symbols').optional(),
 });

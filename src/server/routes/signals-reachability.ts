@@ -3,7 +3,7 @@ import type { Principal } from '../../authz/principal.js';
 import { checkJsonLimits, parseJsonBounded } from '../../core/bounded-json.js';
 import { AttestryError } from '../../core/errors.js';
 import { openVexOf } from '../../signals/reach-openvex.js';
-import { parseOsvAdvisory } from '../../signals/reach-osv.js';
+import { MAX_OSV_BYTES, MAX_OSV_DEPTH, parseOsvAdvisory } from '../../signals/reach-osv.js';
 import { parseWindow } from '../../signals/reach-runtime.js';
 import type { ReachabilityQuery, ReachabilityResult, ReachabilityUseCases, RuntimeThresholds } from '../../signals/reach-types.js';
 import type { AuthHook } from '../auth.js';
@@ -37,9 +37,9 @@ export interface ReachabilityRouteOptions {
 
 export const DEFAULT_REACHABILITY_ROUTE_OPTIONS: ReachabilityRouteOptions = { vexAuthor: 'attestry', maxSymbols: 1000 };
 
-/** A POST body: 1 MiB of JSON at most, 32 levels deep (an OSV advisory is 5 or 6). */
-export const MAX_BODY_BYTES = 1024 * 1024;
-export const MAX_BODY_DEPTH = 32;
+/** A POST body: 1 MiB of JSON at most; an OSV advisory in it may nest MAX_OSV_DEPTH (32) levels (real ones: 5 or 6). */
+export const MAX_BODY_BYTES = MAX_OSV_BYTES;
+export const MAX_BODY_DEPTH = MAX_OSV_DEPTH + 1;
 
 const JSON_TYPE = 'application/json';
 const errors = { 400: ErrorReplySchema, 401: ErrorReplySchema, 403: ErrorReplySchema, 404: ErrorReplySchema, 500: ErrorReplySchema };
@@ -60,11 +60,18 @@ const invalid = (message: string): AttestryError => new AttestryError('E_INVALID
  * (fast-json-stringify keeps only what a schema names). A Buffer is sent as is.
  */
 function sendJson(reply: FastifyReply, value: unknown): FastifyReply {
-  return reply.header('content-type', JSON_TYPE).header('cache-control', 'no-store').send(Buffer.from(JSON.stringify(value), 'utf8'));
+  return reply
+    .header('content-type', JSON_TYPE)
+    .header('cache-control', 'no-store')
+    .send(Buffer.from(JSON.stringify(value), 'utf8'));
 }
 
 /** The one graph the question is about: exactly one of the two ways to name it. */
-function graphOf(callgraphId: string | undefined, purl: string | undefined, names: { id: string; purl: string }): { callgraphId?: string; purl?: string } {
+function graphOf(
+  callgraphId: string | undefined,
+  purl: string | undefined,
+  names: { id: string; purl: string },
+): { callgraphId?: string; purl?: string } {
   if (callgraphId !== undefined && purl !== undefined)
     throw invalid(`give one of ${names.id} and ${names.purl}, not both: ${names.purl} picks the newest callgraph of a component`);
   if (callgraphId !== undefined) return { callgraphId };
@@ -93,12 +100,15 @@ export async function reachabilityRoutes(
   options: ReachabilityRouteOptions = DEFAULT_REACHABILITY_ROUTE_OPTIONS,
 ): Promise<void> {
   const tooMany = (name: string, count: number): AttestryError =>
-    invalid(`${name}: ${count} symbols asked, at most ${options.maxSymbols} per question (Signals.Reachability.MaxSymbolsPerQuery); split the list`);
+    invalid(
+      `${name}: ${count} symbols asked, at most ${options.maxSymbols} per question (Signals.Reachability.MaxSymbolsPerQuery); split the list`,
+    );
 
-  /** OpenVEX of a result; the advisory's package PURLs become subcomponents. */
+  /** OpenVEX of a result; the advisory's package PURLs become subcomponents and its aliases the vulnerability's. */
   const openVex = (result: ReachabilityResult, osv: unknown) => {
-    const packagePurls = osv === undefined ? undefined : parseOsvAdvisory(osv, result.componentPurl, options.maxSymbols).packagePurls;
-    return openVexOf(result, { author: options.vexAuthor, ...(packagePurls === undefined ? {} : { packagePurls }) });
+    if (osv === undefined) return openVexOf(result, { author: options.vexAuthor });
+    const { packagePurls, aliases } = parseOsvAdvisory(osv, result.componentPurl, options.maxSymbols);
+    return openVexOf(result, { author: options.vexAuthor, packagePurls, aliases });
   };
 
   app.get<{ Querystring: AskReachabilityQueryT }>(
@@ -108,9 +118,13 @@ export async function reachabilityRoutes(
       schema: {
         ...common,
         summary:
-          "Is each symbol reachable from an entry point of the callgraph, and was it seen running? One symbol: the answer (state, path, runtime, evidence); several: {results}; format=openvex: an OpenVEX 0.2.0 document. attest=true stores each answer as a signed, logged verdict",
+          'Is each symbol reachable from an entry point of the callgraph, and was it seen running? One symbol: the answer (state, path, runtime, evidence); several: {results}; format=openvex: an OpenVEX 0.2.0 document. attest=true stores each answer as a signed, logged verdict',
         querystring: routeSchema(AskReachabilityQuery),
-        response: { 200: routeSchema(z.union([ReachabilityAnswerReply, ReachabilityResultReply, OpenVexReply])), ...errors, 503: ErrorReplySchema },
+        response: {
+          200: routeSchema(z.union([ReachabilityAnswerReply, ReachabilityResultReply, OpenVexReply])),
+          ...errors,
+          503: ErrorReplySchema,
+        },
       },
     },
     async (request, reply) => {
@@ -125,7 +139,10 @@ export async function reachabilityRoutes(
         symbols,
         vulnerability: q.vulnerability,
         window: parseWindow(q.since, q.until),
-        thresholds: thresholdsOf(q.min_batches === undefined ? undefined : Number(q.min_batches), q.min_sources === undefined ? undefined : Number(q.min_sources)),
+        thresholds: thresholdsOf(
+          q.min_batches === undefined ? undefined : Number(q.min_batches),
+          q.min_sources === undefined ? undefined : Number(q.min_sources),
+        ),
         attest: q.attest === 'true' || q.attest === '1',
       };
       const result = await useCases.answer(principalOf(request), query);
@@ -150,14 +167,20 @@ export async function reachabilityRoutes(
     },
     async (request, reply) => {
       const raw = request.rawBody;
-      if (raw === undefined || request.body === undefined)
+      // Fastify types the body as the schema's; a request without one has none.
+      const b = request.body as AskReachabilityBodyT | undefined;
+      if (raw === undefined || b === undefined)
         throw invalid('the request has no body: send the question as JSON (Content-Type: application/json)');
-      // Bytes were size-checked by bodyLimit and depth-checked (64) by the app's parser; a question needs less.
+      // Bytes were size-checked by bodyLimit and depth-checked (64) by the app's parser; a question needs less depth.
       checkJsonLimits(raw, { what: 'request body', maxDepth: MAX_BODY_DEPTH, maxBytes: MAX_BODY_BYTES });
-      const b = request.body;
       const unknown = Object.keys(b).filter((k) => !BODY_FIELDS.includes(k));
       if (unknown.length > 0)
-        throw invalid(`unknown field ${unknown.slice(0, 5).map((k) => JSON.stringify(k.slice(0, 64))).join(', ')} in the body; the fields are ${BODY_FIELDS.join(', ')}`);
+        throw invalid(
+          `unknown field ${unknown
+            .slice(0, 5)
+            .map((k) => JSON.stringify(k.slice(0, 64)))
+            .join(', ')} in the body; the fields are ${BODY_FIELDS.join(', ')}`,
+        );
       const graph = graphOf(b.callgraphId, b.purl, { id: 'callgraphId', purl: 'purl' });
       const symbols = b.symbols ?? [];
       if (symbols.length === 0 && b.osv === undefined) throw invalid('symbols: give at least one symbol, or an OSV advisory as osv');
@@ -190,7 +213,10 @@ export async function reachabilityRoutes(
     },
     async (request, reply) => {
       const q = request.query;
-      return sendJson(reply, await useCases.history(principalOf(request), { tenant: q.tenant, callgraphId: q.callgraph_id, symbol: q.symbol }));
+      return sendJson(
+        reply,
+        await useCases.history(principalOf(request), { tenant: q.tenant, callgraphId: q.callgraph_id, symbol: q.symbol }),
+      );
     },
   );
 
@@ -200,7 +226,8 @@ export async function reachabilityRoutes(
       onRequest: requireAuth,
       schema: {
         ...common,
-        summary: 'A stored verdict: its predicate and its DSSE envelope (an in-toto Statement, predicateType https://attestry.dev/attestation/reachability/v1)',
+        summary:
+          'A stored verdict: its predicate and its DSSE envelope (an in-toto Statement, predicateType https://attestry.dev/attestation/reachability/v1)',
         params: routeSchema(VerdictParams),
         response: { 200: routeSchema(VerdictReply), ...errors },
       },
