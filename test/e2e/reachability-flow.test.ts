@@ -39,7 +39,7 @@ const results = (r: Obj): Obj[] => (r['results'] as unknown[]).map((x, i) => obj
 
 before(async () => {
   srv = await startTestServer();
-  await srv.addTenant('default');
+  // The data directory starts with the tenant `default`.
   token = await srv.token('signals-service', ['default']);
   graphId = await storeGraph(srv, token);
   batch1 = await storeBatch(srv, token, graphId, {
