@@ -27,6 +27,7 @@ import { signedStatement, startTestServer, type TestServer } from '../helpers/se
 import { startTufRepo } from '../helpers/tuf-repo.js';
 import { BATCH as EXPORTED_BATCH, buildExport } from '../helpers/signals-export.js';
 import { GRAPH, BATCH, startSignalsRoutesServer, type SignalsTestServer } from '../helpers/signals-routes.js';
+import { storeGraph, SYM } from '../helpers/reach-http.js';
 
 type Code = 0 | 1 | 2;
 const covered = new Set<string>();
@@ -561,6 +562,19 @@ row('signals verify', 2, 'the facts file was changed', () => {
   return cli(['signals', 'verify', '--batch', EXPORTED_BATCH, '--dir', dir, '--log-key', join(dir, 'log.vkey')]);
 });
 
+// signals reachability: the real service (srv), one small callgraph stored on first use
+let reachGraph: string | undefined;
+const reachCli = async (args: (graphId: string) => string[]) => {
+  reachGraph ??= await storeGraph(srv, writer, 't1');
+  return cli(['signals', 'reachability', ...args(reachGraph), '--server', srv.url], { ATTESTRY_TOKEN: writer });
+};
+row('signals reachability', 0, 'answers a symbol', () => reachCli((g) => ['--callgraph', g, '--symbol', SYM.parse]));
+row('signals reachability', 1, 'neither --callgraph nor --purl', () => reachCli(() => ['--symbol', SYM.parse]));
+row('signals reachability history', 0, 'lists the verdicts', () => reachCli((g) => ['history', '--callgraph', g, '--symbol', SYM.parse]));
+row('signals reachability history', 1, 'no token', () =>
+  noToken(['signals', 'reachability', 'history', '--callgraph', GRAPH, '--symbol', 'x']),
+);
+
 test('every row of every exit-code table has a test here', () => {
   const rows = Object.entries(COMMAND_HELP).flatMap(([command, help]) => help.exits.map(([code]) => `${command}|${code}`));
   assert.deepEqual([...new Set(rows)].sort(), [...covered].sort());
@@ -597,7 +611,8 @@ async function leafCommands(prefix: string[]): Promise<string[][]> {
     .split('\n')
     .map((line) => /^ {2}([a-z][a-z0-9-]*)/.exec(line)?.[1])
     .filter((n): n is string => n !== undefined && n !== 'help');
-  const found: string[][] = [];
+  // A command that acts and has subcommands too (`signals reachability`, `… history`) is a leaf of its own.
+  const found: string[][] = Object.hasOwn(COMMAND_HELP, prefix.join(' ')) ? [prefix] : [];
   for (const n of names) found.push(...(await leafCommands([...prefix, n])));
   return found;
 }
