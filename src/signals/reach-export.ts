@@ -132,7 +132,12 @@ async function readBounded(path: string, limit: number): Promise<Buffer | undefi
   }
 }
 
-async function readRequired(path: string, limit: number, what: string, hint = 'export the verdict again (attestry signals export-verdict)'): Promise<Buffer> {
+async function readRequired(
+  path: string,
+  limit: number,
+  what: string,
+  hint = 'export the verdict again (attestry signals export-verdict)',
+): Promise<Buffer> {
   const bytes = await readBounded(path, limit);
   if (bytes === undefined) throw new AttestryError('E_NOT_FOUND', `${path} does not exist: ${what}; ${hint}`);
   return bytes;
@@ -194,7 +199,10 @@ export async function readVerdictExportDir(dir: string, verdictFile?: string): P
       : await readVerdictEnvelopeFile(verdictFile);
   const callgraph = streamed(path('callgraph'), VERDICT_EXPORT_LIMITS.callgraphBytes);
   if (callgraph === undefined)
-    throw new AttestryError('E_NOT_FOUND', `${path('callgraph')} does not exist: the cited callgraph; export the verdict again (attestry signals export-verdict)`);
+    throw new AttestryError(
+      'E_NOT_FOUND',
+      `${path('callgraph')} does not exist: the cited callgraph; export the verdict again (attestry signals export-verdict)`,
+    );
   return {
     verdict,
     verdictBundle: await record('verdictBundle'),
@@ -228,7 +236,10 @@ export function writeBatchFile(dir: string, batchId: string, file: Exclude<Batch
  * Streams `source` to `path` through a temporary file that is fsynced and
  * renamed into place; returns the sha256 and size of what was written.
  */
-export async function writeStreamedFile(path: string, source: AsyncIterable<Uint8Array>): Promise<{ path: string; digest: string; bytes: number }> {
+export async function writeStreamedFile(
+  path: string,
+  source: AsyncIterable<Uint8Array>,
+): Promise<{ path: string; digest: string; bytes: number }> {
   ensureDir(dirname(path));
   const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
   const hashed = digestingStream(source);

@@ -13,14 +13,13 @@ import { parseJsonText } from '../core/validation.js';
 import { decodeBase64, firstVerifiedSignature, parseEnvelope } from '../crypto/dsse.js';
 import { INTOTO_PAYLOAD_TYPE, parseStatement } from '../crypto/intoto.js';
 import { createVerifier } from '../crypto/signer.js';
-import { digestingStream } from './export.js';
 import { parsePredicate, parseProvenance } from './export-format.js';
 import { readFactBatch } from './facts-input.js';
 import { VERDICT_EXPORT_LIMITS, type ByteSource, type VerdictBatchFiles, type VerdictVerifyInput } from './reach-export.js';
 import { compareInstants, inWindow, runtimeEvidence, symbolHits } from './reach-runtime.js';
 import type { CitedBatch } from './reach-types.js';
 import type { VerdictContext, VerdictVerifyOptions } from './reach-verify.js';
-import { brief, bundleLogIndex, firstDifference } from './reach-verify-records.js';
+import { brief, bundleLogIndex, digestOf, firstDifference } from './reach-verify-records.js';
 import { RUNTIME_FACTS_PREDICATE_TYPE, type RuntimeFactProvenance } from './types.js';
 import { checkLogged, fail } from './verify-offline.js';
 
@@ -29,12 +28,6 @@ const FACT_LIMITS = { maxBytes: VERDICT_EXPORT_LIMITS.factsBytes, maxLineBytes: 
 
 function json(bytes: Uint8Array, what: string): unknown {
   return parseJsonText(Buffer.from(bytes).toString('utf8'), what, 'E_SIGNATURE_FORMAT');
-}
-
-async function digestOf(source: AsyncIterable<Uint8Array>): Promise<string> {
-  const hashed = digestingStream(source);
-  for await (const _ of hashed.chunks) void _;
-  return hashed.result().digest;
 }
 
 const sameInstant = (a: string | null, b: string | null): boolean => (a === null || b === null ? a === b : compareInstants(a, b) === 0);
@@ -62,7 +55,7 @@ export async function batchProvenanceStep(input: VerdictVerifyInput, ctx: Verdic
     if (seen.has(b.batchId)) fail('E_DIGEST_MISMATCH', `${at} is cited twice`);
     seen.add(b.batchId);
     const files = await filesOf(input, b.batchId);
-    const digest = await digestOf(facts(files, at)());
+    const { digest } = await digestOf(facts(files, at)());
     if (digest !== b.provenanceHash)
       fail('E_DIGEST_MISMATCH', `${at}: provenance hash mismatch: facts hash to ${digest} but the verdict cites ${b.provenanceHash}`);
     const prov = provenanceOf(files, at);
@@ -76,7 +69,8 @@ export async function batchProvenanceStep(input: VerdictVerifyInput, ctx: Verdic
       prov.tenantId !== p.tenantId && `tenantId ${prov.tenantId} ≠ ${p.tenantId}`,
       prov.rekorUuid !== b.rekorUuid && `rekorUuid ${prov.rekorUuid ?? 'null'} ≠ ${b.rekorUuid ?? 'null'}`,
     ].filter((m): m is string => typeof m === 'string');
-    if (mismatches.length > 0) fail('E_DIGEST_MISMATCH', `${at}: provenance.json and the verdict's citation disagree: ${mismatches.join('; ')}`);
+    if (mismatches.length > 0)
+      fail('E_DIGEST_MISMATCH', `${at}: provenance.json and the verdict's citation disagree: ${mismatches.join('; ')}`);
     if (!inWindow(b.receivedAt, p.window))
       fail('E_DIGEST_MISMATCH', `${at}: received at ${b.receivedAt}, outside the verdict's window ${brief(p.window)}`);
     if (previous !== undefined) {
@@ -93,7 +87,11 @@ export async function batchProvenanceStep(input: VerdictVerifyInput, ctx: Verdic
   return `${n} batch${n === 1 ? '' : 'es'} from ${sources.size} source${sources.size === 1 ? '' : 's'}: facts hash to the cited provenanceHash, provenance records match`;
 }
 
-export async function batchAttestationStep(input: VerdictVerifyInput, options: VerdictVerifyOptions, ctx: VerdictContext): Promise<string | { skipped: string }> {
+export async function batchAttestationStep(
+  input: VerdictVerifyInput,
+  options: VerdictVerifyOptions,
+  ctx: VerdictContext,
+): Promise<string | { skipped: string }> {
   const p = ctx.predicate!;
   let attested = 0;
   let logged = 0;
@@ -101,9 +99,11 @@ export async function batchAttestationStep(input: VerdictVerifyInput, options: V
   for (const b of p.evidence.batches) {
     if (b.attestationId === null) continue;
     const at = `batch ${b.batchId}`;
-    if (b.attestationId !== b.batchId) fail('E_DIGEST_MISMATCH', `${at}: the verdict cites attestation record ${b.attestationId}, a batch's record is its batch id`);
+    if (b.attestationId !== b.batchId)
+      fail('E_DIGEST_MISMATCH', `${at}: the verdict cites attestation record ${b.attestationId}, a batch's record is its batch id`);
     const files = await filesOf(input, b.batchId);
-    const bytes = files.attestation ?? fail('E_NOT_FOUND', `${at}: the verdict cites its attestation but the export has no attestation.dsse.json`);
+    const bytes =
+      files.attestation ?? fail('E_NOT_FOUND', `${at}: the verdict cites its attestation but the export has no attestation.dsse.json`);
     const digest = sha256Digest(bytes);
     if (b.attestationDigest !== null && digest !== b.attestationDigest)
       fail('E_DIGEST_MISMATCH', `${at}: attestation.dsse.json hashes to ${digest} but the verdict cites ${b.attestationDigest}`);
@@ -112,7 +112,10 @@ export async function batchAttestationStep(input: VerdictVerifyInput, options: V
       fail('E_SIGNATURE_FORMAT', `${at}: the attestation's payloadType is ${envelope.payloadType}, not ${INTOTO_PAYLOAD_TYPE}`);
     const statement = parseStatement(json(decodeBase64(envelope.payload), `${at} attestation payload`));
     if (statement.predicateType !== RUNTIME_FACTS_PREDICATE_TYPE)
-      fail('E_DIGEST_MISMATCH', `${at}: the attestation's predicateType is ${statement.predicateType}, not ${RUNTIME_FACTS_PREDICATE_TYPE}`);
+      fail(
+        'E_DIGEST_MISMATCH',
+        `${at}: the attestation's predicateType is ${statement.predicateType}, not ${RUNTIME_FACTS_PREDICATE_TYPE}`,
+      );
     const predicate = parsePredicate(statement.predicate);
     const hex = b.provenanceHash.slice('sha256:'.length);
     const mismatches = [
@@ -122,13 +125,17 @@ export async function batchAttestationStep(input: VerdictVerifyInput, options: V
       !statement.subject.some((s) => s.name === `runtime-facts/${b.batchId}` && s.digest['sha256'] === hex) &&
         `no statement subject runtime-facts/${b.batchId} with sha256 ${hex}`,
     ].filter((m): m is string => typeof m === 'string');
-    if (mismatches.length > 0) fail('E_DIGEST_MISMATCH', `${at}: the attestation does not attest the cited batch: ${mismatches.join('; ')}`);
+    if (mismatches.length > 0)
+      fail('E_DIGEST_MISMATCH', `${at}: the attestation does not attest the cited batch: ${mismatches.join('; ')}`);
     const keyId = provenanceOf(files, at).signerKeyId ?? fail('E_SIGNATURE_INVALID', `${at}: its provenance record names no signer key`);
-    const key = ctx.keys!.get(keyId) ?? fail('E_NOT_FOUND', `${at}: keys.json has no key ${keyId} (its signer); export it from GET /api/v1/keys/${keyId}`);
+    const key =
+      ctx.keys!.get(keyId) ??
+      fail('E_NOT_FOUND', `${at}: keys.json has no key ${keyId} (its signer); export it from GET /api/v1/keys/${keyId}`);
     try {
       firstVerifiedSignature(envelope, [createVerifier(key, keyId)], false);
     } catch (e) {
-      if (isAttestryError(e) && e.code === 'E_SIGNATURE_INVALID') fail('E_SIGNATURE_INVALID', `${at}: no attestation signature verifies with key ${keyId}`);
+      if (isAttestryError(e) && e.code === 'E_SIGNATURE_INVALID')
+        fail('E_SIGNATURE_INVALID', `${at}: no attestation signature verifies with key ${keyId}`);
       throw e;
     }
     signers.add(keyId);
@@ -136,7 +143,8 @@ export async function batchAttestationStep(input: VerdictVerifyInput, options: V
     if (b.rekorUuid === null && files.attestationBundle === undefined) continue;
     checkLogged(files.attestationBundle, envelope, key, b.rekorUuid, `${at}: the attestation`, options);
     const index = bundleLogIndex(files.attestationBundle!);
-    if (b.logIndex !== null && b.logIndex !== index) fail('E_DIGEST_MISMATCH', `${at}: the verdict cites log index ${b.logIndex}, the bundle holds entry ${index}`);
+    if (b.logIndex !== null && b.logIndex !== index)
+      fail('E_DIGEST_MISMATCH', `${at}: the verdict cites log index ${b.logIndex}, the bundle holds entry ${index}`);
     logged++;
   }
   const n = p.evidence.batches.length;
@@ -170,7 +178,8 @@ export async function runtimeEvidenceStep(input: VerdictVerifyInput, ctx: Verdic
         'E_DIGEST_MISMATCH',
         `${at}: its facts give ${p.symbol} ${hits.hitCount} hits (first ${hits.firstSeen ?? 'never'}, last ${hits.lastSeen ?? 'never'}), the verdict cites ${b.hitCount} (first ${b.firstSeen ?? 'never'}, last ${b.lastSeen ?? 'never'})`,
       );
-    recounted.push({ ...b, hitCount: hits.hitCount, firstSeen: hits.firstSeen, lastSeen: hits.lastSeen });
+    // Equal instants by now: the cited text is kept (the same instant may be written with another fraction length).
+    recounted.push({ ...b, hitCount: hits.hitCount });
   }
   const runtime = runtimeEvidence(recounted, p.thresholds);
   const diff = firstDifference(runtime, p.runtime);

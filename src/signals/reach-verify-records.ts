@@ -10,6 +10,7 @@ import { canonicalize } from '../core/canonical-json.js';
 import { sha256Digest } from '../core/digest.js';
 import { parseJsonText } from '../core/validation.js';
 import { parseEnvelope } from '../crypto/dsse.js';
+import { digestingStream } from './export.js';
 import { envelopeMatchesManifest, manifestFileBytes, verifyManifestSignature } from './manifest.js';
 import type { VerdictVerifyInput } from './reach-export.js';
 import type { VerdictContext, VerdictVerifyOptions } from './reach-verify.js';
@@ -49,6 +50,15 @@ export function brief(value: unknown): string {
   return text.length > 200 ? `${text.slice(0, 200)}…` : text;
 }
 
+/** `sha256:` and size of a stream, read once. */
+export async function digestOf(source: AsyncIterable<Uint8Array>): Promise<{ digest: string; bytes: number }> {
+  const hashed = digestingStream(source);
+  for await (const _chunk of hashed.chunks) {
+    // hashed as it passes
+  }
+  return hashed.result();
+}
+
 /** The log index a (verified) bundle names. */
 export function bundleLogIndex(bundle: Uint8Array): number {
   const parsed = parseJsonText(Buffer.from(bundle).toString('utf8'), 'log bundle', 'E_SIGNATURE_FORMAT') as {
@@ -59,7 +69,7 @@ export function bundleLogIndex(bundle: Uint8Array): number {
 
 export async function manifestStep(input: VerdictVerifyInput, options: VerdictVerifyOptions, ctx: VerdictContext): Promise<string> {
   const p = ctx.predicate!;
-  const cite = p.callgraph;
+  const cite = p.evidence.callgraph;
   const m = ctx.manifest;
   if (m === undefined) return fail('E_SIGNATURE_FORMAT', 'manifest.json could not be read (see callgraph-digest)');
   const digest = sha256Digest(manifestFileBytes(m));
@@ -75,16 +85,22 @@ export async function manifestStep(input: VerdictVerifyInput, options: VerdictVe
   if (cite.manifestAttestationId !== null && cite.manifestAttestationId !== m.graphId)
     fail('E_DIGEST_MISMATCH', `the verdict cites manifest record ${cite.manifestAttestationId}, the manifest's record is ${m.graphId}`);
   if (input.manifestEnvelope === undefined) return fail('E_NOT_FOUND', 'the manifest is signed but the export has no manifest.dsse.json');
-  const envelope = parseEnvelope(parseJsonText(Buffer.from(input.manifestEnvelope).toString('utf8'), 'manifest.dsse.json', 'E_SIGNATURE_FORMAT'));
+  const envelope = parseEnvelope(
+    parseJsonText(Buffer.from(input.manifestEnvelope).toString('utf8'), 'manifest.dsse.json', 'E_SIGNATURE_FORMAT'),
+  );
   if (!envelopeMatchesManifest(envelope, m))
     fail('E_SIGNATURE_INVALID', 'manifest.dsse.json is not the envelope of manifest.json (other payload or signature)');
   const keyId = m.signerKeyId!;
   const key = ctx.keys!.get(keyId);
-  if (key === undefined) return fail('E_NOT_FOUND', `keys.json has no key ${keyId} (the manifest's signer); export it from GET /api/v1/keys/${keyId}`);
+  if (key === undefined)
+    return fail('E_NOT_FOUND', `keys.json has no key ${keyId} (the manifest's signer); export it from GET /api/v1/keys/${keyId}`);
   if (!verifyManifestSignature(m, key)) fail('E_SIGNATURE_INVALID', `the manifest signature does not verify with key ${keyId}`);
   const signed = `manifest ${digest} signed by ${keyId}`;
   if (cite.manifestRekorUuid !== m.rekorUuid)
-    fail('E_DIGEST_MISMATCH', `the verdict cites manifest log entry ${cite.manifestRekorUuid ?? 'none'}, manifest.json names ${m.rekorUuid ?? 'none'}`);
+    fail(
+      'E_DIGEST_MISMATCH',
+      `the verdict cites manifest log entry ${cite.manifestRekorUuid ?? 'none'}, manifest.json names ${m.rekorUuid ?? 'none'}`,
+    );
   if (m.rekorUuid === null && input.manifestBundle === undefined) return `${signed}; not logged (${m.skipReason ?? 'no rekorUuid'})`;
   const logged = checkLogged(input.manifestBundle, envelope, key, m.rekorUuid, 'the manifest', options);
   const index = bundleLogIndex(input.manifestBundle!);

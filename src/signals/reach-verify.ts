@@ -18,17 +18,21 @@ import { firstVerifiedSignature, type DsseEnvelope } from '../crypto/dsse.js';
 import { loadPublicKey } from '../crypto/keys.js';
 import { createVerifier } from '../crypto/signer.js';
 import type { NoteVerifierKey } from '../tlog/note.js';
-import { digestingStream } from './export.js';
 import { parseExportedKeys, parseManifest } from './export-format.js';
 import { deriveReachability } from './reach-derive.js';
 import type { VerdictVerifyInput } from './reach-export.js';
 import { MAX_CITED_BATCHES } from './reach-export.js';
 import { buildReachIndex } from './reach-index.js';
-import { runtimeEvidence } from './reach-runtime.js';
-import { REACHABILITY_RULES_VERSION, type CitedBatch, type ReachabilityDerivation, type ReachabilityPredicate, type StaticEvidence } from './reach-types.js';
+import {
+  REACHABILITY_RULES_VERSION,
+  type CitedBatch,
+  type ReachabilityDerivation,
+  type ReachabilityPredicate,
+  type StaticEvidence,
+} from './reach-types.js';
 import { evidenceDigestOf, parseVerdictEnvelope } from './reach-verdict.js';
 import { batchAttestationStep, batchProvenanceStep, runtimeEvidenceStep } from './reach-verify-batches.js';
-import { brief, firstDifference, manifestStep } from './reach-verify-records.js';
+import { brief, digestOf, firstDifference, manifestStep } from './reach-verify-records.js';
 import type { CallgraphManifest } from './types.js';
 import { CheckFailed, checkLogged, fail } from './verify-offline.js';
 
@@ -103,6 +107,18 @@ export function derivationOf(p: ReachabilityPredicate): ReachabilityDerivation {
   return derivation;
 }
 
+/** Exactly the signed fields (an index may return more), so the derivation compares and digests as the predicate's. */
+function staticFields(s: StaticEvidence): StaticEvidence {
+  return {
+    state: s.state,
+    matchedNodes: [...s.matchedNodes],
+    entryPoint: s.entryPoint,
+    path: [...s.path],
+    steps: s.steps.map((step) => ({ nodeId: step.nodeId, symbol: step.symbol, edgeKind: step.edgeKind })),
+    uncertainEdges: [...s.uncertainEdges],
+  };
+}
+
 function steps(input: VerdictVerifyInput, options: VerdictVerifyOptions): Record<VerdictCheckName, VerdictStep> {
   return {
     'verdict-signature': async (ctx) => {
@@ -111,7 +127,10 @@ function steps(input: VerdictVerifyInput, options: VerdictVerifyOptions): Record
       ctx.predicate = parsed.predicate;
       ctx.keys = parseExportedKeys(json(input.keys, 'keys.json'), loadPublicKey);
       if (parsed.predicate.evidence.batches.length > MAX_CITED_BATCHES)
-        fail('E_PAYLOAD_TOO_LARGE', `the verdict cites ${parsed.predicate.evidence.batches.length} batches, more than ${MAX_CITED_BATCHES}`);
+        fail(
+          'E_PAYLOAD_TOO_LARGE',
+          `the verdict cites ${parsed.predicate.evidence.batches.length} batches, more than ${MAX_CITED_BATCHES}`,
+        );
       const verifiers = [...ctx.keys].map(([keyId, key]) => createVerifier(key, keyId));
       if (verifiers.length === 0) fail('E_NOT_FOUND', 'keys.json lists no key, so the verdict signature cannot be checked');
       let keyId: string;
@@ -121,7 +140,10 @@ function steps(input: VerdictVerifyInput, options: VerdictVerifyOptions): Record
       } catch (e) {
         if (isAttestryError(e) && e.code === 'E_SIGNATURE_INVALID') {
           const named = parsed.envelope.signatures.map((s) => s.keyid ?? '(no keyid)').join(', ');
-          return fail('E_SIGNATURE_INVALID', `no signature of the verdict (signed as ${named}) verifies with a key of keys.json (${[...ctx.keys.keys()].join(', ')})`);
+          return fail(
+            'E_SIGNATURE_INVALID',
+            `no signature of the verdict (signed as ${named}) verifies with a key of keys.json (${[...ctx.keys.keys()].join(', ')})`,
+          );
         }
         throw e;
       }
@@ -138,15 +160,13 @@ function steps(input: VerdictVerifyInput, options: VerdictVerifyOptions): Record
       const p = ctx.predicate!;
       const m = parseManifest(json(input.manifest, 'manifest.json'));
       ctx.manifest = m;
-      const hashed = digestingStream(input.callgraph());
-      for await (const _ of hashed.chunks) void _;
-      const { digest, bytes } = hashed.result();
-      if (digest !== p.callgraph.digest)
-        fail('E_DIGEST_MISMATCH', `callgraph.ndjson hashes to ${digest} but the verdict cites ${p.callgraph.digest}`);
+      const { digest, bytes } = await digestOf(input.callgraph());
+      if (digest !== p.evidence.callgraph.digest)
+        fail('E_DIGEST_MISMATCH', `callgraph.ndjson hashes to ${digest} but the verdict cites ${p.evidence.callgraph.digest}`);
       const mismatches = [
-        m.digest !== p.callgraph.digest && `manifest digest ${m.digest} ≠ ${p.callgraph.digest}`,
+        m.digest !== p.evidence.callgraph.digest && `manifest digest ${m.digest} ≠ ${p.evidence.callgraph.digest}`,
         m.graphId !== p.callgraphId && `manifest graphId ${m.graphId} ≠ ${p.callgraphId}`,
-        p.callgraph.graphId !== p.callgraphId && `citation graphId ${p.callgraph.graphId} ≠ ${p.callgraphId}`,
+        p.evidence.callgraph.graphId !== p.callgraphId && `citation graphId ${p.evidence.callgraph.graphId} ≠ ${p.callgraphId}`,
         m.tenantId !== p.tenantId && `manifest tenantId ${m.tenantId} ≠ ${p.tenantId}`,
         m.componentPurl !== p.componentPurl && `manifest componentPurl ${m.componentPurl} ≠ ${p.componentPurl}`,
       ].filter((x): x is string => typeof x === 'string');
@@ -158,7 +178,7 @@ function steps(input: VerdictVerifyInput, options: VerdictVerifyOptions): Record
     'static-evidence': async (ctx) => {
       const p = ctx.predicate!;
       const index = await buildReachIndex(input.callgraph(), INDEX_LIMITS, 'callgraph.ndjson');
-      const s = index.staticEvidence(p.symbol);
+      const s = staticFields(index.staticEvidence(p.symbol));
       ctx.static = s;
       const diff = firstDifference(s, p.static);
       if (diff !== undefined)
@@ -174,9 +194,12 @@ function steps(input: VerdictVerifyInput, options: VerdictVerifyOptions): Record
     state: async (ctx) => {
       const p = ctx.predicate!;
       if (p.rulesVersion !== REACHABILITY_RULES_VERSION)
-        fail('E_SIGNATURE_FORMAT', `the verdict was derived by rules ${p.rulesVersion}; this verifier re-derives ${REACHABILITY_RULES_VERSION}`);
+        fail(
+          'E_SIGNATURE_FORMAT',
+          `the verdict was derived by rules ${p.rulesVersion}; this verifier re-derives ${REACHABILITY_RULES_VERSION}`,
+        );
       const derived = deriveReachability({
-        callgraph: p.callgraph,
+        callgraph: p.evidence.callgraph,
         symbol: p.symbol,
         vulnerability: p.vulnerability,
         static: ctx.static!,

@@ -56,7 +56,8 @@ async function downloadTo(flags: SignalsFlags, apiPath: string, path: string, li
     let total = 0;
     for await (const chunk of reply.body) {
       total += chunk.byteLength;
-      if (total > limit) throw new AttestryError('E_PAYLOAD_TOO_LARGE', `GET /${apiPath} sent more than ${limit} bytes; it is not a record of ours`);
+      if (total > limit)
+        throw new AttestryError('E_PAYLOAD_TOO_LARGE', `GET /${apiPath} sent more than ${limit} bytes; it is not a record of ours`);
       yield chunk;
     }
   }
@@ -68,7 +69,12 @@ async function downloadTo(flags: SignalsFlags, apiPath: string, path: string, li
  * verdict itself): the callgraph and its manifest, each batch, the keys of
  * `keyIds` and of every signer met on the way.
  */
-export async function exportCited(flags: SignalsFlags, predicate: ReachabilityPredicate, dir: string, keyIds: Set<string>): Promise<string[]> {
+export async function exportCited(
+  flags: SignalsFlags,
+  predicate: ReachabilityPredicate,
+  dir: string,
+  keyIds: Set<string>,
+): Promise<string[]> {
   const files: string[] = [];
   const put = (file: VerdictFile, text: string | undefined): void => {
     if (text !== undefined) files.push(writeVerdictFile(dir, file, text));
@@ -100,7 +106,8 @@ export async function exportCited(flags: SignalsFlags, predicate: ReachabilityPr
   const keys = [];
   for (const keyId of [...keyIds].sort()) {
     const key = (await callJson(flags, 'GET', `api/v1/keys/${enc(keyId)}`)) as { publicKeyPem?: unknown };
-    if (typeof key.publicKeyPem !== 'string') throw new AttestryError('E_UNAVAILABLE', `GET /api/v1/keys/${keyId} returned no publicKeyPem`);
+    if (typeof key.publicKeyPem !== 'string')
+      throw new AttestryError('E_UNAVAILABLE', `GET /api/v1/keys/${keyId} returned no publicKeyPem`);
     keys.push({ keyId, publicKeyPem: key.publicKeyPem });
   }
   put('keys', `${JSON.stringify({ keys }, null, 2)}\n`);
@@ -145,8 +152,17 @@ async function findVerdictId(flags: SignalsFlags, predicate: ReachabilityPredica
   let after: string | undefined;
   // Verdicts of one symbol across callgraphs; 20 pages of 1000 is far beyond any chain we keep.
   for (let page = 0; page < 20; page++) {
-    const q = query({ subject: `sha256:${sha256Hex(predicate.symbol)}`, kind: 'reachability-verdicts', tenant: predicate.tenantId, limit: 1000, after });
-    const found = (await callJson(flags, 'GET', `api/v1/attestations${q}`)) as { items?: { id?: unknown; digest?: unknown }[]; next?: unknown };
+    const q = query({
+      subject: `sha256:${sha256Hex(predicate.symbol)}`,
+      kind: 'reachability-verdicts',
+      tenant: predicate.tenantId,
+      limit: 1000,
+      after,
+    });
+    const found = (await callJson(flags, 'GET', `api/v1/attestations${q}`)) as {
+      items?: { id?: unknown; digest?: unknown }[];
+      next?: unknown;
+    };
     const hit = (found.items ?? []).find((i) => i.digest === digest);
     if (typeof hit?.id === 'string') return hit.id;
     if (typeof found.next !== 'string') return undefined;
@@ -161,13 +177,18 @@ function human(report: VerdictVerifyReport): string {
   const head = report.ok
     ? `VERIFIED: ${s(report.symbol ?? '?')} is ${s(report.state ?? '?')} in callgraph ${s(report.callgraphId ?? '?')}, re-derived from ${report.batchCount} cited batch(es)`
     : `FAILED: verdict on ${s(report.symbol ?? '?')} (callgraph ${s(report.callgraphId ?? '?')}, says ${s(report.state ?? '?')}): ${s(report.failure?.message ?? '')}`;
-  return [head, ...report.checks.map((c) => `  ${MARK[c.status]} ${c.name.padEnd(22)} ${s(c.message)}${c.code ? ` [${c.code}]` : ''}`)].join('\n');
+  return [
+    head,
+    ...report.checks.map((c) => `  ${MARK[c.status]} ${c.name.padEnd(22)} ${s(c.message)}${c.code ? ` [${c.code}]` : ''}`),
+  ].join('\n');
 }
 
 export function signalsExportVerdictCommand(): Command {
   const cmd = withSignalsClient(
     new Command('export-verdict')
-      .description('write a reachability verdict and every record it cites (callgraph, manifest, batches, attestations, log bundles, keys) to a directory')
+      .description(
+        'write a reachability verdict and every record it cites (callgraph, manifest, batches, attestations, log bundles, keys) to a directory',
+      )
       .argument('<verdictId>', 'the verdict (attestationId of an answer asked with --attest)')
       .requiredOption('--out <dir>', 'directory to write (created if needed; files in it are replaced)'),
   ).action((verdictId: string, flags: SignalsFlags & { out: string }) =>
@@ -197,9 +218,15 @@ export function signalsVerifyVerdictCommand(): Command {
       .description(
         're-derive a reachability verdict from the evidence it cites, offline: signatures, log inclusion, callgraph and batch digests, static path, runtime hits, state; exit 2 naming the failed check',
       )
-      .argument('<file>', "the verdict's DSSE envelope (verdict.dsse.json of an export, or GET /signals/reachability/verdicts/{id}/envelope)")
+      .argument(
+        '<file>',
+        "the verdict's DSSE envelope (verdict.dsse.json of an export, or GET /signals/reachability/verdicts/{id}/envelope)",
+      )
       .option('--dir <dir>', 'an export directory (attestry signals export-verdict) instead of --server')
-      .option('--log-key <vkey>', 'the pinned log verifier key: text, @FILE or a file path (from GET /api/v1/log/key, obtained independently)'),
+      .option(
+        '--log-key <vkey>',
+        'the pinned log verifier key: text, @FILE or a file path (from GET /api/v1/log/key, obtained independently)',
+      ),
   ).action((file: string, flags: SignalsFlags & { dir?: string; logKey?: string }) =>
     run(flags, async () => {
       const logKey = flags.logKey === undefined ? undefined : vkeyArg(flags.logKey, '--log-key');
