@@ -14,7 +14,8 @@ import { after, before, describe, test } from 'node:test';
 import { batchDir, factsPath, readVerdictExportDir, VERDICT_FILES } from '../../src/signals/reach-export.js';
 import type { ReachabilityPredicate } from '../../src/signals/reach-types.js';
 import { verifyVerdictExport, type VerdictCheckName, type VerdictVerifyReport } from '../../src/signals/reach-verify.js';
-import { BATCHES, buildVerdictExport, forger, logKey, signPredicate, type Fixture } from './reach-verify-fixture.js';
+import { jsonOut, runCli, show } from '../helpers/cli.js';
+import { BATCHES, buildVerdictExport, forger, logKey, logVkey, signPredicate, type Fixture } from './reach-verify-fixture.js';
 
 let root: string;
 let good: string;
@@ -217,5 +218,54 @@ describe('verify-verdict offline', () => {
     const dir = copy();
     rmSync(join(dir, VERDICT_FILES.verdictBundle));
     expectFailed(await verify(dir, file), 'state', 'E_DIGEST_MISMATCH', /gives ConfirmedReachable, the verdict says Unknown/);
+  });
+});
+
+describe('attestry signals verify-verdict --dir', () => {
+  const cli = (args: string[]) => runCli(['signals', 'verify-verdict', ...args]);
+  let vkey: string;
+  before(() => {
+    vkey = join(root, 'log.vkey');
+    writeFileSync(vkey, logVkey());
+  });
+
+  test('a complete export: exit 0, VERIFIED with the state; --json carries every check', async () => {
+    const r = await cli([join(good, VERDICT_FILES.verdict), '--dir', good, '--log-key', vkey]);
+    assert.equal(r.code, 0, show(r));
+    assert.match(r.stdout, /^VERIFIED: lib\.Parser\.vuln is ConfirmedReachable in callgraph /);
+    assert.match(r.stdout, /ok {3}state {18}cited evidence gives ConfirmedReachable/);
+    const j = jsonOut(await cli([join(good, VERDICT_FILES.verdict), '--dir', good, '--log-key', vkey, '--json']));
+    assert.equal(j['ok'], true);
+    assert.equal(j['derivedState'], 'ConfirmedReachable');
+    assert.equal((j['checks'] as unknown[]).length, 9);
+  });
+
+  test('one flipped byte in a fact blob: exit 2 naming batch-provenance and the provenance hash mismatch', async () => {
+    const dir = copy();
+    const path = factsPath(dir, BATCHES[0]!.batchId);
+    const bytes = readFileSync(path);
+    bytes[bytes.indexOf('3')] = '4'.charCodeAt(0);
+    writeFileSync(path, bytes);
+    const r = await cli([join(dir, VERDICT_FILES.verdict), '--dir', dir, '--log-key', vkey]);
+    assert.equal(r.code, 2, show(r));
+    assert.match(r.stdout, /^FAILED: .*batch-provenance: batch \S+: provenance hash mismatch/);
+    assert.match(r.stdout, /FAIL batch-provenance/);
+    const j = jsonOut(await cli([join(dir, VERDICT_FILES.verdict), '--dir', dir, '--log-key', vkey, '--json']));
+    assert.equal(j['ok'], false);
+    assert.equal(j['code'], 'E_DIGEST_MISMATCH');
+    assert.match(String(j['message']), /^batch-provenance: batch .* provenance hash mismatch: facts hash to sha256:/);
+  });
+
+  test('a verdict file that does not exist: exit 1 (a load error, not a failed verification)', async () => {
+    const r = await cli([join(root, 'nope.dsse.json'), '--dir', good, '--log-key', vkey]);
+    assert.equal(r.code, 1, show(r));
+    assert.match(r.stderr, /nope\.dsse\.json does not exist/);
+  });
+
+  test('--help shows examples and the exit codes', async () => {
+    const r = await cli(['--help']);
+    assert.equal(r.code, 0, show(r));
+    assert.match(r.stdout, /Examples:\n {2}attestry signals verify-verdict /);
+    assert.match(r.stdout, /Exit codes:[\s\S]* 2 {2}a check failed/);
   });
 });
