@@ -16,7 +16,7 @@
  * Streamed files are written to a temporary name, fsynced and renamed, so a
  * crash leaves the old file or the new one, never half of one.
  */
-import { createReadStream, createWriteStream, existsSync, renameSync, statSync, unlinkSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, renameSync, rmSync, statSync, unlinkSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
@@ -221,6 +221,27 @@ export function writeVerdictFile(dir: string, file: VerdictFile, bytes: string |
   const path = join(dir, VERDICT_FILES[file]);
   writeFileAtomic(path, bytes);
   return path;
+}
+
+/**
+ * Removes an optional file the server did not send this time (not logged,
+ * unsigned), so a directory exported into before holds no stale bundle of
+ * another record.
+ */
+export function clearVerdictFile(dir: string, file: VerdictFile): void {
+  clearFile(join(dir, VERDICT_FILES[file]));
+}
+
+export function clearBatchFile(dir: string, batchId: string, file: BatchFile): void {
+  clearFile(join(batchDir(dir, batchId), BATCH_FILES[file]));
+}
+
+function clearFile(path: string): void {
+  try {
+    rmSync(path, { force: true });
+  } catch (e) {
+    throw ioError(e, 'remove', path);
+  }
 }
 
 /** Writes one small file of a cited batch. */

@@ -7,11 +7,11 @@
  * a batch left out — and the check that reads it fails, naming it.
  */
 import assert from 'node:assert/strict';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { batchDir, factsPath, readVerdictExportDir, VERDICT_FILES } from '../../src/signals/reach-export.js';
+import { batchDir, factsPath, readVerdictExportDir, VERDICT_EXPORT_LIMITS, VERDICT_FILES } from '../../src/signals/reach-export.js';
 import type { ReachabilityPredicate } from '../../src/signals/reach-types.js';
 import { verifyVerdictExport, type VerdictCheckName, type VerdictVerifyReport } from '../../src/signals/reach-verify.js';
 import { jsonOut, runCli, show } from '../helpers/cli.js';
@@ -204,6 +204,26 @@ describe('verify-verdict offline', () => {
       'manifest',
       'E_DIGEST_MISMATCH',
       /manifest\.json \(as stored\) hashes to .* but the verdict cites manifestDigest/,
+    );
+  });
+
+  test('a cited batch id that is not a ULID never becomes a path: batch-provenance fails with E_INVALID_INPUT', async () => {
+    const dir = resigned((p) => ({
+      ...p,
+      evidence: { ...p.evidence, batches: p.evidence.batches.map((b, i) => (i === 0 ? { ...b, batchId: '../../../etc' } : b)) },
+    }));
+    expectFailed(await verify(dir), 'batch-provenance', 'E_INVALID_INPUT', /cited batchId: "\.\.\/\.\.\/\.\.\/etc" is not a valid ULID/);
+  });
+
+  test('a record file over its size limit is refused, not read: E_PAYLOAD_TOO_LARGE naming the file', async () => {
+    const dir = copy();
+    const path = join(batchDir(dir, BATCHES[0]!.batchId), 'provenance.json');
+    truncateSync(path, VERDICT_EXPORT_LIMITS.recordBytes + 1); // sparse: no 16 MiB written
+    expectFailed(
+      await verify(dir),
+      'batch-provenance',
+      'E_PAYLOAD_TOO_LARGE',
+      /provenance\.json is 16777217 bytes, more than the 16777216/,
     );
   });
 

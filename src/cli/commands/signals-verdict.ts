@@ -18,6 +18,8 @@ import { parseJsonText } from '../../core/validation.js';
 import { parseManifest, parseProvenance } from '../../signals/export-format.js';
 import {
   callgraphPath,
+  clearBatchFile,
+  clearVerdictFile,
   factsPath,
   readVerdictEnvelopeFile,
   readVerdictExportDir,
@@ -78,6 +80,7 @@ export async function exportCited(
   const files: string[] = [];
   const put = (file: VerdictFile, text: string | undefined): void => {
     if (text !== undefined) files.push(writeVerdictFile(dir, file, text));
+    else clearVerdictFile(dir, file);
   };
   const graphId = predicate.callgraphId;
   const manifestText = await callText(flags, 'GET', `signals/callgraphs/${enc(graphId)}/manifest`);
@@ -97,10 +100,13 @@ export async function exportCited(
     if (provenance.signerKeyId !== null) keyIds.add(provenance.signerKeyId);
     files.push(writeBatchFile(dir, id, 'provenance', provenanceText));
     files.push(await downloadTo(flags, `signals/runtime-facts/${enc(id)}`, factsPath(dir, id), VERDICT_EXPORT_LIMITS.factsBytes));
-    const attestation = await optionalText(flags, `signals/runtime-facts/${enc(id)}/attestation`);
-    if (attestation !== undefined) files.push(writeBatchFile(dir, id, 'attestation', attestation));
-    const bundle = await optionalText(flags, `api/v1/attestations/${enc(id)}/bundle`);
-    if (bundle !== undefined) files.push(writeBatchFile(dir, id, 'attestationBundle', bundle));
+    const optional = async (file: 'attestation' | 'attestationBundle', apiPath: string): Promise<void> => {
+      const text = await optionalText(flags, apiPath);
+      if (text !== undefined) files.push(writeBatchFile(dir, id, file, text));
+      else clearBatchFile(dir, id, file);
+    };
+    await optional('attestation', `signals/runtime-facts/${enc(id)}/attestation`);
+    await optional('attestationBundle', `api/v1/attestations/${enc(id)}/bundle`);
   }
 
   const keys = [];
@@ -135,6 +141,7 @@ export async function exportVerdict(flags: SignalsFlags, verdictId: string, dir:
   const files = await exportCited(flags, predicate, dir, signerKeyIds(envelope));
   const bundle = await optionalText(flags, `api/v1/attestations/${enc(verdictId)}/bundle`);
   if (bundle !== undefined) files.push(writeVerdictFile(dir, 'verdictBundle', bundle));
+  else clearVerdictFile(dir, 'verdictBundle');
   files.push(writeVerdictFile(dir, 'verdict', bytes));
   return {
     verdictId,
@@ -159,7 +166,15 @@ async function findVerdictId(flags: SignalsFlags, predicate: ReachabilityPredica
       limit: 1000,
       after,
     });
-    const found = (await callJson(flags, 'GET', `api/v1/attestations${q}`)) as {
+    let reply: unknown;
+    try {
+      reply = await callJson(flags, 'GET', `api/v1/attestations${q}`);
+    } catch (e) {
+      // A token that may not search the locker still verifies everything else; the log check then says it was skipped.
+      if (isAttestryError(e) && (e.code === 'E_FORBIDDEN' || e.code === 'E_NOT_FOUND')) return undefined;
+      throw e;
+    }
+    const found = reply as {
       items?: { id?: unknown; digest?: unknown }[];
       next?: unknown;
     };
