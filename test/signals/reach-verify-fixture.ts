@@ -7,6 +7,9 @@
  * log whose checkpoint an Ed25519 log key signs (Sigstore bundles with
  * inclusion proofs). Written with the export's own writers.
  */
+import { readFileSync as read } from 'node:fs';
+import { createServer } from 'node:http';
+import { join as at } from 'node:path';
 import { canonicalBytes } from '../../src/core/canonical-json.js';
 import { sha256Digest } from '../../src/core/digest.js';
 import { signEnvelope, type DsseEnvelope } from '../../src/crypto/dsse.js';
@@ -248,3 +251,61 @@ export async function buildVerdictExport(
 }
 
 export const logVkey = (): string => `${logSigner.verifierKey}\n`;
+
+/**
+ * An HTTP server that serves a verdict export at the API paths the CLI
+ * fetches from (verdict envelope, callgraph, manifest, batches, bundles,
+ * keys, locker search): `export-verdict` and `verify-verdict --server`
+ * against it need no database. Only a request with `token` is answered.
+ */
+export async function serveExport(dir: string, verdictId: string, token: string): Promise<{ url: string; close: () => Promise<void> }> {
+  const keys = JSON.parse(read(at(dir, 'keys.json'), 'utf8')) as { keys: { keyId: string; publicKeyPem: string }[] };
+  const verdictDigest = sha256Digest(read(at(dir, 'verdict.dsse.json')));
+  const routes: [RegExp, (m: RegExpExecArray) => string | Buffer | object | undefined][] = [
+    [
+      /^\/signals\/reachability\/verdicts\/([^/]+)\/envelope$/,
+      (m) => (m[1] === verdictId ? read(at(dir, 'verdict.dsse.json')) : undefined),
+    ],
+    [/^\/signals\/callgraphs\/([^/]+)\/manifest$/, () => read(at(dir, 'manifest.json'))],
+    [/^\/signals\/callgraphs\/([^/]+)\/manifest\.dsse$/, () => read(at(dir, 'manifest.dsse.json'))],
+    [/^\/signals\/callgraphs\/([^/]+)$/, () => read(at(dir, 'callgraph.ndjson'))],
+    [/^\/signals\/runtime-facts\/([^/]+)\/provenance$/, (m) => read(at(dir, 'batches', m[1]!, 'provenance.json'))],
+    [/^\/signals\/runtime-facts\/([^/]+)\/attestation$/, (m) => read(at(dir, 'batches', m[1]!, 'attestation.dsse.json'))],
+    [/^\/signals\/runtime-facts\/([^/]+)$/, (m) => read(at(dir, 'batches', m[1]!, 'facts.ndjson'))],
+    [
+      /^\/api\/v1\/attestations\/([^/]+)\/bundle$/,
+      (m) =>
+        read(
+          m[1] === verdictId
+            ? at(dir, 'verdict.bundle.json')
+            : m[1] === GRAPH
+              ? at(dir, 'manifest.bundle.json')
+              : at(dir, 'batches', m[1]!, 'attestation.bundle.json'),
+        ),
+    ],
+    [/^\/api\/v1\/keys\/([^/]+)$/, (m) => keys.keys.find((k) => k.keyId === decodeURIComponent(m[1]!))],
+    [/^\/api\/v1\/attestations$/, () => ({ items: [{ id: verdictId, digest: verdictDigest }] })],
+  ];
+  const server = createServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    const send = (status: number, body: string | Buffer) => res.writeHead(status, { 'content-type': 'application/json' }).end(body);
+    if (req.headers.authorization !== `Bearer ${token}`)
+      return send(401, JSON.stringify({ code: 'E_UNAUTHENTICATED', message: 'no token' }));
+    for (const [re, handler] of routes) {
+      const m = re.exec(path);
+      if (m === null) continue;
+      let out: string | Buffer | object | undefined;
+      try {
+        out = handler(m);
+      } catch {
+        out = undefined;
+      }
+      if (out === undefined) break;
+      return send(200, Buffer.isBuffer(out) || typeof out === 'string' ? out : JSON.stringify(out));
+    }
+    send(404, JSON.stringify({ code: 'E_NOT_FOUND', message: `nothing at ${path}` }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address() as { port: number };
+  return { url: `http://127.0.0.1:${address.port}`, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}

@@ -33,7 +33,6 @@ import type { ReachabilityPredicate } from '../../signals/reach-types.js';
 import { parseVerdictEnvelope } from '../../signals/reach-verdict.js';
 import { verifyVerdictExport, type VerdictVerifyReport } from '../../signals/reach-verify.js';
 import { callJson, callText, download } from '../api-client.js';
-import { EXIT_SERVER, withHelp } from '../help.js';
 import { emit, emitVerdict, safeText as s } from '../output.js';
 import { run } from '../run.js';
 import { enc, query, withSignalsClient, type SignalsFlags } from '../signals-io.js';
@@ -199,7 +198,7 @@ function human(report: VerdictVerifyReport): string {
 }
 
 export function signalsExportVerdictCommand(): Command {
-  const cmd = withSignalsClient(
+  return withSignalsClient(
     new Command('export-verdict')
       .description(
         'write a reachability verdict and every record it cites (callgraph, manifest, batches, attestations, log bundles, keys) to a directory',
@@ -217,18 +216,10 @@ export function signalsExportVerdictCommand(): Command {
       );
     }),
   );
-  return withHelp(
-    cmd,
-    [
-      'attestry signals export-verdict 01JF3Z8Q6M0000000000000000 --out verdict-export/',
-      'attestry signals verify-verdict verdict-export/verdict.dsse.json --dir verdict-export/ --log-key log.vkey',
-    ],
-    [[0, 'the verdict and its cited records were written'], EXIT_SERVER],
-  );
 }
 
 export function signalsVerifyVerdictCommand(): Command {
-  const cmd = withSignalsClient(
+  return withSignalsClient(
     new Command('verify-verdict')
       .description(
         're-derive a reachability verdict from the evidence it cites, offline: signatures, log inclusion, callgraph and batch digests, static path, runtime hits, state; exit 2 naming the failed check',
@@ -265,17 +256,5 @@ export function signalsVerifyVerdictCommand(): Command {
         if (temp !== undefined) rmSync(temp, { recursive: true, force: true });
       }
     }),
-  );
-  return withHelp(
-    cmd,
-    [
-      'attestry signals verify-verdict verdict-export/verdict.dsse.json --dir verdict-export/ --log-key log.vkey',
-      'attestry signals verify-verdict verdict.dsse.json --server https://attestry.example --log-key @log.vkey --json   # token: ATTESTRY_TOKEN',
-    ],
-    [
-      [0, 'every check passed: the cited evidence gives the state the verdict says'],
-      [1, 'a file or cited record could not be read (missing, too large, not JSON), usage error, or the service failed'],
-      [2, 'a check failed (bad signature, digest or provenance hash mismatch, another state re-derived); the check is named'],
-    ],
   );
 }
