@@ -28,6 +28,7 @@ import { startTufRepo } from '../helpers/tuf-repo.js';
 import { BATCH as EXPORTED_BATCH, buildExport } from '../helpers/signals-export.js';
 import { GRAPH, BATCH, startSignalsRoutesServer, type SignalsTestServer } from '../helpers/signals-routes.js';
 import { storeGraph, SYM } from '../helpers/reach-http.js';
+import { BATCHES as VERDICT_BATCHES, buildVerdictExport, logVkey as verdictLogVkey, serveExport } from '../signals/reach-verify-fixture.js';
 
 type Code = 0 | 1 | 2;
 const covered = new Set<string>();
@@ -574,6 +575,38 @@ row('signals reachability history', 0, 'lists the verdicts', () => reachCli((g) 
 row('signals reachability history', 1, 'no token', () =>
   noToken(['signals', 'reachability', 'history', '--callgraph', GRAPH, '--symbol', 'x']),
 );
+// signals export-verdict / verify-verdict: a verdict export built with real keys (test/signals/reach-verify-fixture.ts), served over HTTP for export-verdict.
+const verdictExport = async (): Promise<string> => {
+  const dir = path(`verdict-export-${++verdictExports}`);
+  mkdirSync(dir, { recursive: true });
+  await buildVerdictExport(dir);
+  writeFileSync(join(dir, 'log.vkey'), verdictLogVkey());
+  return dir;
+};
+let verdictExports = 0;
+let verdictSrv: { url: string; close: () => Promise<void> } | undefined;
+after(async () => verdictSrv?.close());
+row('signals export-verdict', 0, 'the verdict and its cited records are written', async () => {
+  verdictSrv ??= await serveExport(await verdictExport(), 'VERDICT', 'verdict-token');
+  return cli(['signals', 'export-verdict', 'VERDICT', '--out', path('verdict-out'), '--server', verdictSrv.url], {
+    ATTESTRY_TOKEN: 'verdict-token',
+  });
+});
+row('signals export-verdict', 1, 'no token', () => noToken(['signals', 'export-verdict', 'VERDICT', '--out', path('verdict-out-1')]));
+row('signals verify-verdict', 0, 'a complete export re-derives', async () => {
+  const dir = await verdictExport();
+  return cli(['signals', 'verify-verdict', join(dir, 'verdict.dsse.json'), '--dir', dir, '--log-key', join(dir, 'log.vkey')]);
+});
+row('signals verify-verdict', 1, 'a logged verdict and no --log-key', async () => {
+  const dir = await verdictExport();
+  return cli(['signals', 'verify-verdict', join(dir, 'verdict.dsse.json'), '--dir', dir]);
+});
+row('signals verify-verdict', 2, 'a cited fact blob was changed', async () => {
+  const dir = await verdictExport();
+  const facts = join(dir, 'batches', VERDICT_BATCHES[0]!.batchId, 'facts.ndjson');
+  writeFileSync(facts, readFileSync(facts, 'utf8').replace('"hitCount":3', '"hitCount":4'));
+  return cli(['signals', 'verify-verdict', join(dir, 'verdict.dsse.json'), '--dir', dir, '--log-key', join(dir, 'log.vkey')]);
+});
 
 test('every row of every exit-code table has a test here', () => {
   const rows = Object.entries(COMMAND_HELP).flatMap(([command, help]) => help.exits.map(([code]) => `${command}|${code}`));
