@@ -387,6 +387,7 @@ export const COMMAND_HELP: Readonly<Record<string, HelpText>> = {
       'attestry signals reachability history --callgraph 01JEXAMPLEGRAPH00000000001 --symbol a.b() --json',
     ],
     exits: [[0, 'the verdicts are printed (none is not an error; chainOk says whether the links hold)'], EXIT_SERVER],
+  },
   // Reachability verdicts (verify-verdict helper): export and offline re-derivation.
   'signals export-verdict': {
     examples: [
