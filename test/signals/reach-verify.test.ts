@@ -7,7 +7,7 @@
  * a batch left out — and the check that reads it fails, naming it.
  */
 import assert from 'node:assert/strict';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -15,7 +15,7 @@ import { batchDir, factsPath, readVerdictExportDir, VERDICT_EXPORT_LIMITS, VERDI
 import type { ReachabilityPredicate } from '../../src/signals/reach-types.js';
 import { verifyVerdictExport, type VerdictCheckName, type VerdictVerifyReport } from '../../src/signals/reach-verify.js';
 import { jsonOut, runCli, show } from '../helpers/cli.js';
-import { BATCHES, buildVerdictExport, forger, logKey, logVkey, signPredicate, type Fixture } from './reach-verify-fixture.js';
+import { BATCHES, buildVerdictExport, forger, logKey, logVkey, serveExport, signPredicate, type Fixture } from './reach-verify-fixture.js';
 
 let root: string;
 let good: string;
@@ -286,6 +286,70 @@ describe('attestry signals verify-verdict --dir', () => {
     const r = await cli(['--help']);
     assert.equal(r.code, 0, show(r));
     assert.match(r.stdout, /Examples:\n {2}attestry signals verify-verdict /);
-    assert.match(r.stdout, /Exit codes:[\s\S]* 2 {2}a check failed/);
+    assert.match(r.stdout, /Exit codes:[\s\S]* 2 {2}a check ran and failed; the message starts with its name/);
+  });
+});
+
+describe('attestry signals export-verdict and verify-verdict --server (over a served export)', () => {
+  let served: { url: string; close: () => Promise<void> };
+  let vkey: string;
+  const env = { ATTESTRY_TOKEN: 'tok' };
+  before(async () => {
+    served = await serveExport(good, 'VERDICT', 'tok');
+    vkey = join(root, 'served.vkey');
+    writeFileSync(vkey, logVkey());
+  });
+  after(() => served.close());
+
+  test('export-verdict writes the very files of the export; they verify', async () => {
+    const out = join(root, 'exported');
+    const e = await runCli(['signals', 'export-verdict', 'VERDICT', '--out', out, '--server', served.url, '--json'], { env });
+    assert.equal(e.code, 0, show(e));
+    assert.equal(jsonOut(e)['batches'], 2);
+    for (const f of Object.values(VERDICT_FILES)) assert.deepEqual(readFileSync(join(out, f)), readFileSync(join(good, f)), f);
+    for (const b of BATCHES) assert.deepEqual(readFileSync(factsPath(out, b.batchId)), readFileSync(factsPath(good, b.batchId)));
+    const v = await runCli(['signals', 'verify-verdict', join(out, VERDICT_FILES.verdict), '--dir', out, '--log-key', vkey]);
+    assert.equal(v.code, 0, show(v));
+  });
+
+  test('export-verdict into a directory used before: an optional file the server no longer sends is removed', async () => {
+    const unlogged = copy();
+    rmSync(join(unlogged, VERDICT_FILES.verdictBundle));
+    const server = await serveExport(unlogged, 'VERDICT', 'tok');
+    try {
+      const out = join(root, 'reused');
+      mkdirSync(out);
+      writeFileSync(join(out, VERDICT_FILES.verdictBundle), '{"stale":"bundle of another verdict"}');
+      const e = await runCli(['signals', 'export-verdict', 'VERDICT', '--out', out, '--server', server.url], { env });
+      assert.equal(e.code, 0, show(e));
+      assert.equal(existsSync(join(out, VERDICT_FILES.verdictBundle)), false, 'the stale bundle is gone');
+      const v = await runCli(['signals', 'verify-verdict', join(out, VERDICT_FILES.verdict), '--dir', out, '--log-key', vkey]);
+      assert.equal(v.code, 0, show(v));
+      assert.match(v.stdout, /skip verdict-log-inclusion/);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('verify-verdict --server: the cited records fetched into a temporary directory, the verdict log entry found', async () => {
+    const v = await runCli(
+      ['signals', 'verify-verdict', join(good, VERDICT_FILES.verdict), '--server', served.url, '--log-key', vkey, '--json'],
+      { env },
+    );
+    assert.equal(v.code, 0, show(v));
+    const checks = jsonOut(v)['checks'] as { name: string; status: string }[];
+    assert.ok(
+      checks.every((c) => c.status === 'passed'),
+      JSON.stringify(checks),
+    );
+  });
+
+  test('verify-verdict --server with a re-signed wrong state: exit 2 naming the state check', async () => {
+    const file = join(root, 'wrong-state.dsse.json');
+    writeFileSync(file, signPredicate({ ...structuredClone(fixture.predicate), state: 'ConfirmedUnreachable' }));
+    const v = await runCli(['signals', 'verify-verdict', file, '--server', served.url, '--log-key', vkey], { env });
+    assert.equal(v.code, 2, show(v));
+    assert.match(v.stdout, /state: cited evidence gives ConfirmedReachable, the verdict says ConfirmedUnreachable/);
+    assert.match(v.stdout, /skip verdict-log-inclusion/, 'the server holds no record of a verdict it never signed');
   });
 });
