@@ -1,14 +1,19 @@
-import { AttestryError } from '../core/errors.js';
+import { ReachIndexCache } from '../signals/reach-index-cache.js';
 import type { ReachabilityUseCases } from '../signals/reach-types.js';
+import { ReachabilityService } from '../signals/reachability.js';
 import type { AppModule } from './modules.js';
+import { signalsDeps } from './signals-module.js';
 
-// STUB (coordinator): replaced by the service helper.
-const notYet = (): never => {
-  throw new AttestryError('E_INTERNAL', 'reachability is not implemented yet');
-};
-
-/** Reachability answers over the Signals domain's callgraphs and runtime facts (docs/reachability.md). */
+/**
+ * Reachability answers over the Signals domain's callgraphs and runtime
+ * facts (docs/reachability.md). Graph indexes are cached per node, bounded
+ * by `Signals.Reachability.IndexCacheMiB` (least recently used go first).
+ */
 export const reachabilityModule: AppModule<ReachabilityUseCases> = {
   name: 'reachability',
-  register: () => ({ answer: notYet, history: notYet, verdict: notYet }),
+  register(app) {
+    const deps = signalsDeps(app);
+    const cache = new ReachIndexCache(deps.config.Reachability.IndexCacheMiB * 1024 * 1024);
+    return new ReachabilityService(deps, cache);
+  },
 };

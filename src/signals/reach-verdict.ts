@@ -179,7 +179,7 @@ export interface ParsedVerdict {
  */
 export function parseVerdictEnvelope(bytes: Uint8Array, code: ErrorCode = 'E_SIGNATURE_FORMAT'): ParsedVerdict {
   if (bytes.length > MAX_VERDICT_BYTES) {
-    throw new AttestryError('E_INVALID_INPUT', `a verdict envelope of ${bytes.length} bytes is larger than ${MAX_VERDICT_BYTES}`);
+    throw new AttestryError(code, `a verdict envelope of ${bytes.length} bytes is larger than ${MAX_VERDICT_BYTES}`);
   }
   const fail = (message: string): never => {
     throw new AttestryError(code, `reachability verdict: ${message}`);

@@ -11,7 +11,7 @@ import type { KindDeclaration } from '../../src/kinds/declaration.js';
 import { KindRegistry } from '../../src/kinds/registry.js';
 import { expectAttestryError } from '../core/helpers.js';
 
-const SIGNALS_KINDS = ['callgraphs', 'manifests', 'runtime-facts', 'attestations'];
+const SIGNALS_KINDS = ['callgraphs', 'manifests', 'runtime-facts', 'attestations', 'reachability-verdicts'];
 const OTHER_KINDS = ['model-signatures', 'message-signatures', 'ai-attestations'];
 
 function config(env: Record<string, string>): ResolvedConfig {

@@ -37,10 +37,14 @@ import { expectAttestryError } from '../helpers/model.js';
  *   reviewer: read both
  *   admin: read/write every kind
  * message-signatures (sign-blob --upload): the grants of attestations.
+ * reachability-verdicts (issue 15): the grants of attestations (signals-service
+ *   writes, policy-engine and audit-service read).
  */
 const SEED_KINDS = ['callgraphs', 'manifests', 'runtime-facts', 'attestations'] as const;
 const AI_KINDS = ['model-signatures', 'ai-attestations'] as const;
-const ALL_KINDS = [...SEED_KINDS, ...AI_KINDS, 'message-signatures'] as const;
+// Reachability verdicts (issue 15) are Signals evidence under the seed's grants.
+const SIGNALS_KINDS = [...SEED_KINDS, 'reachability-verdicts'] as const;
+const ALL_KINDS = [...SIGNALS_KINDS, ...AI_KINDS, 'message-signatures'] as const;
 
 type Expected = Partial<Record<EvidenceKind, { read: boolean; write: boolean }>>;
 const RW = { read: true, write: true };
@@ -51,10 +55,17 @@ const grant = (kinds: readonly EvidenceKind[], g: { read: boolean; write: boolea
   Object.fromEntries(kinds.map((k) => [k, g]));
 
 const EXPECTED: Record<Role, Expected> = {
-  'signals-service': { callgraphs: RW, manifests: RW, 'runtime-facts': RW, attestations: RW, 'message-signatures': RW },
-  'policy-engine': { ...grant(SEED_KINDS, R), ...grant(AI_KINDS, R), 'message-signatures': R },
+  'signals-service': {
+    callgraphs: RW,
+    manifests: RW,
+    'runtime-facts': RW,
+    attestations: RW,
+    'reachability-verdicts': RW,
+    'message-signatures': RW,
+  },
+  'policy-engine': { ...grant(SIGNALS_KINDS, R), ...grant(AI_KINDS, R), 'message-signatures': R },
   'scanner-worker': { callgraphs: W },
-  'audit-service': { ...grant(SEED_KINDS, R), ...grant(AI_KINDS, R), 'message-signatures': R },
+  'audit-service': { ...grant(SIGNALS_KINDS, R), ...grant(AI_KINDS, R), 'message-signatures': R },
   'ai-service': { 'model-signatures': RW, 'ai-attestations': RW },
   reviewer: { 'model-signatures': R, 'ai-attestations': R },
   admin: grant(ALL_KINDS, RW),
@@ -77,7 +88,7 @@ describe('the role and kind universe', () => {
       'signals-service',
     ]);
   });
-  test('EVIDENCE_KINDS are exactly the seven kinds', () => {
+  test('EVIDENCE_KINDS are exactly the eight kinds', () => {
     assert.deepEqual([...EVIDENCE_KINDS].sort(), [...ALL_KINDS].sort());
   });
   test('ACCESS_MATRIX has a row for every role and a cell for every kind', () => {

@@ -124,12 +124,13 @@ describe('KindRegistry refuses ambiguous or unsafe declarations (E_CONFIG)', () 
 
 describe('the builtin kinds', () => {
   const kinds = builtinKinds();
-  test('are the seven kinds, seed 000’s four first, in today’s order', () => {
+  test('are the eight kinds, seed 000’s four first, in today’s order', () => {
     assert.deepEqual(kinds.names(), [
       'callgraphs',
       'manifests',
       'runtime-facts',
       'attestations',
+      'reachability-verdicts',
       'model-signatures',
       'ai-attestations',
       'message-signatures',
@@ -211,6 +212,8 @@ describe('the builtin kinds', () => {
       manifests: casLayout.manifestEnvelope(id),
       callgraphs: casLayout.callgraphMeta('acme', id),
       'runtime-facts': casLayout.provenance('acme', id),
+      // Issue 15: no casLayout helper; the key is the declaration's template.
+      'reachability-verdicts': `reachability-verdicts/acme/${id}.dsse.json`,
     };
     for (const k of EVIDENCE_KINDS) assert.equal(evidenceBlobKey(k, 'acme', id), primary[k], k);
   });

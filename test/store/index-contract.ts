@@ -31,7 +31,14 @@ export interface OpenedIndex {
 }
 
 /** Every migration, in order: a fresh database gets all of them. */
-const ALL_MIGRATIONS = ['0001_initial', '0002_transparency_log', '0003_timestamps', '0004_evidence_blobs', '0005_signals'];
+const ALL_MIGRATIONS = [
+  '0001_initial',
+  '0002_transparency_log',
+  '0003_timestamps',
+  '0004_evidence_blobs',
+  '0005_signals',
+  '0006_reachability',
+];
 
 const T0 = new Date('2030-01-02T03:04:05.000Z');
 const fixedClock: Clock = { now: () => new Date(T0) };

@@ -137,10 +137,11 @@ if (unreachable !== undefined && SKIP_PG) {
           '0003_timestamps',
           '0004_evidence_blobs',
           '0005_signals',
+          '0006_reachability',
         ]);
         const report = await b.migrate();
         assert.deepEqual(report, {
-          applied: ['0001_initial', '0002_transparency_log', '0003_timestamps', '0004_evidence_blobs', '0005_signals'],
+          applied: ['0001_initial', '0002_transparency_log', '0003_timestamps', '0004_evidence_blobs', '0005_signals', '0006_reachability'],
           current: LATEST_MIGRATION,
         });
         await new TenantsRepo(a.db).add('only-in-first', null, new Date('2030-01-01T00:00:00Z'));
@@ -166,7 +167,7 @@ if (unreachable !== undefined && SKIP_PG) {
           const reports = await Promise.all(opened.map((db) => db.migrate()));
           assert.deepEqual(
             reports.flatMap((r) => r.applied),
-            ['0001_initial', '0002_transparency_log', '0003_timestamps', '0004_evidence_blobs', '0005_signals'],
+            ['0001_initial', '0002_transparency_log', '0003_timestamps', '0004_evidence_blobs', '0005_signals', '0006_reachability'],
           );
         } finally {
           for (const db of opened) await db.close();

@@ -339,6 +339,36 @@ function migrations(dialect: SqlDialect): Record<string, Migration> {
         }
       },
     },
+    // Issue 15 (reachability answers): the chain of signed verdicts per
+    // (callgraph, symbol). Each verdict is a locker record (kind
+    // reachability-verdicts) of the same id; this table orders them, and its
+    // unique key decides which of two concurrent verdicts gets a sequence number.
+    '0006_reachability': {
+      async up(db: Kysely<unknown>): Promise<void> {
+        await db.schema
+          .createTable('signals_verdicts')
+          .addColumn('verdict_id', 'text', (c) => c.primaryKey())
+          .addColumn('tenant', 'text', (c) => c.notNull().references('tenants.id'))
+          // References the graph, so retention cannot delete a callgraph verdicts cite.
+          .addColumn('callgraph_id', 'text', (c) => c.notNull().references('signals_callgraphs.graph_id'))
+          .addColumn('symbol', 'text', (c) => c.notNull())
+          .addColumn('sequence', 'integer', (c) => c.notNull())
+          .addColumn('previous_id', 'text')
+          // sha256 of the DSSE envelope bytes: the locker record's digest.
+          .addColumn('digest', 'text', (c) => c.notNull())
+          .addColumn('state', 'text', (c) => c.notNull())
+          .addColumn('evidence_digest', 'text', (c) => c.notNull())
+          .addColumn('decided_at', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addUniqueConstraint('signals_verdicts_chain', ['tenant', 'callgraph_id', 'symbol', 'sequence'])
+          .execute();
+        // Retention asks "does any verdict cite this graph" by graph id alone.
+        await db.schema.createIndex('signals_verdicts_callgraph').on('signals_verdicts').column('callgraph_id').execute();
+      },
+      async down(db: Kysely<unknown>): Promise<void> {
+        await db.schema.dropTable('signals_verdicts').execute();
+      },
+    },
   };
 }
 

@@ -211,6 +211,27 @@ export interface SignalsFactsTable {
   last_seen: string | null;
 }
 
+/**
+ * Reachability (issue 15): one signed verdict in the chain of a (callgraph,
+ * symbol); `verdict_id` is its locker record's id, `digest` that record's digest.
+ */
+export interface SignalsVerdictsTable {
+  verdict_id: string;
+  tenant: string;
+  callgraph_id: string;
+  symbol: string;
+  /** 1 for the first verdict of (tenant, callgraph_id, symbol), then +1; unique with them. */
+  sequence: number | string;
+  /** The verdict before this one in the chain; null for the first. */
+  previous_id: string | null;
+  digest: string;
+  state: string;
+  /** sha256 of the RFC 8785 JSON of the derivation: equal = nothing new. */
+  evidence_digest: string;
+  decided_at: string;
+  created_at: string;
+}
+
 export interface Database {
   tenants: TenantsTable;
   tokens: TokensTable;
@@ -227,4 +248,5 @@ export interface Database {
   signals_callgraphs: SignalsCallgraphsTable;
   signals_batches: SignalsBatchesTable;
   signals_facts: SignalsFactsTable;
+  signals_verdicts: SignalsVerdictsTable;
 }

@@ -88,7 +88,7 @@ export class SignalsRetentionRepo {
 
   /**
    * Acknowledged callgraphs created before `before` that no batch (stored or
-   * in progress) names, in id order after a cursor. `ignoreBatchesBefore`
+   * in progress) and no reachability verdict names, in id order after a cursor. `ignoreBatchesBefore`
    * (a dry run's view) disregards stored batches ingested before it.
    */
   async orphanCallgraphsBefore(query: {
@@ -110,7 +110,9 @@ export class SignalsRetentionRepo {
           .whereRef('b.tenant', '=', 'c.tenant')
           .whereRef('b.callgraph_id', '=', 'c.graph_id');
         if (ignore !== undefined) named = named.where((b) => b.or([b('b.state', '!=', 'stored'), b('b.ingested_at', '>=', ignore)]));
-        return eb.not(eb.exists(named));
+        // A signed reachability verdict cites the graph: it stays as long as the verdict does (forever).
+        const cited = eb.selectFrom('signals_verdicts as v').select('v.verdict_id').whereRef('v.callgraph_id', '=', 'c.graph_id');
+        return eb.and([eb.not(eb.exists(named)), eb.not(eb.exists(cited))]);
       });
     if (query.after !== undefined) q = q.where('c.graph_id', '>', query.after);
     return q.orderBy('c.graph_id').limit(query.limit).execute();
@@ -159,9 +161,9 @@ export class SignalsRetentionRepo {
   }
 
   /**
-   * Deletes a stored callgraph created before `before` that no batch names,
-   * and records the deletion; undefined when there was nothing (left) to
-   * delete or a batch names it by now. Its manifest stays (seed 000 §3.3).
+   * Deletes a stored callgraph created before `before` that no batch and no
+   * verdict names, and records the deletion; undefined when there was nothing
+   * (left) to delete or a batch or verdict names it by now. Its manifest stays (seed 000 §3.3).
    */
   async deleteOrphanCallgraph(input: SignalsDeletionInput): Promise<EvidenceDeletion | undefined> {
     return this.db.transaction().execute(async (trx) => {
@@ -173,6 +175,7 @@ export class SignalsRetentionRepo {
         .where('state', '=', 'stored')
         .where('created_at', '<', input.before)
         .where((eb) => eb.not(eb.exists(eb.selectFrom('signals_batches').select('batch_id').where('callgraph_id', '=', input.id))))
+        .where((eb) => eb.not(eb.exists(eb.selectFrom('signals_verdicts').select('verdict_id').where('callgraph_id', '=', input.id))))
         .returning(['graph_id', 'tenant', 'digest', 'created_at'])
         .executeTakeFirst();
       if (row === undefined) return undefined;
