@@ -372,6 +372,22 @@ export const COMMAND_HELP: Readonly<Record<string, HelpText>> = {
       ],
     ],
   },
+  'signals reachability': {
+    examples: [
+      'attestry signals reachability --callgraph 01JEXAMPLEGRAPH00000000001 --symbol "org.lib.Parser.parse(java.lang.String)"',
+      'attestry signals reachability --purl pkg:maven/com.acme/app@1.0.0 --osv GHSA-xxxx.json --since 2025-12-01T00:00:00Z --json',
+      'attestry signals reachability --callgraph 01JEXAMPLEGRAPH00000000001 --symbol a.b() --symbol c.d() --attest',
+      'attestry signals reachability --callgraph 01JEXAMPLEGRAPH00000000001 --symbol a.b() --format openvex --out vex.json',
+    ],
+    exits: [[0, 'answered (every state, Unknown too, is an answer): printed, or the OpenVEX document written'], EXIT_SERVER],
+  },
+  'signals reachability history': {
+    examples: [
+      'attestry signals reachability history --callgraph 01JEXAMPLEGRAPH00000000001 --symbol "org.lib.Parser.parse(java.lang.String)"',
+      'attestry signals reachability history --callgraph 01JEXAMPLEGRAPH00000000001 --symbol a.b() --json',
+    ],
+    exits: [[0, 'the verdicts are printed (none is not an error; chainOk says whether the links hold)'], EXIT_SERVER],
+  },
   // Reachability verdicts (verify-verdict helper): export and offline re-derivation.
   'signals export-verdict': {
     examples: [
