@@ -372,4 +372,48 @@ export const COMMAND_HELP: Readonly<Record<string, HelpText>> = {
       ],
     ],
   },
+  'signals reachability': {
+    examples: [
+      'attestry signals reachability --callgraph 01JEXAMPLEGRAPH00000000001 --symbol "org.lib.Parser.parse(java.lang.String)"',
+      'attestry signals reachability --purl pkg:maven/com.acme/app@1.0.0 --osv GHSA-xxxx.json --since 2025-12-01T00:00:00Z --json',
+      'attestry signals reachability --callgraph 01JEXAMPLEGRAPH00000000001 --symbol a.b() --symbol c.d() --attest',
+      'attestry signals reachability --callgraph 01JEXAMPLEGRAPH00000000001 --symbol a.b() --format openvex --out vex.json',
+    ],
+    exits: [[0, 'answered (every state, Unknown too, is an answer): printed, or the OpenVEX document written'], EXIT_SERVER],
+  },
+  'signals reachability history': {
+    examples: [
+      'attestry signals reachability history --callgraph 01JEXAMPLEGRAPH00000000001 --symbol "org.lib.Parser.parse(java.lang.String)"',
+      'attestry signals reachability history --callgraph 01JEXAMPLEGRAPH00000000001 --symbol a.b() --json',
+    ],
+    exits: [[0, 'the verdicts are printed (none is not an error; chainOk says whether the links hold)'], EXIT_SERVER],
+  },
+  // Reachability verdicts (verify-verdict helper): export and offline re-derivation.
+  'signals export-verdict': {
+    examples: [
+      'attestry signals export-verdict 01JEXAMPLEVERDICT000000001 --out audit/verdict-1',
+      'attestry signals export-verdict 01JEXAMPLEVERDICT000000001 --out audit/verdict-1 --server https://attestry.example --json',
+    ],
+    exits: [[0, 'the verdict and every record it cites were written'], EXIT_SERVER],
+  },
+  'signals verify-verdict': {
+    examples: [
+      'attestry signals verify-verdict audit/verdict-1/verdict.dsse.json --dir audit/verdict-1 --log-key log.vkey',
+      'attestry signals verify-verdict verdict.dsse.json --server https://attestry.example --log-key @log.vkey --json',
+    ],
+    exits: [
+      [
+        0,
+        're-derived: signatures, log inclusion, callgraph and batch digests, static path, runtime hits and the state agree with the verdict',
+      ],
+      [
+        1,
+        'usage error, a verdict or export file that is missing, too large or not parseable, no --log-key for a logged record, or (with --server) service unreachable, token missing, rejected or not allowed',
+      ],
+      [
+        2,
+        'a check ran and failed; the message starts with its name (verdict-signature, verdict-log-inclusion, callgraph-digest, manifest, static-evidence, batch-provenance, batch-attestation, runtime-evidence, state)',
+      ],
+    ],
+  },
 };

@@ -164,7 +164,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     requireAuth,
     options.signals?.limits ?? DEFAULT_SIGNALS_LIMITS,
   );
-  await reachabilityRoutes(app, options.signals?.reachability ?? services.useCases(reachabilityModule), requireAuth);
+  await reachabilityRoutes(app, options.signals?.reachability ?? services.useCases(reachabilityModule), requireAuth, {
+    vexAuthor: config.Signals.Reachability.VexAuthor,
+    maxSymbols: config.Signals.Reachability.MaxSymbolsPerQuery,
+  });
   tlogRoutes(app, services.tlog, services.useCases(logModule), services.tsa);
   await timestampRoutes(app, services.tsa);
   return app;

@@ -33,6 +33,8 @@ import { parseSymbolId } from './symbol-id.js';
 const KIND = 'reachability-verdicts';
 /** Attempts at appending to a verdict chain that other writers keep extending. */
 const MAX_CHAIN_ATTEMPTS = 5;
+/** Verdicts of one answer signed and stored at once (each symbol is a chain of its own). */
+const ATTEST_CONCURRENCY = 16;
 
 const noGraph = (id: string) => () => new AttestryError('E_NOT_FOUND', `no callgraph ${id}`);
 const noVerdict = (id: string) => () => new AttestryError('E_NOT_FOUND', `no reachability verdict ${id}`);
@@ -99,9 +101,8 @@ export class ReachabilityService implements ReachabilityUseCases {
     const window = win.truncated && win.batches[0] !== undefined ? { since: win.batches[0].receivedAt, until: q.window.until } : q.window;
     const cited = await citedBatchesBySymbol(this.#facts, row, win.batches, symbols);
     const decidedAt = d.clock.now().toISOString();
-    const results: ReachabilityAnswer[] = [];
-    for (const symbol of symbols) {
-      const derivation = deriveReachability({
+    const derivations = symbols.map((symbol) =>
+      deriveReachability({
         callgraph,
         symbol,
         vulnerability,
@@ -109,9 +110,12 @@ export class ReachabilityService implements ReachabilityUseCases {
         batches: cited.get(symbol) ?? [],
         window,
         thresholds: q.thresholds,
-      });
-      results.push(q.attest ? await this.#attest(derivation, decidedAt) : { ...derivation, path: derivation.static.path, decidedAt });
-    }
+      }),
+    );
+    const results: ReachabilityAnswer[] = q.attest
+      ? // Each symbol is its own chain: attested side by side, so the locker's group commit batches their writes.
+        await inParallel(derivations, ATTEST_CONCURRENCY, (derivation) => this.#attest(derivation, decidedAt))
+      : derivations.map((derivation) => ({ ...derivation, path: derivation.static.path, decidedAt }));
     return { callgraphId: row.graphId, componentPurl: row.componentPurl, vulnerability, results };
   }
 
@@ -306,4 +310,18 @@ export class ReachabilityService implements ReachabilityUseCases {
 
 function sameLink(a: VerdictLink | null, b: VerdictLink | null): boolean {
   return a === null || b === null ? a === b : a.attestationId === b.attestationId && a.digest === b.digest;
+}
+
+/** `run` over `items` with at most `limit` at a time; results in the order of `items`, the first failure rejects. */
+async function inParallel<T, R>(items: readonly T[], limit: number, run: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await run(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
 }

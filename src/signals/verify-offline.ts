@@ -77,7 +77,8 @@ export interface SignalsVerifyOptions {
 
 const same = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && timingSafeEqual(a, b);
 
-class CheckFailed extends Error {
+/** A failed check with its code (exported for the verdict verifier, reach-verify.ts). */
+export class CheckFailed extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
@@ -85,7 +86,7 @@ class CheckFailed extends Error {
     super(message);
   }
 }
-const fail = (code: ErrorCode, message: string): never => {
+export const fail = (code: ErrorCode, message: string): never => {
   throw new CheckFailed(code, message);
 };
 
@@ -124,7 +125,7 @@ function verifiedSignature(envelope: DsseEnvelope, key: KeyObject, keyId: string
  * signed, the logged signature by `signerKey`, the bundle carrying this very
  * envelope, and the record's rekorUuid naming that entry.
  */
-function checkLogged(
+export function checkLogged(
   bundleBytes: Uint8Array | undefined,
   envelope: DsseEnvelope,
   signerKey: KeyObject,

@@ -27,6 +27,8 @@ import { signedStatement, startTestServer, type TestServer } from '../helpers/se
 import { startTufRepo } from '../helpers/tuf-repo.js';
 import { BATCH as EXPORTED_BATCH, buildExport } from '../helpers/signals-export.js';
 import { GRAPH, BATCH, startSignalsRoutesServer, type SignalsTestServer } from '../helpers/signals-routes.js';
+import { storeGraph, SYM } from '../helpers/reach-http.js';
+import { BATCHES as VERDICT_BATCHES, buildVerdictExport, logVkey as verdictLogVkey, serveExport } from '../signals/reach-verify-fixture.js';
 
 type Code = 0 | 1 | 2;
 const covered = new Set<string>();
@@ -561,6 +563,51 @@ row('signals verify', 2, 'the facts file was changed', () => {
   return cli(['signals', 'verify', '--batch', EXPORTED_BATCH, '--dir', dir, '--log-key', join(dir, 'log.vkey')]);
 });
 
+// signals reachability: the real service (srv), one small callgraph stored on first use
+let reachGraph: string | undefined;
+const reachCli = async (args: (graphId: string) => string[]) => {
+  reachGraph ??= await storeGraph(srv, writer, 't1');
+  return cli(['signals', 'reachability', ...args(reachGraph), '--server', srv.url], { ATTESTRY_TOKEN: writer });
+};
+row('signals reachability', 0, 'answers a symbol', () => reachCli((g) => ['--callgraph', g, '--symbol', SYM.parse]));
+row('signals reachability', 1, 'neither --callgraph nor --purl', () => reachCli(() => ['--symbol', SYM.parse]));
+row('signals reachability history', 0, 'lists the verdicts', () => reachCli((g) => ['history', '--callgraph', g, '--symbol', SYM.parse]));
+row('signals reachability history', 1, 'no token', () =>
+  noToken(['signals', 'reachability', 'history', '--callgraph', GRAPH, '--symbol', 'x']),
+);
+// signals export-verdict / verify-verdict: a verdict export built with real keys (test/signals/reach-verify-fixture.ts), served over HTTP for export-verdict.
+const verdictExport = async (): Promise<string> => {
+  const dir = path(`verdict-export-${++verdictExports}`);
+  mkdirSync(dir, { recursive: true });
+  await buildVerdictExport(dir);
+  writeFileSync(join(dir, 'log.vkey'), verdictLogVkey());
+  return dir;
+};
+let verdictExports = 0;
+let verdictSrv: { url: string; close: () => Promise<void> } | undefined;
+after(async () => verdictSrv?.close());
+row('signals export-verdict', 0, 'the verdict and its cited records are written', async () => {
+  verdictSrv ??= await serveExport(await verdictExport(), 'VERDICT', 'verdict-token');
+  return cli(['signals', 'export-verdict', 'VERDICT', '--out', path('verdict-out'), '--server', verdictSrv.url], {
+    ATTESTRY_TOKEN: 'verdict-token',
+  });
+});
+row('signals export-verdict', 1, 'no token', () => noToken(['signals', 'export-verdict', 'VERDICT', '--out', path('verdict-out-1')]));
+row('signals verify-verdict', 0, 'a complete export re-derives', async () => {
+  const dir = await verdictExport();
+  return cli(['signals', 'verify-verdict', join(dir, 'verdict.dsse.json'), '--dir', dir, '--log-key', join(dir, 'log.vkey')]);
+});
+row('signals verify-verdict', 1, 'a logged verdict and no --log-key', async () => {
+  const dir = await verdictExport();
+  return cli(['signals', 'verify-verdict', join(dir, 'verdict.dsse.json'), '--dir', dir]);
+});
+row('signals verify-verdict', 2, 'a cited fact blob was changed', async () => {
+  const dir = await verdictExport();
+  const facts = join(dir, 'batches', VERDICT_BATCHES[0]!.batchId, 'facts.ndjson');
+  writeFileSync(facts, readFileSync(facts, 'utf8').replace('"hitCount":3', '"hitCount":4'));
+  return cli(['signals', 'verify-verdict', join(dir, 'verdict.dsse.json'), '--dir', dir, '--log-key', join(dir, 'log.vkey')]);
+});
+
 test('every row of every exit-code table has a test here', () => {
   const rows = Object.entries(COMMAND_HELP).flatMap(([command, help]) => help.exits.map(([code]) => `${command}|${code}`));
   assert.deepEqual([...new Set(rows)].sort(), [...covered].sort());
@@ -597,7 +644,8 @@ async function leafCommands(prefix: string[]): Promise<string[][]> {
     .split('\n')
     .map((line) => /^ {2}([a-z][a-z0-9-]*)/.exec(line)?.[1])
     .filter((n): n is string => n !== undefined && n !== 'help');
-  const found: string[][] = [];
+  // A command that acts and has subcommands too (`signals reachability`, `… history`) is a leaf of its own.
+  const found: string[][] = Object.hasOwn(COMMAND_HELP, prefix.join(' ')) ? [prefix] : [];
   for (const n of names) found.push(...(await leafCommands([...prefix, n])));
   return found;
 }
