@@ -28,8 +28,7 @@ export interface AppOptions {
   readonly isShuttingDown?: () => boolean;
   /** Other Signals use cases or upload limits than the app's (route tests). */
   readonly signals?:
-    | { readonly useCases?: SignalsUseCases; readonly limits?: SignalsRouteLimits; readonly reachability?: ReachabilityUseCases }
-    | undefined;
+    { readonly useCases?: SignalsUseCases; readonly limits?: SignalsRouteLimits; readonly reachability?: ReachabilityUseCases } | undefined;
 }
 
 const VERSION = '0.1.0';
