@@ -72,19 +72,20 @@ export function readOsvText(text: string): unknown {
 }
 
 /**
- * Targets named by an advisory. `componentPurl`: affected entries whose
- * package.purl names another package (type/namespace/name) are skipped.
- * An `imports[]` entry without `symbols` (Go: the whole package) names no
- * symbol and adds no target.
+ * Targets named by an advisory, from every affected entry: an advisory
+ * names the vulnerable package (usually a dependency), and a component's
+ * callgraph holds its dependencies' functions too, so an entry is never
+ * skipped for naming another package than the component (a symbol the graph
+ * does not have answers from runtime facts only). An `imports[]` entry
+ * without `symbols` (Go: the whole package) names no symbol and adds no target.
  */
-export function parseOsvAdvisory(input: unknown, componentPurl: string | undefined, maxSymbols: number): OsvTargets {
+export function parseOsvAdvisory(input: unknown, maxSymbols: number): OsvTargets {
   if (depthOf(input, MAX_OSV_DEPTH) > MAX_OSV_DEPTH) bad('(root)', `nested deeper than ${MAX_OSV_DEPTH} levels`);
   if (!isObject(input)) bad('(root)', 'expected a JSON object (an OSV advisory)');
   const size = Buffer.byteLength(JSON.stringify(input), 'utf8');
   if (size > MAX_OSV_BYTES) bad('(root)', `${size} bytes of JSON is larger than ${MAX_OSV_BYTES}`);
   const id = nameAt(input['id'], 'id');
   const aliases = [...new Set(namesAt(input['aliases'], 'aliases'))];
-  const component = componentPurl === undefined ? undefined : parsePurl(componentPurl, 'componentPurl').key;
 
   const targets = new Map<string, OsvTarget>();
   const packagePurls: string[] = [];
@@ -102,8 +103,7 @@ export function parseOsvAdvisory(input: unknown, componentPurl: string | undefin
     const pkg = objectAt(entry['package'], `${at}.package`);
     const purl = pkg?.['purl'];
     if (purl !== undefined) {
-      const parsed = parsePurl(purl, `OSV advisory: ${at}.package.purl`);
-      if (component !== undefined && parsed.key !== component) return;
+      parsePurl(purl, `OSV advisory: ${at}.package.purl`);
       if (!packagePurls.includes(purl as string)) packagePurls.push(purl as string);
     }
     const eco = objectAt(entry['ecosystem_specific'], `${at}.ecosystem_specific`);

@@ -82,7 +82,7 @@ export class ReachabilityService implements ReachabilityUseCases {
     let symbols = q.symbols;
     let vulnerability = q.vulnerability;
     if (q.osv !== undefined) {
-      const osv = parseOsvAdvisory(q.osv, row.componentPurl, d.config.Reachability.MaxSymbolsPerQuery);
+      const osv = parseOsvAdvisory(q.osv, d.config.Reachability.MaxSymbolsPerQuery);
       // A target the graph does not resolve is still asked (runtime facts may name it).
       const named = osv.targets.flatMap((t) => {
         const found = index.resolve(t.name, t.path);

@@ -66,6 +66,14 @@ describe('defaults', () => {
       CAS: { BucketPrefix: 'cas://signals', WriteEnabled: true, RetentionDays: { RuntimeFacts: 90, OrphanCallgraphs: 30 } },
       Provenance: { Enabled: true, SignManifests: true, AttestBatches: true, RekorEnabled: true },
       Signing: { KeyId: 'signals-signer-2025-001', Algorithm: 'ECDSA-P256-SHA256' },
+      Reachability: {
+        MinBatches: 1,
+        MinSources: 1,
+        IndexCacheMiB: 512,
+        MaxSymbolsPerQuery: 1000,
+        MaxWindowBatches: 1000,
+        VexAuthor: 'attestry',
+      },
     });
   });
 

@@ -297,7 +297,7 @@ for (const backend of REACH_BACKENDS) {
       assert.equal(named.results[0]?.vulnerability, 'CVE-2026-0001');
     });
 
-    test('an OSV advisory names the symbols: resolved against the graph, other packages skipped', async (t) => {
+    test('an OSV advisory names the symbols: resolved against the graph, a dependency package\'s entry read too', async (t) => {
       if (skip) return t.skip(skip);
       const osv = {
         id: 'GHSA-test-0001',
@@ -319,6 +319,8 @@ for (const backend of REACH_BACKENDS) {
         [S.reach]: 'ConfirmedReachable',
         // Not in the graph: asked by its name, answered from runtime facts only.
         'lib.V.missing': 'RuntimeUnobserved',
+        // Another package's entry (the vulnerable dependency): its symbols are asked too.
+        [S.dead]: 'ConfirmedUnreachable',
         [S.deadHit]: 'Contested',
       });
       const named = await env.reach.answer(env.service(), {

@@ -107,7 +107,7 @@ export async function reachabilityRoutes(
   /** OpenVEX of a result; the advisory's package PURLs become subcomponents and its aliases the vulnerability's. */
   const openVex = (result: ReachabilityResult, osv: unknown) => {
     if (osv === undefined) return openVexOf(result, { author: options.vexAuthor });
-    const { packagePurls, aliases } = parseOsvAdvisory(osv, result.componentPurl, options.maxSymbols);
+    const { packagePurls, aliases } = parseOsvAdvisory(osv, options.maxSymbols);
     return openVexOf(result, { author: options.vexAuthor, packagePurls, aliases });
   };
 
