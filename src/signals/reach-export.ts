@@ -26,6 +26,7 @@ import { AttestryError, ioError, isAttestryError } from '../core/errors.js';
 import { parseUlid } from '../core/ids.js';
 import { digestingStream } from './export.js';
 import { EXPORT_FILES } from './export-format.js';
+import { MAX_VERDICT_BATCHES, MAX_VERDICT_BYTES } from './reach-verdict.js';
 
 /** The files at the top of a verdict export. */
 export const VERDICT_FILES = {
@@ -50,13 +51,13 @@ export type BatchFile = keyof typeof BATCH_FILES;
 
 export const BATCHES_DIR = 'batches';
 
-/** A verdict cites at most MaxWindowBatches (≤ 100,000 by config) batches; more is not a verdict of ours. */
-export const MAX_CITED_BATCHES = 100_000;
+/** A verdict cites at most this many batches (the predicate schema's bound); more is not a verdict of ours. */
+export const MAX_CITED_BATCHES = MAX_VERDICT_BATCHES;
 
 /** Size limits of the files read back (the streamed ones are never held whole). */
 export const VERDICT_EXPORT_LIMITS = {
   /** The verdict envelope cites up to MAX_CITED_BATCHES batches (~600 bytes each, base64). */
-  verdictBytes: 128 * 1024 * 1024,
+  verdictBytes: MAX_VERDICT_BYTES,
   /** manifest, envelopes, bundles, provenance records, keys. */
   recordBytes: 16 * 1024 * 1024,
   /** The normalised callgraph: the upload limit (1 GiB) plus what normalising may add. */
