@@ -297,7 +297,7 @@ for (const backend of REACH_BACKENDS) {
       assert.equal(named.results[0]?.vulnerability, 'CVE-2026-0001');
     });
 
-    test('an OSV advisory names the symbols: resolved against the graph, a dependency package\'s entry read too', async (t) => {
+    test("an OSV advisory names the symbols: resolved against the graph, a dependency package's entry read too", async (t) => {
       if (skip) return t.skip(skip);
       const osv = {
         id: 'GHSA-test-0001',
