@@ -5,8 +5,8 @@
  * one. Read from the index rows; nothing here is derived.
  */
 import { parseInstant } from './facts-validate.js';
-import { inWindow } from './reach-runtime.js';
-import { symbolHits } from './reach-runtime.js';
+import { AttestryError } from '../core/errors.js';
+import { compareInstants, inWindow, symbolHits } from './reach-runtime.js';
 import type { CallgraphCitation, CitedBatch, ReachabilityWindow } from './reach-types.js';
 import type { CallgraphRow } from '../store/db/callgraphs-repo.js';
 import type { EvidenceRepo } from '../store/db/evidence-repo.js';
@@ -58,7 +58,18 @@ export async function windowBatches(
     max: max + 1,
   });
   // One more than allowed was asked for, to know whether the window was cut.
-  return batches.length > max ? { batches: batches.slice(1), truncated: true } : { batches, truncated: false };
+  if (batches.length <= max) return { batches, truncated: false };
+  // The cut window starts at its oldest cited batch, so a batch left out must not share that instant
+  // (received_at has ms resolution; bulk ingest puts several batches in one ms): drop its peers too.
+  const dropped = batches[0]!.receivedAt;
+  const kept = batches.slice(1).filter((b) => compareInstants(b.receivedAt, dropped) !== 0);
+  if (kept.length === 0)
+    throw new AttestryError(
+      'E_INVALID_INPUT',
+      `more than ${max} batches of callgraph ${row.graphId} were received at ${dropped} (Signals.Reachability.MaxWindowBatches); give until= before that instant or raise the limit`,
+      { details: { field: 'until' } },
+    );
+  return { batches: kept, truncated: true };
 }
 
 /** Each symbol's CitedBatch list over the window's batches (every batch, with that symbol's hits, 0 when none). */

@@ -71,8 +71,32 @@ export interface VerdictVerifyReport {
 }
 
 export interface VerdictVerifyOptions {
-  /** The pinned log key; without it a logged record cannot be verified (its check fails rather than trust the export). */
+  /**
+   * The pinned log key; without it a logged record cannot be verified (its
+   * check fails rather than trust the export).
+   */
   readonly logKey?: NoteVerifierKey | undefined;
+  /**
+   * A verdict whose log entry is missing from the export fails instead of
+   * skipping its log check (dropping the bundle must not drop the check).
+   */
+  readonly requireLogged?: boolean | undefined;
+  /**
+   * The service keys the caller trusts (obtained independently, like the log
+   * key). When given, keys.json counts only for the keys among these (its key
+   * ids name them); a signature by any other key fails. Without them the
+   * export's keys.json is taken as published, and the check says so.
+   */
+  readonly trustedKeys?: readonly KeyObject[] | undefined;
+}
+
+const spki = (key: KeyObject): Buffer => key.export({ type: 'spki', format: 'der' });
+
+/** keys.json restricted to the trusted keys (by their SPKI bytes); all of it when none are pinned. */
+function pinnedKeys(published: ReadonlyMap<string, KeyObject>, trusted: readonly KeyObject[] | undefined): ReadonlyMap<string, KeyObject> {
+  if (trusted === undefined) return published;
+  const allowed = trusted.map(spki);
+  return new Map([...published].filter(([, key]) => allowed.some((der) => der.equals(spki(key)))));
 }
 
 /** What the checks learn from each other; a check whose input an earlier one could not establish is skipped. */
@@ -125,14 +149,20 @@ function steps(input: VerdictVerifyInput, options: VerdictVerifyOptions): Record
       const parsed = parseVerdictEnvelope(input.verdict);
       ctx.envelope = parsed.envelope;
       ctx.predicate = parsed.predicate;
-      ctx.keys = parseExportedKeys(json(input.keys, 'keys.json'), loadPublicKey);
+      ctx.keys = pinnedKeys(parseExportedKeys(json(input.keys, 'keys.json'), loadPublicKey), options.trustedKeys);
       if (parsed.predicate.evidence.batches.length > MAX_CITED_BATCHES)
         fail(
           'E_PAYLOAD_TOO_LARGE',
           `the verdict cites ${parsed.predicate.evidence.batches.length} batches, more than ${MAX_CITED_BATCHES}`,
         );
       const verifiers = [...ctx.keys].map(([keyId, key]) => createVerifier(key, keyId));
-      if (verifiers.length === 0) fail('E_NOT_FOUND', 'keys.json lists no key, so the verdict signature cannot be checked');
+      if (verifiers.length === 0)
+        fail(
+          'E_NOT_FOUND',
+          options.trustedKeys === undefined
+            ? 'keys.json lists no key, so the verdict signature cannot be checked'
+            : 'no key of keys.json is one of the trusted keys (--key), so no signature can be trusted',
+        );
       let keyId: string;
       try {
         // keyid is an unauthenticated hint: every published key is tried.
@@ -142,18 +172,26 @@ function steps(input: VerdictVerifyInput, options: VerdictVerifyOptions): Record
           const named = parsed.envelope.signatures.map((s) => s.keyid ?? '(no keyid)').join(', ');
           return fail(
             'E_SIGNATURE_INVALID',
-            `no signature of the verdict (signed as ${named}) verifies with a key of keys.json (${[...ctx.keys.keys()].join(', ')})`,
+            `no signature of the verdict (signed as ${named}) verifies with a ${options.trustedKeys === undefined ? 'key of keys.json' : 'trusted key (--key)'} (${[...ctx.keys.keys()].join(', ')})`,
           );
         }
         throw e;
       }
       ctx.verdictKey = ctx.keys.get(keyId);
       const p = parsed.predicate;
-      return `verdict #${p.sequence} on ${p.symbol} (callgraph ${p.callgraphId}, ${p.state}) signed by ${keyId}`;
+      const trust =
+        options.trustedKeys === undefined ? ' (a key of keys.json, not pinned: pass --key to trust only your copy)' : ' (a trusted key)';
+      return `verdict #${p.sequence} on ${p.symbol} (callgraph ${p.callgraphId}, ${p.state}) signed by ${keyId}${trust}`;
     },
     'verdict-log-inclusion': async (ctx) => {
-      if (input.verdictBundle === undefined)
+      if (input.verdictBundle === undefined) {
+        if (options.requireLogged === true)
+          fail(
+            'E_NOT_FOUND',
+            'the verdict must be logged (--require-logged) but the export has no verdict.bundle.json: export it again from a server that logged it',
+          );
         return { skipped: 'the export has no verdict.bundle.json (the verdict was not logged, or was exported without its log entry)' };
+      }
       return checkLogged(input.verdictBundle, ctx.envelope!, ctx.verdictKey!, null, 'the verdict', options);
     },
     'callgraph-digest': async (ctx) => {

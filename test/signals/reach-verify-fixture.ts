@@ -38,6 +38,10 @@ const ORIGIN = 'attestry.test/log';
 
 const service = generateKeyPair('ecdsa-p256');
 export const signer: Signer = createSigner(service.privateKey, KEY_ID);
+/** The service's public key as a verifier would pin it (obtained independently of the export). */
+export const servicePublicKey = service.publicKey;
+/** A forger's own key pair, published in a forged keys.json. */
+export const forgerKeys = generateKeyPair('ecdsa-p256');
 /** Another key under the same id: what a forger without the service key signs with. */
 export const forger: Signer = createSigner(generateKeyPair('ecdsa-p256').privateKey, KEY_ID);
 const logSigner = new NoteSigner(ORIGIN, generateKeyPair('ed25519').privateKey);

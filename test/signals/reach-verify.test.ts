@@ -15,7 +15,20 @@ import { batchDir, factsPath, readVerdictExportDir, VERDICT_EXPORT_LIMITS, VERDI
 import type { ReachabilityPredicate } from '../../src/signals/reach-types.js';
 import { verifyVerdictExport, type VerdictCheckName, type VerdictVerifyReport } from '../../src/signals/reach-verify.js';
 import { jsonOut, runCli, show } from '../helpers/cli.js';
-import { BATCHES, buildVerdictExport, forger, logKey, logVkey, serveExport, signPredicate, type Fixture } from './reach-verify-fixture.js';
+import { createSigner } from '../../src/crypto/signer.js';
+import { publicKeyToPem } from '../../src/crypto/keys.js';
+import {
+  BATCHES,
+  buildVerdictExport,
+  forger,
+  forgerKeys,
+  logKey,
+  logVkey,
+  serveExport,
+  servicePublicKey,
+  signPredicate,
+  type Fixture,
+} from './reach-verify-fixture.js';
 
 let root: string;
 let good: string;
@@ -124,6 +137,39 @@ describe('verify-verdict offline', () => {
     expectFailed(r, 'verdict-signature', 'E_SIGNATURE_INVALID', /no signature of the verdict .* verifies with a key of keys\.json/);
     // The rest still ran: the re-derivation disagrees too.
     assert.equal(r.checks.find((c) => c.name === 'state')?.status, 'failed');
+  });
+
+  test("a forged verdict with the forger's own key in keys.json: verifies only while the key is not pinned; a pinned --key refuses it", async () => {
+    const forged = createSigner(forgerKeys.privateKey, 'forger-key');
+    const dir = resigned((p) => ({ ...p }), forged);
+    writeFileSync(
+      join(dir, VERDICT_FILES.keys),
+      JSON.stringify({ keys: [{ keyId: 'forger-key', publicKeyPem: publicKeyToPem(forgerKeys.publicKey) }] }),
+    );
+    const unpinned = await verifyVerdictExport(await readVerdictExportDir(dir), {});
+    const signature = unpinned.checks.find((c) => c.name === 'verdict-signature');
+    assert.equal(signature?.status, 'passed');
+    assert.match(signature.message, /not pinned: pass --key/, 'an unpinned key is said to be unpinned');
+    const pinned = await verifyVerdictExport(await readVerdictExportDir(dir), { trustedKeys: [servicePublicKey] });
+    expectFailed(pinned, 'verdict-signature', 'E_NOT_FOUND', /no key of keys\.json is one of the trusted keys/);
+    // The genuine export passes with the service key pinned.
+    const genuine = await verifyVerdictExport(await readVerdictExportDir(good), { logKey, trustedKeys: [servicePublicKey] });
+    assert.equal(genuine.ok, true, JSON.stringify(genuine.failure));
+    assert.match(genuine.checks[0]!.message, /\(a trusted key\)/);
+  });
+
+  test('requireLogged: a verdict whose log bundle was removed fails instead of skipping the log check', async () => {
+    const dir = copy();
+    rmSync(join(dir, VERDICT_FILES.verdictBundle));
+    const strict = await verifyVerdictExport(await readVerdictExportDir(dir), { logKey, requireLogged: true });
+    expectFailed(
+      strict,
+      'verdict-log-inclusion',
+      'E_NOT_FOUND',
+      /must be logged \(--require-logged\) but the export has no verdict\.bundle\.json/,
+    );
+    const lenient = await verify(dir);
+    assert.equal(lenient.checks.find((c) => c.name === 'verdict-log-inclusion')?.status, 'skipped');
   });
 
   test('re-signed with the right key but a wrong state: the state check fails, naming both states', async () => {

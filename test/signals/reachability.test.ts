@@ -275,6 +275,37 @@ for (const backend of REACH_BACKENDS) {
       assert.deepEqual(a.window, { since: b2.receivedAt, until: null });
     });
 
+    test('a window cut at MaxWindowBatches never leaves out a batch of the instant it starts at', async (t) => {
+      if (skip) return t.skip(skip);
+      const g = await env.storeGraph(NODES, EDGES);
+      const T1 = '2026-03-01T00:00:00.000Z';
+      const T2 = '2026-03-02T00:00:00.000Z';
+      // Two batches in one millisecond (bulk ingest), then a later one.
+      const first = await env.ingest(g, [{ symbolId: S.dead }], { source: 'host-1', receivedAt: T1 });
+      const peer = await env.ingest(g, [{ symbolId: S.a }], { source: 'host-1', receivedAt: T1 });
+      const last = await env.ingest(g, [{ symbolId: S.a }], { source: 'host-2', receivedAt: T2 });
+      const d = env.t.deps;
+      const narrow = (max: number) =>
+        new ReachabilityService(
+          { ...d, config: { ...d.config, Reachability: { ...d.config.Reachability, MaxWindowBatches: max } } },
+          new ReachIndexCache(1 << 20),
+        );
+      const a = bySymbol(await narrow(2).answer(env.service(), ask(g, [S.dead])))[S.dead];
+      assert.ok(a !== undefined);
+      // Cutting at the newest two would cite one T1 batch but not its peer, with since = T1: both go.
+      assert.deepEqual(
+        a.evidence.batches.map((b) => b.batchId),
+        [last.batchId],
+      );
+      assert.deepEqual(a.window, { since: T2, until: null });
+      assert.equal(a.state, 'ConfirmedUnreachable', 'the hit of the left-out batch lies outside the cited window');
+      assert.ok(first.batchId !== peer.batchId);
+      await assert.rejects(
+        narrow(1).answer(env.service(), ask(g, [S.dead], { window: { since: null, until: T1 } })),
+        hasCode('E_INVALID_INPUT', /received at/),
+      );
+    });
+
     test('symbols are checked, deduplicated and bounded', async (t) => {
       if (skip) return t.skip(skip);
       const r = await env.reach.answer(env.service(), ask(graph, [S.reach, S.dead, S.reach]));

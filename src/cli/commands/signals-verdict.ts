@@ -34,6 +34,7 @@ import { parseVerdictEnvelope } from '../../signals/reach-verdict.js';
 import { verifyVerdictExport, type VerdictVerifyReport } from '../../signals/reach-verify.js';
 import { callJson, callText, download } from '../api-client.js';
 import { emit, emitVerdict, safeText as s } from '../output.js';
+import { publicKeyFromFile } from '../files.js';
 import { run } from '../run.js';
 import { enc, query, withSignalsClient, type SignalsFlags } from '../signals-io.js';
 import { vkeyArg } from './log.js';
@@ -232,10 +233,17 @@ export function signalsVerifyVerdictCommand(): Command {
       .option(
         '--log-key <vkey>',
         'the pinned log verifier key: text, @FILE or a file path (from GET /api/v1/log/key, obtained independently)',
+      )
+      .option('--require-logged', "fail when the verdict's log entry is missing, instead of skipping its log check")
+      .option(
+        '--key <pem-file>',
+        'a service public key you trust (PEM, obtained independently; repeatable): signatures must verify with one of these, keys.json only names them',
+        (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
       ),
-  ).action((file: string, flags: SignalsFlags & { dir?: string; logKey?: string }) =>
+  ).action((file: string, flags: SignalsFlags & { dir?: string; logKey?: string; key?: string[]; requireLogged?: boolean }) =>
     run(flags, async () => {
       const logKey = flags.logKey === undefined ? undefined : vkeyArg(flags.logKey, '--log-key');
+      const trustedKeys = flags.key?.map((path) => publicKeyFromFile(path));
       let dir = flags.dir;
       let temp: string | undefined;
       try {
@@ -249,7 +257,11 @@ export function signalsVerifyVerdictCommand(): Command {
           const bundle = id === undefined ? undefined : await optionalText(flags, `api/v1/attestations/${enc(id)}/bundle`);
           if (bundle !== undefined) writeVerdictFile(dir, 'verdictBundle', bundle);
         }
-        const report = await verifyVerdictExport(await readVerdictExportDir(dir, file), { logKey });
+        const report = await verifyVerdictExport(await readVerdictExportDir(dir, file), {
+          logKey,
+          trustedKeys,
+          requireLogged: flags.requireLogged === true,
+        });
         const failure = report.failure === undefined ? undefined : { code: report.failure.code, message: report.failure.message };
         emitVerdict(flags, failure, { ...report, source: flags.dir ?? flags.server }, () => human(report));
       } finally {
