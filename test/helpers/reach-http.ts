@@ -5,9 +5,6 @@
  * an OpenVEX validator on the vendored schema. Loading this file runs nothing.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { Ajv2020 } from 'ajv/dist/2020.js';
-import addFormatsPlugin from 'ajv-formats';
 import { graphNdjson } from './reach-graphs.js';
 import { factsNdjson, ingestFacts, json, uploadGraph, type Reply } from './signals-http.js';
 import type { TestServer } from './server.js';
@@ -95,32 +92,4 @@ export function askPost(srv: TestServer, token: string, body: Record<string, unk
 
 // ---------------------------------------------------------------- OpenVEX
 
-// ajv-formats is CommonJS: its plugin is the module's `default` under NodeNext's interop.
-const addFormats = addFormatsPlugin.default;
-let validator: ReturnType<Ajv2020['compile']> | undefined;
-let ajvInstance: Ajv2020 | undefined;
-
-/** Asserts `doc` is valid against the vendored OpenVEX 0.2.0 JSON schema (test/fixtures/openvex). */
-export function assertOpenVex(doc: unknown): void {
-  if (validator === undefined || ajvInstance === undefined) {
-    const schema = JSON.parse(
-      readFileSync(new URL('../../../test/fixtures/openvex/openvex_json_schema.json', import.meta.url), 'utf8'),
-    ) as object;
-    ajvInstance = new Ajv2020({ allErrors: true, strict: false });
-    addFormats(ajvInstance);
-    // ajv-formats has no `iri`; the WHATWG URL parser accepts IRIs with a scheme (https:, pkg:, urn:).
-    ajvInstance.addFormat('iri', {
-      type: 'string',
-      validate: (s: string) => {
-        try {
-          new URL(s);
-          return true;
-        } catch {
-          return false;
-        }
-      },
-    });
-    validator = ajvInstance.compile(schema);
-  }
-  assert.ok(validator(doc), `OpenVEX schema: ${ajvInstance.errorsText(validator.errors)}\n${JSON.stringify(doc, null, 2)}`);
-}
+export { assertOpenVex } from './openvex-schema.js';

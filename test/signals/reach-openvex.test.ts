@@ -1,9 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { Ajv2020 } from 'ajv/dist/2020.js';
-import addFormatsPlugin from 'ajv-formats';
+import { assertOpenVex, isOpenVex } from '../helpers/openvex-schema.js';
 import { deriveReachability } from '../../src/signals/reach-derive.js';
 import { OPENVEX_CONTEXT, openVexOf, VEX_STATUS, type OpenVexDocument } from '../../src/signals/reach-openvex.js';
 import { evidenceDigestOf } from '../../src/signals/reach-verdict.js';
@@ -18,30 +16,8 @@ import {
 import { expectAttestryError } from '../core/helpers.js';
 import { CALLGRAPH, citedBatches, noise, STATIC, SYMBOL_OF } from './reach-pure-fixtures.js';
 
-// ajv-formats is CommonJS: its plugin is the module's `default` under NodeNext's interop.
-const addFormats = addFormatsPlugin.default;
-const schema = JSON.parse(
-  readFileSync(new URL('../../../test/fixtures/openvex/openvex_json_schema.json', import.meta.url), 'utf8'),
-) as object;
-const ajv = new Ajv2020({ allErrors: true, strict: false });
-addFormats(ajv);
-// ajv-formats has no `iri`; the WHATWG URL parser accepts IRIs with a scheme (https:, pkg:, urn:).
-ajv.addFormat('iri', {
-  type: 'string',
-  validate: (s: string) => {
-    try {
-      new URL(s);
-      return true;
-    } catch {
-      return false;
-    }
-  },
-});
-const validate = ajv.compile(schema);
-
 function assertValid(doc: OpenVexDocument): void {
-  const ok = validate(doc);
-  assert.ok(ok, `OpenVEX schema: ${ajv.errorsText(validate.errors)}\n${JSON.stringify(doc, null, 2)}`);
+  assertOpenVex(doc);
 }
 
 /** One lattice cell per state (the first in the table that gives it). */
@@ -191,6 +167,6 @@ test('the schema check itself can fail: a not_affected statement without justifi
   const doc = openVexOf(resultOf([await answer('StaticUnreachable')]), { author: 'x' });
   const [st] = doc.statements;
   const broken = { ...doc, statements: [{ ...st, justification: undefined, impact_statement: undefined }] };
-  assert.equal(validate(JSON.parse(JSON.stringify(broken))), false);
-  assert.equal(validate({ ...doc, statements: [{ ...st, status: 'affected' }] }), false, 'affected needs action_statement');
+  assert.equal(isOpenVex(JSON.parse(JSON.stringify(broken))), false);
+  assert.equal(isOpenVex({ ...doc, statements: [{ ...st, status: 'affected' }] }), false, 'affected needs action_statement');
 });
