@@ -347,7 +347,7 @@ describe('POST /signals/reachability', () => {
     });
   });
 
-  /** Two affected packages: the component's own (kept) and another one (skipped, docs/reachability.md "OSV"). */
+  /** Two affected packages: the component's own and a dependency; both are read (docs/reachability.md "OSV"). */
   const OSV = {
     id: 'GHSA-0001',
     aliases: ['CVE-2025-0001'],
@@ -370,7 +370,7 @@ describe('POST /signals/reachability', () => {
     assert.equal(products[0]?.['@id'], PURL);
     assert.deepEqual(
       products[0]?.subcomponents.map((s) => s['@id']),
-      ['pkg:maven/org.acme/app', `urn:attestry:symbol:${encodeURIComponent('osv.Target()')}`],
+      ['pkg:maven/org.acme/app', 'pkg:golang/example.com/lib', `urn:attestry:symbol:${encodeURIComponent('osv.Target()')}`],
     );
     assert.deepEqual((statement?.['vulnerability'] as Record<string, unknown>)['aliases'], ['CVE-2025-0001']);
   });
