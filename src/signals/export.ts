@@ -5,10 +5,12 @@
  * `attestry signals export`.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream, existsSync, readFileSync, renameSync, unlinkSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { ensureDir, writeFileAtomic } from '../core/atomic-file.js';
+import { ensureDir, fsyncDir, writeFileAtomic } from '../core/atomic-file.js';
 import { ioError, isAttestryError } from '../core/errors.js';
 import { EXPORT_FILES } from './export-format.js';
 import type { SignalsExportInput } from './verify-offline.js';
@@ -61,17 +63,39 @@ export function writeExportFile(dir: string, file: ExportFile, bytes: string | U
   return path;
 }
 
-/** Streams the facts blob into the export; returns the digest of what was written. */
-export async function writeExportFacts(
-  dir: string,
+/** Streams the facts blob into the export (crash-safe, like every export file); returns the digest of what was written. */
+export function writeExportFacts(dir: string, source: AsyncIterable<Uint8Array>): Promise<{ path: string; digest: string; bytes: number }> {
+  return writeStreamedFile(join(dir, EXPORT_FILES.facts), source);
+}
+
+/**
+ * Streams `source` to `path` through a temporary file that is fsynced and
+ * renamed into place; returns the sha256 and size of what was written.
+ */
+export async function writeStreamedFile(
+  path: string,
   source: AsyncIterable<Uint8Array>,
 ): Promise<{ path: string; digest: string; bytes: number }> {
-  ensureDir(dir);
-  const path = join(dir, EXPORT_FILES.facts);
+  ensureDir(dirname(path));
+  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
   const hashed = digestingStream(source);
   try {
-    await pipeline(hashed.chunks, createWriteStream(path));
+    const out = createWriteStream(tmp, { flags: 'wx' });
+    await pipeline(hashed.chunks, out);
+    const handle = await open(tmp, 'r+');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    renameSync(tmp, path);
+    fsyncDir(dirname(path));
   } catch (e) {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // never created, or already renamed
+    }
     // A failing source (a broken download) is reported as itself; only file-system errors are the file's.
     if (isAttestryError(e)) throw e;
     throw ioError(e, 'write', path);

@@ -16,15 +16,15 @@
  * Streamed files are written to a temporary name, fsynced and renamed, so a
  * crash leaves the old file or the new one, never half of one.
  */
-import { createReadStream, createWriteStream, existsSync, renameSync, rmSync, statSync, unlinkSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { createReadStream, existsSync, rmSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import { ensureDir, fsyncDir, writeFileAtomic } from '../core/atomic-file.js';
+import { join } from 'node:path';
+import { ensureDir, writeFileAtomic } from '../core/atomic-file.js';
 import { AttestryError, ioError, isAttestryError } from '../core/errors.js';
 import { parseUlid } from '../core/ids.js';
-import { digestingStream } from './export.js';
+import { writeStreamedFile } from './export.js';
+
+export { writeStreamedFile };
 import { EXPORT_FILES } from './export-format.js';
 import { MAX_VERDICT_BATCHES, MAX_VERDICT_BYTES } from './reach-verdict.js';
 
@@ -252,41 +252,6 @@ export function writeBatchFile(dir: string, batchId: string, file: Exclude<Batch
   const path = join(at, BATCH_FILES[file]);
   writeFileAtomic(path, bytes);
   return path;
-}
-
-/**
- * Streams `source` to `path` through a temporary file that is fsynced and
- * renamed into place; returns the sha256 and size of what was written.
- */
-export async function writeStreamedFile(
-  path: string,
-  source: AsyncIterable<Uint8Array>,
-): Promise<{ path: string; digest: string; bytes: number }> {
-  ensureDir(dirname(path));
-  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  const hashed = digestingStream(source);
-  try {
-    const out = createWriteStream(tmp, { flags: 'wx' });
-    await pipeline(hashed.chunks, out);
-    const handle = await open(tmp, 'r+');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    renameSync(tmp, path);
-    fsyncDir(dirname(path));
-  } catch (e) {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // never created, or already renamed
-    }
-    // A failing source (a broken download) is reported as itself; only file-system errors are the file's.
-    if (isAttestryError(e)) throw e;
-    throw ioError(e, 'write', path);
-  }
-  return { path, ...hashed.result() };
 }
 
 export function callgraphPath(dir: string): string {

@@ -113,7 +113,9 @@ const derivationShape = {
   }),
 };
 
-const DerivationSchema = z.object(derivationShape);
+/** The derivation's exact shape: what evidenceDigest covers, and what the API documents its answers with. */
+export const ReachabilityDerivationSchema = z.object(derivationShape);
+const DerivationSchema = ReachabilityDerivationSchema;
 
 const PredicateSchema = z.object({
   ...derivationShape,

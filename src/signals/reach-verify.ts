@@ -34,7 +34,7 @@ import { evidenceDigestOf, parseVerdictEnvelope } from './reach-verdict.js';
 import { batchAttestationStep, batchProvenanceStep, runtimeEvidenceStep } from './reach-verify-batches.js';
 import { brief, digestOf, firstDifference, manifestStep } from './reach-verify-records.js';
 import type { CallgraphManifest } from './types.js';
-import { CheckFailed, checkLogged, fail } from './verify-offline.js';
+import { CheckFailed, checkLogged, fail, type NamedCheck } from './verify-offline.js';
 
 /** The checks, in the order they run. */
 export const VERDICT_CHECKS = [
@@ -50,12 +50,7 @@ export const VERDICT_CHECKS = [
 ] as const;
 export type VerdictCheckName = (typeof VERDICT_CHECKS)[number];
 
-export interface VerdictCheck {
-  readonly name: VerdictCheckName;
-  readonly status: 'passed' | 'failed' | 'skipped';
-  readonly message: string;
-  readonly code?: ErrorCode;
-}
+export type VerdictCheck = NamedCheck<VerdictCheckName>;
 
 export interface VerdictVerifyReport {
   readonly ok: boolean;

@@ -38,12 +38,14 @@ export const SIGNALS_CHECKS = [
 ] as const;
 export type SignalsCheckName = (typeof SIGNALS_CHECKS)[number];
 
-export interface SignalsCheck {
-  readonly name: SignalsCheckName;
+/** One named check of an offline verification (a batch's chain here, a verdict's in reach-verify.ts). */
+export interface NamedCheck<Name extends string> {
+  readonly name: Name;
   readonly status: 'passed' | 'failed' | 'skipped';
   readonly message: string;
   readonly code?: ErrorCode;
 }
+export type SignalsCheck = NamedCheck<SignalsCheckName>;
 
 export interface SignalsVerifyReport {
   readonly ok: boolean;

@@ -13,7 +13,7 @@ import { Command } from 'commander';
 import { AttestryError, isAttestryError } from '../../core/errors.js';
 import { parseManifest, parseProvenance } from '../../signals/export-format.js';
 import { readExportDir, writeExportFacts, writeExportFile, type ExportFile } from '../../signals/export.js';
-import { verifySignalsExport, type SignalsVerifyReport } from '../../signals/verify-offline.js';
+import { verifySignalsExport, type NamedCheck, type SignalsVerifyReport } from '../../signals/verify-offline.js';
 import { parseJsonText } from '../../core/validation.js';
 import { callJson, callText, download } from '../api-client.js';
 import { emit, emitVerdict, safeText as s } from '../output.js';
@@ -99,11 +99,17 @@ export function signalsExportCommand(): Command {
   );
 }
 
+const MARK = { passed: 'ok  ', failed: 'FAIL', skipped: 'skip' } as const;
+
+/** One line per check of an offline verification report, names padded to `width`. */
+export function checkLines(checks: readonly NamedCheck<string>[], width: number): string[] {
+  return checks.map((c) => `  ${MARK[c.status]} ${c.name.padEnd(width)} ${s(c.message)}${c.code ? ` [${c.code}]` : ''}`);
+}
+
 function human(report: SignalsVerifyReport): string {
-  const mark = { passed: 'ok  ', failed: 'FAIL', skipped: 'skip' } as const;
   return [
     `${report.ok ? 'VERIFIED' : 'FAILED'}: batch ${s(report.batchId ?? '?')} (callgraph ${s(report.callgraphId ?? '?')})`,
-    ...report.checks.map((c) => `  ${mark[c.status]} ${c.name.padEnd(26)} ${s(c.message)}${c.code ? ` [${c.code}]` : ''}`),
+    ...checkLines(report.checks, 26),
   ].join('\n');
 }
 

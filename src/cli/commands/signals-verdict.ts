@@ -36,6 +36,7 @@ import { callJson, callText, download } from '../api-client.js';
 import { emit, emitVerdict, safeText as s } from '../output.js';
 import { publicKeyFromFile } from '../files.js';
 import { run } from '../run.js';
+import { checkLines } from './signals-audit.js';
 import { enc, query, withSignalsClient, type SignalsFlags } from '../signals-io.js';
 import { vkeyArg } from './log.js';
 
@@ -186,16 +187,11 @@ async function findVerdictId(flags: SignalsFlags, predicate: ReachabilityPredica
   return undefined;
 }
 
-const MARK = { passed: 'ok  ', failed: 'FAIL', skipped: 'skip' } as const;
-
 function human(report: VerdictVerifyReport): string {
   const head = report.ok
     ? `VERIFIED: ${s(report.symbol ?? '?')} is ${s(report.state ?? '?')} in callgraph ${s(report.callgraphId ?? '?')}, re-derived from ${report.batchCount} cited batch(es)`
     : `FAILED: verdict on ${s(report.symbol ?? '?')} (callgraph ${s(report.callgraphId ?? '?')}, says ${s(report.state ?? '?')}): ${s(report.failure?.message ?? '')}`;
-  return [
-    head,
-    ...report.checks.map((c) => `  ${MARK[c.status]} ${c.name.padEnd(22)} ${s(c.message)}${c.code ? ` [${c.code}]` : ''}`),
-  ].join('\n');
+  return [head, ...checkLines(report.checks, 22)].join('\n');
 }
 
 export function signalsExportVerdictCommand(): Command {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { REACHABILITY_STATES } from '../../signals/reach-types.js';
+import { ReachabilityDerivationSchema } from '../../signals/reach-verdict.js';
 
 /**
  * The wire shapes of the reachability routes (docs/reachability.md), for
@@ -78,87 +79,21 @@ export const VerdictParams = z.object({ id: Id });
 
 // ---------------------------------------------------------------- replies (documentation)
 
-const EdgeClass = z.enum(['static', 'runtime', 'heuristic', 'dynamic', 'unresolved']);
 const State = z.enum(REACHABILITY_STATES);
 const Link = z.object({ attestationId: z.string(), digest: z.string() });
 
-const StaticEvidence = z.looseObject({
-  state: z.enum(['reachable', 'uncertain', 'unreachable', 'absent']),
-  matchedNodes: z.array(z.string()),
-  entryPoint: z.string().nullable(),
-  path: z.array(z.string()),
-  steps: z.array(z.object({ nodeId: z.string(), symbol: z.string(), edgeKind: EdgeClass.nullable() })),
-  uncertainEdges: z.array(EdgeClass),
-});
-
-const RuntimeEvidence = z.looseObject({
-  state: z.enum(['observed', 'unobserved', 'none']),
-  hitCount: z.int(),
-  firstSeen: z.string().nullable(),
-  lastSeen: z.string().nullable(),
-  batchCount: z.int(),
-  sources: z.array(z.string()),
-  windowBatchCount: z.int(),
-  windowSources: z.array(z.string()),
-});
-
-const CitedBatch = z.looseObject({
-  batchId: z.string(),
-  provenanceId: z.string(),
-  provenanceHash: z.string(),
-  receivedAt: z.string(),
-  source: z.string(),
-  attestationId: z.string().nullable(),
-  attestationDigest: z.string().nullable(),
-  logIndex: z.int().nullable(),
-  rekorUuid: z.string().nullable(),
-  hitCount: z.int(),
-  firstSeen: z.string().nullable(),
-  lastSeen: z.string().nullable(),
-});
-
-const Evidence = z.looseObject({
-  callgraph: z.looseObject({
-    graphId: z.string(),
-    tenantId: z.string(),
-    componentPurl: z.string(),
-    digest: z.string(),
-    contentDigest: z.string(),
-    manifestDigest: z.string(),
-    manifestAttestationId: z.string().nullable(),
-    manifestLogIndex: z.int().nullable(),
-    manifestRekorUuid: z.string().nullable(),
-  }),
-  manifestDigest: z.string(),
-  provenanceIds: z.array(z.string()),
-  batches: z.array(CitedBatch),
-});
-
-export const ReachabilityAnswerReply = z
-  .looseObject({
-    rulesVersion: z.string(),
-    callgraphId: z.string(),
-    tenantId: z.string(),
-    componentPurl: z.string(),
-    symbol: z.string(),
-    vulnerability: z.string().nullable(),
-    state: State,
-    path: z.array(z.string()).describe('symbols from an entry point to the symbol; empty when there is no path'),
-    static: StaticEvidence,
-    runtime: RuntimeEvidence,
-    window: z.object({ since: z.string().nullable(), until: z.string().nullable() }),
-    thresholds: z.object({ minBatches: z.int(), minSources: z.int() }),
-    evidence: Evidence,
-    decidedAt: z.string(),
-    attestationId: z.string().describe('with attest: the verdict record').optional(),
-    verdictDigest: z.string().optional(),
-    logIndex: z.int().nullable().optional(),
-    rekorUuid: z.string().nullable().optional(),
-    sequence: z.int().optional(),
-    previous: Link.nullable().optional(),
-    created: z.boolean().describe('false: the newest verdict already said this on the same evidence, and is returned').optional(),
-  })
-  .describe('one symbol’s answer');
+// The derivation's fields are the verdict predicate's (reach-verdict.ts), so the document cannot drift from what is signed.
+export const ReachabilityAnswerReply = ReachabilityDerivationSchema.extend({
+  path: z.array(z.string()).describe('symbols from an entry point to the symbol; empty when there is no path'),
+  decidedAt: z.string(),
+  attestationId: z.string().describe('with attest: the verdict record').optional(),
+  verdictDigest: z.string().optional(),
+  logIndex: z.int().nullable().optional(),
+  rekorUuid: z.string().nullable().optional(),
+  sequence: z.int().optional(),
+  previous: Link.nullable().optional(),
+  created: z.boolean().describe('false: the newest verdict already said this on the same evidence, and is returned').optional(),
+}).describe('one symbol’s answer');
 
 export const ReachabilityResultReply = z
   .looseObject({
