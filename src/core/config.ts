@@ -12,6 +12,74 @@ import { AttestryError } from './errors.js';
  */
 const positiveInt = z.number().int().positive();
 
+/**
+ * Seed 002 "Configuration for Determinism" and "Signing Configuration": the
+ * `advisoryAi:` section (camelCase, as the seed writes it). `inference.local`
+ * is the node-llama-cpp backend, `inference.remote` an OpenAI-compatible
+ * server; a request or CLI flag may name another model or endpoint.
+ */
+const AdvisoryAiSchema = z
+  .object({
+    attestations: z
+      .object({
+        // Refuse to generate with settings that break seed 002's rules (temperature ≠ 0, no seed).
+        requireDeterminism: z.boolean().default(true),
+        defaultSeed: z.number().int().min(0).max(2 ** 32 - 1).default(42),
+        sign: z.boolean().default(true),
+        keyId: z
+          .string()
+          .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'letters, digits, . _ - (max 128)')
+          .default('attestry-ai-signer'),
+        cryptoScheme: z.enum(['ed25519', 'ecdsa-p256', 'sm2', 'gost3410']).default('ed25519'),
+      })
+      .strict()
+      .prefault({}),
+    inference: z
+      .object({
+        // Which backend a request without its own uses.
+        default: z.enum(['local', 'remote']).default('local'),
+        local: z
+          .object({
+            modelPath: z.string().min(1).nullable().default(null),
+            temperature: z.number().min(0).max(2).default(0),
+            seed: z.number().int().min(0).max(2 ** 32 - 1).nullable().default(42),
+            topK: positiveInt.default(1),
+            topP: z.number().gt(0).max(1).default(1),
+            maxTokens: positiveInt.max(32768).default(512),
+            threads: positiveInt.max(256).nullable().default(null),
+            contextSize: positiveInt.max(131072).default(1024),
+            batchSize: positiveInt.max(131072).default(512),
+          })
+          .strict()
+          .prefault({}),
+        remote: z
+          .object({
+            endpoint: z.url().nullable().default(null),
+            model: z.string().min(1).nullable().default(null),
+            // The name of an environment variable holding the bearer token (never the token itself).
+            apiKeyEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name').nullable().default(null),
+            weightsDigest: z.string().regex(/^sha256:[0-9a-f]{64}$/, 'sha256:<64 hex>').nullable().default(null),
+            timeoutSeconds: positiveInt.max(3600).default(300),
+          })
+          .strict()
+          .prefault({}),
+      })
+      .strict()
+      .prefault({}),
+    limits: z
+      .object({
+        // A finding or context pack larger than this is refused (E_TOO_LARGE naming the limit).
+        maxFindingBytes: positiveInt.default(256 * 1024),
+        maxContextDocuments: positiveInt.max(1000).default(64),
+        maxContextBytes: positiveInt.default(4 * 1024 * 1024),
+        // Generations running at once on one node; more wait (local inference is CPU-bound).
+        concurrency: positiveInt.max(64).default(1),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
 const SignalsSchema = z
   .object({
     CAS: z
@@ -165,6 +233,7 @@ export const ConfigSchema = z
       .strict()
       .prefault({}),
     Signals: SignalsSchema.prefault({}),
+    advisoryAi: AdvisoryAiSchema.prefault({}),
   })
   .strict();
 

@@ -35,6 +35,12 @@ export const ERROR_CODES = {
   E_UNAVAILABLE: { exit: 1, http: 503 },
   E_INTEGRITY: { exit: 2, http: 500 },
   E_INTERNAL: { exit: 1, http: 500 },
+  // An optional package a feature needs is not installed (the message names it and how to install it).
+  E_DEPENDENCY_MISSING: { exit: 1, http: 501 },
+  // Settings that break seed 002's determinism rules while advisoryAi.attestations.requireDeterminism is on.
+  E_NONDETERMINISTIC: { exit: 1, http: 422 },
+  // The model or inference server failed to generate (load error, server error, bad reply).
+  E_GENERATION_FAILED: { exit: 1, http: 502 },
 } as const satisfies Record<string, { exit: number; http: number }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
