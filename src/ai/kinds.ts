@@ -2,16 +2,36 @@ import type { KindDeclaration } from '../kinds/declaration.js';
 
 /** The DSSE payload type of AI attestations (a statement, or a bare predicate document). */
 export const AI_PAYLOAD_TYPE = 'application/vnd.stellaops.ai-attestation+json';
+/** The DSSE payload type of the signed AI audit records (kept here so the kinds stay data-only). */
+export const AI_AUDIT_RECORD_PAYLOAD_TYPE = 'application/vnd.attestry.ai-audit+json';
+
+// Seed 002 "Attestation Storage": ai-attestations/YYYY/MM/DD/{artifactId}.{json,dsse.json} and replay-….json, under the tenant.
+const DAY = 'ai-attestations/{tenant}/{yyyy}/{mm}/{dd}';
 
 export const AI_ATTESTATIONS: KindDeclaration = {
   name: 'ai-attestations',
   description: 'Attestations about AI artifacts (DSSE, AI artifact predicate or AI payload type)',
   predicateTypes: ['https://stellaops.org/attestation/ai-artifact/v1'],
   payloadTypes: [AI_PAYLOAD_TYPE],
-  blobs: { primary: 'ai-attestations/{tenant}/{id}.dsse.json' },
+  blobs: {
+    primary: `${DAY}/ai-artifact-{yyyymmdd}-{id}.dsse.json`,
+    statement: `${DAY}/ai-artifact-{yyyymmdd}-{id}.json`,
+    manifest: `${DAY}/replay-{yyyymmdd}-{id}.json`,
+  },
   // The AI service writes them, reviewers read what they approve, policy and audit read everything.
   access: { 'policy-engine': 'r', 'audit-service': 'r', 'ai-service': 'rw', reviewer: 'r', admin: 'rw' },
   retention: { keep: 'forever' },
 };
 
-export const AI_KINDS: readonly KindDeclaration[] = [AI_ATTESTATIONS];
+/** One signed audit record per AI operation (generation, verification, replay), hash-chained per tenant. */
+export const AI_AUDIT_RECORDS: KindDeclaration = {
+  name: 'ai-audit-records',
+  description: 'Signed, hash-chained audit records of AI generations, verifications and replays',
+  payloadTypes: [AI_AUDIT_RECORD_PAYLOAD_TYPE],
+  blobs: { primary: 'ai-audit-records/{tenant}/{id}.dsse.json' },
+  access: { 'ai-service': 'rw', 'audit-service': 'r', reviewer: 'r', 'policy-engine': 'r', admin: 'rw' },
+  // An audit trail with gaps is no audit trail.
+  retention: { keep: 'forever' },
+};
+
+export const AI_KINDS: readonly KindDeclaration[] = [AI_ATTESTATIONS, AI_AUDIT_RECORDS];

@@ -9,9 +9,8 @@ import type { JsonValue } from '../core/canonical-json.js';
 
 /** The in-toto predicate type of AI artifact attestations (seed 002). */
 export const AI_PREDICATE_TYPE = 'https://stellaops.org/attestation/ai-artifact/v1';
-export { AI_PAYLOAD_TYPE } from './kinds.js';
 /** DSSE payload type of the signed audit records attestry adds (one per operation). */
-export const AI_AUDIT_PAYLOAD_TYPE = 'application/vnd.attestry.ai-audit+json';
+export { AI_PAYLOAD_TYPE, AI_AUDIT_RECORD_PAYLOAD_TYPE as AI_AUDIT_PAYLOAD_TYPE } from './kinds.js';
 export const REPLAY_MANIFEST_VERSION = '1.0';
 
 export const ARTIFACT_TYPES = ['explanation', 'remediation', 'vex_draft', 'policy_draft', 'triage_suggestion'] as const;

@@ -156,7 +156,11 @@ export interface AuditVerification {
   readonly headLogIndex: number | null;
   /** Each problem found, naming the sequence number (e.g. "record 7: previousDigest does not match record 6"). */
   readonly problems: readonly string[];
-  readonly checks: readonly { readonly name: 'chain' | 'signatures' | 'head-log-inclusion'; readonly ok: boolean; readonly message: string }[];
+  readonly checks: readonly {
+    readonly name: 'chain' | 'signatures' | 'head-log-inclusion';
+    readonly ok: boolean;
+    readonly message: string;
+  }[];
 }
 
 export interface AiUseCases {

@@ -23,6 +23,18 @@ export interface CompiledTemplate {
 const ALLOWED_RE = /^[A-Za-z0-9._/{}-]+$/;
 const PLACEHOLDER_RE = /\{([^{}]*)\}/g;
 const ULID_PATTERN = '[0-9A-HJKMNP-TV-Z]{26}';
+const DATE_PATTERNS: Readonly<Record<string, string>> = { yyyy: '[0-9]{4}', mm: '[0-9]{2}', dd: '[0-9]{2}', yyyymmdd: '[0-9]{8}' };
+const PLACEHOLDERS = ['tenant', 'id', ...Object.keys(DATE_PATTERNS)];
+const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+
+/** The date parts of a ULID's 48-bit millisecond timestamp, in UTC. */
+export function ulidDateParts(ulid: string): { yyyy: string; mm: string; dd: string; yyyymmdd: string } {
+  let ms = 0;
+  for (const c of ulid.slice(0, 10)) ms = ms * 32 + CROCKFORD.indexOf(c);
+  const iso = new Date(ms).toISOString();
+  const [yyyy, mm, dd] = [iso.slice(0, 4), iso.slice(5, 7), iso.slice(8, 10)];
+  return { yyyy, mm, dd, yyyymmdd: `${yyyy}${mm}${dd}` };
+}
 // What the fill step produces for a placeholder, used to check that every
 // key a template can mint is a safe store path.
 const SAMPLE = { tenant: 'a', id: '0'.repeat(26) };
@@ -39,8 +51,9 @@ export function compileTemplate(kind: string, role: string, template: BlobTempla
   if (typeof template !== 'string' || !template.startsWith(`${kind}/`)) refuse(kind, role, String(template), `must start with "${kind}/"`);
   if (!ALLOWED_RE.test(template)) refuse(kind, role, template, 'may only contain A-Z a-z 0-9 . _ / - and the placeholders {tenant} {id}');
   const placeholders = [...template.matchAll(PLACEHOLDER_RE)].map((m) => m[1] as string);
-  const unknown = placeholders.find((p) => p !== 'tenant' && p !== 'id');
-  if (unknown !== undefined) refuse(kind, role, template, `has placeholder {${unknown}}; only {tenant} and {id} exist`);
+  const unknown = placeholders.find((p) => !PLACEHOLDERS.includes(p));
+  if (unknown !== undefined)
+    refuse(kind, role, template, `has placeholder {${unknown}}; only ${PLACEHOLDERS.map((p) => `{${p}}`).join(' ')} exist`);
   if (template.replace(PLACEHOLDER_RE, '').includes('{') || template.replace(PLACEHOLDER_RE, '').includes('}')) {
     refuse(kind, role, template, 'has an unbalanced brace');
   }
@@ -50,19 +63,30 @@ export function compileTemplate(kind: string, role: string, template: BlobTempla
   // A tenant may contain dots; as a whole segment it can never run into the
   // literal text around it, so matching a key back stays unambiguous.
   if (tenants === 1 && !template.split('/').includes('{tenant}')) refuse(kind, role, template, 'must use {tenant} as a whole path segment');
-  const substitute = (tenant: string, id: string): string => template.replaceAll('{tenant}', tenant).replaceAll('{id}', id);
+  // Date placeholders are derived from the id, so a key's date never disagrees with its ULID.
+  const substitute = (tenant: string, id: string): string => {
+    const date = ulidDateParts(id);
+    return template.replace(PLACEHOLDER_RE, (_, p: string) => (p === 'tenant' ? tenant : p === 'id' ? id : date[p as keyof typeof date]));
+  };
   if (!isSafeKeyPath(substitute(SAMPLE.tenant, SAMPLE.id))) {
     refuse(kind, role, template, 'does not make a safe key (2-6 segments, each starting with a letter or digit, no "..")');
   }
 
+  let dateGroups = 0;
   const pattern = new RegExp(
     `^${template
-      .split(/(\{tenant\}|\{id\})/)
-      .map((part) =>
-        part === '{tenant}' ? `(?<tenant>${TENANT_PATTERN})` : part === '{id}' ? `(?<id>${ULID_PATTERN})` : escapeRegExp(part),
-      )
+      .split(/(\{[a-z]+\})/)
+      .map((part) => {
+        const name = /^\{([a-z]+)\}$/.exec(part)?.[1];
+        if (name === 'tenant') return `(?<tenant>${TENANT_PATTERN})`;
+        if (name === 'id') return `(?<id>${ULID_PATTERN})`;
+        // A date part may occur more than once; each occurrence is compared with the id's below.
+        const date = name === undefined ? undefined : DATE_PATTERNS[name];
+        return date === undefined ? escapeRegExp(part) : `(?<d${dateGroups++}>${date})`;
+      })
       .join('')}$`,
   );
+  const dateOrder = placeholders.filter((p) => p in DATE_PATTERNS) as (keyof ReturnType<typeof ulidDateParts>)[];
   return {
     kind,
     role,
@@ -77,7 +101,13 @@ export function compileTemplate(kind: string, role: string, template: BlobTempla
       if (groups === undefined) return undefined;
       const tenant = groups['tenant'];
       if (tenant !== undefined && tenant.includes('..')) return undefined;
-      return { tenant, id: groups['id'] as string };
+      const id = groups['id'] as string;
+      if (dateOrder.length > 0) {
+        // A key whose date disagrees with its ULID was not minted by this template.
+        const date = ulidDateParts(id);
+        if (dateOrder.some((p, i) => groups[`d${i}`] !== date[p])) return undefined;
+      }
+      return { tenant, id };
     },
   };
 }

@@ -31,17 +31,17 @@ import { expectAttestryError } from '../helpers/model.js';
  *   Scanner Worker:  write callgraphs only
  *   Audit Service:   read callgraphs, manifests, runtime-facts, attestations
  *   all others:      deny
- * Extension (model-signatures, ai-attestations):
- *   policy-engine, audit-service: read both
- *   ai-service: read/write both
- *   reviewer: read both
+ * Extension (model-signatures, ai-attestations, ai-audit-records):
+ *   policy-engine, audit-service: read them
+ *   ai-service: read/write them
+ *   reviewer: read them
  *   admin: read/write every kind
  * message-signatures (sign-blob --upload): the grants of attestations.
  * reachability-verdicts (issue 15): the grants of attestations (signals-service
  *   writes, policy-engine and audit-service read).
  */
 const SEED_KINDS = ['callgraphs', 'manifests', 'runtime-facts', 'attestations'] as const;
-const AI_KINDS = ['model-signatures', 'ai-attestations'] as const;
+const AI_KINDS = ['model-signatures', 'ai-attestations', 'ai-audit-records'] as const;
 // Reachability verdicts (issue 15) are Signals evidence under the seed's grants.
 const SIGNALS_KINDS = [...SEED_KINDS, 'reachability-verdicts'] as const;
 const ALL_KINDS = [...SIGNALS_KINDS, ...AI_KINDS, 'message-signatures'] as const;
@@ -66,8 +66,8 @@ const EXPECTED: Record<Role, Expected> = {
   'policy-engine': { ...grant(SIGNALS_KINDS, R), ...grant(AI_KINDS, R), 'message-signatures': R },
   'scanner-worker': { callgraphs: W },
   'audit-service': { ...grant(SIGNALS_KINDS, R), ...grant(AI_KINDS, R), 'message-signatures': R },
-  'ai-service': { 'model-signatures': RW, 'ai-attestations': RW },
-  reviewer: { 'model-signatures': R, 'ai-attestations': R },
+  'ai-service': grant(AI_KINDS, RW),
+  reviewer: grant(AI_KINDS, R),
   admin: grant(ALL_KINDS, RW),
 };
 

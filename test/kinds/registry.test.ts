@@ -17,6 +17,7 @@ import { INTOTO_PAYLOAD_TYPE } from '../../src/crypto/intoto.js';
 import { parseEvidence } from '../../src/evidence/classify.js';
 import { BUILTIN_KINDS, builtinKinds, EVIDENCE_KINDS } from '../../src/kinds/builtin.js';
 import { casLayout, evidenceBlobKey, parseCasKey } from '../../src/kinds/cas-layout.js';
+import { ulidDateParts } from '../../src/kinds/template.js';
 import type { KindDeclaration } from '../../src/kinds/declaration.js';
 import { KindRegistry } from '../../src/kinds/registry.js';
 import { OMS_LEGACY_PREDICATE_TYPE, OMS_PREDICATE_TYPE } from '../../src/models/oms.js';
@@ -124,7 +125,7 @@ describe('KindRegistry refuses ambiguous or unsafe declarations (E_CONFIG)', () 
 
 describe('the builtin kinds', () => {
   const kinds = builtinKinds();
-  test('are the eight kinds, seed 000’s four first, in today’s order', () => {
+  test('are the nine kinds, seed 000’s four first, in today’s order', () => {
     assert.deepEqual(kinds.names(), [
       'callgraphs',
       'manifests',
@@ -133,6 +134,7 @@ describe('the builtin kinds', () => {
       'reachability-verdicts',
       'model-signatures',
       'ai-attestations',
+      'ai-audit-records',
       'message-signatures',
     ]);
     assert.deepEqual(EVIDENCE_KINDS, kinds.names());
@@ -202,12 +204,14 @@ describe('the builtin kinds', () => {
     assert.equal(casLayout.provenance('acme', id), `runtime-facts/acme/${id}.provenance.json`);
     assert.equal(casLayout.attestation(id), `attestations/${id}.dsse`);
     assert.equal(casLayout.modelSignature('acme', id), `model-signatures/acme/${id}.sigstore.json`);
-    assert.equal(casLayout.aiAttestation('acme', id), `ai-attestations/acme/${id}.dsse.json`);
+    const { yyyy, mm, dd, yyyymmdd } = ulidDateParts(id);
+    assert.equal(casLayout.aiAttestation('acme', id), `ai-attestations/acme/${yyyy}/${mm}/${dd}/ai-artifact-${yyyymmdd}-${id}.dsse.json`);
     assert.equal(casLayout.messageSignature('acme', id), `message-signatures/acme/${id}.sigstore.json`);
     const primary: Record<string, string> = {
       attestations: casLayout.attestation(id),
       'model-signatures': casLayout.modelSignature('acme', id),
       'ai-attestations': casLayout.aiAttestation('acme', id),
+      'ai-audit-records': `ai-audit-records/acme/${id}.dsse.json`,
       'message-signatures': casLayout.messageSignature('acme', id),
       manifests: casLayout.manifestEnvelope(id),
       callgraphs: casLayout.callgraphMeta('acme', id),
@@ -245,6 +249,43 @@ describe('the builtin kinds', () => {
       expectAttestryError(() => parseCasKey(bad), 'E_INVALID_INPUT', /not a CAS key of this layout/);
     }
   });
+  test('date placeholders follow the ULID’s UTC timestamp, both ways', () => {
+    // 2025-12-26T10:30:00Z, the seed's example date.
+    const id = ulid(Date.UTC(2025, 11, 26, 10, 30));
+    assert.deepEqual(ulidDateParts(id), { yyyy: '2025', mm: '12', dd: '26', yyyymmdd: '20251226' });
+    const base = 'ai-attestations/acme/2025/12/26';
+    assert.equal(kinds.blobKey('ai-attestations', 'statement', 'acme', id), `${base}/ai-artifact-20251226-${id}.json`);
+    assert.equal(kinds.blobKey('ai-attestations', 'manifest', 'acme', id), `${base}/replay-20251226-${id}.json`);
+    assert.deepEqual(kinds.matchKey(`${base}/replay-20251226-${id}.json`), {
+      kind: 'ai-attestations',
+      role: 'manifest',
+      tenant: 'acme',
+      id,
+    });
+    // A key whose date disagrees with its ULID is not one the template made.
+    for (const bad of [
+      `ai-attestations/acme/2025/12/27/ai-artifact-20251226-${id}.json`,
+      `ai-attestations/acme/2025/12/26/ai-artifact-20251227-${id}.json`,
+      `ai-attestations/acme/2024/12/26/replay-20251226-${id}.json`,
+    ]) {
+      assert.equal(kinds.matchKey(bad), undefined, bad);
+      expectAttestryError(() => parseCasKey(bad), 'E_INVALID_INPUT', /not a CAS key of this layout/);
+    }
+    const custom = new KindRegistry([kind({ name: 'a', blobs: { primary: 'a/{yyyy}/{mm}/{id}-{dd}.json' } })]);
+    assert.equal(custom.blobKey('a', 'primary', 'acme', id), `a/2025/12/${id}-26.json`);
+    assert.equal(custom.matchKey(`a/2025/12/${id}-25.json`), undefined);
+  });
+  test('audit records are read by audit, reviewers and policy, written by the AI service', () => {
+    assert.deepEqual(
+      Object.fromEntries(
+        (['ai-service', 'audit-service', 'reviewer', 'policy-engine', 'admin', 'scanner-worker'] as const).map((r) => [
+          r,
+          kinds.grant(r, 'ai-audit-records'),
+        ]),
+      ),
+      { 'ai-service': 'rw', 'audit-service': 'r', reviewer: 'r', 'policy-engine': 'r', admin: 'rw', 'scanner-worker': '-' },
+    );
+  });
   test('classification is today’s table', () => {
     assert.equal(kinds.classify(OMS_PREDICATE_TYPE, INTOTO_PAYLOAD_TYPE), 'model-signatures');
     assert.equal(kinds.classify(OMS_LEGACY_PREDICATE_TYPE, INTOTO_PAYLOAD_TYPE), 'model-signatures');
@@ -265,7 +306,7 @@ describe('the builtin kinds', () => {
       configKey: 'Signals.CAS.RetentionDays.OrphanCallgraphs',
       scope: 'unreferenced',
     });
-    for (const k of ['manifests', 'attestations', 'model-signatures', 'ai-attestations', 'message-signatures']) {
+    for (const k of ['manifests', 'attestations', 'model-signatures', 'ai-attestations', 'ai-audit-records', 'message-signatures']) {
       assert.equal(kinds.retentionDays(k, config), null, k);
     }
     expectAttestryError(
