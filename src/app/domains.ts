@@ -1,3 +1,4 @@
+import { aiModule } from './ai-module.js';
 import type { EvidenceLocker } from '../evidence/locker.js';
 import { acceptCosignature } from '../tlog/witness.js';
 import type { LogState } from '../tlog/log-reader.js';
@@ -45,4 +46,4 @@ export const modelsModule: AppModule<ModelUseCases> = {
   register: () => ({}),
 };
 
-export const BUILTIN_MODULES: readonly AppModule[] = [evidenceModule, logModule, modelsModule, signalsModule, reachabilityModule];
+export const BUILTIN_MODULES: readonly AppModule[] = [evidenceModule, logModule, modelsModule, signalsModule, reachabilityModule, aiModule];

@@ -1,3 +1,4 @@
+import { parseKeyAlgorithm } from '../crypto/keys.js';
 import type { ResolvedConfig } from '../core/config.js';
 import { AttestryError } from '../core/errors.js';
 import type { Clock, IdSource } from '../core/ids.js';
@@ -75,6 +76,8 @@ export async function openApp(config: ResolvedConfig, deps: AppDeps = {}): Promi
     await blobs.ping();
     const keyring = keyringFor(config);
     const { info, created } = keyring.ensure(settings.signingKey.keyId, settings.signingKey.algorithm);
+    // The AI signing key (seed 002 `advisoryAi.attestations.keyId`), made before the locker's list of service keys.
+    keyring.ensure(config.advisoryAi.attestations.keyId, parseKeyAlgorithm(config.advisoryAi.attestations.cryptoScheme));
     const serviceKeys = keyring.list();
     const { log: tlog, signer: noteSigner, keyring: logKeyring } = await openTransparencyLog(config, base.index, policy);
     const { tsa, settings: tsaSettings } = openTimestampAuthority(config, base.clock.now());

@@ -47,7 +47,7 @@ const AdvisoryAiSchema = z
             topP: z.number().gt(0).max(1).default(1),
             maxTokens: positiveInt.max(32768).default(512),
             threads: positiveInt.max(256).nullable().default(null),
-            contextSize: positiveInt.max(131072).default(1024),
+            contextSize: positiveInt.max(131072).default(2048),
             batchSize: positiveInt.max(131072).default(512),
           })
           .strict()

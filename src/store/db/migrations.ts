@@ -369,6 +369,53 @@ function migrations(dialect: SqlDialect): Record<string, Migration> {
         await db.schema.dropTable('signals_verdicts').execute();
       },
     },
+    '0007_ai': {
+      async up(db: Kysely<unknown>): Promise<void> {
+        await db.schema
+          .createTable('ai_artifacts')
+          .addColumn('artifact_id', 'text', (c) => c.primaryKey())
+          // The locker record holding the DSSE envelope (its id is the artifact id's ULID); null when unsigned.
+          .addColumn('record_id', 'text')
+          .addColumn('tenant', 'text', (c) => c.notNull().references('tenants.id'))
+          .addColumn('artifact_type', 'text', (c) => c.notNull())
+          .addColumn('authority', 'text', (c) => c.notNull())
+          .addColumn('model_id', 'text', (c) => c.notNull())
+          .addColumn('weights_digest', 'text', (c) => c.notNull())
+          .addColumn('template_version', 'text', (c) => c.notNull())
+          .addColumn('manifest_id', 'text', (c) => c.notNull().unique())
+          .addColumn('manifest_hash', 'text', (c) => c.notNull())
+          // sha256 of the stored manifest file (what the blob store checks on read).
+          .addColumn('manifest_digest', 'text', (c) => c.notNull())
+          .addColumn('statement_digest', 'text', (c) => c.notNull())
+          .addColumn('signed', 'integer', (c) => c.notNull())
+          .addColumn('key_id', 'text')
+          .addColumn('generated_at', 'text', (c) => c.notNull())
+          .addColumn('created_by', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('ai_artifacts_tenant').on('ai_artifacts').columns(['tenant', 'generated_at']).execute();
+        await db.schema
+          .createTable('ai_audit')
+          .addColumn('tenant', 'text', (c) => c.notNull().references('tenants.id'))
+          .addColumn('sequence', 'integer', (c) => c.notNull())
+          // sha256 of the record's RFC 8785 form (which carries previous_digest): the chain link.
+          .addColumn('digest', 'text', (c) => c.notNull().unique())
+          .addColumn('previous_digest', 'text')
+          .addColumn('artifact_id', 'text', (c) => c.notNull())
+          .addColumn('operation', 'text', (c) => c.notNull())
+          .addColumn('timestamp', 'text', (c) => c.notNull())
+          // The signed, logged locker record of this audit entry.
+          .addColumn('record_id', 'text', (c) => c.notNull())
+          .addColumn('record_json', 'text', (c) => c.notNull())
+          .addPrimaryKeyConstraint('ai_audit_chain', ['tenant', 'sequence'])
+          .execute();
+        await db.schema.createIndex('ai_audit_artifact').on('ai_audit').columns(['tenant', 'artifact_id']).execute();
+        await db.schema.createIndex('ai_audit_time').on('ai_audit').columns(['tenant', 'timestamp']).execute();
+      },
+      async down(db: Kysely<unknown>): Promise<void> {
+        await db.schema.dropTable('ai_audit').execute();
+        await db.schema.dropTable('ai_artifacts').execute();
+      },
+    },
   };
 }
 

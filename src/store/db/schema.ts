@@ -249,4 +249,37 @@ export interface Database {
   signals_batches: SignalsBatchesTable;
   signals_facts: SignalsFactsTable;
   signals_verdicts: SignalsVerdictsTable;
+  ai_artifacts: AiArtifactsTable;
+  ai_audit: AiAuditTable;
+}
+
+export interface AiArtifactsTable {
+  artifact_id: string;
+  record_id: string | null;
+  tenant: string;
+  artifact_type: string;
+  authority: string;
+  model_id: string;
+  weights_digest: string;
+  template_version: string;
+  manifest_id: string;
+  manifest_hash: string;
+  manifest_digest: string;
+  statement_digest: string;
+  signed: number;
+  key_id: string | null;
+  generated_at: string;
+  created_by: string;
+}
+
+export interface AiAuditTable {
+  tenant: string;
+  sequence: number;
+  digest: string;
+  previous_digest: string | null;
+  artifact_id: string;
+  operation: string;
+  timestamp: string;
+  record_id: string;
+  record_json: string;
 }
