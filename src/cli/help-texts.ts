@@ -14,6 +14,54 @@ export interface HelpText {
 const D = '--data-dir .attestry/data';
 
 export const COMMAND_HELP: Readonly<Record<string, HelpText>> = {
+  'advisory explain': {
+    examples: [
+      'npm run --silent tiny-model -- /tmp/tiny.gguf',
+      'attestry advisory explain finding-123 --finding finding.json --model /tmp/tiny.gguf --attest --sign --data-dir ./data --json',
+      'attestry advisory explain finding-123 --finding finding.json --type vex_draft --context sbom.json --endpoint http://127.0.0.1:8081/v1 --data-dir ./data',
+    ],
+    exits: [
+      [0, 'generated, attested (signed unless --no-sign), stored in the locker and logged; the files written in the seed layout'],
+      [1, 'usage error, a finding or context file that is missing or invalid, no model, settings that break determinism (E_NONDETERMINISTIC), or the model failed to load or generate'],
+    ],
+  },
+  'advisory replay': {
+    examples: [
+      'attestry advisory replay --manifest evidence/ai-attestations/2026/12/02/replay-20261202-01J….json --model /tmp/tiny.gguf --detect-divergence --json',
+      'attestry advisory replay --manifest replay.json --model other.gguf --threads 1 --detect-divergence',
+    ],
+    exits: [
+      [0, 'reproduced byte for byte (status identical); pins that differ are still listed as causes'],
+      [1, 'usage error, a manifest file that is missing or invalid, or generation could not run (model missing, backend error)'],
+      [2, 'not reproduced: status semantically-equivalent or divergent, or refused as nondeterministic; each cause named (weights, temperature, seed, template-version, context, threads, …)'],
+    ],
+  },
+  'attest verify': {
+    examples: [
+      'attestry attest verify evidence/ai-attestations/2026/12/02/ai-artifact-20261202-01J….dsse.json --data-dir ./data',
+      'attestry attest verify artifact.dsse.json --manifest replay.json --key ai-signer.pub --replay --model /tmp/tiny.gguf --data-dir ./data --json',
+    ],
+    exits: [
+      [0, 'valid: signature, predicate schema, manifest hash and binding (prompts, context, output), log inclusion (and replay when asked)'],
+      [1, 'usage error, or an attestation, manifest or key file that is missing or not parseable'],
+      [2, 'invalid: the failed check is named (signature, predicate-schema, manifest-hash, manifest-binding, prompt-hashes, context-hashes, output-hash, log-inclusion, replay)'],
+    ],
+  },
+  'audit list': {
+    examples: ['attestry audit list --data-dir ./data', 'attestry audit list --artifact ai-artifact-20261202-01J… --since 2026-12-01T00:00:00Z --data-dir ./data --json'],
+    exits: [
+      [0, 'records listed'],
+      [1, 'usage error, or the data directory cannot be opened'],
+    ],
+  },
+  'audit verify': {
+    examples: ['attestry audit verify --data-dir ./data', 'attestry audit verify --tenant acme --data-dir ./data --json'],
+    exits: [
+      [0, 'every record hashes to its digest and links to the one before, every signature verifies, the head is in the log'],
+      [1, 'usage error, or the data directory cannot be opened'],
+      [2, 'the chain is broken: each problem named by record number'],
+    ],
+  },
   'model keygen': {
     examples: [
       'attestry model keygen --output keys',

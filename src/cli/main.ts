@@ -47,7 +47,14 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   'verify-bundle': async () => (await import('./commands/verify-bundle.js')).verifyBundleCommand(),
   trust: async () => (await import('./commands/trust.js')).trustCommand(),
   'sign-blob': async () => (await import('./commands/sign-blob.js')).signBlobCommand(),
-  attest: async () => (await import('./commands/attest.js')).attestCommand(),
+  attest: async () => {
+    const verify = (await import('./commands/ai-verify.js')).attestVerifyCommand();
+    // `attest` signs with required --key/--predicate/…, which commander would demand of `attest verify` too: that one gets a bare parent.
+    if (process.argv[3] === 'verify' && process.argv[2] === 'attest') return new Command('attest').addCommand(verify);
+    return (await import('./commands/attest.js')).attestCommand().addCommand(verify);
+  },
+  advisory: async () => (await import('./commands/advisory.js')).advisoryCommand(),
+  audit: async () => (await import('./commands/ai-verify.js')).auditCommand(),
   signals: async () => (await import('./commands/signals.js')).signalsCommand(),
 };
 

@@ -11,7 +11,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash, generateKeyPairSync } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { COMMAND_HELP } from '../../src/cli/help-texts.js';
@@ -28,6 +29,7 @@ import { startTufRepo } from '../helpers/tuf-repo.js';
 import { BATCH as EXPORTED_BATCH, buildExport } from '../helpers/signals-export.js';
 import { GRAPH, BATCH, startSignalsRoutesServer, type SignalsTestServer } from '../helpers/signals-routes.js';
 import { storeGraph, SYM } from '../helpers/reach-http.js';
+import { FINDING, tinyModelPath } from '../helpers/tiny-model.js';
 import { BATCHES as VERDICT_BATCHES, buildVerdictExport, logVkey as verdictLogVkey, serveExport } from '../signals/reach-verify-fixture.js';
 
 type Code = 0 | 1 | 2;
@@ -707,3 +709,96 @@ function serveUntilListening(args: string[]): Promise<CliResult> {
     });
   });
 }
+
+// AI attestations (issue 16): one explain with the tiny model, shared by the rows below.
+let aiRun: Promise<{ dir: string; dataDir: string; attestation: string; manifest: string }> | undefined;
+function aiExplained(): Promise<{ dir: string; dataDir: string; attestation: string; manifest: string }> {
+  aiRun ??= (async () => {
+    const dir = makeTempDir();
+    const finding = join(dir, 'finding.json');
+    writeFileSync(finding, JSON.stringify(FINDING));
+    const dataDir = join(dir, 'data');
+    const r = await cli(['advisory', 'explain', FINDING.id, '--finding', finding, '--model', tinyModelPath(), '--max-tokens', '24', '--attest', '--sign', '--data-dir', dataDir]);
+    assert.equal(r.code, 0, show(r));
+    const j = jsonOut(r);
+    return { dir, dataDir, attestation: getString(j, 'attestationPath'), manifest: getString(j, 'replayManifestPath') };
+  })();
+  return aiRun;
+}
+row('advisory explain', 0, 'the tiny model explains a finding, attested and signed', async () => {
+  const a = await aiExplained();
+  const finding = join(a.dir, 'finding.json');
+  return cli(['advisory', 'explain', FINDING.id, '--finding', finding, '--model', tinyModelPath(), '--max-tokens', '8', '--type', 'vex_draft', '--data-dir', a.dataDir]);
+});
+row('advisory explain', 1, 'a finding without a purl', async () => {
+  const a = await aiExplained();
+  const finding = join(a.dir, 'bad-finding.json');
+  writeFileSync(finding, JSON.stringify({ id: 'f', cve: 'CVE-1', description: 'x' }));
+  return cli(['advisory', 'explain', 'f', '--finding', finding, '--model', tinyModelPath(), '--data-dir', a.dataDir]);
+});
+row('advisory replay', 0, 'the same model reproduces the output', async () => {
+  const a = await aiExplained();
+  return cli(['advisory', 'replay', '--manifest', a.manifest, '--model', tinyModelPath(), '--detect-divergence', '--data-dir', a.dataDir]);
+});
+row('advisory replay', 1, 'the model file is missing', async () => {
+  const a = await aiExplained();
+  return cli(['advisory', 'replay', '--manifest', a.manifest, '--model', join(a.dir, 'no-such.gguf'), '--data-dir', a.dataDir]);
+});
+row('advisory replay', 2, 'other weights: divergent, cause weights', async () => {
+  const a = await aiExplained();
+  const r = await cli(['advisory', 'replay', '--manifest', a.manifest, '--model', tinyModelPath(2), '--detect-divergence', '--data-dir', a.dataDir]);
+  assert.match(getString(jsonOut(r), 'message'), /weights/, show(r));
+  return r;
+});
+row('attest verify', 0, 'a fresh AI attestation verifies', async () => {
+  const a = await aiExplained();
+  return cli(['attest', 'verify', a.attestation, '--data-dir', a.dataDir]);
+});
+row('attest verify', 1, 'the attestation file is not JSON', async () => {
+  const a = await aiExplained();
+  const bad = join(a.dir, 'bad.dsse.json');
+  writeFileSync(bad, 'not json');
+  return cli(['attest', 'verify', bad, '--data-dir', a.dataDir]);
+});
+row('attest verify', 2, 'the output in the manifest beside it was edited', async () => {
+  const a = await aiExplained();
+  const dir = join(a.dir, 'edited');
+  mkdirSync(dir, { recursive: true });
+  const env = join(dir, a.attestation.split('/').at(-1) as string);
+  writeFileSync(env, readFileSync(a.attestation));
+  const m = JSON.parse(readFileSync(a.manifest, 'utf8')) as { output: { content: string } };
+  m.output.content = `${m.output.content} edited`;
+  writeFileSync(join(dir, a.manifest.split('/').at(-1) as string), JSON.stringify(m));
+  const r = await cli(['attest', 'verify', env, '--data-dir', a.dataDir]);
+  assert.match(getString(jsonOut(r), 'message'), /^manifest-hash/, show(r));
+  return r;
+});
+row('audit list', 0, 'the generation is in the trail', async () => {
+  const a = await aiExplained();
+  const r = await cli(['audit', 'list', '--data-dir', a.dataDir]);
+  assert.ok((jsonOut(r)['records'] as unknown[]).length >= 1, show(r));
+  return r;
+});
+row('audit list', 1, 'a --since that is not a time', async () => {
+  const a = await aiExplained();
+  return cli(['audit', 'list', '--since', 'yesterday', '--data-dir', a.dataDir]);
+});
+row('audit verify', 0, 'the trail verifies', async () => {
+  const a = await aiExplained();
+  return cli(['audit', 'verify', '--data-dir', a.dataDir]);
+});
+row('audit verify', 1, 'an unknown tenant', async () => {
+  const a = await aiExplained();
+  return cli(['audit', 'verify', '--tenant', 'Not A Tenant!', '--data-dir', a.dataDir]);
+});
+row('audit verify', 2, 'a record of the chain was edited in the index', async () => {
+  const a = await aiExplained();
+  const copy = join(a.dir, 'broken');
+  cpSync(a.dataDir, copy, { recursive: true });
+  const db = new Database(join(copy, 'index.sqlite'));
+  db.prepare("UPDATE ai_audit SET record_json = replace(record_json, 'ai_generation', 'ai_replay') WHERE sequence = 1").run();
+  db.close();
+  const r = await cli(['audit', 'verify', '--data-dir', copy]);
+  assert.match(getString(jsonOut(r), 'message'), /record 1/, show(r));
+  return r;
+});

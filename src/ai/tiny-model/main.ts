@@ -3,6 +3,7 @@
  * `npm run --silent tiny-model -- OUT.gguf [--seed N]`: writes the tiny test
  * model (src/ai/tiny-model/model.ts). The same seed writes the same bytes.
  */
+import { resolve } from 'node:path';
 import { writeFileAtomic } from '../../core/atomic-file.js';
 import { sha256Digest } from '../../core/digest.js';
 import { tinyModelGguf } from './model.js';
@@ -34,6 +35,8 @@ function main(argv: readonly string[]): number {
     process.stderr.write(`${USAGE}\n`);
     return 1;
   }
+  // npm runs scripts in the package root; a relative OUT means where `npm run` was typed (INIT_CWD).
+  out = resolve(process.env['INIT_CWD'] ?? '.', out);
   const bytes = tinyModelGguf(seed);
   writeFileAtomic(out, bytes);
   process.stderr.write(`wrote ${out}: ${bytes.length} bytes, ${sha256Digest(bytes)} (seed ${seed})\n`);

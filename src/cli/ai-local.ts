@@ -1,0 +1,53 @@
+/**
+ * The AI commands' local mode: the app opened in-process on `--data-dir`
+ * (created on first use, with the `default` tenant, like a first `serve`),
+ * acting as the ai-service role for one tenant.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { aiModule } from '../app/ai-module.js';
+import { bootstrapIndex } from '../app/bootstrap.js';
+import { openApp } from '../app/open-app.js';
+import type { AiUseCases } from '../ai/use-cases.js';
+import type { Principal } from '../authz/principal.js';
+import { writeFileAtomic } from '../core/atomic-file.js';
+import { AttestryError } from '../core/errors.js';
+import { parseTenantId } from '../core/tenant.js';
+import { parseJsonText } from '../core/validation.js';
+import { readTextFileBounded } from '../core/bounded-read.js';
+import { configFrom, type ServiceFlags } from './service-options.js';
+
+export interface LocalAi {
+  readonly ai: AiUseCases;
+  readonly principal: Principal;
+  readonly tenant: string;
+  readonly dataDir: string;
+}
+
+export async function withLocalAi<T>(flags: ServiceFlags & { tenant?: string }, body: (l: LocalAi) => Promise<T>): Promise<T> {
+  const config = configFrom(flags);
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  const app = await openApp(config);
+  try {
+    await bootstrapIndex(app);
+    const tenant = parseTenantId(flags.tenant ?? 'default');
+    if ((await app.repos.tenants.get(tenant)) === undefined)
+      throw new AttestryError('E_NOT_FOUND', `unknown tenant "${tenant}" in ${config.dataDir}; add it with \`attestry tenant add ${tenant} --data-dir ${config.dataDir}\``);
+    const principal: Principal = { tokenId: `cli:${process.env['USER'] ?? 'local'}`, role: 'ai-service', tenants: [tenant] };
+    return await body({ ai: app.useCases(aiModule), principal, tenant, dataDir: config.dataDir });
+  } finally {
+    await app.close();
+  }
+}
+
+export function readJsonFile(path: string, what: string, limit = 64 * 1024 * 1024): unknown {
+  return parseJsonText(readTextFileBounded(path, limit, what), `${what} ${path}`);
+}
+
+/** Writes `bytes` at `root/key` crash-safely, making the folders; returns the path. */
+export function writeUnder(root: string, key: string, bytes: string | Uint8Array): string {
+  const path = join(root, ...key.split('/').filter((s) => s !== '' && s !== '..'));
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileAtomic(path, bytes);
+  return path;
+}
