@@ -7,7 +7,12 @@ import { sign as rawSign, verify as rawVerify, randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { createSigner, createVerifier, signEnvelope, verifyEnvelope, pae, generateKeyPair, type KeyAlgorithm } from '../src/index.js';
 
-const HASH: Record<KeyAlgorithm, string | null> = { ed25519: null, 'ecdsa-p256': 'sha256', 'ecdsa-p384': 'sha384', 'ecdsa-p521': 'sha512' };
+const HASH: Record<Exclude<KeyAlgorithm, 'sm2'>, string | null> = {
+  ed25519: null,
+  'ecdsa-p256': 'sha256',
+  'ecdsa-p384': 'sha384',
+  'ecdsa-p521': 'sha512',
+};
 
 function opsPerSec(n: number, fn: () => void): number {
   for (let i = 0; i < Math.min(200, n); i++) fn();

@@ -19,7 +19,7 @@ import { AttestryError } from '../core/errors.js';
 import { buildKeyBundle, BUNDLE_V03_MEDIA_TYPE, type KeyBundle } from './bundle.js';
 import { signEnvelope } from './dsse.js';
 import { buildStatement, INTOTO_PAYLOAD_TYPE, type ResourceDescriptor, type Statement } from './intoto.js';
-import { omsKeyHint, type KeyAlgorithm } from './keys.js';
+import { omsKeyHint, sigstoreAlgorithm, type SigstoreKeyAlgorithm } from './keys.js';
 import type { Signer } from './signer.js';
 
 export type MessageDigestAlgorithm = 'SHA2_256' | 'SHA2_384' | 'SHA2_512';
@@ -30,7 +30,7 @@ export interface MessageSignatureBundle {
   messageSignature: { messageDigest: { algorithm: MessageDigestAlgorithm; digest: string }; signature: string };
 }
 
-const MESSAGE_DIGEST: Record<KeyAlgorithm, { proto: MessageDigestAlgorithm; node: string }> = {
+const MESSAGE_DIGEST: Record<SigstoreKeyAlgorithm, { proto: MessageDigestAlgorithm; node: string }> = {
   ed25519: { proto: 'SHA2_256', node: 'sha256' },
   'ecdsa-p256': { proto: 'SHA2_256', node: 'sha256' },
   'ecdsa-p384': { proto: 'SHA2_384', node: 'sha384' },
@@ -39,7 +39,7 @@ const MESSAGE_DIGEST: Record<KeyAlgorithm, { proto: MessageDigestAlgorithm; node
 
 /** Signs a file's bytes into a message-signature bundle. */
 export function signBlobBundle(data: Uint8Array, signer: Signer): MessageSignatureBundle {
-  const digest = MESSAGE_DIGEST[signer.algorithm];
+  const digest = MESSAGE_DIGEST[sigstoreAlgorithm(signer.algorithm)];
   return {
     mediaType: BUNDLE_V03_MEDIA_TYPE,
     verificationMaterial: { publicKey: { hint: omsKeyHint(signer.publicKey) }, tlogEntries: [] },

@@ -2,15 +2,18 @@ import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject 
 import { AttestryError } from '../core/errors.js';
 import { sha256Digest, sha256Hex, type Digest } from '../core/digest.js';
 import { encryptPrivateKeyPem } from './pkcs8-scrypt.js';
+import { isSm2Key } from './sm2.js';
 
 /** Signature schemes attestry signs and verifies with. */
-export const KEY_ALGORITHMS = ['ed25519', 'ecdsa-p256', 'ecdsa-p384', 'ecdsa-p521'] as const;
+export const KEY_ALGORITHMS = ['ed25519', 'ecdsa-p256', 'ecdsa-p384', 'ecdsa-p521', 'sm2'] as const;
 export type KeyAlgorithm = (typeof KEY_ALGORITHMS)[number];
 
 const CURVE_BY_ALGORITHM = {
   'ecdsa-p256': 'prime256v1',
   'ecdsa-p384': 'secp384r1',
   'ecdsa-p521': 'secp521r1',
+  // OpenSSL's name; keys carry OID 1.2.156.10197.1.301. The SM2 scheme itself is in sm2.ts.
+  sm2: 'SM2',
 } as const;
 
 export interface KeyPair {
@@ -35,12 +38,14 @@ export function generateKeyPair(algorithm: KeyAlgorithm = 'ed25519'): KeyPair {
 /** Which scheme a key belongs to; throws for keys attestry does not sign with. */
 export function keyAlgorithmOf(key: KeyObject): KeyAlgorithm {
   if (key.asymmetricKeyType === 'ed25519') return 'ed25519';
+  if (isSm2Key(key)) return 'sm2';
   if (key.asymmetricKeyType === 'ec') {
     const curve = key.asymmetricKeyDetails?.namedCurve;
     if (curve === 'prime256v1') return 'ecdsa-p256';
     if (curve === 'secp384r1') return 'ecdsa-p384';
     if (curve === 'secp521r1') return 'ecdsa-p521';
-    throw new AttestryError('E_KEY_UNSUPPORTED', `unsupported elliptic curve ${curve ?? 'unknown'}; use P-256, P-384 or P-521`);
+    if (curve === 'SM2') return 'sm2';
+    throw new AttestryError('E_KEY_UNSUPPORTED', `unsupported elliptic curve ${curve ?? 'unknown'}; use P-256, P-384, P-521 or SM2`);
   }
   throw new AttestryError('E_KEY_UNSUPPORTED', `unsupported key type ${key.asymmetricKeyType ?? 'unknown'}; use Ed25519 or ECDSA`);
 }
@@ -157,4 +162,17 @@ export function loadPublicKey(pem: string, source: string): KeyObject {
   }
   keyAlgorithmOf(key);
   return remember(publicCache, pem, key);
+}
+
+/** The schemes Sigstore's algorithm registry knows (bundles, Rekor entries); SM2 is not one. */
+export type SigstoreKeyAlgorithm = Exclude<KeyAlgorithm, 'sm2'>;
+
+export function sigstoreAlgorithm(algorithm: KeyAlgorithm): SigstoreKeyAlgorithm {
+  if (algorithm === 'sm2') {
+    throw new AttestryError(
+      'E_KEY_UNSUPPORTED',
+      'SM2 keys have no Sigstore algorithm (bundles and Rekor entries); sign with an Ed25519 or ECDSA key, or use a DSSE envelope',
+    );
+  }
+  return algorithm;
 }

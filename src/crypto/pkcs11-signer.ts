@@ -12,10 +12,14 @@ import { AttestryError } from '../core/errors.js';
 import { acquireModule, CK, ckrOf, type Attribute, type Handle, type Pkcs11Module, type TokenInfo } from './pkcs11-binding.js';
 import { ECDSA_FIELD_BYTES, p1363ToDer, publicKeyFromEcAttributes } from './pkcs11-key.js';
 import { parsePkcs11Uri, pinFromUri, resolvePkcs11Module, type Pkcs11Uri } from './pkcs11-uri.js';
-import { keyAlgorithmOf, type KeyAlgorithm } from './keys.js';
+import { keyAlgorithmOf, sigstoreAlgorithm, type SigstoreKeyAlgorithm } from './keys.js';
 import { verifyBytes, type Signer } from './signer.js';
 
-const DIGEST: Record<Exclude<KeyAlgorithm, 'ed25519'>, string> = { 'ecdsa-p256': 'sha256', 'ecdsa-p384': 'sha384', 'ecdsa-p521': 'sha512' };
+const DIGEST: Record<Exclude<SigstoreKeyAlgorithm, 'ed25519'>, string> = {
+  'ecdsa-p256': 'sha256',
+  'ecdsa-p384': 'sha384',
+  'ecdsa-p521': 'sha512',
+};
 
 export interface Pkcs11Signer extends Signer {
   /** Token label and key label/id, for messages (never the PIN). */
@@ -159,7 +163,7 @@ export function openPkcs11Signer(uriText: string, options: OpenPkcs11Options = {
           `${what} is not an EC or EdDSA key (CKK ${ckk}); attestry signs with ECDSA P-256/P-384/P-521 or Ed25519`,
         );
       const publicKey = publicKeyOf(m, s, privateKey, ckk === CK.CKK_EC ? 'ec' : 'ed', what);
-      const algorithm = keyAlgorithmOf(publicKey);
+      const algorithm = sigstoreAlgorithm(keyAlgorithmOf(publicKey));
       const mechanism = algorithm === 'ed25519' ? CK.CKM_EDDSA : CK.CKM_ECDSA;
       if (!m.C_GetMechanismList(slot).includes(mechanism)) {
         throw new AttestryError(

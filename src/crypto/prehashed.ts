@@ -19,14 +19,16 @@ export type DigestCurve = keyof typeof CURVES;
 
 /** The curve of an ECDSA P-256/P-384 key, or undefined for any other key. */
 export function digestCurveOf(key: KeyObject): DigestCurve | undefined {
-  if (key.asymmetricKeyType !== 'ec') return undefined;
+  // JWK export throws for curve SM2.
+  if (key.asymmetricKeyType !== 'ec' || key.asymmetricKeyDetails?.namedCurve === 'SM2') return undefined;
   const crv = key.export({ format: 'jwk' }).crv;
   return crv === 'P-256' || crv === 'P-384' ? crv : undefined;
 }
 
 /** An EC public key's JWK curve name and uncompressed SEC1 point (0x04 || x || y); undefined for other keys. */
 export function ecPublicPoint(key: KeyObject): { crv: string; point: Uint8Array } | undefined {
-  if (key.asymmetricKeyType !== 'ec') return undefined;
+  // JWK export throws for curve SM2.
+  if (key.asymmetricKeyType !== 'ec' || key.asymmetricKeyDetails?.namedCurve === 'SM2') return undefined;
   const jwk = key.export({ format: 'jwk' });
   if (jwk.crv === undefined || jwk.x === undefined || jwk.y === undefined) return undefined;
   return { crv: jwk.crv, point: Buffer.concat([Buffer.of(4), Buffer.from(jwk.x, 'base64url'), Buffer.from(jwk.y, 'base64url')]) };

@@ -1,13 +1,16 @@
 import { createPublicKey, KeyObject, sign as nodeSign, verify as nodeVerify } from 'node:crypto';
 import { keyAlgorithmOf, keyFingerprint, type KeyAlgorithm } from './keys.js';
+import { sm2Sign, sm2Verify } from './sm2.js';
 
 /**
  * Digest used inside the signature scheme. Ed25519 hashes internally; ECDSA
  * uses the hash matching the curve size, as Sigstore's algorithm registry and
  * model_signing (`get_ec_key_hash`) do: P-256/SHA-256, P-384/SHA-384,
- * P-521/SHA-512. ECDSA signatures are DER-encoded.
+ * P-521/SHA-512. ECDSA signatures are DER-encoded. SM2 (GB/T 32918.2 with
+ * SM3 and the default ID) is not what OpenSSL's one-shot sign does, so it
+ * goes through sm2.ts.
  */
-const HASH_BY_ALGORITHM: Record<KeyAlgorithm, string | null> = {
+const HASH_BY_ALGORITHM: Record<Exclude<KeyAlgorithm, 'sm2'>, string | null> = {
   ed25519: null,
   'ecdsa-p256': 'sha256',
   'ecdsa-p384': 'sha384',
@@ -31,13 +34,17 @@ export interface Verifier {
 }
 
 export function signBytes(privateKey: KeyObject, data: Uint8Array): Buffer {
-  return nodeSign(HASH_BY_ALGORITHM[keyAlgorithmOf(privateKey)], data, privateKey);
+  const algorithm = keyAlgorithmOf(privateKey);
+  if (algorithm === 'sm2') return sm2Sign(privateKey, data);
+  return nodeSign(HASH_BY_ALGORITHM[algorithm], data, privateKey);
 }
 
 /** Returns false for any malformed signature rather than throwing: attacker input. */
 export function verifyBytes(publicKey: KeyObject, data: Uint8Array, signature: Uint8Array): boolean {
   try {
-    return nodeVerify(HASH_BY_ALGORITHM[keyAlgorithmOf(publicKey)], data, publicKey, signature);
+    const algorithm = keyAlgorithmOf(publicKey);
+    if (algorithm === 'sm2') return sm2Verify(publicKey, data, signature);
+    return nodeVerify(HASH_BY_ALGORITHM[algorithm], data, publicKey, signature);
   } catch {
     return false;
   }
@@ -45,13 +52,14 @@ export function verifyBytes(publicKey: KeyObject, data: Uint8Array, signature: U
 
 export function createSigner(privateKey: KeyObject, keyid = ''): Signer {
   const algorithm = keyAlgorithmOf(privateKey);
-  const hash = HASH_BY_ALGORITHM[algorithm];
-  return {
-    keyid,
-    algorithm,
-    publicKey: createPublicKey(privateKey),
-    sign: (data) => nodeSign(hash, data, privateKey),
-  };
+  const sign =
+    algorithm === 'sm2'
+      ? (data: Uint8Array) => sm2Sign(privateKey, data)
+      : (
+          (hash) => (data: Uint8Array) =>
+            nodeSign(hash, data, privateKey)
+        )(HASH_BY_ALGORITHM[algorithm]);
+  return { keyid, algorithm, publicKey: createPublicKey(privateKey), sign };
 }
 
 export function createVerifier(publicKey: KeyObject, keyid = ''): Verifier {

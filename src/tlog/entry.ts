@@ -4,7 +4,7 @@ import { canonicalBytes } from '../core/canonical-json.js';
 import { AttestryError } from '../core/errors.js';
 import { parseWith } from '../core/validation.js';
 import { decodeBase64, pae, type DsseEnvelope } from '../crypto/dsse.js';
-import { keyAlgorithmOf, publicKeyDer, type KeyAlgorithm } from '../crypto/keys.js';
+import { keyAlgorithmOf, publicKeyDer, sigstoreAlgorithm, type SigstoreKeyAlgorithm } from '../crypto/keys.js';
 import { verifyBytes } from '../crypto/signer.js';
 import { parseJsonBounded } from '../core/bounded-json.js';
 
@@ -18,7 +18,7 @@ import { parseJsonBounded } from '../core/bounded-json.js';
 export const DSSE_ENTRY_KIND = 'dsse';
 export const DSSE_ENTRY_VERSION = '0.0.2';
 
-export const KEY_DETAILS: Record<KeyAlgorithm, string> = {
+export const KEY_DETAILS: Record<SigstoreKeyAlgorithm, string> = {
   ed25519: 'PKIX_ED25519',
   'ecdsa-p256': 'PKIX_ECDSA_P256_SHA_256',
   'ecdsa-p384': 'PKIX_ECDSA_P384_SHA_384',
@@ -37,7 +37,7 @@ export function dsseEntryBody(envelope: DsseEnvelope, signature: Uint8Array, pub
           {
             content: Buffer.from(signature).toString('base64'),
             verifier: {
-              keyDetails: KEY_DETAILS[keyAlgorithmOf(publicKey)],
+              keyDetails: KEY_DETAILS[sigstoreAlgorithm(keyAlgorithmOf(publicKey))],
               publicKey: { rawBytes: publicKeyDer(publicKey).toString('base64') },
             },
           },

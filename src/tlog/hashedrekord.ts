@@ -4,7 +4,7 @@ import { canonicalBytes } from '../core/canonical-json.js';
 import { AttestryError } from '../core/errors.js';
 import { parseWith } from '../core/validation.js';
 import { parseJsonBounded } from '../core/bounded-json.js';
-import { keyAlgorithmOf, publicKeyDer } from '../crypto/keys.js';
+import { keyAlgorithmOf, publicKeyDer, sigstoreAlgorithm } from '../crypto/keys.js';
 import { KEY_DETAILS } from './entry.js';
 
 /**
@@ -32,7 +32,7 @@ export function hashedRekordEntryBody(digest: SignedDigest, signature: Uint8Arra
         signature: {
           content: Buffer.from(signature).toString('base64'),
           verifier: {
-            keyDetails: KEY_DETAILS[keyAlgorithmOf(publicKey)],
+            keyDetails: KEY_DETAILS[sigstoreAlgorithm(keyAlgorithmOf(publicKey))],
             publicKey: { rawBytes: publicKeyDer(publicKey).toString('base64') },
           },
         },

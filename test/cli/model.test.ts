@@ -3,7 +3,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadPrivateKey } from '../../src/crypto/keys.js';
+import { keyAlgorithmOf, keyFingerprint, loadPrivateKey, loadPublicKey } from '../../src/crypto/keys.js';
+import { signBytes, verifyBytes } from '../../src/crypto/signer.js';
 import { signModel } from '../../src/models/index.js';
 import { expectExit, getArray, getRecord, getString, jsonOut, runCli, show, writeKeyFiles, type KeyFiles } from '../helpers/cli.js';
 import {
@@ -106,6 +107,19 @@ describe('model keygen', { concurrency: true }, () => {
     assert.equal(readFileSync(priv, 'utf8'), before, 'the existing key is left alone');
     expectExit(await runCli(['model', 'keygen', '--output', out, '--force', '--algorithm', 'ecdsa-p384']), 0);
     assert.notEqual(readFileSync(priv, 'utf8'), before);
+  });
+
+  test('--algorithm sm2 writes an SM2 key pair that signs and verifies', async (t) => {
+    const dir = makeTempDir();
+    t.after(() => removeDir(dir));
+    const out = join(dir, 'k');
+    const j = jsonOut(expectExit(await runCli(['model', 'keygen', '--output', out, '--algorithm', 'sm2', '--json']), 0));
+    assert.equal(j['algorithm'], 'sm2');
+    const priv = loadPrivateKey(readFileSync(join(out, 'private.pem'), 'utf8'), 'private.pem');
+    const pub = loadPublicKey(readFileSync(join(out, 'public.pem'), 'utf8'), 'public.pem');
+    assert.equal(keyAlgorithmOf(pub), 'sm2');
+    assert.equal(keyFingerprint(pub), getString(j, 'fingerprint'));
+    assert.equal(verifyBytes(pub, Buffer.from('m'), signBytes(priv, Buffer.from('m'))), true);
   });
 
   test('an unknown algorithm exits 1', async (t) => {

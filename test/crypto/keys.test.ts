@@ -30,6 +30,7 @@ const CURVES: Record<KeyAlgorithm, string | undefined> = {
   'ecdsa-p256': 'prime256v1',
   'ecdsa-p384': 'secp384r1',
   'ecdsa-p521': 'secp521r1',
+  sm2: 'SM2',
 };
 
 let workdir: string;
@@ -56,8 +57,8 @@ function openssl(args: string[], env: Record<string, string> = {}): string {
 }
 
 describe('algorithms', () => {
-  test('KEY_ALGORITHMS lists the four supported schemes', () => {
-    assert.deepEqual([...KEY_ALGORITHMS].sort(), ['ecdsa-p256', 'ecdsa-p384', 'ecdsa-p521', 'ed25519']);
+  test('KEY_ALGORITHMS lists the five supported schemes', () => {
+    assert.deepEqual([...KEY_ALGORITHMS].sort(), ['ecdsa-p256', 'ecdsa-p384', 'ecdsa-p521', 'ed25519', 'sm2']);
   });
 
   test('parseKeyAlgorithm normalises case and underscores, rejects unknown names', () => {
