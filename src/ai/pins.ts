@@ -1,161 +1,196 @@
 /**
- * What a replay would do differently from the original generation, named
- * before anything is generated: the seed's "Common Divergence Causes" plus
- * the engine pins attestry records. A null pin on either side is unknown,
- * not a mismatch.
+ * Pin comparison before a replay (seed 002 "Common Divergence Causes"): every
+ * pinned input or engine setting that differs becomes one named cause, so a
+ * divergence can be explained before generating. A null pin on either side
+ * means "not known there" and is never a mismatch.
  */
+import type { Digest } from '../core/digest.js';
+import { sha256Digest } from '../core/digest.js';
 import type { JsonValue } from '../core/canonical-json.js';
-import { sha256Digest, type Digest } from '../core/digest.js';
 import type { ContextDocument, EnginePins, GenerationParameters, ReplayCause, ReplayManifest } from './types.js';
 
 export interface ReplaySetup {
-  readonly modelId: string;
-  readonly weightsDigest: Digest;
-  readonly parameters: GenerationParameters;
-  readonly templateVersion: string;
-  readonly templateDigest: Digest | null;
-  readonly systemPrompt: string;
-  readonly userPrompt: string;
-  readonly contextPack: readonly ContextDocument[];
-  readonly pins: EnginePins;
+  modelId: string;
+  weightsDigest: Digest;
+  parameters: GenerationParameters;
+  templateVersion: string;
+  templateDigest: Digest | null;
+  systemPrompt: string;
+  userPrompt: string;
+  contextPack: readonly ContextDocument[];
+  pins: EnginePins;
 }
 
-const ENGINE_WHY =
-  'llama.cpp output can change with thread count, batch size and prompt-cache reuse; vLLM is reproducible only with batch-invariant kernels on the same hardware and version';
+const LLAMA = 'llama.cpp output can change with thread count, batch size and prompt-cache reuse';
+const VLLM = 'vLLM is reproducible only with batch-invariant kernels on the same hardware and version';
 
-function c(cause: string, field: string, expected: JsonValue, actual: JsonValue, description: string, resolution: string): ReplayCause {
-  return { cause, field, expected, actual, description, resolution };
+type Words = { description: string; resolution: string };
+const PARAMS: ReadonlyArray<[string, keyof GenerationParameters, Words]> = [
+  ['temperature', 'temperature', { description: 'Non-zero temperature: Parameter check', resolution: 'Set temperature to 0' }],
+  ['seed', 'seed', { description: 'Different seed: Parameter check', resolution: 'Use same seed' }],
+  [
+    'max-tokens',
+    'maxTokens',
+    { description: 'Different maxTokens: Parameter check (output may be cut at another length)', resolution: 'Use the manifest maxTokens' },
+  ],
+  ['top-k', 'topK', { description: 'Different topK: Parameter check', resolution: 'Set topK to 1' }],
+  ['top-p', 'topP', { description: 'Different topP: Parameter check', resolution: 'Set topP to 1.0' }],
+];
+
+const ENGINE: ReadonlyArray<[string, keyof EnginePins, Words]> = [
+  [
+    'engine',
+    'engine',
+    { description: `Different inference engine: engine pin mismatch; ${VLLM}`, resolution: 'Replay with the same engine' },
+  ],
+  [
+    'engine-version',
+    'engineVersion',
+    {
+      description: 'Different engine version: engine pin mismatch (kernels and sampling change between versions)',
+      resolution: 'Use the exact engine version',
+    },
+  ],
+  [
+    'backend',
+    'backend',
+    {
+      description: `Different compute backend: engine pin mismatch (CPU and GPU kernels round differently); ${VLLM}`,
+      resolution: 'Use the same backend',
+    },
+  ],
+  ['threads', 'threads', { description: `Different thread count: engine pin mismatch; ${LLAMA}`, resolution: 'Use the same thread count' }],
+  [
+    'batch-size',
+    'batchSize',
+    { description: `Different batch size: engine pin mismatch; ${LLAMA}`, resolution: 'Use the same batch size' },
+  ],
+  [
+    'context-size',
+    'contextSize',
+    {
+      description: 'Different context size: engine pin mismatch (it changes memory layout and truncation)',
+      resolution: 'Use the same context size',
+    },
+  ],
+  [
+    'prompt-cache',
+    'promptCache',
+    { description: `Prompt cache reuse differs: engine pin mismatch; ${LLAMA}`, resolution: 'Generate with the prompt cache off' },
+  ],
+  [
+    'tokenizer',
+    'tokenizerDigest',
+    { description: 'Different tokenizer: tokenizer digest mismatch', resolution: 'Use the model file with the same tokenizer' },
+  ],
+  [
+    'chat-template',
+    'chatTemplateDigest',
+    { description: 'Different chat template: chat template digest mismatch', resolution: 'Use the same chat template' },
+  ],
+];
+
+function cause(name: string, field: string, expected: JsonValue, actual: JsonValue, w: Words): ReplayCause {
+  return { cause: name, field, expected, actual, description: w.description, resolution: w.resolution };
 }
 
-const differs = (a: unknown, b: unknown): boolean =>
-  a !== null && b !== null && a !== undefined && b !== undefined && JSON.stringify(a) !== JSON.stringify(b);
-
-function contextCause(m: ReplayManifest, pack: readonly ContextDocument[]): ReplayCause | undefined {
-  const before = m.context.contextPack;
-  const had = new Map(before.map((d) => [d.name, d.digest]));
-  const has = new Map(pack.map((d) => [d.name, d.digest]));
-  const notes: string[] = [];
-  for (const [name, digest] of had) {
-    const now = has.get(name);
-    if (now === undefined) notes.push(`${name} removed`);
-    else if (now !== digest) notes.push(`${name} changed`);
-  }
-  for (const name of has.keys()) if (!had.has(name)) notes.push(`${name} added`);
-  const hashes = pack.map((d) => sha256Digest(d.content));
-  if (notes.length === 0 && JSON.stringify(hashes) === JSON.stringify(m.context.contextHashes)) return undefined;
-  return c(
-    'context',
-    'context.contextHashes',
-    [...m.context.contextHashes],
-    hashes,
-    `Context ordering: context hash mismatch${notes.length > 0 ? ` (${notes.join(', ')})` : ' (order differs)'}`,
-    'Sort context deterministically and use the recorded documents',
-  );
-}
-
-export function comparePins(m: ReplayManifest, s: ReplaySetup): ReplayCause[] {
+export function comparePins(manifest: ReplayManifest, setup: ReplaySetup): ReplayCause[] {
   const out: ReplayCause[] = [];
-  if (s.weightsDigest !== m.model.weightsDigest)
+  if (manifest.model.weightsDigest !== setup.weightsDigest) {
     out.push(
-      c(
-        'weights',
-        'model.weightsDigest',
-        m.model.weightsDigest,
-        s.weightsDigest,
-        `Different model weights: weights digest mismatch (recorded ${m.model.modelId}, replaying ${s.modelId})`,
-        'Use exact model version',
-      ),
+      cause('weights', 'model.weightsDigest', manifest.model.weightsDigest, setup.weightsDigest, {
+        description: 'Different model weights: Weights digest mismatch',
+        resolution: 'Use exact model version',
+      }),
     );
-  const p = m.parameters;
-  const q = s.parameters;
-  if (p.temperature !== q.temperature)
+  }
+  for (const [name, key, w] of PARAMS) {
+    const e = manifest.parameters[key];
+    const a = setup.parameters[key];
+    if (e !== null && a !== null && e !== a) out.push(cause(name, `parameters.${key}`, e, a, w));
+  }
+  if (manifest.model.promptTemplateVersion !== setup.templateVersion) {
     out.push(
-      c(
-        'temperature',
-        'parameters.temperature',
-        p.temperature,
-        q.temperature,
-        'Non-zero temperature: parameter check',
-        'Set temperature to 0',
-      ),
+      cause('template-version', 'model.promptTemplateVersion', manifest.model.promptTemplateVersion, setup.templateVersion, {
+        description: 'Prompt template change: Template version mismatch',
+        resolution: 'Pin template version',
+      }),
     );
-  if (p.seed !== q.seed) out.push(c('seed', 'parameters.seed', p.seed, q.seed, 'Different seed: parameter check', 'Use same seed'));
-  if (p.maxTokens !== q.maxTokens)
+  } else if (setup.templateDigest !== null && manifest.model.templateDigest !== setup.templateDigest) {
     out.push(
-      c(
-        'max-tokens',
-        'parameters.maxTokens',
-        p.maxTokens,
-        q.maxTokens,
-        'Different maxTokens: the output is cut at another length',
-        'Use the recorded maxTokens',
-      ),
+      cause('template', 'model.templateDigest', manifest.model.templateDigest, setup.templateDigest, {
+        description: `Prompt template change: template ${setup.templateVersion} has other bytes here (template digest mismatch)`,
+        resolution: 'Pin template version and ship the same template file',
+      }),
     );
-  if (p.topK !== q.topK) out.push(c('top-k', 'parameters.topK', p.topK, q.topK, 'Different topK: parameter check', 'Use topK 1 (greedy)'));
-  if (p.topP !== q.topP) out.push(c('top-p', 'parameters.topP', p.topP, q.topP, 'Different topP: parameter check', 'Use topP 1.0'));
-  if (s.templateVersion !== m.model.promptTemplateVersion)
+  }
+  out.push(...promptCauses(manifest, setup), ...contextCauses(manifest, setup.contextPack));
+  for (const [name, key, w] of ENGINE) {
+    const e = manifest.engine[key] as JsonValue;
+    const a = setup.pins[key] as JsonValue;
+    if (e !== null && a !== null && e !== a) out.push(cause(name, `engine.${key}`, e, a, w));
+  }
+  const er = manifest.engine.remote;
+  const ar = setup.pins.remote;
+  if (
+    er !== null &&
+    ar !== null &&
+    (er.modelId !== ar.modelId || (er.version !== null && ar.version !== null && er.version !== ar.version))
+  ) {
     out.push(
-      c(
-        'template-version',
-        'model.promptTemplateVersion',
-        m.model.promptTemplateVersion,
-        s.templateVersion,
-        'Prompt template change: template version mismatch',
-        'Pin template version',
-      ),
-    );
-  else if (s.templateDigest !== null && s.templateDigest !== m.model.templateDigest)
-    out.push(
-      c(
-        'template',
-        'model.templateDigest',
-        m.model.templateDigest,
-        s.templateDigest,
-        `Prompt template change: template ${s.templateVersion} has other bytes in this build`,
-        'Pin template version (ship the recorded template file)',
-      ),
-    );
-  const sys = sha256Digest(s.systemPrompt);
-  const user = sha256Digest(s.userPrompt);
-  if (sys !== m.prompts.systemPromptHash || user !== m.prompts.userPromptHash)
-    out.push(
-      c(
-        'prompts',
-        sys !== m.prompts.systemPromptHash ? 'prompts.systemPromptHash' : 'prompts.userPromptHash',
-        sys !== m.prompts.systemPromptHash ? m.prompts.systemPromptHash : m.prompts.userPromptHash,
-        sys !== m.prompts.systemPromptHash ? sys : user,
-        'Prompts do not match: prompt hash mismatch (the rendered prompt differs from the recorded one)',
-        'Use the recorded template version and context',
-      ),
-    );
-  const ctx = contextCause(m, s.contextPack);
-  if (ctx !== undefined) out.push(ctx);
-  const a = m.engine;
-  const b = s.pins;
-  const engine: [string, keyof EnginePins, string][] = [
-    ['engine', 'engine', 'Different inference engine'],
-    ['engine-version', 'engineVersion', 'Different engine version'],
-    ['backend', 'backend', 'Different compute backend'],
-    ['threads', 'threads', 'Different thread count'],
-    ['batch-size', 'batchSize', 'Different batch size'],
-    ['context-size', 'contextSize', 'Different context size'],
-    ['prompt-cache', 'promptCache', 'Prompt cache setting differs'],
-    ['tokenizer', 'tokenizerDigest', 'Different tokenizer'],
-    ['chat-template', 'chatTemplateDigest', 'Different chat template'],
-  ];
-  for (const [cause, key, what] of engine)
-    if (differs(a[key], b[key]))
-      out.push(c(cause, `engine.${key}`, a[key], b[key], `${what}: ${ENGINE_WHY}`, `Replay with the recorded ${key}`));
-  if (a.remote !== null && b.remote !== null && (a.remote.modelId !== b.remote.modelId || differs(a.remote.version, b.remote.version)))
-    out.push(
-      c(
+      cause(
         'remote-model',
         'engine.remote',
-        a.remote,
-        b.remote,
-        'The inference server reports another model or version',
-        'Serve the recorded model and server version',
+        { modelId: er.modelId, version: er.version },
+        { modelId: ar.modelId, version: ar.version },
+        {
+          description: 'Different remote model: the server reports another model id or version',
+          resolution: 'Use the same served model and server version',
+        },
       ),
     );
+  }
   return out;
+}
+
+function promptCauses(manifest: ReplayManifest, setup: ReplaySetup): ReplayCause[] {
+  const sys = sha256Digest(setup.systemPrompt);
+  const usr = sha256Digest(setup.userPrompt);
+  const which: string[] = [];
+  if (manifest.prompts.systemPromptHash !== sys) which.push('systemPrompt');
+  if (manifest.prompts.userPromptHash !== usr) which.push('userPrompt');
+  if (which.length === 0) return [];
+  return [
+    cause(
+      'prompts',
+      which.map((w) => `prompts.${w}Hash`).join(', '),
+      { systemPromptHash: manifest.prompts.systemPromptHash, userPromptHash: manifest.prompts.userPromptHash },
+      { systemPromptHash: sys, userPromptHash: usr },
+      {
+        description: `Prompt hash mismatch: ${which.join(' and ')} differ(s)`,
+        resolution: 'Pin template version and render from the manifest inputs',
+      },
+    ),
+  ];
+}
+
+function contextCauses(manifest: ReplayManifest, pack: readonly ContextDocument[]): ReplayCause[] {
+  const actual = pack.map((d) => d.digest);
+  const expected = manifest.context.contextHashes;
+  if (expected.length === actual.length && expected.every((h, i) => h === actual[i])) return [];
+  const before = new Map(manifest.context.contextPack.map((d) => [d.name, d.digest]));
+  const after = new Map(pack.map((d) => [d.name, d.digest]));
+  const notes: string[] = [];
+  for (const [name, d] of before) {
+    if (!after.has(name)) notes.push(`removed ${name}`);
+    else if (after.get(name) !== d) notes.push(`changed ${name}`);
+  }
+  for (const name of after.keys()) if (!before.has(name)) notes.push(`added ${name}`);
+  if (notes.length === 0) notes.push('same documents in another order');
+  return [
+    cause('context', 'context.contextHashes', [...expected], actual, {
+      description: `Context ordering: Context hash mismatch (${notes.join(', ')})`,
+      resolution: 'Sort context deterministically',
+    }),
+  ];
 }

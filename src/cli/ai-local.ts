@@ -32,7 +32,10 @@ export async function withLocalAi<T>(flags: ServiceFlags & { tenant?: string }, 
     await bootstrapIndex(app);
     const tenant = parseTenantId(flags.tenant ?? 'default');
     if ((await app.repos.tenants.get(tenant)) === undefined)
-      throw new AttestryError('E_NOT_FOUND', `unknown tenant "${tenant}" in ${config.dataDir}; add it with \`attestry tenant add ${tenant} --data-dir ${config.dataDir}\``);
+      throw new AttestryError(
+        'E_NOT_FOUND',
+        `unknown tenant "${tenant}" in ${config.dataDir}; add it with \`attestry tenant add ${tenant} --data-dir ${config.dataDir}\``,
+      );
     const principal: Principal = { tokenId: `cli:${process.env['USER'] ?? 'local'}`, role: 'ai-service', tenants: [tenant] };
     return await body({ ai: app.useCases(aiModule), principal, tenant, dataDir: config.dataDir });
   } finally {

@@ -22,7 +22,10 @@ export const COMMAND_HELP: Readonly<Record<string, HelpText>> = {
     ],
     exits: [
       [0, 'generated, attested (signed unless --no-sign), stored in the locker and logged; the files written in the seed layout'],
-      [1, 'usage error, a finding or context file that is missing or invalid, no model, settings that break determinism (E_NONDETERMINISTIC), or the model failed to load or generate'],
+      [
+        1,
+        'usage error, a finding or context file that is missing or invalid, no model, settings that break determinism (E_NONDETERMINISTIC), or the model failed to load or generate',
+      ],
     ],
   },
   'advisory replay': {
@@ -33,7 +36,10 @@ export const COMMAND_HELP: Readonly<Record<string, HelpText>> = {
     exits: [
       [0, 'reproduced byte for byte (status identical); pins that differ are still listed as causes'],
       [1, 'usage error, a manifest file that is missing or invalid, or generation could not run (model missing, backend error)'],
-      [2, 'not reproduced: status semantically-equivalent or divergent, or refused as nondeterministic; each cause named (weights, temperature, seed, template-version, context, threads, …)'],
+      [
+        2,
+        'not reproduced: status semantically-equivalent or divergent, or refused as nondeterministic; each cause named (weights, temperature, seed, template-version, context, threads, …)',
+      ],
     ],
   },
   'attest verify': {
@@ -42,13 +48,22 @@ export const COMMAND_HELP: Readonly<Record<string, HelpText>> = {
       'attestry attest verify artifact.dsse.json --manifest replay.json --key ai-signer.pub --replay --model /tmp/tiny.gguf --data-dir ./data --json',
     ],
     exits: [
-      [0, 'valid: signature, predicate schema, manifest hash and binding (prompts, context, output), log inclusion (and replay when asked)'],
+      [
+        0,
+        'valid: signature, predicate schema, manifest hash and binding (prompts, context, output), log inclusion (and replay when asked)',
+      ],
       [1, 'usage error, or an attestation, manifest or key file that is missing or not parseable'],
-      [2, 'invalid: the failed check is named (signature, predicate-schema, manifest-hash, manifest-binding, prompt-hashes, context-hashes, output-hash, log-inclusion, replay)'],
+      [
+        2,
+        'invalid: the failed check is named (signature, predicate-schema, manifest-hash, manifest-binding, prompt-hashes, context-hashes, output-hash, log-inclusion, replay)',
+      ],
     ],
   },
   'audit list': {
-    examples: ['attestry audit list --data-dir ./data', 'attestry audit list --artifact ai-artifact-20261202-01J… --since 2026-12-01T00:00:00Z --data-dir ./data --json'],
+    examples: [
+      'attestry audit list --data-dir ./data',
+      'attestry audit list --artifact ai-artifact-20261202-01J… --since 2026-12-01T00:00:00Z --data-dir ./data --json',
+    ],
     exits: [
       [0, 'records listed'],
       [1, 'usage error, or the data directory cannot be opened'],

@@ -24,7 +24,12 @@ const AdvisoryAiSchema = z
       .object({
         // Refuse to generate with settings that break seed 002's rules (temperature ≠ 0, no seed).
         requireDeterminism: z.boolean().default(true),
-        defaultSeed: z.number().int().min(0).max(2 ** 32 - 1).default(42),
+        defaultSeed: z
+          .number()
+          .int()
+          .min(0)
+          .max(2 ** 32 - 1)
+          .default(42),
         sign: z.boolean().default(true),
         keyId: z
           .string()
@@ -42,7 +47,13 @@ const AdvisoryAiSchema = z
           .object({
             modelPath: z.string().min(1).nullable().default(null),
             temperature: z.number().min(0).max(2).default(0),
-            seed: z.number().int().min(0).max(2 ** 32 - 1).nullable().default(42),
+            seed: z
+              .number()
+              .int()
+              .min(0)
+              .max(2 ** 32 - 1)
+              .nullable()
+              .default(42),
             topK: positiveInt.default(1),
             topP: z.number().gt(0).max(1).default(1),
             maxTokens: positiveInt.max(32768).default(512),
@@ -57,8 +68,16 @@ const AdvisoryAiSchema = z
             endpoint: z.url().nullable().default(null),
             model: z.string().min(1).nullable().default(null),
             // The name of an environment variable holding the bearer token (never the token itself).
-            apiKeyEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name').nullable().default(null),
-            weightsDigest: z.string().regex(/^sha256:[0-9a-f]{64}$/, 'sha256:<64 hex>').nullable().default(null),
+            apiKeyEnv: z
+              .string()
+              .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name')
+              .nullable()
+              .default(null),
+            weightsDigest: z
+              .string()
+              .regex(/^sha256:[0-9a-f]{64}$/, 'sha256:<64 hex>')
+              .nullable()
+              .default(null),
             timeoutSeconds: positiveInt.max(3600).default(300),
           })
           .strict()

@@ -718,7 +718,21 @@ function aiExplained(): Promise<{ dir: string; dataDir: string; attestation: str
     const finding = join(dir, 'finding.json');
     writeFileSync(finding, JSON.stringify(FINDING));
     const dataDir = join(dir, 'data');
-    const r = await cli(['advisory', 'explain', FINDING.id, '--finding', finding, '--model', tinyModelPath(), '--max-tokens', '24', '--attest', '--sign', '--data-dir', dataDir]);
+    const r = await cli([
+      'advisory',
+      'explain',
+      FINDING.id,
+      '--finding',
+      finding,
+      '--model',
+      tinyModelPath(),
+      '--max-tokens',
+      '24',
+      '--attest',
+      '--sign',
+      '--data-dir',
+      dataDir,
+    ]);
     assert.equal(r.code, 0, show(r));
     const j = jsonOut(r);
     return { dir, dataDir, attestation: getString(j, 'attestationPath'), manifest: getString(j, 'replayManifestPath') };
@@ -728,7 +742,21 @@ function aiExplained(): Promise<{ dir: string; dataDir: string; attestation: str
 row('advisory explain', 0, 'the tiny model explains a finding, attested and signed', async () => {
   const a = await aiExplained();
   const finding = join(a.dir, 'finding.json');
-  return cli(['advisory', 'explain', FINDING.id, '--finding', finding, '--model', tinyModelPath(), '--max-tokens', '8', '--type', 'vex_draft', '--data-dir', a.dataDir]);
+  return cli([
+    'advisory',
+    'explain',
+    FINDING.id,
+    '--finding',
+    finding,
+    '--model',
+    tinyModelPath(),
+    '--max-tokens',
+    '8',
+    '--type',
+    'vex_draft',
+    '--data-dir',
+    a.dataDir,
+  ]);
 });
 row('advisory explain', 1, 'a finding without a purl', async () => {
   const a = await aiExplained();
@@ -746,7 +774,17 @@ row('advisory replay', 1, 'the model file is missing', async () => {
 });
 row('advisory replay', 2, 'other weights: divergent, cause weights', async () => {
   const a = await aiExplained();
-  const r = await cli(['advisory', 'replay', '--manifest', a.manifest, '--model', tinyModelPath(2), '--detect-divergence', '--data-dir', a.dataDir]);
+  const r = await cli([
+    'advisory',
+    'replay',
+    '--manifest',
+    a.manifest,
+    '--model',
+    tinyModelPath(2),
+    '--detect-divergence',
+    '--data-dir',
+    a.dataDir,
+  ]);
   assert.match(getString(jsonOut(r), 'message'), /weights/, show(r));
   return r;
 });

@@ -31,7 +31,9 @@ function manifestBeside(file: string, envelope: unknown): string | undefined {
 export function attestVerifyCommand(): Command {
   return withServiceOptions(
     new Command('verify')
-      .description('verify an AI attestation (.dsse.json): signature, predicate schema, replay manifest hash and binding (prompts, context, output), log inclusion; --replay also generates again')
+      .description(
+        'verify an AI attestation (.dsse.json): signature, predicate schema, replay manifest hash and binding (prompts, context, output), log inclusion; --replay also generates again',
+      )
       .argument('<file>', 'the DSSE envelope (ai-artifact-….dsse.json)')
       .option('--manifest <file>', 'the replay manifest (default: replay-….json beside the file, else the stored one)')
       .option('--key <pem>', "the signer's public key PEM (default: the data directory's keyring)")
@@ -55,13 +57,20 @@ export function attestVerifyCommand(): Command {
         const failure =
           failed === undefined
             ? undefined
-            : { code: failed.name === 'signature' ? ('E_SIGNATURE_INVALID' as const) : ('E_DIGEST_MISMATCH' as const), message: `${failed.name}: ${failed.message}` };
-        emitVerdict(flags, failure, { ...v, valid: v.valid, file: resolve(file), manifest: manifestPath === undefined ? null : resolve(manifestPath) }, () =>
-          [
-            `${v.valid ? 'VERIFIED' : 'INVALID'}: ${safeText(file)}${v.artifactId === null ? '' : ` (${v.artifactId})`}${v.failedCheck === null ? '' : `; failed check: ${v.failedCheck}`}`,
-            ...v.checks.map((c) => `  ${c.ok === null ? 'skip' : c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${safeText(c.message)}`),
-            ...(v.replay === undefined ? [] : [replayLines(v.replay)]),
-          ].join('\n'),
+            : {
+                code: failed.name === 'signature' ? ('E_SIGNATURE_INVALID' as const) : ('E_DIGEST_MISMATCH' as const),
+                message: `${failed.name}: ${failed.message}`,
+              };
+        emitVerdict(
+          flags,
+          failure,
+          { ...v, valid: v.valid, file: resolve(file), manifest: manifestPath === undefined ? null : resolve(manifestPath) },
+          () =>
+            [
+              `${v.valid ? 'VERIFIED' : 'INVALID'}: ${safeText(file)}${v.artifactId === null ? '' : ` (${v.artifactId})`}${v.failedCheck === null ? '' : `; failed check: ${v.failedCheck}`}`,
+              ...v.checks.map((c) => `  ${c.ok === null ? 'skip' : c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${safeText(c.message)}`),
+              ...(v.replay === undefined ? [] : [replayLines(v.replay)]),
+            ].join('\n'),
         );
       }),
     ),
@@ -79,25 +88,40 @@ export function auditCommand(): Command {
   ).action((flags: ServiceFlags & { artifact?: string; since?: string; limit?: number; tenant?: string }) =>
     run(flags, () =>
       withLocalAi(flags, async (l) => {
-        if (flags.since !== undefined && Number.isNaN(Date.parse(flags.since))) throw new AttestryError('E_USAGE', `--since: not a time: ${flags.since}`);
-        const records = await l.ai.audit(l.principal, { tenant: l.tenant, artifactId: flags.artifact, since: flags.since, limit: flags.limit });
+        if (flags.since !== undefined && Number.isNaN(Date.parse(flags.since)))
+          throw new AttestryError('E_USAGE', `--since: not a time: ${flags.since}`);
+        const records = await l.ai.audit(l.principal, {
+          tenant: l.tenant,
+          artifactId: flags.artifact,
+          since: flags.since,
+          limit: flags.limit,
+        });
         emit(flags, { records }, () =>
           records.length === 0
             ? 'no audit records'
-            : records.map((r) => `${r.sequence}  ${r.timestamp}  ${r.operation}  ${r.artifactId}  ${safeText(r.user)} (${r.role})  ${safeText(r.outcome ?? '')}`).join('\n'),
+            : records
+                .map(
+                  (r) =>
+                    `${r.sequence}  ${r.timestamp}  ${r.operation}  ${r.artifactId}  ${safeText(r.user)} (${r.role})  ${safeText(r.outcome ?? '')}`,
+                )
+                .join('\n'),
         );
       }),
     ),
   );
   const verify = withServiceOptions(
     new Command('verify')
-      .description("check the tenant's AI audit trail: every record's digest and link to the one before, every signature, and the head's log inclusion")
+      .description(
+        "check the tenant's AI audit trail: every record's digest and link to the one before, every signature, and the head's log inclusion",
+      )
       .option('--tenant <id>', 'tenant (default: default)'),
   ).action((flags: ServiceFlags & { tenant?: string }) =>
     run(flags, () =>
       withLocalAi(flags, async (l) => {
         const v = await l.ai.verifyAudit(l.principal, l.tenant);
-        const failure = v.ok ? undefined : { code: 'E_INTEGRITY' as const, message: `the audit trail of ${v.tenant} is broken: ${v.problems.join('; ')}` };
+        const failure = v.ok
+          ? undefined
+          : { code: 'E_INTEGRITY' as const, message: `the audit trail of ${v.tenant} is broken: ${v.problems.join('; ')}` };
         emitVerdict(flags, failure, { ...v, valid: v.ok }, () =>
           [
             `${v.ok ? 'VERIFIED' : 'BROKEN'}: audit trail of ${v.tenant}, ${v.length} record(s)${v.headLogIndex === null ? '' : `, head in log entry ${v.headLogIndex}`}`,
@@ -107,5 +131,8 @@ export function auditCommand(): Command {
       }),
     ),
   );
-  return new Command('audit').description('the AI audit trail (seed 002): hash-chained, signed, logged records of every generation, verification and replay').addCommand(list).addCommand(verify);
+  return new Command('audit')
+    .description('the AI audit trail (seed 002): hash-chained, signed, logged records of every generation, verification and replay')
+    .addCommand(list)
+    .addCommand(verify);
 }
