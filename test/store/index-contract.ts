@@ -38,6 +38,7 @@ const ALL_MIGRATIONS = [
   '0004_evidence_blobs',
   '0005_signals',
   '0006_reachability',
+  '0007_ai',
 ];
 
 const T0 = new Date('2030-01-02T03:04:05.000Z');

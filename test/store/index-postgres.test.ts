@@ -138,10 +138,19 @@ if (unreachable !== undefined && SKIP_PG) {
           '0004_evidence_blobs',
           '0005_signals',
           '0006_reachability',
+          '0007_ai',
         ]);
         const report = await b.migrate();
         assert.deepEqual(report, {
-          applied: ['0001_initial', '0002_transparency_log', '0003_timestamps', '0004_evidence_blobs', '0005_signals', '0006_reachability'],
+          applied: [
+            '0001_initial',
+            '0002_transparency_log',
+            '0003_timestamps',
+            '0004_evidence_blobs',
+            '0005_signals',
+            '0006_reachability',
+            '0007_ai',
+          ],
           current: LATEST_MIGRATION,
         });
         await new TenantsRepo(a.db).add('only-in-first', null, new Date('2030-01-01T00:00:00Z'));
@@ -167,7 +176,15 @@ if (unreachable !== undefined && SKIP_PG) {
           const reports = await Promise.all(opened.map((db) => db.migrate()));
           assert.deepEqual(
             reports.flatMap((r) => r.applied),
-            ['0001_initial', '0002_transparency_log', '0003_timestamps', '0004_evidence_blobs', '0005_signals', '0006_reachability'],
+            [
+              '0001_initial',
+              '0002_transparency_log',
+              '0003_timestamps',
+              '0004_evidence_blobs',
+              '0005_signals',
+              '0006_reachability',
+              '0007_ai',
+            ],
           );
         } finally {
           for (const db of opened) await db.close();
