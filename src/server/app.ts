@@ -16,6 +16,8 @@ import type { SignalsUseCases } from '../signals/types.js';
 import type { ReachabilityUseCases } from '../signals/reach-types.js';
 import { reachabilityModule } from '../app/reachability-module.js';
 import { reachabilityRoutes } from './routes/signals-reachability.js';
+import { aiModule } from '../app/ai-module.js';
+import { aiRoutes } from './routes/ai.js';
 import { signalsModule } from '../app/signals-module.js';
 import { DEFAULT_SIGNALS_LIMITS } from '../signals/deps.js';
 import { logModule } from '../app/domains.js';
@@ -167,6 +169,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     vexAuthor: config.Signals.Reachability.VexAuthor,
     maxSymbols: config.Signals.Reachability.MaxSymbolsPerQuery,
   });
+  await aiRoutes(app, services.useCases(aiModule), requireAuth, config.advisoryAi.limits);
   tlogRoutes(app, services.tlog, services.useCases(logModule), services.tsa);
   await timestampRoutes(app, services.tsa);
   return app;
