@@ -15,13 +15,40 @@ import { AttestryError } from '../core/errors.js';
 import { parseTenantId } from '../core/tenant.js';
 import { parseJsonText } from '../core/validation.js';
 import { readTextFileBounded } from '../core/bounded-read.js';
+import type { Command } from 'commander';
+import { RemoteAi } from './ai-remote.js';
 import { configFrom, type ServiceFlags } from './service-options.js';
 
 export interface LocalAi {
   readonly ai: AiUseCases;
   readonly principal: Principal;
-  readonly tenant: string;
+  /** Undefined with --server and no --tenant: the server takes the token's only tenant. */
+  readonly tenant: string | undefined;
+  /** Where copies of what was made go by default (`<dir>/evidence`): the data directory, or with --server the working directory. */
   readonly dataDir: string;
+}
+
+export interface AiFlags extends ServiceFlags {
+  tenant?: string;
+  server?: string;
+  token?: string;
+}
+
+/** `--server` and `--token`: the AI commands run on a service instead of the data directory. */
+export function withAiServerOptions(cmd: Command): Command {
+  return cmd
+    .option('--server <url>', 'run on this attestry service instead of --data-dir (token: --token or ATTESTRY_TOKEN)')
+    .option('--token <token>', 'API token for --server; better: ATTESTRY_TOKEN (keeps it out of the process list)');
+}
+
+/** Runs `body` on the service named by --server, else in-process on the data directory. */
+export async function withAi<T>(flags: AiFlags, body: (l: LocalAi) => Promise<T>): Promise<T> {
+  if (flags.server === undefined) return withLocalAi(flags, body);
+  if (flags.dataDir !== undefined) throw new AttestryError('E_USAGE', 'give --server or --data-dir, not both');
+  const ai = new RemoteAi({ server: flags.server, token: flags.token, json: flags.json });
+  // The server decides who acts: this principal is never sent.
+  const principal: Principal = { tokenId: 'remote', role: 'ai-service', tenants: [] };
+  return body({ ai, principal, tenant: flags.tenant === undefined ? undefined : parseTenantId(flags.tenant), dataDir: process.cwd() });
 }
 
 export async function withLocalAi<T>(flags: ServiceFlags & { tenant?: string }, body: (l: LocalAi) => Promise<T>): Promise<T> {

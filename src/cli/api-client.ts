@@ -21,8 +21,11 @@ export function cliWording(serverMessage: string): string {
 }
 
 /** Messages name the path only: the query carries tenant names, which the server's hint already words as --tenant. */
-function clientFor(flags: ClientFlags): HttpClient {
-  return new HttpClient(flags.server, { errors: { keep: 'known', otherwise: 'E_INTERNAL', reword: cliWording } });
+function clientFor(flags: ClientFlags, timeoutMs?: number): HttpClient {
+  return new HttpClient(flags.server, {
+    errors: { keep: 'known', otherwise: 'E_INTERNAL', reword: cliWording },
+    ...(timeoutMs === undefined ? {} : { timeoutMs, bodyTimeoutMs: timeoutMs }),
+  });
 }
 
 function bearer(flags: ClientFlags): string {
@@ -31,17 +34,20 @@ function bearer(flags: ClientFlags): string {
   return `Bearer ${token}`;
 }
 
-async function send(flags: ClientFlags, method: string, path: string, body?: Buffer): Promise<HttpReply> {
+async function send(flags: ClientFlags, method: string, path: string, body?: Buffer, timeoutMs?: number): Promise<HttpReply> {
   const authorization = bearer(flags);
-  return clientFor(flags).send(method, path, {
+  return clientFor(flags, timeoutMs).send(method, path, {
     headers: { authorization, ...(body ? { 'content-type': 'application/json' } : {}) },
     ...(body ? { body } : {}),
   });
 }
 
-/** Calls the API and parses the JSON reply (a reply that is not JSON comes back as its text). */
-export async function callJson(flags: ClientFlags, method: string, path: string, body?: Buffer): Promise<unknown> {
-  const text = (await send(flags, method, path, body)).text();
+/**
+ * Calls the API and parses the JSON reply (a reply that is not JSON comes back
+ * as its text). `timeoutMs` for calls that wait on slow work (a model run).
+ */
+export async function callJson(flags: ClientFlags, method: string, path: string, body?: Buffer, timeoutMs?: number): Promise<unknown> {
+  const text = (await send(flags, method, path, body, timeoutMs)).text();
   if (text === '') return undefined;
   try {
     return parseJsonBounded(text, { what: 'server reply' });

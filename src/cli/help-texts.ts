@@ -19,6 +19,7 @@ export const COMMAND_HELP: Readonly<Record<string, HelpText>> = {
       'npm run --silent tiny-model -- /tmp/tiny.gguf',
       'attestry advisory explain finding-123 --finding finding.json --model /tmp/tiny.gguf --attest --sign --data-dir ./data --json',
       'attestry advisory explain finding-123 --finding finding.json --type vex_draft --context sbom.json --endpoint http://127.0.0.1:8081/v1 --data-dir ./data',
+      'ATTESTRY_TOKEN=… attestry advisory explain finding-123 --finding finding.json --server http://127.0.0.1:8080 --json',
     ],
     exits: [
       [0, 'generated, attested (signed unless --no-sign), stored in the locker and logged; the files written in the seed layout'],
@@ -32,6 +33,7 @@ export const COMMAND_HELP: Readonly<Record<string, HelpText>> = {
     examples: [
       'attestry advisory replay --manifest evidence/ai-attestations/2026/12/02/replay-20261202-01J….json --model /tmp/tiny.gguf --detect-divergence --json',
       'attestry advisory replay --manifest replay.json --model other.gguf --threads 1 --detect-divergence',
+      'ATTESTRY_TOKEN=… attestry advisory replay --manifest replay.json --detect-divergence --server http://127.0.0.1:8080',
     ],
     exits: [
       [0, 'reproduced byte for byte (status identical); pins that differ are still listed as causes'],
@@ -70,7 +72,11 @@ export const COMMAND_HELP: Readonly<Record<string, HelpText>> = {
     ],
   },
   'audit verify': {
-    examples: ['attestry audit verify --data-dir ./data', 'attestry audit verify --tenant acme --data-dir ./data --json'],
+    examples: [
+      'attestry audit verify --data-dir ./data',
+      'attestry audit verify --tenant acme --data-dir ./data --json',
+      'ATTESTRY_TOKEN=… attestry audit verify --server http://127.0.0.1:8080',
+    ],
     exits: [
       [0, 'every record hashes to its digest and links to the one before, every signature verifies, the head is in the log'],
       [1, 'usage error, or the data directory cannot be opened'],

@@ -6,7 +6,7 @@ import { ARTIFACT_TYPES, type ArtifactType, type ReplayResult } from '../../ai/t
 import type { ContextInput } from '../../ai/use-cases.js';
 import { AttestryError, isErrorCode } from '../../core/errors.js';
 import { readTextFileBounded } from '../../core/bounded-read.js';
-import { readJsonFile, withLocalAi, writeUnder } from '../ai-local.js';
+import { readJsonFile, withAi, withAiServerOptions, writeUnder } from '../ai-local.js';
 import { parseIntOption } from '../files.js';
 import { emit, emitFailure, safeText } from '../output.js';
 import { run } from '../run.js';
@@ -38,32 +38,34 @@ const parseFloatOption =
   };
 
 function explainCommand(): Command {
-  return withServiceOptions(
-    new Command('explain')
-      .description(
-        'generate an AI artifact (explanation by default) for a finding with a local GGUF model or an OpenAI-compatible server; with --attest, a signed, logged in-toto attestation and its replay manifest',
-      )
-      .argument('<findingId>', 'the finding id (must equal "id" in --finding when both are given)')
-      .requiredOption(
-        '--finding <file>',
-        'finding JSON: {"id", "cve", "purl", "description"[, "version", "severity", "evidence", "artifactDigest"]}',
-      )
-      .option('--context <file>', 'a context document (repeatable); ordered by digest', collect)
-      .addOption(new Option('--type <type>', 'artifact type').choices([...ARTIFACT_TYPES]).default('explanation'))
-      .option('--model <path>', 'local .gguf model (else advisoryAi.inference.local.modelPath)')
-      .option(
-        '--endpoint <url>',
-        'OpenAI-compatible server base URL, e.g. http://127.0.0.1:8081/v1 (bearer token from ATTESTRY_AI_API_KEY)',
-      )
-      .option('--threads <n>', 'CPU threads (≤ cores)', parseIntOption('--threads'))
-      .option('--max-tokens <n>', 'maximum tokens to generate', parseIntOption('--max-tokens'))
-      .option('--seed <n>', 'sampling seed', parseIntOption('--seed'))
-      .option('--template-version <v>', 'prompt template version (default: the current one of the type)')
-      .option('--attest', "store the attestation and replay manifest in the locker (always on; kept for the seed's CLI)")
-      .option('--sign', 'sign the attestation (default advisoryAi.attestations.sign)')
-      .option('--no-sign', 'store it unsigned')
-      .option('--tenant <id>', 'tenant (default: default)')
-      .option('--out <dir>', 'where copies are written in the seed layout (default: <data-dir>/evidence)'),
+  return withAiServerOptions(
+    withServiceOptions(
+      new Command('explain')
+        .description(
+          'generate an AI artifact (explanation by default) for a finding with a local GGUF model or an OpenAI-compatible server; with --attest, a signed, logged in-toto attestation and its replay manifest',
+        )
+        .argument('<findingId>', 'the finding id (must equal "id" in --finding when both are given)')
+        .requiredOption(
+          '--finding <file>',
+          'finding JSON: {"id", "cve", "purl", "description"[, "version", "severity", "evidence", "artifactDigest"]}',
+        )
+        .option('--context <file>', 'a context document (repeatable); ordered by digest', collect)
+        .addOption(new Option('--type <type>', 'artifact type').choices([...ARTIFACT_TYPES]).default('explanation'))
+        .option('--model <path>', 'local .gguf model (else advisoryAi.inference.local.modelPath)')
+        .option(
+          '--endpoint <url>',
+          'OpenAI-compatible server base URL, e.g. http://127.0.0.1:8081/v1 (bearer token from ATTESTRY_AI_API_KEY)',
+        )
+        .option('--threads <n>', 'CPU threads (≤ cores)', parseIntOption('--threads'))
+        .option('--max-tokens <n>', 'maximum tokens to generate', parseIntOption('--max-tokens'))
+        .option('--seed <n>', 'sampling seed', parseIntOption('--seed'))
+        .option('--template-version <v>', 'prompt template version (default: the current one of the type)')
+        .option('--attest', "store the attestation and replay manifest in the locker (always on; kept for the seed's CLI)")
+        .option('--sign', 'sign the attestation (default advisoryAi.attestations.sign)')
+        .option('--no-sign', 'store it unsigned')
+        .option('--tenant <id>', 'tenant (default: default)')
+        .option('--out <dir>', 'where copies are written in the seed layout (default: <data-dir>/evidence)'),
+    ),
   ).action(
     (
       findingId: string,
@@ -81,7 +83,7 @@ function explainCommand(): Command {
         },
     ) =>
       run(flags, () =>
-        withLocalAi(flags, async (l) => {
+        withAi(flags, async (l) => {
           const finding = readJsonFile(flags.finding, 'finding', 1024 * 1024) as { id?: unknown } | null;
           if (typeof finding === 'object' && finding !== null && finding.id !== undefined && finding.id !== findingId)
             throw new AttestryError(
@@ -166,21 +168,23 @@ export function replayExitCode(r: ReplayResult): number {
 }
 
 function replayCommand(): Command {
-  return withServiceOptions(
-    new Command('replay')
-      .description(
-        'generate an artifact again from its replay manifest: first name every pinned input or setting that differs (weights, temperature, seed, template, context, engine, threads, …), then generate and compare',
-      )
-      .requiredOption('--manifest <file>', 'replay manifest (replay-YYYYMMDD-….json)')
-      .option('--detect-divergence', 'report where the outputs differ (position and snippets)')
-      .option('--model <path>', 'local .gguf model (else advisoryAi.inference.local.modelPath)')
-      .option('--endpoint <url>', 'OpenAI-compatible server base URL')
-      .option('--threads <n>', 'CPU threads', parseIntOption('--threads'))
-      .option('--temperature <t>', 'override the recorded temperature', parseFloatOption('--temperature'))
-      .option('--seed <n>', 'override the recorded seed', parseIntOption('--seed'))
-      .option('--template-version <v>', 'render with another template version')
-      .option('--context <file>', 'replace the context pack (repeatable)', collect)
-      .option('--tenant <id>', 'tenant (default: default)'),
+  return withAiServerOptions(
+    withServiceOptions(
+      new Command('replay')
+        .description(
+          'generate an artifact again from its replay manifest: first name every pinned input or setting that differs (weights, temperature, seed, template, context, engine, threads, …), then generate and compare',
+        )
+        .requiredOption('--manifest <file>', 'replay manifest (replay-YYYYMMDD-….json)')
+        .option('--detect-divergence', 'report where the outputs differ (position and snippets)')
+        .option('--model <path>', 'local .gguf model (else advisoryAi.inference.local.modelPath)')
+        .option('--endpoint <url>', 'OpenAI-compatible server base URL')
+        .option('--threads <n>', 'CPU threads', parseIntOption('--threads'))
+        .option('--temperature <t>', 'override the recorded temperature', parseFloatOption('--temperature'))
+        .option('--seed <n>', 'override the recorded seed', parseIntOption('--seed'))
+        .option('--template-version <v>', 'render with another template version')
+        .option('--context <file>', 'replace the context pack (repeatable)', collect)
+        .option('--tenant <id>', 'tenant (default: default)'),
+    ),
   ).action(
     (
       flags: ServiceFlags &
@@ -195,7 +199,7 @@ function replayCommand(): Command {
         },
     ) =>
       run(flags, () =>
-        withLocalAi(flags, async (l) => {
+        withAi(flags, async (l) => {
           const manifest = readJsonFile(flags.manifest, 'replay manifest');
           const r = await l.ai.replay(l.principal, {
             tenant: l.tenant,

@@ -8,7 +8,7 @@ import { AttestryError } from '../../core/errors.js';
 import { parseJsonText } from '../../core/validation.js';
 import { decodeBase64, parseEnvelope } from '../../crypto/dsse.js';
 import { readTextFileBounded } from '../../core/bounded-read.js';
-import { readJsonFile, withLocalAi } from '../ai-local.js';
+import { readJsonFile, withAi, withAiServerOptions } from '../ai-local.js';
 import { parseIntOption } from '../files.js';
 import { emit, emitVerdict, safeText } from '../output.js';
 import { run } from '../run.js';
@@ -29,20 +29,22 @@ function manifestBeside(file: string, envelope: unknown): string | undefined {
 }
 
 export function attestVerifyCommand(): Command {
-  return withServiceOptions(
-    new Command('verify')
-      .description(
-        'verify an AI attestation (.dsse.json): signature, predicate schema, replay manifest hash and binding (prompts, context, output), log inclusion; --replay also generates again',
-      )
-      .argument('<file>', 'the DSSE envelope (ai-artifact-….dsse.json)')
-      .option('--manifest <file>', 'the replay manifest (default: replay-….json beside the file, else the stored one)')
-      .option('--key <pem>', "the signer's public key PEM (default: the data directory's keyring)")
-      .option('--replay', 'also replay the manifest and require byte-identical output')
-      .option('--model <path>', 'model for --replay (else advisoryAi.inference.local.modelPath)')
-      .option('--tenant <id>', 'tenant (default: default)'),
+  return withAiServerOptions(
+    withServiceOptions(
+      new Command('verify')
+        .description(
+          'verify an AI attestation (.dsse.json): signature, predicate schema, replay manifest hash and binding (prompts, context, output), log inclusion; --replay also generates again',
+        )
+        .argument('<file>', 'the DSSE envelope (ai-artifact-….dsse.json)')
+        .option('--manifest <file>', 'the replay manifest (default: replay-….json beside the file, else the stored one)')
+        .option('--key <pem>', "the signer's public key PEM (default: the data directory's keyring)")
+        .option('--replay', 'also replay the manifest and require byte-identical output')
+        .option('--model <path>', 'model for --replay (else advisoryAi.inference.local.modelPath)')
+        .option('--tenant <id>', 'tenant (default: default)'),
+    ),
   ).action((file: string, flags: ServiceFlags & { manifest?: string; key?: string; replay?: boolean; model?: string; tenant?: string }) =>
     run(flags, () =>
-      withLocalAi(flags, async (l) => {
+      withAi(flags, async (l) => {
         const envelope = readJsonFile(file, 'attestation', 16 * 1024 * 1024);
         const manifestPath = flags.manifest ?? manifestBeside(file, envelope);
         const v = await l.ai.verify(l.principal, {
@@ -78,16 +80,18 @@ export function attestVerifyCommand(): Command {
 }
 
 export function auditCommand(): Command {
-  const list = withServiceOptions(
-    new Command('list')
-      .description('list AI audit records (generations, verifications, replays), oldest first')
-      .option('--artifact <id>', 'only records of this artifact')
-      .option('--since <iso>', 'only records at or after this time')
-      .option('--limit <n>', 'at most this many (default 1000)', parseIntOption('--limit'))
-      .option('--tenant <id>', 'tenant (default: default)'),
+  const list = withAiServerOptions(
+    withServiceOptions(
+      new Command('list')
+        .description('list AI audit records (generations, verifications, replays), oldest first')
+        .option('--artifact <id>', 'only records of this artifact')
+        .option('--since <iso>', 'only records at or after this time')
+        .option('--limit <n>', 'at most this many (default 1000)', parseIntOption('--limit'))
+        .option('--tenant <id>', 'tenant (default: default)'),
+    ),
   ).action((flags: ServiceFlags & { artifact?: string; since?: string; limit?: number; tenant?: string }) =>
     run(flags, () =>
-      withLocalAi(flags, async (l) => {
+      withAi(flags, async (l) => {
         if (flags.since !== undefined && Number.isNaN(Date.parse(flags.since)))
           throw new AttestryError('E_USAGE', `--since: not a time: ${flags.since}`);
         const records = await l.ai.audit(l.principal, {
@@ -109,15 +113,17 @@ export function auditCommand(): Command {
       }),
     ),
   );
-  const verify = withServiceOptions(
-    new Command('verify')
-      .description(
-        "check the tenant's AI audit trail: every record's digest and link to the one before, every signature, and the head's log inclusion",
-      )
-      .option('--tenant <id>', 'tenant (default: default)'),
+  const verify = withAiServerOptions(
+    withServiceOptions(
+      new Command('verify')
+        .description(
+          "check the tenant's AI audit trail: every record's digest and link to the one before, every signature, and the head's log inclusion",
+        )
+        .option('--tenant <id>', 'tenant (default: default)'),
+    ),
   ).action((flags: ServiceFlags & { tenant?: string }) =>
     run(flags, () =>
-      withLocalAi(flags, async (l) => {
+      withAi(flags, async (l) => {
         const v = await l.ai.verifyAudit(l.principal, l.tenant);
         const failure = v.ok
           ? undefined

@@ -86,6 +86,8 @@ function explainReply(r: ExplainResult): Record<string, unknown> {
       envelope: r.envelope,
     },
     keyId: r.keyId,
+    recordId: r.recordId,
+    keys: r.keys,
     replayManifestId: r.replayManifestId,
     replayManifest: r.manifest,
     manifestHash: r.manifest.manifestHash,
