@@ -5,7 +5,8 @@ import { failureJson, writeJson } from './output.js';
 import { buildProgram, jsonRequested } from './program.js';
 
 const argv = process.argv.slice(2);
-const program = await buildProgram(argv);
+// The one import of the HTTP layer: the entry point hands the server to `serve` (nothing else under src/cli imports src/server).
+const program = await buildProgram(argv, async () => (await import('../server/serve.js')).startServer);
 const json = jsonRequested(argv);
 
 try {

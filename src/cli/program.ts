@@ -6,6 +6,8 @@
  */
 import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
+import { AttestryError } from '../core/errors.js';
+import type { StartService } from '../app/service.js';
 import { withHelp } from './help.js';
 import { COMMAND_HELP } from './help-texts.js';
 
@@ -37,11 +39,18 @@ Examples:
  * happens. Help and unknown commands load them all (commander lists and
  * suggests from the full set).
  */
-const COMMANDS: Readonly<Record<string, (argv: readonly string[]) => Promise<Command>>> = {
+type CommandLoader = (argv: readonly string[], startService: ServiceLoader) => Promise<Command>;
+
+/** Loads the server's start function (main.ts: a dynamic import of src/server/serve.js). */
+export type ServiceLoader = () => Promise<StartService>;
+
+const COMMANDS: Readonly<Record<string, CommandLoader>> = {
   model: async () => (await import('./commands/model.js')).modelCommand(),
   publisher: async () => (await import('./commands/publisher.js')).publisherCommand(),
-  // The one import of the HTTP layer: the entry point hands the server to `serve` (commands themselves never import src/server).
-  serve: async () => (await import('./commands/serve.js')).serveCommand((await import('../server/serve.js')).startServer),
+  // The HTTP layer comes from the entry point (main.ts), so nothing under src/cli imports src/server.
+  // Loaded when `serve` runs, not when its help is read.
+  serve: async (_argv, startService) =>
+    (await import('./commands/serve.js')).serveCommand(async (config, options) => (await startService())(config, options)),
   db: async () => (await import('./commands/serve.js')).dbCommand(),
   tenant: async () => (await import('./commands/admin.js')).tenantCommand(),
   token: async () => (await import('./commands/admin.js')).tokenCommand(),
@@ -96,12 +105,15 @@ function configure(cmd: Command, json: boolean): void {
   for (const sub of cmd.commands) configure(sub, json);
 }
 
+const noService: ServiceLoader = () =>
+  Promise.reject(new AttestryError('E_USAGE', 'this program was built without the server (buildProgram without a ServiceLoader)'));
+
 /** The program for `argv` (the arguments after `node main.js`). */
-export async function buildProgram(argv: readonly string[]): Promise<Command> {
+export async function buildProgram(argv: readonly string[], startService: ServiceLoader = noService): Promise<Command> {
   const program = rootCommand();
   const invoked = invokedCommand(argv);
   for (const name of invoked === undefined ? Object.keys(COMMANDS) : [invoked])
-    program.addCommand(await (COMMANDS[name] as (argv: readonly string[]) => Promise<Command>)(argv));
+    program.addCommand(await (COMMANDS[name] as CommandLoader)(argv, startService));
   configure(program, jsonRequested(argv));
   return program;
 }
