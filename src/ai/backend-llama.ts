@@ -7,13 +7,14 @@
  * llama-architecture GGUF generates the same way on every machine.
  */
 import { createReadStream } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { basename } from 'node:path';
+import { basename, join } from 'node:path';
 import { canonicalize } from '../core/canonical-json.js';
 import { digestFromHex, sha256Digest, type Digest } from '../core/digest.js';
 import { AttestryError } from '../core/errors.js';
 import { createStreamHasher } from '../models/hashers.js';
+import { modelDigest } from '../models/inspect.js';
 import type { BackendSpec, GenerationBackend, GenerationOutput, GenerationRequest } from './backend.js';
 import type * as NodeLlamaCppModule from 'node-llama-cpp';
 import type { EnginePins } from './types.js';
@@ -57,30 +58,51 @@ export async function weightsDigestOf(path: string): Promise<Digest> {
   return digestFromHex(h.digestHex());
 }
 
-async function modelFile(path: string): Promise<string> {
+/** The GGUF file node-llama-cpp loads from a directory: its one .gguf, or the first part of a split model. */
+export function ggufInDirectory(dir: string, names: readonly string[]): string {
+  const ggufs = names.filter((n) => n.toLowerCase().endsWith('.gguf')).sort();
+  if (ggufs.length === 1) return join(dir, ggufs[0] as string);
+  // llama.cpp's split naming: name-00001-of-00003.gguf; the loader finds the other parts from the first.
+  const first = ggufs.filter((n) => /-00001-of-\d{5}\.gguf$/i.test(n));
+  if (first.length === 1) return join(dir, first[0] as string);
+  throw new AttestryError(
+    'E_INVALID_INPUT',
+    ggufs.length === 0
+      ? `model directory ${dir} holds no .gguf file; give the .gguf file or a directory with one`
+      : `model directory ${dir} holds ${ggufs.length} .gguf files (${ggufs.slice(0, 5).join(', ')}); give the one to load`,
+  );
+}
+
+/**
+ * The file to load and the weights digest to pin: for a file, its sha256 (the
+ * #3 engine's file digest); for a directory, its OMS root digest (the digest
+ * `attestry model sign` would sign, over every file in it).
+ */
+async function modelSource(path: string): Promise<{ file: string; weightsDigest: Promise<Digest> }> {
   let s;
   try {
     s = await stat(path);
   } catch (e) {
     throw new AttestryError(
       'E_NOT_FOUND',
-      `model ${path} does not exist; give a .gguf file (--model PATH or advisoryAi.inference.local.modelPath)`,
-      {
-        cause: e,
-      },
+      `model ${path} does not exist; give a .gguf file or a directory holding one (--model PATH or advisoryAi.inference.local.modelPath)`,
+      { cause: e },
     );
   }
-  if (!s.isFile()) throw new AttestryError('E_INVALID_INPUT', `model ${path} is not a file; give the .gguf file itself`);
-  return path;
+  if (s.isFile()) return { file: path, weightsDigest: weightsDigestOf(path) };
+  if (!s.isDirectory()) throw new AttestryError('E_INVALID_INPUT', `model ${path} is neither a file nor a directory`);
+  const file = ggufInDirectory(path, await readdir(path));
+  return { file, weightsDigest: modelDigest(path).then((d) => d.rootDigest) };
 }
 
 export async function openLlamaBackend(spec: LocalSpec, packageName = LLAMA_PACKAGE): Promise<GenerationBackend> {
   const lib = await importLlama(packageName);
-  const path = await modelFile(spec.modelPath);
+  const source = await modelSource(spec.modelPath);
+  const path = source.file;
   const threads = Math.max(1, Math.min(spec.threads ?? 2, availableParallelism()));
   const contextSize = spec.contextSize ?? 2048;
   const batchSize = spec.batchSize ?? 512;
-  const [weightsDigest, engineVersion] = await Promise.all([weightsDigestOf(path), packageVersion()]);
+  const [weightsDigest, engineVersion] = await Promise.all([source.weightsDigest, packageVersion()]);
   let llama: Awaited<ReturnType<NodeLlamaCpp['getLlama']>>;
   let model: Awaited<ReturnType<typeof llama.loadModel>>;
   try {

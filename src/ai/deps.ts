@@ -6,7 +6,6 @@ import type { EvidenceLocker } from '../evidence/locker.js';
 import type { KindRegistry } from '../kinds/registry.js';
 import type { BlobStore } from '../store/blob/blob-store.js';
 import type { AiRepo } from '../store/db/ai-repo.js';
-import type { TenantsRepo } from '../store/db/tenants-repo.js';
 import type { BackendPool } from './backends.js';
 
 export interface AiDeps {
@@ -14,10 +13,8 @@ export interface AiDeps {
   readonly locker: EvidenceLocker;
   readonly blobs: BlobStore;
   readonly kinds: KindRegistry;
-  readonly tenants: TenantsRepo;
   /** The AI signing key `advisoryAi.attestations.keyId` (created with `cryptoScheme` on first start). */
   readonly signer: () => Signer;
-  readonly keyId: string;
   /** A keyring key by id, as a verifier (undefined when the keyring has no such key). */
   readonly verifierFor: (keyId: string) => Verifier | undefined;
   /** Verifies a locker record's log inclusion offline (its exported bundle against the log key); undefined when the log is off. */

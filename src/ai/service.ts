@@ -34,6 +34,7 @@ export class AiService implements AiUseCases {
   readonly #limiter: Limiter;
 
   constructor(readonly d: AiDeps) {
+    const logProof = d.logProof;
     this.audit_ = new AuditTrail({
       repo: d.repo,
       locker: d.locker,
@@ -41,10 +42,7 @@ export class AiService implements AiUseCases {
       verifierFor: d.verifierFor,
       clock: d.clock,
       ids: d.ids,
-      headLogged:
-        d.logProof === undefined
-          ? undefined
-          : (recordId, tenant) => (d.logProof as NonNullable<AiDeps['logProof']>)(recordId, tenant, undefined),
+      headLogged: logProof === undefined ? undefined : (recordId, tenant) => logProof(recordId, tenant, undefined),
     });
     this.#limiter = new Limiter(d.config.limits.concurrency);
   }
@@ -76,9 +74,18 @@ export class AiService implements AiUseCases {
   async verify(principal: Principal, request: VerifyRequest): Promise<AttestationVerification> {
     const tenant = writeTenant(principal, request.tenant);
     authorize(principal, tenant, KIND, 'read', () => new AttestryError('E_NOT_FOUND', `unknown tenant "${tenant}"`), this.d.kinds);
-    const inTenant = async (artifactId: string): Promise<AiArtifactRow | undefined> => {
-      const row = await this.d.repo.artifact(artifactId).catch(() => undefined);
-      return row !== undefined && row.tenant === tenant ? row : undefined;
+    // One lookup per artifact id however many checks ask (manifest, log record, audit).
+    const rows = new Map<string, Promise<AiArtifactRow | undefined>>();
+    const inTenant = (artifactId: string): Promise<AiArtifactRow | undefined> => {
+      let row = rows.get(artifactId);
+      if (row === undefined) {
+        row = this.d.repo
+          .artifact(artifactId)
+          .catch(() => undefined)
+          .then((r) => (r !== undefined && r.tenant === tenant ? r : undefined));
+        rows.set(artifactId, row);
+      }
+      return row;
     };
     const result = await verifyAttestation(
       this.d,

@@ -33,9 +33,7 @@ export function aiService(app: AppCore, pool = new BackendPool()): AiService {
     locker: app.locker,
     blobs: app.blobs,
     kinds: app.kinds,
-    tenants: app.repos.tenants,
     signer: () => app.keyring.signer(keyId),
-    keyId,
     verifierFor: (id) => {
       const hit = verifiers.get(id);
       if (hit !== undefined) return hit;

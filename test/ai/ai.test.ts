@@ -4,12 +4,14 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { aiModule } from '../../src/app/ai-module.js';
 import { openApp, type App } from '../../src/app/open-app.js';
 import { tinyModelGguf } from '../../src/ai/tiny-model/model.js';
+import { ggufInDirectory } from '../../src/ai/backend-llama.js';
+import { modelDigest } from '../../src/models/inspect.js';
 import { compareOutputs, similarityScore } from '../../src/ai/similarity.js';
 import { manifestHashOf } from '../../src/ai/manifest.js';
 import { artifactIdsFor, parseArtifactId } from '../../src/ai/ids.js';
@@ -93,6 +95,29 @@ describe('explain', () => {
   test('ids are the seed shape and unique', () => {
     assert.match(base.artifactId, /^ai-artifact-\d{8}-[0-9A-Z]{26}$/);
     assert.equal(artifactIdsFor(base.recordId).artifactId, base.artifactId);
+  });
+});
+
+describe('directory models', () => {
+  test('a directory with one .gguf: loaded from it, its weights digest is the OMS root digest of the directory', async () => {
+    const dir = join(makeTempDir(), 'tiny-model');
+    mkdirSync(dir);
+    copyFileSync(tinyModelPath(), join(dir, 'tiny.gguf'));
+    writeFileSync(join(dir, 'README.md'), 'the tiny test model\n');
+    const r = await ai.explain(AI, {
+      finding: FINDING,
+      parameters: { maxTokens: 8 },
+      backend: { kind: 'local', modelPath: dir, threads: 2 },
+    });
+    assert.equal(r.manifest.model.weightsDigest, (await modelDigest(dir)).rootDigest);
+    assert.notEqual(r.manifest.model.weightsDigest, base.manifest.model.weightsDigest, 'not the file digest');
+    assert.equal(r.output, (await ai.explain(AI, { finding: FINDING, parameters: { maxTokens: 8 }, backend: local() })).output);
+  });
+  test('which file of a directory is loaded: the one .gguf, or the first part of a split model; else a clear error', () => {
+    assert.equal(ggufInDirectory('/m', ['a.txt', 'model.gguf']), '/m/model.gguf');
+    assert.equal(ggufInDirectory('/m', ['m-00002-of-00002.gguf', 'm-00001-of-00002.gguf']), '/m/m-00001-of-00002.gguf');
+    assert.throws(() => ggufInDirectory('/m', ['a.txt']), /holds no \.gguf file/);
+    assert.throws(() => ggufInDirectory('/m', ['a.gguf', 'b.gguf']), /holds 2 \.gguf files \(a\.gguf, b\.gguf\); give the one to load/);
   });
 });
 

@@ -243,6 +243,9 @@ for (const backend of await signalsBackends()) {
         const local = await cli(['advisory', 'replay', '--manifest', String(made['replayManifestPath']), '--model', tinyModelPath()]);
         assert.equal(local.code, 1, show(local));
         assert.match(String(jsonOut(local)['message']), /--server the service generates with its configured one/);
+        const threads = await cli(['advisory', 'replay', '--manifest', String(made['replayManifestPath']), '--threads', '1']);
+        assert.equal(threads.code, 1, show(threads));
+        assert.match(String(jsonOut(threads)['message']), /--threads applies to --model/);
         const denied = await runCli(['advisory', 'explain', FINDING.id, '--finding', finding, '--server', srv.url, '--json'], {
           env: { ATTESTRY_TOKEN: scanner },
         });

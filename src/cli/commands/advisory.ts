@@ -20,6 +20,11 @@ interface BackendFlags {
 
 function backendFrom(flags: BackendFlags): BackendSpec | undefined {
   if (flags.model !== undefined && flags.endpoint !== undefined) throw new AttestryError('E_USAGE', 'give --model or --endpoint, not both');
+  if (flags.threads !== undefined && flags.model === undefined)
+    throw new AttestryError(
+      'E_USAGE',
+      '--threads applies to --model; for the configured model set advisoryAi.inference.local.threads (the manifest records the count)',
+    );
   if (flags.model !== undefined) return { kind: 'local', modelPath: resolve(flags.model), threads: flags.threads };
   if (flags.endpoint !== undefined) return { kind: 'remote', endpoint: flags.endpoint, apiKey: process.env['ATTESTRY_AI_API_KEY'] };
   return undefined;
