@@ -20,6 +20,12 @@ export interface GenerationOutput {
   /** Why generation stopped: `stop` (end of text or a stop sequence), `length` (maxTokens), … */
   readonly finishReason: string;
   readonly durationMs: number;
+  /**
+   * The pins this generation ran with, when the backend learns them only from the reply (a remote
+   * server's `model` and `system_fingerprint`); otherwise `pins()` applies. Per generation, so
+   * concurrent generations and a server upgraded in between never mix up versions.
+   */
+  readonly pins?: EnginePins | undefined;
 }
 
 export interface GenerationBackend {

@@ -1,6 +1,6 @@
 /** Opens the backend a spec names, and keeps loaded ones for reuse (model loads are the slow part). */
 import type { AttestryConfig } from '../core/config.js';
-import { parseDigest } from '../core/digest.js';
+import { parseDigest, sha256Digest } from '../core/digest.js';
 import { AttestryError } from '../core/errors.js';
 import type { BackendSpec, GenerationBackend, OpenBackend } from './backend.js';
 import { openLlamaBackend } from './backend-llama.js';
@@ -47,7 +47,15 @@ export function backendSpecFromConfig(
 const specKey = (spec: BackendSpec): string =>
   spec.kind === 'local'
     ? JSON.stringify(['local', spec.modelPath, spec.threads ?? null, spec.contextSize ?? null, spec.batchSize ?? null])
-    : JSON.stringify(['remote', spec.endpoint, spec.model ?? null, spec.weightsDigest ?? null]);
+    : // Another token or timeout is another backend (the key holds the token's digest, not the token).
+      JSON.stringify([
+        'remote',
+        spec.endpoint,
+        spec.model ?? null,
+        spec.weightsDigest ?? null,
+        spec.apiKey === undefined ? null : sha256Digest(spec.apiKey),
+        spec.timeoutMs ?? null,
+      ]);
 
 /** Loaded backends by spec; at most `limit` stay open (least recently used closes first). */
 export class BackendPool {

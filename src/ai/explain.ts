@@ -101,7 +101,7 @@ export async function explain(
     output: { content: out.content, contentHash: sha256Digest(out.content), tokenCount: out.tokenCount },
     metadata: { generatedAt, replayable: true, deterministicSettings: determinismViolations(parameters).length === 0 },
     finding,
-    engine: backend.pins(),
+    engine: out.pins ?? backend.pins(),
   });
   const authority = INITIAL_AUTHORITY[type];
   const statement = buildAiStatement(buildPredicate(manifest, authority), manifest);

@@ -90,6 +90,12 @@ const ENGINE: ReadonlyArray<[string, keyof EnginePins, Words]> = [
   ],
 ];
 
+/**
+ * `engineVersion` is a string, so backends write `unknown` where they cannot say (a remote server
+ * before its first reply, a package without a readable version): as unknown as null.
+ */
+const known = (v: JsonValue): boolean => v !== null && v !== 'unknown';
+
 function cause(name: string, field: string, expected: JsonValue, actual: JsonValue, w: Words): ReplayCause {
   return { cause: name, field, expected, actual, description: w.description, resolution: w.resolution };
 }
@@ -128,7 +134,7 @@ export function comparePins(manifest: ReplayManifest, setup: ReplaySetup): Repla
   for (const [name, key, w] of ENGINE) {
     const e = manifest.engine[key] as JsonValue;
     const a = setup.pins[key] as JsonValue;
-    if (e !== null && a !== null && e !== a) out.push(cause(name, `engine.${key}`, e, a, w));
+    if (known(e) && known(a) && e !== a) out.push(cause(name, `engine.${key}`, e, a, w));
   }
   const er = manifest.engine.remote;
   const ar = setup.pins.remote;

@@ -70,19 +70,19 @@ export async function replayManifest(
       });
     }
     const backend = await d.pool.get(backendSpecFromConfig(d.config, overrides.backend));
-    causes.push(
-      ...comparePins(m, {
-        modelId: backend.modelId,
-        weightsDigest: backend.weightsDigest,
-        parameters,
-        templateVersion: version,
-        templateDigest,
-        systemPrompt: prompts.systemPrompt,
-        userPrompt: prompts.userPrompt,
-        contextPack: pack,
-        pins: backend.pins(),
-      }),
-    );
+    const setup = {
+      modelId: backend.modelId,
+      weightsDigest: backend.weightsDigest,
+      parameters,
+      templateVersion: version,
+      templateDigest,
+      systemPrompt: prompts.systemPrompt,
+      userPrompt: prompts.userPrompt,
+      contextPack: pack,
+    };
+    const pinStart = causes.length;
+    const before = comparePins(m, { ...setup, pins: backend.pins() });
+    causes.push(...before);
     const violations = determinismViolations(parameters);
     if (violations.length > 0 && d.config.attestations.requireDeterminism)
       return failed(
@@ -91,6 +91,8 @@ export async function replayManifest(
         new AttestryError('E_NONDETERMINISTIC', `replay refused (advisoryAi.attestations.requireDeterminism): ${violations.join('; ')}`),
       );
     const out = await limiter.run(() => backend.generate({ ...prompts, parameters }));
+    // A remote server says which model and version answered only in its reply: compare those pins.
+    if (out.pins !== undefined) causes.splice(pinStart, before.length, ...comparePins(m, { ...setup, pins: out.pins }));
     const replayedHash = sha256Digest(out.content);
     const cmp = compareOutputs(m.output.content, out.content);
     return {

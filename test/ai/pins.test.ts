@@ -78,6 +78,21 @@ test('seed wording and context detail', () => {
   assert.equal(c!.resolution, 'Sort context deterministically');
 });
 
+test("an engineVersion of 'unknown' is not known: no mismatch either way", () => {
+  assert.deepEqual(names({}, { engineVersion: 'unknown' }), []);
+  const m = { ...MANIFEST, engine: { ...PINS, engineVersion: 'unknown' } } as ReplayManifest;
+  assert.deepEqual(
+    comparePins(m, SETUP).map((c) => c.cause),
+    [],
+  );
+});
+
+test('a remote server reporting another version is remote-model', () => {
+  const [c] = comparePins(MANIFEST, { ...SETUP, pins: { ...PINS, remote: { endpoint: 'http://x/v1', modelId: 'm', version: 'v2' } } });
+  assert.equal(c?.cause, 'remote-model');
+  assert.deepEqual(c?.actual, { modelId: 'm', version: 'v2' });
+});
+
 test('null pins are ignored', () => {
   assert.deepEqual(names({}, { threads: null, batchSize: null, tokenizerDigest: null, remote: null }), []);
   assert.deepEqual(names({ templateDigest: null }), []);
