@@ -34,7 +34,7 @@ export function parseFinding(input: unknown): Finding {
   return { ...f, ...(version === undefined ? {} : { version }) } as Finding;
 }
 
-const ParametersSchema = z
+export const ParametersSchema = z
   .object({
     temperature: z.number().min(0).max(2),
     seed: z

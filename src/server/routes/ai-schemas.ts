@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ParametersSchema } from '../../ai/schemas.js';
 import { ARTIFACT_TYPES } from '../../ai/types.js';
 
 /**
@@ -21,21 +22,10 @@ const ManifestId = z
   .describe('replay-YYYYMMDD-<ULID>');
 const Digest = z.string().regex(/^sha256:[0-9a-f]{64}$/);
 
-const Parameters = z
-  .object({
-    temperature: z.number().min(0).max(2).optional(),
-    seed: z
-      .number()
-      .int()
-      .min(0)
-      .max(2 ** 32 - 1)
-      .nullable()
-      .optional(),
-    maxTokens: z.number().int().positive().max(32768).optional(),
-    topK: z.number().int().positive().max(1_000_000).optional(),
-    topP: z.number().gt(0).max(1).optional(),
-  })
-  .strict()
+// The manifest's parameter schema, every field optional: what the request gives overrides the configured value.
+// topP without the manifest's default (1, for manifests older than the field): Fastify's ajv would fill it in and override the configured value.
+const Parameters = ParametersSchema.partial()
+  .extend({ topP: z.number().gt(0).max(1).optional() })
   .describe('overrides of advisoryAi.inference.local.* for this generation');
 
 const ContextDocument = z
