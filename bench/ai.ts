@@ -4,6 +4,7 @@
  * the same run. Then per artifact: explain minus its generation (attestation
  * build + sign + store + log + audit), verify, and replay minus its generation.
  */
+import { similarityScore } from '../src/ai/similarity.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,5 +56,11 @@ console.log(
 console.log(row('attestation build + sign + store + log + audit', median(attest)));
 console.log(row('verify (all checks, log inclusion)', median(verify)));
 console.log(row('replay overhead (pins, render, compare, audit)', median(replay)));
+// The similarity score of two unrelated 50,000-token texts (banded edit distance; the worst case compare sees).
+const words = (seed: number): string => Array.from({ length: 50000 }, (_, i) => `w${(i * seed) % 997}`).join(' ');
+const [w1, w2] = [words(7), words(13)];
+const t0 = performance.now();
+similarityScore(w1, w2);
+console.log(`similarity of two unrelated 50,000-token texts: ${(performance.now() - t0).toFixed(0)} ms`);
 await app.close();
 rmSync(dir, { recursive: true, force: true });

@@ -59,14 +59,13 @@ describe('compareOutputs', () => {
     assert.equal(similarityScore('', ''), 1);
     assert.equal(similarityScore('a b c d', 'a x c d'), 0.75);
   });
-  test('50,000-token inputs finish in under 2 s', () => {
+  // How fast is bench:ai's (timings stay out of npm test); here: the banded path's answers on 50,000 tokens.
+  test('50,000-token inputs: one substitution scores 1 − 1/50000, unrelated texts score low', () => {
     const words = (seed: number): string => Array.from({ length: 50000 }, (_, i) => `w${(i * seed) % 997}`).join(' ');
-    const t0 = Date.now();
     const s = similarityScore(words(7), words(13));
-    assert.ok(Date.now() - t0 < 2000, `took ${Date.now() - t0} ms`);
-    assert.ok(s >= 0 && s < 1);
+    assert.ok(s >= 0 && s < 0.5, `unrelated: ${s}`);
     const a = words(7);
     const b = a.replace('w7 ', 'zz ');
-    assert.ok(similarityScore(a, b) > 0.99);
+    assert.equal(similarityScore(a, b), 1 - 1 / 50000);
   });
 });
