@@ -7,7 +7,7 @@ import { sign as rawSign, verify as rawVerify, randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { createSigner, createVerifier, signEnvelope, verifyEnvelope, pae, generateKeyPair, type KeyAlgorithm } from '../src/index.js';
 
-const HASH: Record<Exclude<KeyAlgorithm, 'sm2'>, string | null> = {
+const HASH: Record<Exclude<KeyAlgorithm, 'sm2' | 'gost3410'>, string | null> = {
   ed25519: null,
   'ecdsa-p256': 'sha256',
   'ecdsa-p384': 'sha384',

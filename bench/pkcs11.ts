@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { createSigner, generateKeyPair, verifyBytes, type KeyAlgorithm } from '../src/index.js';
+import { createSigner, generateKeyPair, verifyBytes, type NodeKeyAlgorithm } from '../src/index.js';
 import { openPkcs11Signer } from '../src/crypto/pkcs11-signer.js';
 import { createSoftHsmToken, softHsmSkip } from '../test/helpers/softhsm.js';
 
@@ -38,7 +38,7 @@ try {
     '| algorithm | software sign/s | PKCS#11 (SoftHSM2) sign/s | ratio | software verify/s (the check each PKCS#11 signature gets) |',
   );
   console.log('|---|---:|---:|---:|---:|');
-  for (const [i, algorithm] of (['ecdsa-p256', 'ecdsa-p384', 'ed25519'] as KeyAlgorithm[]).entries()) {
+  for (const [i, algorithm] of (['ecdsa-p256', 'ecdsa-p384', 'ed25519'] as NodeKeyAlgorithm[]).entries()) {
     const imported = token.importKey(algorithm, `bench-${algorithm}`, `b${i}`);
     const hsm = openPkcs11Signer(imported.uri);
     // The same key in software: softhsm2-util imported it from PKCS#8, so sign with a fresh one of that kind.

@@ -1,4 +1,3 @@
-import { createPublicKey } from 'node:crypto';
 import { AiService } from '../ai/service.js';
 import { BackendPool } from '../ai/backends.js';
 import { AiRepo } from '../store/db/ai-repo.js';
@@ -6,7 +5,7 @@ import { aiServicePrincipal } from '../ai/audit.js';
 import type { AiUseCases } from '../ai/use-cases.js';
 import { parseEnvelope } from '../crypto/dsse.js';
 import { parseKeyAlgorithm } from '../crypto/keys.js';
-import { createVerifier, type Verifier } from '../crypto/signer.js';
+import { verifierFromPem, type Verifier } from '../crypto/signer.js';
 import { verifyLogBundle } from '../tlog/bundle.js';
 import type { AppCore } from './open-app.js';
 import type { AppModule } from './modules.js';
@@ -38,7 +37,7 @@ export function aiService(app: AppCore, pool = new BackendPool()): AiService {
       const hit = verifiers.get(id);
       if (hit !== undefined) return hit;
       try {
-        const v = createVerifier(createPublicKey(app.keyring.get(id).publicKeyPem), id);
+        const v = verifierFromPem(app.keyring.get(id).publicKeyPem, id);
         verifiers.set(id, v);
         return v;
       } catch {

@@ -5,6 +5,8 @@ export * from './intoto.js';
 export * from './bundle.js';
 export { encryptPrivateKeyPem, SCRYPT_PARAMS } from './pkcs8-scrypt.js';
 export * from './keyring.js';
+export { GostPrivateKey, GostPublicKey, parseGostPkcs8, parseGostSpki } from './gost-keys.js';
+export { Streebog, streebog256, streebog512 } from './streebog.js';
 export * from './blob-bundle.js';
 export { openPkcs11Signer, type Pkcs11Signer, type OpenPkcs11Options } from './pkcs11-signer.js';
 export { isPkcs11Uri, parsePkcs11Uri, type Pkcs11Uri } from './pkcs11-uri.js';

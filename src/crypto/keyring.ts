@@ -1,6 +1,5 @@
 import { linkSync, readdirSync, readFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import type { KeyObject } from 'node:crypto';
 import { ensureDir, fsyncDir, writeFileAtomic } from '../core/atomic-file.js';
 import { AttestryError, ioError } from '../core/errors.js';
 import { KEY_ID_RE, parseKeyId } from '../core/key-id.js';
@@ -8,12 +7,13 @@ import {
   generateKeyPair,
   keyAlgorithmOf,
   keyFingerprint,
-  loadPrivateKey,
-  loadPublicKey,
+  loadPrivateKeyHandle,
+  loadPublicKeyHandle,
   omsKeyHint,
   privateKeyToPem,
   publicKeyToPem,
   type KeyAlgorithm,
+  type PublicKeyHandle,
 } from './keys.js';
 import { createSigner, type Signer } from './signer.js';
 
@@ -35,7 +35,7 @@ export interface PublicKeyInfo {
   readonly hint: string;
 }
 
-export function describePublicKey(keyId: string, publicKey: KeyObject): PublicKeyInfo {
+export function describePublicKey(keyId: string, publicKey: PublicKeyHandle): PublicKeyInfo {
   return {
     keyId,
     algorithm: keyAlgorithmOf(publicKey),
@@ -102,11 +102,11 @@ export class Keyring {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw ioError(e, 'read signing key', path);
     }
-    return describePublicKey(keyId, loadPublicKey(pem, path));
+    return describePublicKey(keyId, loadPublicKeyHandle(pem, path));
   }
 
   signer(keyId: string): Signer {
-    return createSigner(loadPrivateKey(this.privateKeyPem(keyId), this.#privatePath(keyId)), keyId);
+    return createSigner(loadPrivateKeyHandle(this.privateKeyPem(keyId), this.#privatePath(keyId)), keyId);
   }
 
   /** The PKCS#8 PEM of a key, for handing to a worker thread of this process; never log it. */

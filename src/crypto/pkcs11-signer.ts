@@ -13,7 +13,7 @@ import { acquireModule, CK, ckrOf, type Attribute, type Handle, type Pkcs11Modul
 import { ECDSA_FIELD_BYTES, p1363ToDer, publicKeyFromEcAttributes } from './pkcs11-key.js';
 import { parsePkcs11Uri, pinFromUri, resolvePkcs11Module, type Pkcs11Uri } from './pkcs11-uri.js';
 import { keyAlgorithmOf, sigstoreAlgorithm, type SigstoreKeyAlgorithm } from './keys.js';
-import { verifyBytes, type Signer } from './signer.js';
+import { verifyBytes, type NodeSigner } from './signer.js';
 
 const DIGEST: Record<Exclude<SigstoreKeyAlgorithm, 'ed25519'>, string> = {
   'ecdsa-p256': 'sha256',
@@ -21,7 +21,7 @@ const DIGEST: Record<Exclude<SigstoreKeyAlgorithm, 'ed25519'>, string> = {
   'ecdsa-p521': 'sha512',
 };
 
-export interface Pkcs11Signer extends Signer {
+export interface Pkcs11Signer extends NodeSigner {
   /** Token label and key label/id, for messages (never the PIN). */
   readonly description: string;
   readonly modulePath: string;

@@ -1,4 +1,4 @@
-import type { KeyObject } from 'node:crypto';
+import { KeyObject } from 'node:crypto';
 import { AttestryError } from '../core/errors.js';
 import { describePublicKey, type PublicKeyInfo } from '../crypto/keyring.js';
 import type { TrustedKeysRepo } from '../store/db/keys-repo.js';
@@ -6,7 +6,7 @@ import { firstVerifiedSignature, type DsseEnvelope, type SignatureMatch } from '
 import { verifyDigestSignature } from '../crypto/prehashed.js';
 import { contentHandler, type MessageSignatureContent, type SignedContent } from './formats/index.js';
 import type { TimestampAuthority } from '../tlog/tsa.js';
-import { loadPublicKey } from '../crypto/keys.js';
+import { loadPublicKeyHandle, requireKeyObject, type PublicKeyHandle } from '../crypto/keys.js';
 import { createVerifier, type Verifier } from '../crypto/signer.js';
 
 export interface CandidateKey {
@@ -28,7 +28,7 @@ function verifierFor(key: CandidateKey): Verifier {
   let v = verifierCache.get(cacheKey);
   if (v === undefined) {
     if (verifierCache.size >= CACHE_LIMIT) verifierCache.clear();
-    v = createVerifier(loadPublicKey(key.publicKeyPem, `trusted key ${key.keyId}`), key.keyId);
+    v = createVerifier(loadPublicKeyHandle(key.publicKeyPem, `trusted key ${key.keyId}`), key.keyId);
     verifierCache.set(cacheKey, v);
   }
   return v;
@@ -130,7 +130,7 @@ export function verifyUpload(
   if (!withLogEntry) return { keyId: verifier.keyid };
   return {
     keyId: verifier.keyid,
-    logEntry: contentHandler(content).logEntryBody(content, signature, verifier.publicKey),
+    logEntry: contentHandler(content).logEntryBody(content, signature, requireKeyObject(verifier.publicKey, 'transparency-log entries')),
     ...(tsa === undefined ? {} : { timestamp: tsa.timestampSignature(signature) }),
   };
 }
@@ -156,7 +156,10 @@ function verifyMessageUpload(
   const digest = Buffer.from(content.digest, 'base64');
   const signature = Buffer.from(content.signature, 'base64');
   if (hinted && pool.every((v) => v.algorithm === 'ed25519')) throw new AttestryError('E_KEY_UNSUPPORTED', ED25519_REFUSAL);
-  const verifier = pool.find((v) => verifyDigestSignature(v.publicKey, content.algorithm, digest, signature));
+  // Prehashed message signatures are ECDSA only (crypto/prehashed.ts); GOST keys never match them.
+  const verifier = pool.find(
+    (v) => v.publicKey instanceof KeyObject && verifyDigestSignature(v.publicKey, content.algorithm, digest, signature),
+  );
   if (verifier === undefined) {
     if (signature.length === 64 && signature[0] !== 0x30) throw new AttestryError('E_KEY_UNSUPPORTED', ED25519_REFUSAL);
     throw new AttestryError(
@@ -168,7 +171,7 @@ function verifyMessageUpload(
   if (!withLogEntry) return { keyId: verifier.keyid };
   return {
     keyId: verifier.keyid,
-    logEntry: contentHandler(content).logEntryBody(content, signature, verifier.publicKey),
+    logEntry: contentHandler(content).logEntryBody(content, signature, requireKeyObject(verifier.publicKey, 'transparency-log entries')),
     ...(tsa === undefined ? {} : { timestamp: tsa.timestampSignature(signature) }),
   };
 }
@@ -182,7 +185,7 @@ export async function trustPublicKey(
   keys: TrustedKeysRepo,
   tenant: string,
   keyId: string,
-  publicKey: KeyObject,
+  publicKey: PublicKeyHandle,
   now: Date,
   options: { readonly serviceKeyIds?: readonly string[] } = {},
 ): Promise<PublicKeyInfo> {

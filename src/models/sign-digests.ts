@@ -10,7 +10,7 @@ import { AttestryError } from '../core/errors.js';
 import { digestFromHex, type Digest } from '../core/digest.js';
 import { parseJsonText } from '../core/validation.js';
 import { asSigner, type Signer } from '../crypto/signer.js';
-import { keyFingerprint, type KeyAlgorithm } from '../crypto/keys.js';
+import { keyFingerprint, requireKeyObject, type KeyAlgorithm } from '../crypto/keys.js';
 import type { KeyBundle } from '../crypto/bundle.js';
 import { buildOmsStatement, compareResources, type ModelMetadata, type OmsResource } from './oms.js';
 import { normaliseRelativePath } from './paths.js';
@@ -77,6 +77,8 @@ export function signDigestList(options: SignDigestListOptions): SignDigestListRe
     .map(([name, digest]) => ({ name, algorithm: 'sha256', digest }))
     .sort((a, b) => compareResources('files', a.name, b.name));
   const signer = asSigner(options.privateKey);
+  // OMS bundles are verified by Sigstore-aware tools, which have no GOST algorithm.
+  requireKeyObject(signer.publicKey, 'OpenSSF model signatures (OMS bundles)');
   const subjectName = options.subjectName ?? basename(source, extname(source));
   const statement = buildOmsStatement(subjectName, resources, serialization, {
     ...options.metadata,

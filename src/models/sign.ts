@@ -10,7 +10,7 @@ import { digestFromHex, type Digest } from '../core/digest.js';
 import { buildKeyBundle, type KeyBundle } from '../crypto/bundle.js';
 import { signEnvelope } from '../crypto/dsse.js';
 import { INTOTO_PAYLOAD_TYPE, type Statement } from '../crypto/intoto.js';
-import { keyFingerprint, omsKeyHint, type KeyAlgorithm } from '../crypto/keys.js';
+import { keyFingerprint, omsKeyHint, requireKeyObject, type KeyAlgorithm } from '../crypto/keys.js';
 import { asSigner, type Signer } from '../crypto/signer.js';
 import { HashPool } from './hash-pool.js';
 import { hashModel, type ReusableFile } from './manifest.js';
@@ -146,6 +146,8 @@ export async function signModel(options: SignModelOptions): Promise<SignModelRes
   const modelPath = resolve(options.modelPath);
   const signaturePath = resolve(options.output ?? defaultSignaturePath(modelPath));
   const signer = asSigner(options.privateKey);
+  // OMS bundles are verified by Sigstore-aware tools, which have no GOST algorithm.
+  requireKeyObject(signer.publicKey, 'OpenSSF model signatures (OMS bundles)');
 
   const ignore = ignoreSetFor(modelPath, signaturePath, options);
   const walked = walkModel(modelPath, { ignore: new Set(ignore), allowSymlinks: options.allowSymlinks ?? false });
@@ -158,7 +160,7 @@ export async function signModel(options: SignModelOptions): Promise<SignModelRes
 
   let reuse: Map<string, ReusableFile> | undefined;
   if (options.reuseDigestsFrom !== undefined) {
-    reuse = reusableFromSignature(options.reuseDigestsFrom, signer.publicKey, serialization);
+    reuse = reusableFromSignature(options.reuseDigestsFrom, requireKeyObject(signer.publicKey, 'OpenSSF model signatures'), serialization);
   }
 
   const ownPool = options.pool === undefined;

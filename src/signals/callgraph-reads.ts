@@ -1,4 +1,4 @@
-import type { KeyObject } from 'node:crypto';
+import type { PublicKeyHandle } from '../crypto/keys.js';
 import { authorize, type Principal } from '../authz/principal.js';
 import type { Digest } from '../core/digest.js';
 import { AttestryError } from '../core/errors.js';
@@ -87,7 +87,7 @@ export class CallgraphReads {
     return orderedManifest({ ...m, rekorUuid: log.rekorUuid, ...(skipReason === undefined ? {} : { skipReason }) });
   }
 
-  #keyOf(keyId: string): KeyObject | undefined {
+  #keyOf(keyId: string): PublicKeyHandle | undefined {
     return keyId === this.d.signerKeyId ? this.d.signer.publicKey : this.d.publicKeyOf?.(keyId);
   }
 

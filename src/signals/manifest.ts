@@ -1,4 +1,4 @@
-import type { KeyObject } from 'node:crypto';
+import type { PublicKeyHandle } from '../crypto/keys.js';
 import { z } from 'zod';
 import { canonicalBytes } from '../core/canonical-json.js';
 import { AttestryError } from '../core/errors.js';
@@ -106,7 +106,7 @@ export function envelopeBytes(envelope: DsseEnvelope): Buffer {
  * callers turn false into E_INTEGRITY (service, stored manifest) or
  * E_SIGNATURE_INVALID (offline verifier).
  */
-export function verifyManifestSignature(manifest: CallgraphManifest, publicKey: KeyObject): boolean {
+export function verifyManifestSignature(manifest: CallgraphManifest, publicKey: PublicKeyHandle): boolean {
   if (manifest.signature === null || manifest.signerKeyId === null || !isBase64Text(manifest.signature)) return false;
   let message: Buffer;
   try {

@@ -3,7 +3,14 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { keyAlgorithmOf, keyFingerprint, loadPrivateKey, loadPublicKey } from '../../src/crypto/keys.js';
+import {
+  keyAlgorithmOf,
+  keyFingerprint,
+  loadPrivateKey,
+  loadPrivateKeyHandle,
+  loadPublicKey,
+  loadPublicKeyHandle,
+} from '../../src/crypto/keys.js';
 import { signBytes, verifyBytes } from '../../src/crypto/signer.js';
 import { signModel } from '../../src/models/index.js';
 import { expectExit, getArray, getRecord, getString, jsonOut, runCli, show, writeKeyFiles, type KeyFiles } from '../helpers/cli.js';
@@ -120,6 +127,26 @@ describe('model keygen', { concurrency: true }, () => {
     assert.equal(keyAlgorithmOf(pub), 'sm2');
     assert.equal(keyFingerprint(pub), getString(j, 'fingerprint'));
     assert.equal(verifyBytes(pub, Buffer.from('m'), signBytes(priv, Buffer.from('m'))), true);
+  });
+
+  test('--algorithm gost3410 writes a GOST R 34.10-2012 pair that signs and verifies; no passphrase', async (t) => {
+    const dir = makeTempDir();
+    t.after(() => removeDir(dir));
+    const out = join(dir, 'k');
+    const j = jsonOut(expectExit(await runCli(['model', 'keygen', '--output', out, '--algorithm', 'gost3410', '--json']), 0));
+    assert.equal(j['algorithm'], 'gost3410');
+    assert.equal(statSync(join(out, 'private.pem')).mode & 0o777, 0o600);
+    const priv = loadPrivateKeyHandle(readFileSync(join(out, 'private.pem'), 'utf8'), 'private.pem');
+    const pub = loadPublicKeyHandle(readFileSync(join(out, 'public.pem'), 'utf8'), 'public.pem');
+    assert.equal(keyAlgorithmOf(priv), 'gost3410');
+    assert.equal(keyAlgorithmOf(pub), 'gost3410');
+    assert.equal(keyFingerprint(pub), getString(j, 'fingerprint'));
+    assert.equal(verifyBytes(pub, Buffer.from('m'), signBytes(priv, Buffer.from('m'))), true);
+    const enc = await runCli(['model', 'keygen', '--output', join(dir, 'e'), '--algorithm', 'gost3410', '--passphrase-env', 'KEY_PASS'], {
+      env: { KEY_PASS: 'correct horse' },
+    });
+    assert.equal(enc.code, 1, show(enc));
+    assert.match(enc.stderr, /passphrase/);
   });
 
   test('an unknown algorithm exits 1', async (t) => {

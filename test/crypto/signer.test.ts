@@ -12,15 +12,15 @@ import { expectAttestryError } from '../core/helpers.js';
 const DATA = Buffer.from('attestry signer test data', 'utf8');
 
 // Sigstore / model_signing convention: the hash follows the curve size.
-const EXPECTED_HASH: Record<Exclude<KeyAlgorithm, 'sm2'>, string | null> = {
+const EXPECTED_HASH: Record<Exclude<KeyAlgorithm, 'sm2' | 'gost3410'>, string | null> = {
   ed25519: null,
   'ecdsa-p256': 'sha256',
   'ecdsa-p384': 'sha384',
   'ecdsa-p521': 'sha512',
 };
 const ALL_HASHES = ['sha256', 'sha384', 'sha512'];
-// SM2 is not node:crypto's one-shot sign; test/crypto/sm2.test.ts covers it.
-const NODE_ALGORITHMS = KEY_ALGORITHMS.filter((a): a is Exclude<KeyAlgorithm, 'sm2'> => a !== 'sm2');
+// SM2 and GOST are not node:crypto's one-shot sign; test/crypto/sm2.test.ts and gost.test.ts cover them.
+const NODE_ALGORITHMS = KEY_ALGORITHMS.filter((a): a is Exclude<KeyAlgorithm, 'sm2' | 'gost3410'> => a !== 'sm2' && a !== 'gost3410');
 
 let workdir: string;
 before(() => {

@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { AttestryError, type ErrorCode } from '../../src/core/errors.js';
-import { generateKeyPair, type KeyAlgorithm } from '../../src/crypto/keys.js';
+import { generateKeyPair, type NodeKeyAlgorithm } from '../../src/crypto/keys.js';
 
 /** A fresh directory under the OS temp dir; the caller removes it (see `removeDir`). */
 export function makeTempDir(prefix = 'attestry-test-'): string {
@@ -59,12 +59,12 @@ export const SAMPLE_FILES: FileTree = {
 };
 
 export interface TestKeyPair {
-  algorithm: KeyAlgorithm;
+  algorithm: NodeKeyAlgorithm;
   privateKey: KeyObject;
   publicKey: KeyObject;
 }
 
-export function makeKeyPair(algorithm: KeyAlgorithm = 'ed25519'): TestKeyPair {
+export function makeKeyPair(algorithm: NodeKeyAlgorithm = 'ed25519'): TestKeyPair {
   return generateKeyPair(algorithm);
 }
 

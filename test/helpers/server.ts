@@ -6,9 +6,9 @@ import { loadConfig, type ResolvedConfig } from '../../src/core/config.js';
 import { issueToken } from '../../src/authz/tokens.js';
 import { signEnvelope, type DsseEnvelope } from '../../src/crypto/dsse.js';
 import { buildStatement, INTOTO_PAYLOAD_TYPE } from '../../src/crypto/intoto.js';
-import { generateKeyPair, type KeyAlgorithm } from '../../src/crypto/keys.js';
+import { generateKeyPair, type NodeKeyAlgorithm } from '../../src/crypto/keys.js';
 import { trustPublicKey } from '../../src/evidence/trust.js';
-import { createSigner, type Signer } from '../../src/crypto/signer.js';
+import { createSigner, type NodeSigner, type Signer } from '../../src/crypto/signer.js';
 import { startServer, type RunningServer } from '../../src/server/serve.js';
 
 export interface TestServer extends RunningServer {
@@ -18,7 +18,7 @@ export interface TestServer extends RunningServer {
   /** Issues a token straight in the index and returns the bearer secret. */
   token(principal: string, tenants: string[], expiresAt?: Date): Promise<string>;
   /** Registers a trusted key for a tenant and returns a signer for it. */
-  trustNewKey(tenant: string, keyId: string, algorithm?: KeyAlgorithm): Promise<Signer>;
+  trustNewKey(tenant: string, keyId: string, algorithm?: NodeKeyAlgorithm): Promise<NodeSigner>;
   /** fetch() against the server with an optional bearer token. */
   request(
     method: string,

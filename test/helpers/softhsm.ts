@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateKeyPair, privateKeyToPem, publicKeyToPem, type KeyAlgorithm } from '../../src/crypto/keys.js';
+import { generateKeyPair, privateKeyToPem, publicKeyToPem, type NodeKeyAlgorithm } from '../../src/crypto/keys.js';
 import type { KeyObject } from 'node:crypto';
 import { toolSkip } from './tools.js';
 
@@ -29,7 +29,7 @@ export function softHsmSkip(): false | string {
 }
 
 export interface ImportedKey {
-  readonly algorithm: KeyAlgorithm;
+  readonly algorithm: NodeKeyAlgorithm;
   readonly label: string;
   readonly idHex: string;
   readonly publicKey: KeyObject;
@@ -44,7 +44,7 @@ export interface SoftHsmToken {
   readonly label: string;
   readonly pin: string;
   readonly env: { SOFTHSM2_CONF: string };
-  importKey(algorithm: KeyAlgorithm, label: string, idHex: string): ImportedKey;
+  importKey(algorithm: NodeKeyAlgorithm, label: string, idHex: string): ImportedKey;
   cleanup(): void;
 }
 

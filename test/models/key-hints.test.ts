@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { systemClock } from '../../src/core/ids.js';
-import { keyHintMatches, omsKeyHint, publicKeyDer, publicKeyToPem, type KeyAlgorithm } from '../../src/crypto/keys.js';
+import { keyHintMatches, omsKeyHint, publicKeyDer, publicKeyToPem, type NodeKeyAlgorithm } from '../../src/crypto/keys.js';
 import { addPublisher, HashPool, readRegistry, signModel, verifyModel } from '../../src/models/index.js';
 import { expectExit, getString, jsonOut, runCli } from '../helpers/cli.js';
 import { expectRejects, makeKeyPair, makeModel, readBundle, sha256HexOf } from '../helpers/model.js';
@@ -48,7 +48,7 @@ describe('keyHintMatches', () => {
 });
 
 describe('independent OMS v1.0 signatures', () => {
-  const algorithms: KeyAlgorithm[] = ['ecdsa-p256', 'ecdsa-p384'];
+  const algorithms: NodeKeyAlgorithm[] = ['ecdsa-p256', 'ecdsa-p384'];
   for (const algorithm of algorithms) {
     for (const method of ['files', 'shards'] as const) {
       for (const hint of ['der-sha256', 'none', 'garbage'] as HintStyle[]) {

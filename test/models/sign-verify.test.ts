@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import { HashPool, inspectSignature, modelDigest, OMS_PREDICATE_TYPE, signModel, verifyModel } from '../../src/models/index.js';
-import { omsKeyHint, publicKeyToPem, type KeyAlgorithm } from '../../src/crypto/keys.js';
+import { omsKeyHint, publicKeyToPem, type NodeKeyAlgorithm } from '../../src/crypto/keys.js';
 import {
   expectRejects,
   fileSha256,
@@ -36,7 +36,7 @@ after(async () => {
 });
 
 describe('sign/verify round trip', () => {
-  const algorithms: KeyAlgorithm[] = ['ed25519', 'ecdsa-p256', 'ecdsa-p384'];
+  const algorithms: NodeKeyAlgorithm[] = ['ed25519', 'ecdsa-p256', 'ecdsa-p384'];
   for (const algorithm of algorithms) {
     test(`${algorithm}: a freshly signed model verifies with no problems`, async (t) => {
       const m = makeModel(SAMPLE_FILES);

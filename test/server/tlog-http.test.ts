@@ -14,7 +14,7 @@ import { bundleFromJSON } from '@sigstore/bundle';
 import { TrustedRoot } from '@sigstore/protobuf-specs';
 import { toSignedEntity, toTrustMaterial, Verifier } from '@sigstore/verify';
 import { publicKeyToPem } from '../../src/crypto/keys.js';
-import type { Signer } from '../../src/crypto/signer.js';
+import type { NodeSigner } from '../../src/crypto/signer.js';
 import { verifyLogBundle } from '../../src/tlog/bundle.js';
 import { openCheckpoint } from '../../src/tlog/checkpoint.js';
 import { verifyConsistency, verifyInclusion } from '../../src/tlog/merkle.js';
@@ -37,7 +37,7 @@ const witnessVkey = formatVerifierKey(witness.name, witness.publicKey, SIG_COSIG
 let srv: TestServer;
 let token: string;
 let reader: string;
-let signer: Signer;
+let signer: NodeSigner;
 let vkey: string;
 const stored: { id: string; logIndex: number; rekorUuid: string }[] = [];
 

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { generateKeyPair, keyFingerprint, publicKeyToPem } from '../../src/crypto/keys.js';
+import { generateKeyPair, keyFingerprint, publicKeyToPem, requireKeyObject } from '../../src/crypto/keys.js';
 import { trustPublicKey } from '../../src/evidence/trust.js';
 import { verifyLogBundle } from '../../src/tlog/bundle.js';
 import { parseDsseEntryBody } from '../../src/tlog/entry.js';
@@ -50,7 +50,10 @@ describe('the log records the key that verified', () => {
     assert.equal(bundle.status, 200, bundle.text);
     const vkey = await srv.request('GET', '/api/v1/log/key');
     assert.ok(isRecord(vkey.json));
-    const r = verifyLogBundle(bundle.json, { logKey: parseVerifierKey(String(vkey.json['verifierKey'])), signerKey: signer.publicKey });
+    const r = verifyLogBundle(bundle.json, {
+      logKey: parseVerifierKey(String(vkey.json['verifierKey'])),
+      signerKey: requireKeyObject(signer.publicKey, 'a log bundle'),
+    });
     assert.equal(r.signer, keyFingerprint(signer.publicKey));
   });
 });

@@ -20,7 +20,7 @@ import { TrustedRoot } from '@sigstore/protobuf-specs';
 import { toSignedEntity, toTrustMaterial, Verifier } from '@sigstore/verify';
 import type { ResolvedConfig } from '../../src/core/config.js';
 import { publicKeyToPem } from '../../src/crypto/keys.js';
-import type { Signer } from '../../src/crypto/signer.js';
+import type { NodeSigner } from '../../src/crypto/signer.js';
 import { runCli } from '../helpers/cli.js';
 import { freshPostgres } from '../helpers/databases.js';
 import { fixturePath, fixtureSkip } from '../helpers/fixtures.js';
@@ -35,7 +35,7 @@ type Json = Record<string, any>; // bundle and trusted-root JSON trees, edited i
 let srv: TestServer;
 let dir: string;
 let token: string;
-let signer: Signer;
+let signer: NodeSigner;
 let root: Json;
 const rootJson = (): string => join(dir, 'trusted_root.json');
 const stored: { id: string; subject: string }[] = [];

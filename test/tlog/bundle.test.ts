@@ -13,7 +13,7 @@ import { TrustedRoot } from '@sigstore/protobuf-specs';
 import { Verifier, VerificationError, toSignedEntity, toTrustMaterial } from '@sigstore/verify';
 import { AttestryError, type ErrorCode } from '../../src/core/errors.js';
 import { signEnvelope, type DsseEnvelope } from '../../src/crypto/dsse.js';
-import { generateKeyPair, keyFingerprint, publicKeyDer, type KeyAlgorithm } from '../../src/crypto/keys.js';
+import { generateKeyPair, keyFingerprint, publicKeyDer, type NodeKeyAlgorithm } from '../../src/crypto/keys.js';
 import { createSigner } from '../../src/crypto/signer.js';
 import { appendLeaves, edgeKeys } from '../../src/tlog/append.js';
 import { buildLogBundle, logIdOf, trustedRootFor, verifyLogBundle } from '../../src/tlog/bundle.js';
@@ -53,7 +53,7 @@ function* batches(seed: number): Generator<number> {
   }
 }
 
-async function buildScenario(algorithm: KeyAlgorithm, index: number, size: number, pathLength: number): Promise<Scenario> {
+async function buildScenario(algorithm: NodeKeyAlgorithm, index: number, size: number, pathLength: number): Promise<Scenario> {
   const signer = generateKeyPair(algorithm);
   const payload = Buffer.from(
     JSON.stringify({

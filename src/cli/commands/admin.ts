@@ -5,7 +5,7 @@ import { ROLES } from '../../authz/access-matrix.js';
 import { issueToken } from '../../authz/tokens.js';
 import { parseKeyId } from '../../core/key-id.js';
 import { trustPublicKey } from '../../evidence/trust.js';
-import { loadPublicKey } from '../../crypto/keys.js';
+import { loadPublicKeyHandle } from '../../crypto/keys.js';
 import { parseTenantId } from '../../core/tenant.js';
 import { signingAlgorithm } from '../../app/settings.js';
 import { keyringFor } from '../../app/transparency.js';
@@ -148,7 +148,9 @@ export function keyCommand(): Command {
             .map((k) => k.keyId),
           s.config.Signals.Signing.KeyId,
         ];
-        const info = await trustPublicKey(s.repos.trustedKeys, tenant, keyId, loadPublicKey(pem, source), s.clock.now(), { serviceKeyIds });
+        const info = await trustPublicKey(s.repos.trustedKeys, tenant, keyId, loadPublicKeyHandle(pem, source), s.clock.now(), {
+          serviceKeyIds,
+        });
         emit(
           flags,
           { ok: true, tenant, keyId, algorithm: info.algorithm, fingerprint: info.fingerprint },

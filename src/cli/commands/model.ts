@@ -91,7 +91,11 @@ export function modelCommand(): Command {
     .command('keygen')
     .description('create a key pair: private.pem (PKCS#8, mode 0600) and public.pem (SPKI)')
     .option('--output <dir>', 'directory for the key files', 'keys')
-    .option('--algorithm <alg>', 'ed25519 | ecdsa-p256 | ecdsa-p384 | ecdsa-p521 | sm2', 'ed25519')
+    .option(
+      '--algorithm <alg>',
+      'ed25519 | ecdsa-p256 | ecdsa-p384 | ecdsa-p521 | sm2 | gost3410 (GOST R 34.10-2012, DSSE only; no passphrase)',
+      'ed25519',
+    )
     .option(
       '--passphrase-env <var>',
       'encrypt the private key with the passphrase in this environment variable (scrypt + AES-256); default: ATTESTRY_PASSWORD when set',
