@@ -7,8 +7,7 @@
 import { AttestryError } from '../core/errors.js';
 import { parseJsonText } from '../core/validation.js';
 import { decodeBase64, parseEnvelope, verifyEnvelope, type DsseEnvelope } from '../crypto/dsse.js';
-import { loadPublicKey } from '../crypto/keys.js';
-import { createVerifier, type Verifier } from '../crypto/signer.js';
+import { verifierFromPem, type Verifier } from '../crypto/signer.js';
 import { INTOTO_PAYLOAD_TYPE } from '../crypto/intoto.js';
 import type { AiDeps } from './deps.js';
 import { manifestHashOf } from './manifest.js';
@@ -31,7 +30,7 @@ const check = (name: AiCheck['name'], ok: boolean | null, message: string): AiCh
 function signatureCheck(d: AiDeps, env: DsseEnvelope, pem: string | undefined): AiCheck {
   const keyid = env.signatures[0]?.keyid ?? '';
   let verifier: Verifier | undefined;
-  if (pem !== undefined) verifier = createVerifier(loadPublicKey(pem, 'the given public key'), keyid);
+  if (pem !== undefined) verifier = verifierFromPem(pem, keyid, 'the given public key');
   else verifier = d.verifierFor(keyid);
   if (verifier === undefined)
     return check('signature', false, `signed by key "${keyid}", which the keyring does not hold; give the signer's public key (--key PEM)`);

@@ -25,7 +25,7 @@ export function aiService(app: AppCore, pool = new BackendPool()): AiService {
   const cfg = app.config.advisoryAi;
   const keyId = cfg.attestations.keyId;
   // First start (or a new keyId) creates the key with the configured scheme.
-  app.keyring.ensure(keyId, parseKeyAlgorithm(cfg.attestations.cryptoScheme));
+  app.keyring.ensure(keyId, parseKeyAlgorithm(cfg.attestations.cryptoScheme), 'advisoryAi.attestations.cryptoScheme');
   const verifiers = new Map<string, Verifier>();
   return new AiService({
     repo: new AiRepo(app.index.db),

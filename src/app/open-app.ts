@@ -77,7 +77,11 @@ export async function openApp(config: ResolvedConfig, deps: AppDeps = {}): Promi
     const keyring = keyringFor(config);
     const { info, created } = keyring.ensure(settings.signingKey.keyId, settings.signingKey.algorithm);
     // The AI signing key (seed 002 `advisoryAi.attestations.keyId`), made before the locker's list of service keys.
-    keyring.ensure(config.advisoryAi.attestations.keyId, parseKeyAlgorithm(config.advisoryAi.attestations.cryptoScheme));
+    keyring.ensure(
+      config.advisoryAi.attestations.keyId,
+      parseKeyAlgorithm(config.advisoryAi.attestations.cryptoScheme),
+      'advisoryAi.attestations.cryptoScheme',
+    );
     const serviceKeys = keyring.list();
     const { log: tlog, signer: noteSigner, keyring: logKeyring } = await openTransparencyLog(config, base.index, policy);
     const { tsa, settings: tsaSettings } = openTimestampAuthority(config, base.clock.now());

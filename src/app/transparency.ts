@@ -58,7 +58,7 @@ export async function openTransparencyLog(
   policy: Pick<EvidencePolicy, 'logOff'>,
 ): Promise<{ log: TransparencyLog; signer: NoteSigner; keyring: Keyring }> {
   const keyring = logKeyringFor(config);
-  const { info, created } = keyring.ensure(config.Log.KeyId, 'ed25519');
+  const { info, created } = keyring.ensure(config.Log.KeyId, 'ed25519', 'the log (always Ed25519)');
   const signer = new NoteSigner(config.Log.Origin, keyring.privateKeyPem(config.Log.KeyId));
   const witnesses = config.Log.Witnesses.map((w, i) => {
     try {

@@ -62,14 +62,19 @@ export class Keyring {
    * file into place, which fails if another process won the race; the loser
    * then reads the winner's key, so two nodes never end up with two keys.
    */
-  ensure(keyId: string, algorithm: KeyAlgorithm): { info: PublicKeyInfo; created: boolean } {
+  ensure(
+    keyId: string,
+    algorithm: KeyAlgorithm,
+    /** The setting that chose the algorithm, named when the stored key is of another. */
+    setting = 'Signals.Signing.Algorithm',
+  ): { info: PublicKeyInfo; created: boolean } {
     const path = this.#privatePath(keyId);
     const existing = this.#tryLoad(keyId);
     if (existing !== undefined) {
       if (existing.algorithm !== algorithm) {
         throw new AttestryError(
           'E_CONFIG',
-          `signing key "${keyId}" in ${this.dir} is ${existing.algorithm}, but Signals.Signing.Algorithm asks for ${algorithm}; choose another KeyId or remove the old key`,
+          `signing key "${keyId}" in ${this.dir} is ${existing.algorithm}, but ${setting} asks for ${algorithm}; choose another key id or remove the old key`,
         );
       }
       return { info: existing, created: false };

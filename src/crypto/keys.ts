@@ -231,6 +231,20 @@ export function loadPublicKeyHandle(pem: string, source: string): PublicKeyHandl
   return remember(publicCache, pem, key);
 }
 
+/** A public key from SPKI DER (log entries, bundles): Node's key types, or GOST, which Node cannot load. */
+export function publicKeyHandleFromDer(der: Uint8Array, source: string): PublicKeyHandle {
+  const gost = parseGostSpki(Buffer.from(der), source);
+  if (gost !== undefined) return gost;
+  let key: KeyObject;
+  try {
+    key = createPublicKey({ key: Buffer.from(der), format: 'der', type: 'spki' });
+  } catch (e) {
+    throw new AttestryError('E_KEY_FORMAT', `${source} is not an SPKI public key (${(e as Error).message})`, { cause: e });
+  }
+  keyAlgorithmOf(key);
+  return key;
+}
+
 /**
  * loadPrivateKeyHandle for the many callers that hand the key to Node
  * (Sigstore, Rekor, OMS, X.509): a GOST key is refused with E_KEY_UNSUPPORTED.

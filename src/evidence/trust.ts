@@ -6,7 +6,7 @@ import { firstVerifiedSignature, type DsseEnvelope, type SignatureMatch } from '
 import { verifyDigestSignature } from '../crypto/prehashed.js';
 import { contentHandler, type MessageSignatureContent, type SignedContent } from './formats/index.js';
 import type { TimestampAuthority } from '../tlog/tsa.js';
-import { loadPublicKeyHandle, requireKeyObject, type PublicKeyHandle } from '../crypto/keys.js';
+import { loadPublicKeyHandle, type PublicKeyHandle } from '../crypto/keys.js';
 import { createVerifier, type Verifier } from '../crypto/signer.js';
 
 export interface CandidateKey {
@@ -130,7 +130,7 @@ export function verifyUpload(
   if (!withLogEntry) return { keyId: verifier.keyid };
   return {
     keyId: verifier.keyid,
-    logEntry: contentHandler(content).logEntryBody(content, signature, requireKeyObject(verifier.publicKey, 'transparency-log entries')),
+    logEntry: contentHandler(content).logEntryBody(content, signature, verifier.publicKey),
     ...(tsa === undefined ? {} : { timestamp: tsa.timestampSignature(signature) }),
   };
 }
@@ -171,7 +171,7 @@ function verifyMessageUpload(
   if (!withLogEntry) return { keyId: verifier.keyid };
   return {
     keyId: verifier.keyid,
-    logEntry: contentHandler(content).logEntryBody(content, signature, requireKeyObject(verifier.publicKey, 'transparency-log entries')),
+    logEntry: contentHandler(content).logEntryBody(content, signature, verifier.publicKey),
     ...(tsa === undefined ? {} : { timestamp: tsa.timestampSignature(signature) }),
   };
 }

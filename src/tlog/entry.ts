@@ -1,10 +1,17 @@
-import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { canonicalBytes } from '../core/canonical-json.js';
 import { AttestryError } from '../core/errors.js';
 import { parseWith } from '../core/validation.js';
 import { decodeBase64, pae, type DsseEnvelope } from '../crypto/dsse.js';
-import { keyAlgorithmOf, publicKeyDer, sigstoreAlgorithm, type SigstoreKeyAlgorithm } from '../crypto/keys.js';
+import {
+  keyAlgorithmOf,
+  publicKeyDer,
+  publicKeyHandleFromDer,
+  type KeyAlgorithm,
+  type PublicKeyHandle,
+  type SigstoreKeyAlgorithm,
+} from '../crypto/keys.js';
 import { verifyBytes } from '../crypto/signer.js';
 import { parseJsonBounded } from '../core/bounded-json.js';
 
@@ -25,7 +32,21 @@ export const KEY_DETAILS: Record<SigstoreKeyAlgorithm, string> = {
   'ecdsa-p521': 'PKIX_ECDSA_P521_SHA_512',
 };
 
-export function dsseEntryBody(envelope: DsseEnvelope, signature: Uint8Array, publicKey: KeyObject): Buffer {
+/**
+ * The schemes Sigstore's registry lacks (seed 002's sm2 and gost3410) get
+ * names of attestry's own: the entry still commits to the payload hash, the
+ * signature and the key, and attestry verifies it; Sigstore verifiers, which
+ * could not check these signatures anyway, do not know the names.
+ */
+export const OTHER_KEY_DETAILS: Record<Exclude<KeyAlgorithm, SigstoreKeyAlgorithm>, string> = {
+  sm2: 'ATTESTRY_SM2_SM3',
+  gost3410: 'ATTESTRY_GOST3410_2012_256_STREEBOG256',
+};
+
+const keyDetailsOf = (algorithm: KeyAlgorithm): string =>
+  algorithm === 'sm2' || algorithm === 'gost3410' ? OTHER_KEY_DETAILS[algorithm] : KEY_DETAILS[algorithm];
+
+export function dsseEntryBody(envelope: DsseEnvelope, signature: Uint8Array, publicKey: PublicKeyHandle): Buffer {
   const payload = decodeBase64(envelope.payload);
   return canonicalBytes({
     apiVersion: DSSE_ENTRY_VERSION,
@@ -37,7 +58,7 @@ export function dsseEntryBody(envelope: DsseEnvelope, signature: Uint8Array, pub
           {
             content: Buffer.from(signature).toString('base64'),
             verifier: {
-              keyDetails: KEY_DETAILS[sigstoreAlgorithm(keyAlgorithmOf(publicKey))],
+              keyDetails: keyDetailsOf(keyAlgorithmOf(publicKey)),
               publicKey: { rawBytes: publicKeyDer(publicKey).toString('base64') },
             },
           },
@@ -48,7 +69,7 @@ export function dsseEntryBody(envelope: DsseEnvelope, signature: Uint8Array, pub
 }
 
 /** Picks the envelope signature made by `publicKey` (checked again here so the log never records one that does not verify). */
-export function signatureBy(envelope: DsseEnvelope, publicKey: KeyObject): Buffer {
+export function signatureBy(envelope: DsseEnvelope, publicKey: PublicKeyHandle): Buffer {
   const message = pae(envelope.payloadType, decodeBase64(envelope.payload));
   for (const s of envelope.signatures) {
     const sig = decodeBase64(s.sig);
@@ -74,7 +95,7 @@ const DsseEntrySchema = z.object({
 
 export interface DsseEntry {
   readonly payloadHash: Buffer;
-  readonly signatures: { signature: Buffer; publicKey: KeyObject }[];
+  readonly signatures: { signature: Buffer; publicKey: PublicKeyHandle }[];
 }
 
 export function parseDsseEntryBody(body: Uint8Array): DsseEntry {
@@ -86,7 +107,7 @@ export function parseDsseEntryBody(body: Uint8Array): DsseEntry {
       try {
         return {
           signature: Buffer.from(s.content, 'base64'),
-          publicKey: createPublicKey({ key: Buffer.from(s.verifier.publicKey.rawBytes, 'base64'), format: 'der', type: 'spki' }),
+          publicKey: publicKeyHandleFromDer(Buffer.from(s.verifier.publicKey.rawBytes, 'base64'), 'log entry verifier key'),
         };
       } catch (cause) {
         throw new AttestryError('E_SIGNATURE_FORMAT', 'log entry body: verifier public key is not an SPKI key', { cause });

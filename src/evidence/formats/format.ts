@@ -1,4 +1,4 @@
-import type { KeyObject } from 'node:crypto';
+import type { PublicKeyHandle } from '../../crypto/keys.js';
 import type { LoggedContent } from '../../tlog/bundle.js';
 import type { ParsedSubject, SignedContent } from './signed-content.js';
 
@@ -50,7 +50,7 @@ export interface ParseOptions {
  */
 export interface SignedContentHandler<C extends SignedContent> {
   readonly type: C['type'];
-  logEntryBody(content: C, signature: Uint8Array, publicKey: KeyObject): Buffer;
+  logEntryBody(content: C, signature: Uint8Array, publicKey: PublicKeyHandle): Buffer;
   loggedContent(content: C): LoggedContent;
   loggedSignature(content: C, entryBody: Uint8Array): Buffer;
 }

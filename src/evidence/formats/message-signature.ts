@@ -1,3 +1,4 @@
+import { requireKeyObject } from '../../crypto/keys.js';
 import { z } from 'zod';
 import { AttestryError } from '../../core/errors.js';
 import { parseWith } from '../../core/validation.js';
@@ -61,7 +62,12 @@ export const sigstoreMessageBundleFormat: EvidenceFormat = {
 export const messageContentHandler: SignedContentHandler<MessageSignatureContent> = {
   type: 'message',
   logEntryBody: (content, signature, publicKey) =>
-    hashedRekordEntryBody({ algorithm: content.algorithm, digest: Buffer.from(content.digest, 'base64') }, signature, publicKey),
+    hashedRekordEntryBody(
+      { algorithm: content.algorithm, digest: Buffer.from(content.digest, 'base64') },
+      signature,
+      // A signed digest is Sigstore's hashedrekord: only its key types.
+      requireKeyObject(publicKey, 'message signatures (hashedrekord entries)'),
+    ),
   loggedContent: (content) => ({
     messageSignature: { messageDigest: { algorithm: content.algorithm, digest: content.digest }, signature: content.signature },
   }),
