@@ -10,7 +10,7 @@
  * - signature: 64 bytes, s ‖ r, each 32 bytes big-endian.
  */
 import { randomBytes } from 'node:crypto';
-import { weierstrassN } from '@noble/curves/abstract/weierstrass.js';
+import { bigFromBe, curvePoints, type CurvePoints } from './weierstrass-curve.js';
 import { invert, mod } from '@noble/curves/abstract/modular.js';
 import { AttestryError } from '../core/errors.js';
 import { streebog256 } from './streebog.js';
@@ -56,23 +56,10 @@ export interface GostPoint {
   readonly y: bigint;
 }
 
-const pointCache = new Map<GostCurve, ReturnType<typeof pointsOf>>();
-function pointsOf(c: GostCurve) {
-  // weierstrassN checks that G is on the curve, so a mistyped constant fails here.
-  return weierstrassN({ p: c.p, n: c.q, h: 1n, a: c.a, b: c.b, Gx: c.Gx, Gy: c.Gy });
-}
-function curvePoints(c: GostCurve): ReturnType<typeof pointsOf> {
-  let P = pointCache.get(c);
-  if (P === undefined) {
-    P = pointsOf(c);
-    pointCache.set(c, P);
-  }
-  return P;
-}
+/** GOST calls the base point's order q. */
+const gostPoints = (c: GostCurve): CurvePoints => curvePoints({ ...c, n: c.q });
 
-export function bigFromBe(bytes: Uint8Array): bigint {
-  return bytes.length === 0 ? 0n : BigInt(`0x${Buffer.from(bytes).toString('hex')}`);
-}
+export { bigFromBe };
 
 export function bigFromLe(bytes: Uint8Array): bigint {
   return bigFromBe(Buffer.from(bytes).reverse());
@@ -97,7 +84,7 @@ export function gostDigestToE(c: GostCurve, digest: Uint8Array): bigint {
 /** Q = dP; throws unless 0 < d < q. */
 export function gostPublicPoint(c: GostCurve, d: bigint): GostPoint {
   if (d <= 0n || d >= c.q) throw new AttestryError('E_KEY_FORMAT', 'GOST R 34.10 private key is out of range [1, q-1]');
-  const { x, y } = curvePoints(c).BASE.multiply(d).toAffine();
+  const { x, y } = gostPoints(c).BASE.multiply(d).toAffine();
   return { x, y };
 }
 
@@ -114,7 +101,7 @@ export function gostRandomScalar(c: GostCurve): bigint {
 export function gostSignDigestE(c: GostCurve, d: bigint, e: bigint, nonce?: () => bigint): { r: bigint; s: bigint } {
   if (d <= 0n || d >= c.q) throw new AttestryError('E_KEY_FORMAT', 'GOST R 34.10 private key is out of range [1, q-1]');
   if (e <= 0n || e >= c.q) throw new RangeError('GOST R 34.10: e must be in [1, q-1]');
-  const P = curvePoints(c);
+  const P = gostPoints(c);
   for (;;) {
     const k = nonce ? nonce() : gostRandomScalar(c);
     const r = mod(P.BASE.multiply(k).toAffine().x, c.q);
@@ -130,7 +117,7 @@ export function gostVerifyDigestE(c: GostCurve, pub: GostPoint, e: bigint, sig: 
   const { r, s } = sig;
   if (r <= 0n || r >= c.q || s <= 0n || s >= c.q) return false;
   if (e <= 0n || e >= c.q) return false;
-  const P = curvePoints(c);
+  const P = gostPoints(c);
   try {
     const Q = P.fromAffine(pub);
     Q.assertValidity();

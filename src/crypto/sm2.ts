@@ -7,9 +7,10 @@
  * OpenSSL 3 and GmSSL write them.
  */
 import { createHash, createPublicKey, randomBytes, type KeyObject } from 'node:crypto';
-import { weierstrassN, DER } from '@noble/curves/abstract/weierstrass.js';
+import { DER } from '@noble/curves/abstract/weierstrass.js';
 import { mod, invert } from '@noble/curves/abstract/modular.js';
 import { AttestryError } from '../core/errors.js';
+import { bigFromBe, curvePoints, type CurvePoint } from './weierstrass-curve.js';
 
 export interface Sm2Curve {
   readonly p: bigint;
@@ -33,21 +34,6 @@ export const SM2_P256: Sm2Curve = {
 /** GB/T 35276 default distinguishing ID; what OpenSSL and GmSSL use unless told otherwise. */
 export const SM2_DEFAULT_ID = '1234567812345678';
 
-type Point = ReturnType<typeof pointsOf>['BASE'];
-
-const pointCache = new Map<Sm2Curve, ReturnType<typeof pointsOf>>();
-function pointsOf(c: Sm2Curve) {
-  return weierstrassN({ p: c.p, n: c.n, h: 1n, a: c.a, b: c.b, Gx: c.Gx, Gy: c.Gy });
-}
-function curvePoints(c: Sm2Curve): ReturnType<typeof pointsOf> {
-  let P = pointCache.get(c);
-  if (P === undefined) {
-    P = pointsOf(c);
-    pointCache.set(c, P);
-  }
-  return P;
-}
-
 function bytesOf(c: Sm2Curve): number {
   return Math.ceil(c.p.toString(16).length / 2);
 }
@@ -56,9 +42,7 @@ function be(n: bigint, len: number): Buffer {
   return Buffer.from(n.toString(16).padStart(len * 2, '0'), 'hex');
 }
 
-function toBig(bytes: Uint8Array): bigint {
-  return bytes.length === 0 ? 0n : BigInt(`0x${Buffer.from(bytes).toString('hex')}`);
-}
+const toBig = bigFromBe;
 
 function sm3(...parts: Uint8Array[]): Buffer {
   const h = createHash('sm3');
@@ -74,7 +58,7 @@ export function sm2Za(c: Sm2Curve, id: Uint8Array, x: bigint, y: bigint): Buffer
   return sm3(Buffer.of(bits >> 8, bits & 0xff), id, be(c.a, len), be(c.b, len), be(c.Gx, len), be(c.Gy, len), be(x, len), be(y, len));
 }
 
-function digestE(c: Sm2Curve, id: Uint8Array, pub: Point, message: Uint8Array): bigint {
+function digestE(c: Sm2Curve, id: Uint8Array, pub: CurvePoint, message: Uint8Array): bigint {
   const { x, y } = pub.toAffine();
   return toBig(sm3(sm2Za(c, id, x, y), message));
 }
@@ -116,7 +100,7 @@ export function sm2VerifyRaw(
   const { r, s } = sig;
   if (r < 1n || r >= c.n || s < 1n || s >= c.n) return false;
   const P = curvePoints(c);
-  let Q: Point;
+  let Q: CurvePoint;
   try {
     Q = P.fromAffine(pub);
     Q.assertValidity();
