@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { parseWith } from '../core/validation.js';
 import { STATEMENT_TYPE_V1, type Statement } from '../crypto/intoto.js';
 import { parsePurl } from '../signals/purl.js';
+import { VEX_JUSTIFICATIONS, VEX_STATUSES } from './vex-types.js';
 import { AI_PREDICATE_TYPE, ARTIFACT_TYPES, AUTHORITIES, type AiArtifactPredicate, type Finding, type ReplayManifest } from './types.js';
 
 const digest = z.string().regex(/^sha256:[0-9a-f]{64}$/, 'sha256:<64 lowercase hex>');
@@ -24,6 +25,8 @@ const FindingSchema = z
     severity: z.string().max(64).optional(),
     evidence: json.optional(),
     artifactDigest: digest.optional(),
+    symbol: z.string().min(1).max(4096).optional(),
+    vex: z.object({ status: z.enum(VEX_STATUSES), justification: z.enum(VEX_JUSTIFICATIONS).optional() }).strict().optional(),
   })
   .strict();
 

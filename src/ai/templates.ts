@@ -20,7 +20,7 @@ const VERSION_RE = /^v\d+\.\d+\.\d+$/;
 export const CURRENT_TEMPLATE_VERSION: Readonly<Record<ArtifactType, string>> = {
   explanation: 'v1.1.0',
   remediation: 'v1.0.0',
-  vex_draft: 'v1.0.0',
+  vex_draft: 'v1.1.0',
   policy_draft: 'v1.0.0',
   triage_suggestion: 'v1.0.0',
 };
@@ -81,6 +81,8 @@ export function renderPrompts(
     'finding.description': finding.description,
     'finding.severity': finding.severity ?? 'unknown',
     'finding.evidence': finding.evidence === undefined ? '(none)' : canonicalize(finding.evidence),
+    'finding.symbol': finding.symbol ?? '(not named)',
+    'finding.vex': finding.vex === undefined ? '(none)' : `${finding.vex.status}${finding.vex.justification === undefined ? '' : ` (${finding.vex.justification})`}`,
     context: contextText(pack),
   };
   const fill = (s: string): string =>

@@ -6,6 +6,7 @@
  */
 import type { Digest } from '../core/digest.js';
 import type { JsonValue } from '../core/canonical-json.js';
+import type { VexJustification, VexStatus } from './vex-types.js';
 
 /** The in-toto predicate type of AI artifact attestations (seed 002). */
 export const AI_PREDICATE_TYPE = 'https://stellaops.org/attestation/ai-artifact/v1';
@@ -41,6 +42,10 @@ export interface Finding {
   readonly evidence?: JsonValue | undefined;
   /** The scanned artifact's digest, when the finding names one (seed 002 request `artifactDigest`). */
   readonly artifactDigest?: Digest | undefined;
+  /** The vulnerable function (a symbol id as the callgraphs name it), when the scanner knows it (issue 17). */
+  readonly symbol?: string | undefined;
+  /** The VEX status the requester proposes for a vex_draft; the model's own `Status:` line wins (docs/ai.md "VEX drafts"). */
+  readonly vex?: { readonly status: VexStatus; readonly justification?: VexJustification | undefined } | undefined;
 }
 
 /** One document of the context pack. `digest` = sha256 of `content`'s UTF-8 bytes. The pack is sorted by digest. */

@@ -70,7 +70,7 @@ export async function openApp(config: ResolvedConfig, deps: AppDeps = {}): Promi
   const policy = evidencePolicy(config, kinds);
   const base = await openIndexServices(config, deps);
   const { settings } = base;
-  const blobs = openBlobStore(config);
+  const blobs = await openBlobStore(config);
   const closers: (() => Promise<void>)[] = [];
   try {
     await blobs.ping();

@@ -6,7 +6,6 @@
  * the network; this is the one explicit step that does.
  */
 import { join } from 'node:path';
-import { initTUF } from '@sigstore/tuf';
 import { AttestryError } from '../core/errors.js';
 import { ensureDir, writeFileAtomic } from '../core/atomic-file.js';
 import { parseJsonText } from '../core/validation.js';
@@ -44,6 +43,8 @@ export async function refreshTrustRoot(options: RefreshTrustRootOptions): Promis
   ensureDir(cachePath, 0o700);
   let text: string;
   try {
+    // Only `trust refresh` fetches; verification never loads the TUF client.
+    const { initTUF } = await import('@sigstore/tuf');
     const client = await initTUF({
       cachePath,
       mirrorURL: mirrorUrl,

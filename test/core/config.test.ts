@@ -12,6 +12,7 @@ import { loadConfig, type ResolvedConfig } from '../../src/core/config.js';
 import { openBlobStore } from '../../src/store/blob/open.js';
 import { parseBucketPrefix } from '../../src/store/blob/cas-key.js';
 import { expectAttestryError } from './helpers.js';
+import { expectRejects } from '../helpers/model.js';
 
 /** The repository's etc/attestry.yaml (tests run from <outDir>/test/core/, next to the repo's package.json). */
 const SHIPPED_CONFIG = fileURLToPath(new URL('../../../etc/attestry.yaml', import.meta.url));
@@ -299,11 +300,11 @@ describe('Signals.CAS.BucketPrefix', () => {
     }
   });
 
-  test('an invalid BucketPrefix from the environment fails at openBlobStore', () => {
+  test('an invalid BucketPrefix from the environment fails at openBlobStore', async () => {
     const c = load({ env: { ATTESTRY__Signals__CAS__BucketPrefix: 's3://not-cas' } });
-    expectAttestryError(() => openBlobStore(c), 'E_CONFIG', /BucketPrefix/, /s3:\/\/not-cas/);
+    await expectRejects(() => openBlobStore(c), 'E_CONFIG', /BucketPrefix/, /s3:\/\/not-cas/);
     const ok = load({ env: { ATTESTRY__Signals__CAS__BucketPrefix: 'cas://evidence/tenant-a' } });
-    const store = openBlobStore(ok);
+    const store = await openBlobStore(ok);
     assert.equal(store.backend, 'filesystem');
     assert.equal(store.location, join(ok.dataDir, 'cas', 'evidence', 'tenant-a'));
   });

@@ -99,7 +99,7 @@ describe('attestry gc over an installation with Signals rows', () => {
   it('keeps what the rows name, applies Signals retention, and a dry run removes nothing', async () => {
     const config = loadConfig({ env: {}, dataDir });
     const services = await openIndexServices(config);
-    const blobs = openBlobStore(config);
+    const blobs = await openBlobStore(config);
     const target = { index: services.index, evidence: services.repos.evidence, blobs };
     await services.repos.tenants.add('acme', null, new Date());
     const graph = await insertCallgraph(target, 400);
@@ -178,7 +178,7 @@ test('a failed scheduled run is logged, and the next tick runs again', async () 
   try {
     const config = loadConfig({ env: {}, dataDir });
     const services = await openIndexServices(config);
-    const blobs = openBlobStore(config);
+    const blobs = await openBlobStore(config);
     // A closed index: every run fails, as it would with the database down.
     await services.close();
     job = startGcJob({ index: services.index, repos: services.repos, blobs, kinds, config }, log, {
@@ -218,7 +218,7 @@ test('a tick while a run is still going is skipped, never a second run beside it
   try {
     const config = loadConfig({ env: {}, dataDir });
     const services = await openIndexServices(config);
-    const blobs = openBlobStore(config);
+    const blobs = await openBlobStore(config);
     try {
       await services.repos.tenants.add('acme', null, new Date());
       const target = { index: services.index, evidence: services.repos.evidence, blobs };

@@ -21,7 +21,7 @@ export function gcCommand(): Command {
     run(flags, () =>
       withIndex(flags, async (s) => {
         const config = configFrom(flags);
-        const blobs = openBlobStore(config);
+        const blobs = await openBlobStore(config);
         try {
           const report = await collectOrphanBlobs(gcDeps({ index: s.index, repos: s.repos, blobs, kinds: builtinKinds(), config }), {
             now: s.clock.now(),

@@ -1,7 +1,6 @@
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
-import pg from 'pg';
 import { ensureDir } from '../../core/atomic-file.js';
 import { AttestryError } from '../../core/errors.js';
 import { migrateToLatest, type MigrationReport } from './migrations.js';
@@ -96,6 +95,8 @@ function cachingStatements(handle: SqliteDatabase.Database): { close(): void; pr
 }
 
 async function openPostgres(settings: { url: string; schema: string; poolSize: number }): Promise<IndexDatabase> {
+  // Imported here, not at the top: the embedded default (SQLite) never needs the driver.
+  const { default: pg } = await import('pg');
   const pool = new pg.Pool({
     connectionString: settings.url,
     max: settings.poolSize,
