@@ -34,4 +34,29 @@ export const AI_AUDIT_RECORDS: KindDeclaration = {
   retention: { keep: 'forever' },
 };
 
-export const AI_KINDS: readonly KindDeclaration[] = [AI_ATTESTATIONS, AI_AUDIT_RECORDS];
+/** The in-toto predicate type of review transition records (issue 17). */
+export const AI_REVIEW_PREDICATE_TYPE = 'https://attestry.dev/attestation/ai-review/v1';
+
+/** One signed transition of an AI artifact's authority (approval, rejection, ground truth, override, publication). */
+export const AI_REVIEWS: KindDeclaration = {
+  name: 'ai-reviews',
+  description: 'Signed authority transitions of AI artifacts: approvals, rejections, ground-truth checks, publications',
+  predicateTypes: [AI_REVIEW_PREDICATE_TYPE],
+  blobs: { primary: 'ai-reviews/{tenant}/{id}.dsse.json' },
+  // Reviewers decide; the AI service, policy and audit read; nobody else (issue 17 "Access").
+  access: { reviewer: 'rw', 'ai-service': 'r', 'policy-engine': 'r', 'audit-service': 'r', admin: 'r' },
+  retention: { keep: 'forever' },
+};
+
+/** Published OpenVEX documents of approved VEX drafts, as in-toto attestations (what `vexctl attest` writes). */
+export const VEX_STATEMENTS: KindDeclaration = {
+  name: 'vex-statements',
+  description: 'Published OpenVEX 0.2.0 documents (in-toto attestations) of approved AI VEX drafts',
+  predicateTypes: ['https://openvex.dev/ns/v0.2.0'],
+  blobs: { primary: 'vex/{tenant}/{id}.dsse.json' },
+  // Reviewers publish; scanners and everyone downstream read what is published.
+  access: { reviewer: 'rw', 'ai-service': 'r', 'policy-engine': 'r', 'audit-service': 'r', 'scanner-worker': 'r', admin: 'r' },
+  retention: { keep: 'forever' },
+};
+
+export const AI_KINDS: readonly KindDeclaration[] = [AI_ATTESTATIONS, AI_AUDIT_RECORDS, AI_REVIEWS, VEX_STATEMENTS];

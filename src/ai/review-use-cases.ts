@@ -7,7 +7,6 @@
 import type { Principal } from '../authz/principal.js';
 import type { Digest } from '../core/digest.js';
 import type { DsseEnvelope } from '../crypto/dsse.js';
-import type { AiCheck } from './use-cases.js';
 import type { OpenVexDocument, VexClaim } from './vex-types.js';
 import type { ArtifactType, Authority, ContextDocument, Finding } from './types.js';
 
@@ -140,12 +139,28 @@ export interface PublishedVex {
   readonly recordId: string;
 }
 
+/** One named check of a chain verification; `ok: null` when it did not apply (the log is off). */
+export interface ChainCheck {
+  readonly name:
+    | 'vex-signature'
+    | 'vex-published'
+    | 'vex-log-inclusion'
+    | 'draft-attestation'
+    | 'transition-chain'
+    | 'transition-signatures'
+    | 'transition-log-inclusion'
+    | 'authority'
+    | 'publication-binding';
+  readonly ok: boolean | null;
+  readonly message: string;
+}
+
 /** `attest verify --chain`: generation → draft attestation → transitions → published VEX → log entries. */
 export interface ChainVerification {
   readonly valid: boolean;
   readonly artifactId: string | null;
-  readonly checks: readonly AiCheck[] | readonly { readonly name: string; readonly ok: boolean | null; readonly message: string }[];
-  readonly failedCheck: string | null;
+  readonly checks: readonly ChainCheck[];
+  readonly failedCheck: ChainCheck['name'] | null;
 }
 
 export interface ReviewUseCases {

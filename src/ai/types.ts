@@ -181,7 +181,7 @@ export interface ReplayResult {
   readonly generationMs?: number | undefined;
 }
 
-export const AUDIT_OPERATIONS = ['ai_generation', 'ai_verification', 'ai_replay', 'ai_review'] as const;
+export const AUDIT_OPERATIONS = ['ai_generation', 'ai_verification', 'ai_replay', 'ai_review', 'vex_publication'] as const;
 export type AuditOperation = (typeof AUDIT_OPERATIONS)[number];
 
 /** One audit record (seed 002 "Audit Trail") plus principal, tenant and the chain fields. */

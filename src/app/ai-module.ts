@@ -2,7 +2,6 @@ import { AiService } from '../ai/service.js';
 import { BackendPool } from '../ai/backends.js';
 import { AiRepo } from '../store/db/ai-repo.js';
 import { aiServicePrincipal } from '../ai/audit.js';
-import type { AiUseCases } from '../ai/use-cases.js';
 import { parseEnvelope } from '../crypto/dsse.js';
 import { parseKeyAlgorithm } from '../crypto/keys.js';
 import { verifierFromPem, type Verifier } from '../crypto/signer.js';
@@ -77,7 +76,7 @@ export function aiService(app: AppCore, pool = new BackendPool()): AiService {
 }
 
 /** Seed 002: AI artifact attestations, replay and the audit trail (docs/ai.md). */
-export const aiModule: AppModule<AiUseCases & { close(): Promise<void> }> = {
+export const aiModule: AppModule<AiService> = {
   name: 'ai',
   register: (app) => aiService(app),
   close: (service) => service.close(),

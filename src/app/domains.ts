@@ -4,6 +4,7 @@ import { acceptCosignature } from '../tlog/witness.js';
 import type { LogState } from '../tlog/log-reader.js';
 import type { AppModule } from './modules.js';
 import { reachabilityModule } from './reachability-module.js';
+import { reviewModule } from './review-module.js';
 import { signalsModule } from './signals-module.js';
 
 /**
@@ -46,4 +47,4 @@ export const modelsModule: AppModule<ModelUseCases> = {
   register: () => ({}),
 };
 
-export const BUILTIN_MODULES: readonly AppModule[] = [evidenceModule, logModule, modelsModule, signalsModule, reachabilityModule, aiModule];
+export const BUILTIN_MODULES: readonly AppModule[] = [evidenceModule, logModule, modelsModule, signalsModule, reachabilityModule, aiModule, reviewModule];

@@ -13,14 +13,19 @@ export interface AppModule<UseCases = unknown> {
   readonly name: string;
   /** Kinds this domain declares (registered in the app's KindRegistry in module order). */
   readonly kinds?: readonly KindDeclaration[];
-  /** Builds the domain's use cases over the open app (called in module order). */
-  register(app: AppCore): UseCases | Promise<UseCases>;
+  /** Builds the domain's use cases over the open app (called in module order); `earlier` has the modules registered before it. */
+  register(app: AppCore, earlier: ModuleLookup): UseCases | Promise<UseCases>;
   /** Releases what `register` opened; called in reverse module order, before the locker drains. */
   close?(useCases: UseCases): Promise<void>;
 }
 
+/** The use cases of modules registered so far (a module builds on the ones listed before it). */
+export interface ModuleLookup {
+  useCases<U>(module: AppModule<U>): U;
+}
+
 /** The use cases each module registered, looked up by the module itself (so the type follows). */
-export class RegisteredModules {
+export class RegisteredModules implements ModuleLookup {
   readonly #byModule = new Map<AppModule, unknown>();
   readonly #order: AppModule[] = [];
 
@@ -29,6 +34,10 @@ export class RegisteredModules {
       throw new AttestryError('E_CONFIG', `two app modules are named ${module.name}; module names are unique`);
     this.#byModule.set(module, useCases);
     this.#order.push(module);
+  }
+
+  useCases<U>(module: AppModule<U>): U {
+    return this.get(module);
   }
 
   get<U>(module: AppModule<U>): U {

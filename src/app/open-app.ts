@@ -132,7 +132,7 @@ export async function openApp(config: ResolvedConfig, deps: AppDeps = {}): Promi
     };
     const registered = new RegisteredModules();
     closers.unshift(() => registered.close());
-    for (const module of modules) registered.add(module, await module.register(core));
+    for (const module of modules) registered.add(module, await module.register(core, registered));
     let closing: Promise<void> | undefined;
     return {
       ...core,

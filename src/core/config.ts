@@ -96,6 +96,20 @@ const AdvisoryAiSchema = z
       })
       .strict()
       .prefault({}),
+    // Issue 17: human review of AI drafts and VEX publishing (docs/ai.md "Review and VEX").
+    review: z
+      .object({
+        // The principal that asked for a generation may not approve it.
+        requireDistinctReviewer: z.boolean().default(false),
+        // Distinct reviewers whose approval makes a draft human-approved.
+        approvalsRequired: positiveInt.max(16).default(1),
+        // Whether a vex_draft that ground truth verified (ai-verified) may be published without a reviewer's approval.
+        publishVerified: z.boolean().default(false),
+        // The `author` of published OpenVEX documents.
+        vexAuthor: z.string().min(1).max(256).default('attestry'),
+      })
+      .strict()
+      .prefault({}),
   })
   .strict();
 

@@ -39,6 +39,7 @@ const ALL_MIGRATIONS = [
   '0005_signals',
   '0006_reachability',
   '0007_ai',
+  '0008_review',
 ];
 
 const T0 = new Date('2030-01-02T03:04:05.000Z');

@@ -139,6 +139,7 @@ if (unreachable !== undefined && SKIP_PG) {
           '0005_signals',
           '0006_reachability',
           '0007_ai',
+          '0008_review',
         ]);
         const report = await b.migrate();
         assert.deepEqual(report, {
@@ -150,6 +151,7 @@ if (unreachable !== undefined && SKIP_PG) {
             '0005_signals',
             '0006_reachability',
             '0007_ai',
+            '0008_review',
           ],
           current: LATEST_MIGRATION,
         });
@@ -184,6 +186,7 @@ if (unreachable !== undefined && SKIP_PG) {
               '0005_signals',
               '0006_reachability',
               '0007_ai',
+              '0008_review',
             ],
           );
         } finally {

@@ -416,6 +416,58 @@ function migrations(dialect: SqlDialect): Record<string, Migration> {
         await db.schema.dropTable('ai_artifacts').execute();
       },
     },
+    // Issue 17: authority state and its signed transitions, apart from the
+    // append-only evidence rows; and the published VEX statements.
+    '0008_review': {
+      async up(db: Kysely<unknown>): Promise<void> {
+        await db.schema
+          .createTable('ai_reviews')
+          .addColumn('artifact_id', 'text', (c) => c.primaryKey().references('ai_artifacts.artifact_id'))
+          .addColumn('tenant', 'text', (c) => c.notNull().references('tenants.id'))
+          .addColumn('authority', 'text', (c) => c.notNull())
+          .addColumn('decision', 'text', (c) => c.notNull())
+          .addColumn('flagged', 'integer', (c) => c.notNull())
+          .addColumn('approvers_json', 'text', (c) => c.notNull())
+          .addColumn('head_sequence', 'integer', (c) => c.notNull())
+          .addColumn('head_digest', 'text', (c) => c.notNull())
+          .addColumn('published', 'integer', (c) => c.notNull())
+          .addColumn('updated_at', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('ai_review_transitions')
+          .addColumn('artifact_id', 'text', (c) => c.notNull().references('ai_artifacts.artifact_id'))
+          .addColumn('sequence', 'integer', (c) => c.notNull())
+          .addColumn('tenant', 'text', (c) => c.notNull())
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('principal', 'text', (c) => c.notNull())
+          .addColumn('digest', 'text', (c) => c.notNull().unique())
+          .addColumn('previous_digest', 'text')
+          .addColumn('record_id', 'text', (c) => c.notNull())
+          .addColumn('timestamp', 'text', (c) => c.notNull())
+          .addColumn('record_json', 'text', (c) => c.notNull())
+          .addPrimaryKeyConstraint('ai_review_transitions_chain', ['artifact_id', 'sequence'])
+          .execute();
+        await db.schema
+          .createTable('vex_statements')
+          .addColumn('artifact_id', 'text', (c) => c.primaryKey().references('ai_artifacts.artifact_id'))
+          .addColumn('vex_id', 'text', (c) => c.notNull().unique())
+          .addColumn('tenant', 'text', (c) => c.notNull().references('tenants.id'))
+          .addColumn('product_purl', 'text', (c) => c.notNull())
+          .addColumn('package_key', 'text', (c) => c.notNull())
+          .addColumn('vulnerability', 'text', (c) => c.notNull())
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('record_id', 'text', (c) => c.notNull())
+          .addColumn('digest', 'text', (c) => c.notNull())
+          .addColumn('published_at', 'text', (c) => c.notNull())
+          .addColumn('document_json', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('vex_statements_product').on('vex_statements').columns(['tenant', 'package_key']).execute();
+        await db.schema.createIndex('ai_reviews_tenant').on('ai_reviews').columns(['tenant', 'decision']).execute();
+      },
+      async down(db: Kysely<unknown>): Promise<void> {
+        for (const table of ['vex_statements', 'ai_review_transitions', 'ai_reviews']) await db.schema.dropTable(table).execute();
+      },
+    },
   };
 }
 

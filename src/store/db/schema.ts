@@ -251,6 +251,9 @@ export interface Database {
   signals_verdicts: SignalsVerdictsTable;
   ai_artifacts: AiArtifactsTable;
   ai_audit: AiAuditTable;
+  ai_reviews: AiReviewsTable;
+  ai_review_transitions: AiReviewTransitionsTable;
+  vex_statements: VexStatementsTable;
 }
 
 export interface AiArtifactsTable {
@@ -282,4 +285,52 @@ export interface AiAuditTable {
   timestamp: string;
   record_id: string;
   record_json: string;
+}
+
+/** Issue 17: the authority state of one AI artifact (absent until its first transition). */
+export interface AiReviewsTable {
+  artifact_id: string;
+  tenant: string;
+  authority: string;
+  /** pending | approved | rejected */
+  decision: string;
+  /** 1 while a ground-truth check disagreed and no reviewer overrode it. */
+  flagged: number;
+  /** Distinct reviewers who approved, as a JSON array of token ids. */
+  approvers_json: string;
+  head_sequence: number;
+  head_digest: string;
+  published: number;
+  updated_at: string;
+}
+
+/** One signed transition of an artifact's authority; (artifact_id, sequence) decides a race. */
+export interface AiReviewTransitionsTable {
+  artifact_id: string;
+  sequence: number;
+  tenant: string;
+  kind: string;
+  principal: string;
+  digest: string;
+  previous_digest: string | null;
+  record_id: string;
+  timestamp: string;
+  record_json: string;
+}
+
+/** A published OpenVEX document (only an approved or policy-permitted verified vex_draft gets a row). */
+export interface VexStatementsTable {
+  artifact_id: string;
+  vex_id: string;
+  tenant: string;
+  product_purl: string;
+  /** The product PURL without version, qualifiers and subpath: what `GET /vex?purl=` without a version matches. */
+  package_key: string;
+  vulnerability: string;
+  status: string;
+  record_id: string;
+  /** sha256 of the signed attestation envelope (the locker record's digest). */
+  digest: string;
+  published_at: string;
+  document_json: string;
 }
