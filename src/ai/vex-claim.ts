@@ -11,10 +11,14 @@ import { VEX_JUSTIFICATIONS, VEX_STATUSES, type VexClaim, type VexJustification,
 /** Longest model text carried into a VEX statement (an impact or action statement is a sentence or two). */
 export const MAX_VEX_TEXT = 4096;
 
-// A line of its own, markdown emphasis allowed: "Status: not_affected", "**status** - affected".
+// A line of its own, markdown emphasis allowed: "Status: not_affected", "**status** - affected",
+// "**Status:** not_affected" (the emphasis closes after the colon, before the space).
 const fieldRe = (name: string, values: readonly string[]): RegExp =>
-  new RegExp(`^[\\s*_>#-]*${name}[\\s*_]*[:=-]\\s*[*_\`"']*(${values.join('|')})\\b`, 'im');
-const STATUS_RE = fieldRe('status', [...VEX_STATUSES].sort((a, b) => b.length - a.length));
+  new RegExp(`^[\\s*_>#-]*${name}[\\s*_]*[:=-][\\s*_\`"']*(${values.join('|')})\\b`, 'im');
+const STATUS_RE = fieldRe(
+  'status',
+  [...VEX_STATUSES].sort((a, b) => b.length - a.length),
+);
 const JUSTIFICATION_RE = fieldRe('justification', VEX_JUSTIFICATIONS);
 const FIELD_LINE_RE = /^[\s*_>#-]*(status|justification)[\s*_]*[:=-].*$/gim;
 
