@@ -34,7 +34,13 @@ const CALLGRAPH_JUSTIFICATIONS = new Set<string | null>([null, 'vulnerable_code_
 
 export function checkClaim(claim: VexClaim, v: VerdictFacts): GroundTruthResult {
   const implied = VEX_STATUS[v.state];
-  const verdict = { verdictId: v.verdictId, digest: v.digest, state: v.state, evidenceDigest: v.evidenceDigest, componentPurl: v.componentPurl };
+  const verdict = {
+    verdictId: v.verdictId,
+    digest: v.digest,
+    state: v.state,
+    evidenceDigest: v.evidenceDigest,
+    componentPurl: v.componentPurl,
+  };
   const base = { callgraphId: v.callgraphId, symbol: v.symbol, verdict, impliedStatus: implied };
   const cite = `verdict ${v.verdictId} (${v.digest}) says ${v.symbol} is ${v.state}`;
   if (!sameComponent(claim.productPurl, v.componentPurl))

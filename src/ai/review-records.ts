@@ -61,7 +61,10 @@ const TransitionSchema = z
     draft: z.object({ statementDigest: digest, attestationDigest: digest.nullable(), outputHash: digest }).strict(),
     approvals: z.object({ count: z.int().nonnegative(), required: z.int().positive(), reviewers: z.array(id).max(64) }).strict(),
     groundTruth: GroundTruthSchema.nullable(),
-    publication: z.object({ vexId: z.string().min(1).max(4096), attestationDigest: digest }).strict().nullable(),
+    publication: z
+      .object({ vexId: z.string().min(1).max(4096), attestationDigest: digest })
+      .strict()
+      .nullable(),
     previousDigest: digest.nullable(),
   })
   .strict();
@@ -71,13 +74,23 @@ export function parseTransitionRecord(input: unknown, what = 'transition record'
 }
 
 /** A transition envelope read back: its statement and record, checked to agree with each other. */
-export function parseTransitionEnvelope(json: unknown): { envelope: DsseEnvelope; statement: Statement<TransitionRecord>; record: TransitionRecord } {
+export function parseTransitionEnvelope(json: unknown): {
+  envelope: DsseEnvelope;
+  statement: Statement<TransitionRecord>;
+  record: TransitionRecord;
+} {
   const envelope = parseEnvelope(json);
   if (envelope.payloadType !== INTOTO_PAYLOAD_TYPE)
-    throw new AttestryError('E_SIGNATURE_FORMAT', `a transition record has payloadType ${INTOTO_PAYLOAD_TYPE}, not ${envelope.payloadType}`);
+    throw new AttestryError(
+      'E_SIGNATURE_FORMAT',
+      `a transition record has payloadType ${INTOTO_PAYLOAD_TYPE}, not ${envelope.payloadType}`,
+    );
   const statement = parseStatement(JSON.parse(decodeBase64(envelope.payload).toString('utf8')));
   if (statement.predicateType !== AI_REVIEW_PREDICATE_TYPE)
-    throw new AttestryError('E_SIGNATURE_FORMAT', `a transition record's predicateType is ${AI_REVIEW_PREDICATE_TYPE}, not ${statement.predicateType}`);
+    throw new AttestryError(
+      'E_SIGNATURE_FORMAT',
+      `a transition record's predicateType is ${AI_REVIEW_PREDICATE_TYPE}, not ${statement.predicateType}`,
+    );
   const record = parseTransitionRecord(statement.predicate);
   const subject = record.draft.attestationDigest ?? record.draft.statementDigest;
   if (statement.subject[0]?.digest['sha256'] !== digestHex(subject))

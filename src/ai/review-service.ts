@@ -14,8 +14,8 @@ import type { AiArtifactRow } from '../store/db/ai-repo.js';
 import { checkClaim } from './ground-truth.js';
 import { parseArtifactId } from './ids.js';
 import type { ReviewDeps } from './review-deps.js';
-import { policyOf, recordTransition, stateOf, storedTransition } from './review-transitions.js';
-import type { ReviewAction } from './review-state.js';
+import { factsOf, policyOf, recordTransition, stateOf, storedTransition } from './review-transitions.js';
+import { assertCheckable, type ReviewAction } from './review-state.js';
 import type { DecisionResult, GroundTruthResult, ReviewDetail, ReviewItem, ReviewQuery } from './review-use-cases.js';
 import { ARTIFACT_TYPES, type ArtifactType, type Authority, type AuditOperation } from './types.js';
 import { vexClaimOf } from './vex-claim.js';
@@ -43,7 +43,8 @@ export class ReviewDecisions {
       });
     parseArtifactId(artifactId);
     const row = await this.d.aiRepo.artifact(artifactId);
-    if (row === undefined || !actsFor(principal, row.tenant) || (tenant !== undefined && tenant !== row.tenant)) throw noArtifact(artifactId)();
+    if (row === undefined || !actsFor(principal, row.tenant) || (tenant !== undefined && tenant !== row.tenant))
+      throw noArtifact(artifactId)();
     authorize(principal, row.tenant, REVIEW_KIND, action, noArtifact(artifactId), this.d.kinds);
     return row;
   }
@@ -74,7 +75,13 @@ export class ReviewDecisions {
       throw new AttestryError('E_INVALID_INPUT', `type: one of ${ARTIFACT_TYPES.join(', ')}`);
     const generatedBefore =
       q.minAgeSeconds === undefined ? undefined : new Date(this.d.clock.now().getTime() - q.minAgeSeconds * 1000).toISOString();
-    const rows = await this.d.repo.list({ tenant, type: q.type, state: q.state ?? 'pending', generatedBefore, limit: Math.min(q.limit ?? 100, 1000) });
+    const rows = await this.d.repo.list({
+      tenant,
+      type: q.type,
+      state: q.state ?? 'pending',
+      generatedBefore,
+      limit: Math.min(q.limit ?? 100, 1000),
+    });
     const policy = policyOf(this.d);
     return rows.map((r) => ({
       artifactId: r.artifact_id,
@@ -132,11 +139,22 @@ export class ReviewDecisions {
       groundTruth: extra.groundTruth,
       precheck: extra.precheck,
     });
-    await this.audit(principal, row, state.authority, `${transition.kind}: ${transition.decision}${extra.groundTruth ? ` (${extra.groundTruth.outcome})` : ''}`);
+    await this.audit(
+      principal,
+      row,
+      state.authority,
+      `${transition.kind}: ${transition.decision}${extra.groundTruth ? ` (${extra.groundTruth.outcome})` : ''}`,
+    );
     return { item: this.item(row, state), transition };
   }
 
-  async audit(principal: Principal, row: AiArtifactRow, authority: Authority, outcome: string, operation: AuditOperation = 'ai_review'): Promise<void> {
+  async audit(
+    principal: Principal,
+    row: AiArtifactRow,
+    authority: Authority,
+    outcome: string,
+    operation: AuditOperation = 'ai_review',
+  ): Promise<void> {
     await this.d.audit.append(principal, row.tenant, {
       operation,
       artifactId: row.artifact_id,
@@ -151,26 +169,38 @@ export class ReviewDecisions {
     });
   }
 
-  /** A draft whose attestation no longer verifies is not approved: the failed check is named. */
+  /** A draft whose attestation no longer verifies is not approved or published: the failed check is named. */
   async stillVerifies(principal: Principal, row: AiArtifactRow): Promise<void> {
-    const stored = await this.d.ai.attestation(principal, row.artifact_id, row.tenant);
-    if (stored.envelope === null)
-      throw new AttestryError('E_SIGNATURE_INVALID', `${row.artifact_id} was generated unsigned; only a signed draft can be approved`, {
-        details: { failedCheck: 'signature' },
+    const refuse = (failedCheck: string, message: string): AttestryError =>
+      new AttestryError('E_SIGNATURE_INVALID', `the draft's attestation no longer verifies: ${failedCheck}: ${message}`, {
+        details: { failedCheck },
       });
-    const v = await this.d.ai.verify(principal, { tenant: row.tenant, attestation: stored.envelope });
-    if (!v.valid) {
-      const failed = v.checks.find((c) => c.name === v.failedCheck);
-      throw new AttestryError('E_SIGNATURE_INVALID', `the draft's attestation no longer verifies: ${v.failedCheck ?? 'a check'} failed: ${failed?.message ?? ''}`, {
-        details: { failedCheck: v.failedCheck },
-      });
+    let stored;
+    try {
+      stored = await this.d.ai.attestation(principal, row.artifact_id, row.tenant);
+    } catch (e) {
+      // The locker and blob store check digests on read: a changed file is found here.
+      throw refuse('integrity', e instanceof Error ? e.message : String(e));
     }
+    if (stored.envelope === null)
+      throw refuse('signature', `${row.artifact_id} was generated unsigned; only a signed draft can be approved`);
+    const v = await this.d.ai.verify(principal, { tenant: row.tenant, attestation: stored.envelope });
+    if (!v.valid) throw refuse(v.failedCheck ?? 'verify', v.checks.find((c) => c.name === v.failedCheck)?.message ?? '');
   }
 
-  async approve(principal: Principal, artifactId: string, input: { comment?: string | undefined; tenant?: string | undefined }): Promise<DecisionResult> {
+  async approve(
+    principal: Principal,
+    artifactId: string,
+    input: { comment?: string | undefined; tenant?: string | undefined },
+  ): Promise<DecisionResult> {
     const comment = text(input.comment, 'comment');
     const row = await this.row(principal, artifactId, 'write', input.tenant);
-    return this.#decide(principal, row, { kind: 'approval', by: principal.tokenId }, { comment, precheck: () => this.stillVerifies(principal, row) });
+    return this.#decide(
+      principal,
+      row,
+      { kind: 'approval', by: principal.tokenId },
+      { comment, precheck: () => this.stillVerifies(principal, row) },
+    );
   }
 
   async reject(principal: Principal, artifactId: string, input: { reason: string; tenant?: string | undefined }): Promise<DecisionResult> {
@@ -179,7 +209,11 @@ export class ReviewDecisions {
     return this.#decide(principal, row, { kind: 'rejection', by: principal.tokenId, reason });
   }
 
-  async override(principal: Principal, artifactId: string, input: { reason: string; tenant?: string | undefined }): Promise<DecisionResult> {
+  async override(
+    principal: Principal,
+    artifactId: string,
+    input: { reason: string; tenant?: string | undefined },
+  ): Promise<DecisionResult> {
     const reason = text(input.reason, 'reason') ?? '';
     const row = await this.row(principal, artifactId, 'write', input.tenant);
     return this.#decide(principal, row, { kind: 'override', by: principal.tokenId, reason });
@@ -194,12 +228,11 @@ export class ReviewDecisions {
     if (principal.role !== 'ai-service' && !this.d.kinds.can(principal.role, REVIEW_KIND, 'write'))
       throw new AttestryError('E_FORBIDDEN', `role ${principal.role} may not run ground-truth checks`);
     const row = await this.row(principal, artifactId, 'read', input.tenant);
-    if (row.artifact_type !== 'vex_draft')
-      throw new AttestryError('E_INVALID_INPUT', `${artifactId} is a ${row.artifact_type}; ground truth checks a vex_draft's claim`);
+    assertCheckable(stateOf(row, await this.d.repo.state(artifactId)), factsOf(row));
     const stored = await this.d.ai.attestation(principal, artifactId, row.tenant);
     const claim = vexClaimOf(stored.manifest.finding, stored.manifest.output.content);
     const symbol = input.symbol ?? claim.symbol;
-    if (symbol === null || symbol === undefined)
+    if (symbol === null)
       throw new AttestryError('E_INVALID_INPUT', `the finding of ${artifactId} names no symbol: give the symbol the verdict is about`);
     const verdict = await this.d.verdictFor(row.tenant, input.callgraphId, symbol);
     const result = checkClaim(claim, verdict);

@@ -68,12 +68,21 @@ export function publicationBlocker(s: ReviewState, a: ArtifactFacts, p: ReviewPo
 
 function undecided(s: ReviewState, a: ArtifactFacts, what: string): void {
   if (s.decision === 'rejected') throw conflict(`${a.artifactId} was rejected; it cannot be ${what}`, { decision: s.decision });
-  if (s.decision === 'approved') throw conflict(`${a.artifactId} is already decided (human-approved); it cannot be ${what}`, { decision: s.decision });
+  if (s.decision === 'approved')
+    throw conflict(`${a.artifactId} is already decided (human-approved); it cannot be ${what}`, { decision: s.decision });
 }
 
 const requireReason = (reason: string, what: string): void => {
   if (reason.trim().length === 0) throw new AttestryError('E_INVALID_INPUT', `${what} needs a reason: say why`);
 };
+
+/** Whether a ground-truth check may run at all (asked before the verdict is looked up). */
+export function assertCheckable(s: ReviewState, a: ArtifactFacts): void {
+  if (a.artifactType !== 'vex_draft')
+    throw new AttestryError('E_INVALID_INPUT', `${a.artifactId} is a ${a.artifactType}; ground truth checks a vex_draft's claim`);
+  if (s.decision === 'rejected') throw conflict(`${a.artifactId} was rejected; there is nothing left to verify`);
+  if (s.published) throw conflict(`${a.artifactId} is already published`);
+}
 
 /** The state after `action`, or the refusal (E_CONFLICT 409, E_FORBIDDEN 403, E_INVALID_INPUT 400). */
 export function nextState(s: ReviewState, action: ReviewAction, a: ArtifactFacts, p: ReviewPolicy): ReviewState {
@@ -81,9 +90,14 @@ export function nextState(s: ReviewState, action: ReviewAction, a: ArtifactFacts
     case 'approval': {
       undecided(s, a, 'approved again');
       if (p.requireDistinctReviewer && action.by === a.createdBy)
-        throw new AttestryError('E_FORBIDDEN', `${action.by} asked for ${a.artifactId}; advisoryAi.review.requireDistinctReviewer lets another reviewer approve it`);
+        throw new AttestryError(
+          'E_FORBIDDEN',
+          `${action.by} asked for ${a.artifactId}; advisoryAi.review.requireDistinctReviewer lets another reviewer approve it`,
+        );
       if (s.approvers.includes(action.by))
-        throw conflict(`${action.by} already approved ${a.artifactId} (${s.approvers.length} of ${p.approvalsRequired}); another reviewer must approve`);
+        throw conflict(
+          `${action.by} already approved ${a.artifactId} (${s.approvers.length} of ${p.approvalsRequired}); another reviewer must approve`,
+        );
       const approvers = [...s.approvers, action.by];
       const done = approvers.length >= p.approvalsRequired;
       return { ...s, approvers, decision: done ? 'approved' : 'pending', authority: done ? 'human-approved' : s.authority };
@@ -93,14 +107,11 @@ export function nextState(s: ReviewState, action: ReviewAction, a: ArtifactFacts
       undecided(s, a, 'rejected');
       return { ...s, decision: 'rejected' };
     case 'ground-truth': {
-      if (a.artifactType !== 'vex_draft')
-        throw new AttestryError('E_INVALID_INPUT', `${a.artifactId} is a ${a.artifactType}; ground truth checks a vex_draft's claim`);
-      if (s.decision === 'rejected') throw conflict(`${a.artifactId} was rejected; there is nothing left to verify`);
-      if (s.published) throw conflict(`${a.artifactId} is already published`);
+      assertCheckable(s, a);
       const outcome = action.result.outcome;
-      if (outcome === 'agrees')
-        return { ...s, flagged: false, authority: s.authority === 'human-approved' ? s.authority : 'ai-verified' };
-      if (outcome === 'disagrees') return { ...s, flagged: true, authority: s.authority === 'ai-verified' ? a.initialAuthority : s.authority };
+      if (outcome === 'agrees') return { ...s, flagged: false, authority: s.authority === 'human-approved' ? s.authority : 'ai-verified' };
+      if (outcome === 'disagrees')
+        return { ...s, flagged: true, authority: s.authority === 'ai-verified' ? a.initialAuthority : s.authority };
       return s;
     }
     case 'override':
@@ -111,7 +122,8 @@ export function nextState(s: ReviewState, action: ReviewAction, a: ArtifactFacts
     case 'publication': {
       if (s.published) throw conflict(`${a.artifactId} is already published`);
       const blocker = publicationBlocker(s, a, p);
-      if (blocker !== null) throw conflict(blocker, { authority: s.authority, approvals: s.approvers.length, required: p.approvalsRequired });
+      if (blocker !== null)
+        throw conflict(blocker, { authority: s.authority, approvals: s.approvers.length, required: p.approvalsRequired });
       return { ...s, published: true };
     }
   }

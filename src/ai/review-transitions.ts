@@ -15,7 +15,15 @@ import type { AiArtifactRow } from '../store/db/ai-repo.js';
 import type { AiReviewRow, AiTransitionRow, VexStatementRow } from '../store/db/review-repo.js';
 import { reviewWriter, type ReviewDeps } from './review-deps.js';
 import { signTransition, transitionDigestOf } from './review-records.js';
-import { initialState, nextState, TRANSITION_OF, type ArtifactFacts, type ReviewAction, type ReviewPolicy, type ReviewState } from './review-state.js';
+import {
+  initialState,
+  nextState,
+  TRANSITION_OF,
+  type ArtifactFacts,
+  type ReviewAction,
+  type ReviewPolicy,
+  type ReviewState,
+} from './review-state.js';
 import type { GroundTruthResult, StoredTransition, TransitionRecord } from './review-use-cases.js';
 import type { ArtifactType, Authority } from './types.js';
 
@@ -71,21 +79,27 @@ export interface TransitionInput {
   readonly comment?: string | null | undefined;
   readonly groundTruth?: GroundTruthResult | null | undefined;
   /** For a publication: the VEX attestation (built once the state allows it) and its index row. */
-  readonly publication?: ((state: ReviewState) => Promise<{ vexId: string; attestationDigest: Digest; vexRow: VexStatementRow }>) | undefined;
+  readonly publication?:
+    ((state: ReviewState) => Promise<{ vexId: string; attestationDigest: Digest; vexRow: VexStatementRow }>) | undefined;
   /** Checks that must pass before anything is written (the draft still verifies, …). */
-  readonly precheck?: ((state: ReviewState) => Promise<void>) | undefined;
+  readonly precheck?: (() => Promise<void>) | undefined;
 }
 
-export async function recordTransition(d: ReviewDeps, input: TransitionInput): Promise<{ state: ReviewState; transition: StoredTransition }> {
+export async function recordTransition(
+  d: ReviewDeps,
+  input: TransitionInput,
+): Promise<{ state: ReviewState; transition: StoredTransition }> {
   const { row, action, principal } = input;
   const facts = factsOf(row);
   const policy = policyOf(d);
+  // Refusals that need no write come first: the rules on the current state, then the prechecks.
+  nextState(stateOf(row, await d.repo.state(row.artifact_id)), action, facts, policy);
+  await input.precheck?.();
   const draft = await draftDigests(d, row);
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const stored = await d.repo.state(row.artifact_id);
     const before = stateOf(row, stored);
     const after = nextState(before, action, facts, policy);
-    if (attempt === 0) await input.precheck?.(before);
     const sequence = (stored?.head_sequence ?? 0) + 1;
     const pub = input.publication === undefined ? undefined : await input.publication(after);
     const record: TransitionRecord = {
@@ -108,7 +122,12 @@ export async function recordTransition(d: ReviewDeps, input: TransitionInput): P
     };
     const digest = transitionDigestOf(record);
     const { envelope, bytes } = signTransition(record, d.signer());
-    const put = await d.locker.putRecord(reviewWriter(row.tenant), { tenant: row.tenant, envelope: bytes, parsedJson: envelope, extraBlobs: [] });
+    const put = await d.locker.putRecord(reviewWriter(row.tenant), {
+      tenant: row.tenant,
+      envelope: bytes,
+      parsedJson: envelope,
+      extraBlobs: [],
+    });
     const transitionRow: AiTransitionRow = {
       artifact_id: row.artifact_id,
       sequence,

@@ -166,7 +166,11 @@ export interface ChainVerification {
 export interface ReviewUseCases {
   list(principal: Principal, query: ReviewQuery): Promise<readonly ReviewItem[]>;
   show(principal: Principal, artifactId: string, tenant?: string): Promise<ReviewDetail>;
-  approve(principal: Principal, artifactId: string, input: { comment?: string | undefined; tenant?: string | undefined }): Promise<DecisionResult>;
+  approve(
+    principal: Principal,
+    artifactId: string,
+    input: { comment?: string | undefined; tenant?: string | undefined },
+  ): Promise<DecisionResult>;
   reject(principal: Principal, artifactId: string, input: { reason: string; tenant?: string | undefined }): Promise<DecisionResult>;
   /** Checks a vex_draft's claim against the latest signed verdict of (callgraphId, symbol); symbol defaults to the claim's. */
   groundTruth(
@@ -177,7 +181,10 @@ export interface ReviewUseCases {
   /** Clears a ground-truth flag; a reason is required. */
   override(principal: Principal, artifactId: string, input: { reason: string; tenant?: string | undefined }): Promise<DecisionResult>;
   publish(principal: Principal, artifactId: string, input: { tenant?: string | undefined }): Promise<PublishResult>;
-  vex(principal: Principal, query: { purl: string; tenant?: string | undefined; limit?: number | undefined }): Promise<readonly PublishedVex[]>;
+  vex(
+    principal: Principal,
+    query: { purl: string; tenant?: string | undefined; limit?: number | undefined },
+  ): Promise<readonly PublishedVex[]>;
   vexOf(principal: Principal, artifactId: string, tenant?: string): Promise<PublishedVex>;
   /** The published VEX attestation as a Sigstore bundle (v0.3 JSON). */
   exportVex(principal: Principal, artifactId: string, tenant?: string): Promise<unknown>;

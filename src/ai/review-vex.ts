@@ -58,7 +58,14 @@ export class VexPublishing {
     const existing = await this.d.repo.vex(artifactId);
     // A retry after a lost reply gets the same publication back, not a second one.
     if (existing !== undefined) return this.#result(existing, false);
-    let made: { envelope: ReturnType<typeof signVexAttestation>['envelope']; document: OpenVexDocument; recordId: string; logIndex: number | null } | undefined;
+    let made:
+      | {
+          envelope: ReturnType<typeof signVexAttestation>['envelope'];
+          document: OpenVexDocument;
+          recordId: string;
+          logIndex: number | null;
+        }
+      | undefined;
     const { state } = await recordTransition(this.d, {
       principal,
       row,
@@ -94,7 +101,12 @@ export class VexPublishing {
       verifiedBy: agreed?.outcome === 'agrees' ? { verdictDigest: agreed.verdict.digest, state: agreed.verdict.state } : null,
     });
     const { envelope, bytes } = signVexAttestation(buildVexStatement(document, m.finding.artifactDigest ?? null), this.d.signer());
-    const put = await this.d.locker.putRecord(reviewWriter(row.tenant), { tenant: row.tenant, envelope: bytes, parsedJson: envelope, extraBlobs: [] });
+    const put = await this.d.locker.putRecord(reviewWriter(row.tenant), {
+      tenant: row.tenant,
+      envelope: bytes,
+      parsedJson: envelope,
+      extraBlobs: [],
+    });
     const purl = parsePurl(claim.productPurl, 'finding.purl');
     const digest = sha256Digest(bytes);
     const vexRow: VexStatementRow = {
@@ -110,7 +122,13 @@ export class VexPublishing {
       published_at: document.timestamp,
       document_json: JSON.stringify(document),
     };
-    return { envelope, document, recordId: put.id, logIndex: put.logIndex, publication: { vexId: document['@id'], attestationDigest: digest, vexRow } };
+    return {
+      envelope,
+      document,
+      recordId: put.id,
+      logIndex: put.logIndex,
+      publication: { vexId: document['@id'], attestationDigest: digest, vexRow },
+    };
   }
 
   async #result(row: VexStatementRow, created: boolean): Promise<PublishResult> {
@@ -126,7 +144,10 @@ export class VexPublishing {
     };
   }
 
-  async vex(principal: Principal, q: { purl: string; tenant?: string | undefined; limit?: number | undefined }): Promise<readonly PublishedVex[]> {
+  async vex(
+    principal: Principal,
+    q: { purl: string; tenant?: string | undefined; limit?: number | undefined },
+  ): Promise<readonly PublishedVex[]> {
     this.#may(principal, 'read');
     const tenant = writeTenant(principal, q.tenant);
     const purl = parsePurl(q.purl, 'purl');

@@ -30,7 +30,11 @@ export class ReviewService implements ReviewUseCases {
   show(principal: Principal, artifactId: string, tenant?: string): Promise<ReviewDetail> {
     return this.#decisions.show(principal, artifactId, tenant);
   }
-  approve(principal: Principal, artifactId: string, input: { comment?: string | undefined; tenant?: string | undefined }): Promise<DecisionResult> {
+  approve(
+    principal: Principal,
+    artifactId: string,
+    input: { comment?: string | undefined; tenant?: string | undefined },
+  ): Promise<DecisionResult> {
     return this.#decisions.approve(principal, artifactId, input);
   }
   reject(principal: Principal, artifactId: string, input: { reason: string; tenant?: string | undefined }): Promise<DecisionResult> {
@@ -49,7 +53,10 @@ export class ReviewService implements ReviewUseCases {
   publish(principal: Principal, artifactId: string, input: { tenant?: string | undefined }): Promise<PublishResult> {
     return this.#vex.publish(principal, artifactId, input);
   }
-  vex(principal: Principal, query: { purl: string; tenant?: string | undefined; limit?: number | undefined }): Promise<readonly PublishedVex[]> {
+  vex(
+    principal: Principal,
+    query: { purl: string; tenant?: string | undefined; limit?: number | undefined },
+  ): Promise<readonly PublishedVex[]> {
     return this.#vex.vex(principal, query);
   }
   vexOf(principal: Principal, artifactId: string, tenant?: string): Promise<PublishedVex> {

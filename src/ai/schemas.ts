@@ -26,7 +26,10 @@ const FindingSchema = z
     evidence: json.optional(),
     artifactDigest: digest.optional(),
     symbol: z.string().min(1).max(4096).optional(),
-    vex: z.object({ status: z.enum(VEX_STATUSES), justification: z.enum(VEX_JUSTIFICATIONS).optional() }).strict().optional(),
+    vex: z
+      .object({ status: z.enum(VEX_STATUSES), justification: z.enum(VEX_JUSTIFICATIONS).optional() })
+      .strict()
+      .optional(),
   })
   .strict();
 

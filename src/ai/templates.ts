@@ -82,7 +82,10 @@ export function renderPrompts(
     'finding.severity': finding.severity ?? 'unknown',
     'finding.evidence': finding.evidence === undefined ? '(none)' : canonicalize(finding.evidence),
     'finding.symbol': finding.symbol ?? '(not named)',
-    'finding.vex': finding.vex === undefined ? '(none)' : `${finding.vex.status}${finding.vex.justification === undefined ? '' : ` (${finding.vex.justification})`}`,
+    'finding.vex':
+      finding.vex === undefined
+        ? '(none)'
+        : `${finding.vex.status}${finding.vex.justification === undefined ? '' : ` (${finding.vex.justification})`}`,
     context: contextText(pack),
   };
   const fill = (s: string): string =>

@@ -47,4 +47,12 @@ export const modelsModule: AppModule<ModelUseCases> = {
   register: () => ({}),
 };
 
-export const BUILTIN_MODULES: readonly AppModule[] = [evidenceModule, logModule, modelsModule, signalsModule, reachabilityModule, aiModule, reviewModule];
+export const BUILTIN_MODULES: readonly AppModule[] = [
+  evidenceModule,
+  logModule,
+  modelsModule,
+  signalsModule,
+  reachabilityModule,
+  aiModule,
+  reviewModule,
+];

@@ -29,9 +29,15 @@ function verdictLookup(app: AppCore, reach: ReachabilityUseCases): ReviewDeps['v
     const history = await reach.history(reader, { tenant, callgraphId, symbol });
     const newest = history.verdicts.at(-1);
     if (newest === undefined)
-      throw new AttestryError('E_NOT_FOUND', `no signed reachability verdict for ${symbol} in callgraph ${callgraphId}: ask POST /signals/reachability with attest first`);
+      throw new AttestryError(
+        'E_NOT_FOUND',
+        `no signed reachability verdict for ${symbol} in callgraph ${callgraphId}: ask POST /signals/reachability with attest first`,
+      );
     if (!history.chainOk)
-      throw new AttestryError('E_INTEGRITY', `the verdict chain of ${symbol} in callgraph ${callgraphId} does not verify; it cannot be cited`);
+      throw new AttestryError(
+        'E_INTEGRITY',
+        `the verdict chain of ${symbol} in callgraph ${callgraphId} does not verify; it cannot be cited`,
+      );
     const { predicate, envelope } = await reach.verdict(reader, newest.attestationId);
     const env = parseEnvelope(JSON.parse(envelope.toString('utf8')));
     const keyid = env.signatures[0]?.keyid ?? '';
@@ -39,7 +45,10 @@ function verdictLookup(app: AppCore, reach: ReachabilityUseCases): ReviewDeps['v
       try {
         return app.keyring.get(keyid).publicKeyPem;
       } catch {
-        throw new AttestryError('E_SIGNATURE_INVALID', `verdict ${newest.attestationId} is signed by ${keyid}, which this keyring does not hold`);
+        throw new AttestryError(
+          'E_SIGNATURE_INVALID',
+          `verdict ${newest.attestationId} is signed by ${keyid}, which this keyring does not hold`,
+        );
       }
     })();
     verifyEnvelope(env, [verifierFromPem(pem, keyid)]);

@@ -39,7 +39,8 @@ export class SqliteEvidenceWriter implements EvidenceWriter {
 
   constructor(path: string, log?: WriterLogSettings) {
     this.#thread = new WorkerPool({
-      script: new URL('./sqlite-writer-worker.js', import.meta.url),
+      // From the folder's parent: the bundled CLI (scripts/bundle-cli.mjs) runs this code from dist/src/cli/.
+      script: new URL('../evidence/sqlite-writer-worker.js', import.meta.url),
       workerData: { path, log },
       size: 1,
       name: 'SQLite writer thread',

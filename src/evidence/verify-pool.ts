@@ -26,7 +26,8 @@ export class VerifyPool {
       this.threads === 0
         ? undefined
         : new WorkerPool({
-            script: new URL('./verify-worker.js', import.meta.url),
+            // From the folder's parent: the bundled CLI (scripts/bundle-cli.mjs) runs this code from dist/src/cli/.
+            script: new URL('../evidence/verify-worker.js', import.meta.url),
             workerData: { tsa: options.tsa },
             size: this.threads,
             name: 'signature verification worker',

@@ -73,7 +73,8 @@ export class HashPool {
 
   private workers(): WorkerPool<HashBatch, HashBatchDone, HashProgress> {
     this.rpc ??= new WorkerPool({
-      script: new URL('./hash-worker.js', import.meta.url),
+      // From the folder's parent: the bundled CLI (scripts/bundle-cli.mjs) runs this code from dist/src/cli/.
+      script: new URL('../models/hash-worker.js', import.meta.url),
       workerData: { bufferSize: this.bufferSize, progressEvery: 64 * 1024 * 1024 },
       size: this.threads,
       name: 'hash worker',

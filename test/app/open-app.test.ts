@@ -59,7 +59,7 @@ for (const backend of BACKENDS) {
       const app = await openApp(configFor(backend, dataDir), { verifyThreads: 1 });
       try {
         assert.equal(app.index.driver, backend.name === 'SQLite' ? 'sqlite' : 'postgres');
-        assert.deepEqual(app.modules, ['evidence', 'log', 'models', 'signals', 'reachability', 'ai']);
+        assert.deepEqual(app.modules, ['evidence', 'log', 'models', 'signals', 'reachability', 'ai', 'review']);
         assert.equal(app.useCases(evidenceModule), app.locker);
         assert.deepEqual(app.useCases(modelsModule), {});
         assert.equal(app.settings.writer, backend.name === 'SQLite' ? 'thread' : 'direct');
@@ -139,7 +139,7 @@ for (const backend of BACKENDS) {
       };
       const app = await openApp(configFor(backend, dataDir), { verifyThreads: 1, modules: [...BUILTIN_MODULES, probe] });
       try {
-        assert.deepEqual(app.modules, ['evidence', 'log', 'models', 'signals', 'reachability', 'ai', 'probe']);
+        assert.deepEqual(app.modules, ['evidence', 'log', 'models', 'signals', 'reachability', 'ai', 'review', 'probe']);
         assert.equal(app.kinds.get('test-probes')?.description, 'a throwaway kind');
         assert.equal(app.policy.writeRefusal('test-probes'), undefined);
         await app.useCases(probe).ping();

@@ -39,12 +39,17 @@ import { expectAttestryError } from '../helpers/model.js';
  * message-signatures (sign-blob --upload): the grants of attestations.
  * reachability-verdicts (issue 15): the grants of attestations (signals-service
  *   writes, policy-engine and audit-service read).
+ * Issue 17 "Access": ai-reviews (approvals, rejections) and vex-statements
+ *   (published VEX): reviewer decides and publishes (read/write); ai-service,
+ *   policy-engine, audit-service and admin read (admin does not decide:
+ *   "reviewer only"); scanner-worker reads published VEX; others denied.
  */
 const SEED_KINDS = ['callgraphs', 'manifests', 'runtime-facts', 'attestations'] as const;
 const AI_KINDS = ['model-signatures', 'ai-attestations', 'ai-audit-records'] as const;
 // Reachability verdicts (issue 15) are Signals evidence under the seed's grants.
 const SIGNALS_KINDS = [...SEED_KINDS, 'reachability-verdicts'] as const;
-const ALL_KINDS = [...SIGNALS_KINDS, ...AI_KINDS, 'message-signatures'] as const;
+const REVIEW_KINDS = ['ai-reviews', 'vex-statements'] as const;
+const ALL_KINDS = [...SIGNALS_KINDS, ...AI_KINDS, ...REVIEW_KINDS, 'message-signatures'] as const;
 
 type Expected = Partial<Record<EvidenceKind, { read: boolean; write: boolean }>>;
 const RW = { read: true, write: true };
@@ -63,12 +68,12 @@ const EXPECTED: Record<Role, Expected> = {
     'reachability-verdicts': RW,
     'message-signatures': RW,
   },
-  'policy-engine': { ...grant(SIGNALS_KINDS, R), ...grant(AI_KINDS, R), 'message-signatures': R },
-  'scanner-worker': { callgraphs: W },
-  'audit-service': { ...grant(SIGNALS_KINDS, R), ...grant(AI_KINDS, R), 'message-signatures': R },
-  'ai-service': grant(AI_KINDS, RW),
-  reviewer: grant(AI_KINDS, R),
-  admin: grant(ALL_KINDS, RW),
+  'policy-engine': { ...grant(SIGNALS_KINDS, R), ...grant(AI_KINDS, R), ...grant(REVIEW_KINDS, R), 'message-signatures': R },
+  'scanner-worker': { callgraphs: W, 'vex-statements': R },
+  'audit-service': { ...grant(SIGNALS_KINDS, R), ...grant(AI_KINDS, R), ...grant(REVIEW_KINDS, R), 'message-signatures': R },
+  'ai-service': { ...grant(AI_KINDS, RW), ...grant(REVIEW_KINDS, R) },
+  reviewer: { ...grant(AI_KINDS, R), ...grant(REVIEW_KINDS, RW) },
+  admin: { ...grant([...SIGNALS_KINDS, ...AI_KINDS, 'message-signatures'], RW), ...grant(REVIEW_KINDS, R) },
 };
 
 const expected = (role: Role, kind: EvidenceKind, action: Action): boolean => EXPECTED[role][kind]?.[action] ?? false;
@@ -88,7 +93,7 @@ describe('the role and kind universe', () => {
       'signals-service',
     ]);
   });
-  test('EVIDENCE_KINDS are exactly the eight kinds', () => {
+  test('EVIDENCE_KINDS are exactly the eleven kinds', () => {
     assert.deepEqual([...EVIDENCE_KINDS].sort(), [...ALL_KINDS].sort());
   });
   test('ACCESS_MATRIX has a row for every role and a cell for every kind', () => {
@@ -178,7 +183,11 @@ describe('authorize', () => {
   test('an all-tenants principal passes the tenant check everywhere', () => {
     const p = principal('admin', ALL_TENANTS);
     for (const tenant of ['t1', 't2', 'anything'])
-      for (const kind of ALL_KINDS) assert.doesNotThrow(() => authorize(p, tenant, kind, 'write', notFound));
+      for (const kind of ALL_KINDS) {
+        // Deciding on AI drafts is the reviewer's alone (issue 17): admin reads those kinds.
+        const action = can('admin', kind, 'write') ? 'write' : 'read';
+        assert.doesNotThrow(() => authorize(p, tenant, kind, action, notFound));
+      }
   });
 
   test('a multi-tenant principal acts for each of its tenants only', () => {

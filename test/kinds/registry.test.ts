@@ -125,7 +125,7 @@ describe('KindRegistry refuses ambiguous or unsafe declarations (E_CONFIG)', () 
 
 describe('the builtin kinds', () => {
   const kinds = builtinKinds();
-  test('are the nine kinds, seed 000’s four first, in today’s order', () => {
+  test('are the eleven kinds, seed 000’s four first, in today’s order', () => {
     assert.deepEqual(kinds.names(), [
       'callgraphs',
       'manifests',
@@ -135,6 +135,8 @@ describe('the builtin kinds', () => {
       'model-signatures',
       'ai-attestations',
       'ai-audit-records',
+      'ai-reviews',
+      'vex-statements',
       'message-signatures',
     ]);
     assert.deepEqual(EVIDENCE_KINDS, kinds.names());
@@ -148,8 +150,9 @@ describe('the builtin kinds', () => {
     for (const [role, row] of Object.entries(SEED_000_3_2)) {
       for (const [k, g] of Object.entries(row)) assert.equal(table[role as Role][k], g, `${role} on ${k}`);
     }
-    // Admin is this product's operator, outside the seed's table: everything.
-    for (const k of kinds.names()) assert.equal(table.admin[k], 'rw');
+    // Admin is this product's operator, outside the seed's table: everything, except deciding on
+    // and publishing AI drafts, which issue 17 leaves to reviewers alone.
+    for (const k of kinds.names()) assert.equal(table.admin[k], ['ai-reviews', 'vex-statements'].includes(k) ? 'r' : 'rw', k);
   });
   test('the access surface of authz is the registry’s', () => {
     assert.deepEqual(ACCESS_MATRIX, kinds.accessTable());
@@ -218,6 +221,9 @@ describe('the builtin kinds', () => {
       'runtime-facts': casLayout.provenance('acme', id),
       // Issue 15: no casLayout helper; the key is the declaration's template.
       'reachability-verdicts': `reachability-verdicts/acme/${id}.dsse.json`,
+      // Issue 17: likewise.
+      'ai-reviews': `ai-reviews/acme/${id}.dsse.json`,
+      'vex-statements': `vex-statements/acme/${id}.dsse.json`,
     };
     for (const k of EVIDENCE_KINDS) assert.equal(evidenceBlobKey(k, 'acme', id), primary[k], k);
   });
