@@ -53,7 +53,7 @@ export const VEX_STATEMENTS: KindDeclaration = {
   name: 'vex-statements',
   description: 'Published OpenVEX 0.2.0 documents (in-toto attestations) of approved AI VEX drafts',
   predicateTypes: ['https://openvex.dev/ns/v0.2.0'],
-  blobs: { primary: 'vex/{tenant}/{id}.dsse.json' },
+  blobs: { primary: 'vex-statements/{tenant}/{id}.dsse.json' },
   // Reviewers publish; scanners and everyone downstream read what is published.
   access: { reviewer: 'rw', 'ai-service': 'r', 'policy-engine': 'r', 'audit-service': 'r', 'scanner-worker': 'r', admin: 'r' },
   retention: { keep: 'forever' },
