@@ -14,6 +14,7 @@ import { sha256Digest } from '../core/digest.js';
 import { AttestryError } from '../core/errors.js';
 import { parseJsonText } from '../core/validation.js';
 import { decodeBase64, parseEnvelope, verifyEnvelope, type DsseEnvelope } from '../crypto/dsse.js';
+import { INTOTO_PAYLOAD_TYPE } from '../crypto/intoto.js';
 import { AI_PAYLOAD_TYPE } from './kinds.js';
 import { parseArtifactId } from './ids.js';
 import { reviewWriter, type ReviewDeps } from './review-deps.js';
@@ -29,7 +30,8 @@ type Named = ChainCheck['name'];
 
 function envelopeIn(input: unknown): DsseEnvelope {
   // A Sigstore bundle (what `vex export` writes) carries the envelope as dsseEnvelope.
-  if (typeof input === 'object' && input !== null && 'dsseEnvelope' in input) return parseEnvelope(input.dsseEnvelope);
+  if (typeof input === 'object' && input !== null && 'dsseEnvelope' in input)
+    return parseEnvelope((input as { dsseEnvelope: unknown }).dsseEnvelope);
   return parseEnvelope(input);
 }
 
@@ -79,23 +81,40 @@ export async function verifyChain(
     }
   };
 
+  // The signature first: a payload changed after signing is a failed check, even when it no longer parses.
+  const sigProblem = verifies(given);
+  const unreadable = (name: Named, e: unknown): ChainVerification => {
+    if (sigProblem === null) throw e;
+    add(name, false, `the signature does not verify: ${sigProblem}`);
+    return { valid: false, artifactId: null, checks, failedCheck: name };
+  };
   let artifactId: string;
   let vex: { digest: string; vexId: string } | undefined;
-  if (given.payloadType === AI_PAYLOAD_TYPE) {
-    const statement = parseJsonText(
-      decodeBase64(given.payload).toString('utf8'),
-      'the draft attestation payload',
-      'E_SIGNATURE_FORMAT',
-    ) as {
-      predicate?: { artifactId?: unknown };
-    };
-    const id = statement.predicate?.artifactId;
-    artifactId = typeof id === 'string' ? id : '';
-    parseArtifactId(artifactId);
+  const givenDraft = given.payloadType === AI_PAYLOAD_TYPE ? given : null;
+  if (givenDraft !== null) {
+    try {
+      const statement = parseJsonText(
+        decodeBase64(given.payload).toString('utf8'),
+        'the draft attestation payload',
+        'E_SIGNATURE_FORMAT',
+      ) as {
+        predicate?: { artifactId?: unknown };
+      };
+      const id = statement.predicate?.artifactId;
+      artifactId = typeof id === 'string' ? id : '';
+      parseArtifactId(artifactId);
+    } catch (e) {
+      return unreadable('draft-attestation', e);
+    }
   } else {
-    const { document } = parseVexAttestation(given);
+    let document: ReturnType<typeof parseVexAttestation>['document'];
+    try {
+      document = parseVexAttestation(given).document;
+    } catch (e) {
+      if (given.payloadType !== INTOTO_PAYLOAD_TYPE) throw e;
+      return unreadable('vex-signature', e);
+    }
     artifactId = artifactOfVex(document['@id']);
-    const sigProblem = verifies(given);
     add(
       'vex-signature',
       sigProblem === null,
@@ -123,17 +142,21 @@ export async function verifyChain(
   const draft = await d.ai.attestation(principal, artifactId, row.tenant);
   if (draft.envelope === null) add('draft-attestation', false, `${artifactId} was generated unsigned`);
   else {
-    const v = await d.ai.verify(principal, { tenant: row.tenant, attestation: draft.envelope });
+    // A draft's envelope given is checked itself, and must be the one reviewed (the transitions cite the stored one).
+    const v = await d.ai.verify(principal, { tenant: row.tenant, attestation: givenDraft ?? draft.envelope });
     const failed = v.checks.find((c) => c.name === v.failedCheck);
+    const same = givenDraft === null || canonicalize(givenDraft) === canonicalize(draft.envelope);
     add(
       'draft-attestation',
-      v.valid,
-      v.valid
-        ? `${artifactId}: ${v.checks
-            .filter((c) => c.ok === true)
-            .map((c) => c.name)
-            .join(', ')} verify`
-        : `${v.failedCheck ?? ''}: ${failed?.message ?? ''}`,
+      v.valid && same,
+      !v.valid
+        ? `${v.failedCheck ?? ''}: ${failed?.message ?? ''}`
+        : !same
+          ? `it is not ${artifactId}'s stored attestation, which the transitions cite`
+          : `${artifactId}: ${v.checks
+              .filter((c) => c.ok === true)
+              .map((c) => c.name)
+              .join(', ')} verify`,
     );
   }
   const draftDigest =

@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { aiModule } from '../app/ai-module.js';
 import { bootstrapIndex } from '../app/bootstrap.js';
-import { openApp } from '../app/open-app.js';
+import { openApp, type App } from '../app/open-app.js';
 import type { AiUseCases } from '../ai/use-cases.js';
 import type { Principal } from '../authz/principal.js';
 import { writeFileAtomic } from '../core/atomic-file.js';
@@ -52,6 +52,17 @@ export async function withAi<T>(flags: AiFlags, body: (l: LocalAi) => Promise<T>
 }
 
 export async function withLocalAi<T>(flags: ServiceFlags & { tenant?: string }, body: (l: LocalAi) => Promise<T>): Promise<T> {
+  return withLocalApp(flags, (app, tenant, dataDir) => {
+    const principal: Principal = { tokenId: `cli:${process.env['USER'] ?? 'local'}`, role: 'ai-service', tenants: [tenant] };
+    return body({ ai: app.useCases(aiModule), principal, tenant, dataDir });
+  });
+}
+
+/** The app opened on --data-dir (created on first use) for one existing tenant, closed whatever `body` does. */
+export async function withLocalApp<T>(
+  flags: ServiceFlags & { tenant?: string },
+  body: (app: App, tenant: string, dataDir: string) => Promise<T>,
+): Promise<T> {
   const config = configFrom(flags);
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const app = await openApp(config);
@@ -63,8 +74,7 @@ export async function withLocalAi<T>(flags: ServiceFlags & { tenant?: string }, 
         'E_NOT_FOUND',
         `unknown tenant "${tenant}" in ${config.dataDir}; add it with \`attestry tenant add ${tenant} --data-dir ${config.dataDir}\``,
       );
-    const principal: Principal = { tokenId: `cli:${process.env['USER'] ?? 'local'}`, role: 'ai-service', tenants: [tenant] };
-    return await body({ ai: app.useCases(aiModule), principal, tenant, dataDir: config.dataDir });
+    return await body(app, tenant, config.dataDir);
   } finally {
     await app.close();
   }

@@ -5,6 +5,7 @@
  * A command without an entry fails that test, so new commands get one.
  */
 import { EXIT_DATA_DIR, EXIT_SERVER, type ExitRow } from './help.js';
+import { REVIEW_HELP } from './review-help-texts.js';
 
 export interface HelpText {
   examples: readonly string[];
@@ -48,16 +49,17 @@ export const COMMAND_HELP: Readonly<Record<string, HelpText>> = {
     examples: [
       'attestry attest verify evidence/ai-attestations/2026/12/02/ai-artifact-20261202-01J….dsse.json --data-dir ./data',
       'attestry attest verify artifact.dsse.json --manifest replay.json --key ai-signer.pub --replay --model /tmp/tiny.gguf --data-dir ./data --json',
+      'attestry attest verify --chain vex.dsse.json --data-dir ./data   # the review chain: draft, transitions, published VEX',
     ],
     exits: [
       [
         0,
-        'valid: signature, predicate schema, manifest hash and binding (prompts, context, output), log inclusion (and replay when asked)',
+        'valid: signature, predicate schema, manifest hash and binding (prompts, context, output), log inclusion (and replay when asked); with --chain every link from generation to published VEX',
       ],
       [1, 'usage error, or an attestation, manifest or key file that is missing or not parseable'],
       [
         2,
-        'invalid: the failed check is named (signature, predicate-schema, manifest-hash, manifest-binding, prompt-hashes, context-hashes, output-hash, log-inclusion, replay)',
+        'invalid: the failed check is named (signature, predicate-schema, manifest-hash, manifest-binding, prompt-hashes, context-hashes, output-hash, log-inclusion, replay; with --chain vex-signature, vex-published, vex-log-inclusion, draft-attestation, transition-chain, transition-signatures, transition-log-inclusion, authority, publication-binding)',
       ],
     ],
   },
@@ -485,4 +487,5 @@ export const COMMAND_HELP: Readonly<Record<string, HelpText>> = {
       ],
     ],
   },
+  ...REVIEW_HELP,
 };

@@ -69,6 +69,8 @@ const COMMANDS: Readonly<Record<string, CommandLoader>> = {
   },
   advisory: async () => (await import('./commands/advisory.js')).advisoryCommand(),
   audit: async () => (await import('./commands/ai-verify.js')).auditCommand(),
+  review: async () => (await import('./commands/review.js')).reviewCommand(),
+  vex: async () => (await import('./commands/vex.js')).vexCommand(),
   signals: async () => (await import('./commands/signals.js')).signalsCommand(),
 };
 

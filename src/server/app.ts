@@ -18,6 +18,8 @@ import { reachabilityModule } from '../app/reachability-module.js';
 import { reachabilityRoutes } from './routes/signals-reachability.js';
 import { aiModule } from '../app/ai-module.js';
 import { aiRoutes } from './routes/ai.js';
+import { reviewModule } from '../app/review-module.js';
+import { reviewRoutes } from './routes/review.js';
 import { signalsModule } from '../app/signals-module.js';
 import { DEFAULT_SIGNALS_LIMITS } from '../signals/deps.js';
 import { logModule } from '../app/domains.js';
@@ -170,6 +172,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     maxSymbols: config.Signals.Reachability.MaxSymbolsPerQuery,
   });
   await aiRoutes(app, services.useCases(aiModule), requireAuth, config.advisoryAi.limits);
+  await reviewRoutes(app, services.useCases(reviewModule), requireAuth, config.advisoryAi.limits);
   tlogRoutes(app, services.tlog, services.useCases(logModule), services.tsa);
   await timestampRoutes(app, services.tsa);
   return app;

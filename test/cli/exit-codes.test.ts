@@ -32,6 +32,7 @@ import { BATCH as EXPORTED_BATCH, buildExport } from '../helpers/signals-export.
 import { GRAPH, BATCH, startSignalsRoutesServer, type SignalsTestServer } from '../helpers/signals-routes.js';
 import { storeGraph, SYM } from '../helpers/reach-http.js';
 import { FINDING, tinyModelPath } from '../helpers/tiny-model.js';
+import { reviewRows } from './exit-codes-review.js';
 import { BATCHES as VERDICT_BATCHES, buildVerdictExport, logVkey as verdictLogVkey, serveExport } from '../signals/reach-verify-fixture.js';
 
 type Code = 0 | 1 | 2;
@@ -611,6 +612,9 @@ row('signals verify-verdict', 2, 'a cited fact blob was changed', async () => {
   writeFileSync(facts, readFileSync(facts, 'utf8').replace('"hitCount":3', '"hitCount":4'));
   return cli(['signals', 'verify-verdict', join(dir, 'verdict.dsse.json'), '--dir', dir, '--log-key', join(dir, 'log.vkey')]);
 });
+
+// Review and VEX (issue 17): the rows are in exit-codes-review.ts.
+reviewRows(row);
 
 test('every row of every exit-code table has a test here', () => {
   const rows = Object.entries(COMMAND_HELP).flatMap(([command, help]) => help.exits.map(([code]) => `${command}|${code}`));

@@ -14,6 +14,7 @@ import { emit, emitVerdict, safeText } from '../output.js';
 import { run } from '../run.js';
 import { withServiceOptions, type ServiceFlags } from '../service-options.js';
 import { replayLines } from './advisory.js';
+import { verifyChainFile } from './review-verify.js';
 
 /** The replay manifest written beside an attestation: replay-YYYYMMDD-<ULID>.json for ai-artifact-YYYYMMDD-<ULID>. */
 function manifestBeside(file: string, envelope: unknown): string | undefined {
@@ -35,47 +36,56 @@ export function attestVerifyCommand(): Command {
         .description(
           'verify an AI attestation (.dsse.json): signature, predicate schema, replay manifest hash and binding (prompts, context, output), log inclusion; --replay also generates again',
         )
-        .argument('<file>', 'the DSSE envelope (ai-artifact-….dsse.json)')
+        .argument('<file>', 'the DSSE envelope (ai-artifact-….dsse.json); with --chain a published VEX attestation or bundle, or a draft')
         .option('--manifest <file>', 'the replay manifest (default: replay-….json beside the file, else the stored one)')
         .option('--key <pem>', "the signer's public key PEM (default: the data directory's keyring)")
         .option('--replay', 'also replay the manifest and require byte-identical output')
         .option('--model <path>', 'model for --replay (else advisoryAi.inference.local.modelPath)')
+        .option(
+          '--chain',
+          "verify the whole review chain instead: generation, draft attestation, each signed transition, the published VEX and their log entries (FILE: a VEX attestation from `vex publish --attestation`, its bundle from `vex export`, or a draft's envelope)",
+        )
         .option('--tenant <id>', 'tenant (default: default)'),
     ),
-  ).action((file: string, flags: ServiceFlags & { manifest?: string; key?: string; replay?: boolean; model?: string; tenant?: string }) =>
-    run(flags, () =>
-      withAi(flags, async (l) => {
-        const envelope = readJsonFile(file, 'attestation', 16 * 1024 * 1024);
-        const manifestPath = flags.manifest ?? manifestBeside(file, envelope);
-        const v = await l.ai.verify(l.principal, {
-          tenant: l.tenant,
-          attestation: envelope,
-          manifest: manifestPath === undefined ? undefined : readJsonFile(manifestPath, 'replay manifest'),
-          publicKeyPem: flags.key === undefined ? undefined : readTextFileBounded(flags.key, 64 * 1024, 'public key'),
-          verifyReplay: flags.replay ?? false,
-          backend: flags.model === undefined ? undefined : { kind: 'local', modelPath: resolve(flags.model) },
+  ).action(
+    (
+      file: string,
+      flags: ServiceFlags & { manifest?: string; key?: string; replay?: boolean; model?: string; tenant?: string; chain?: boolean },
+    ) =>
+      run(flags, () => {
+        if (flags.chain) return verifyChainFile(file, flags);
+        return withAi(flags, async (l) => {
+          const envelope = readJsonFile(file, 'attestation', 16 * 1024 * 1024);
+          const manifestPath = flags.manifest ?? manifestBeside(file, envelope);
+          const v = await l.ai.verify(l.principal, {
+            tenant: l.tenant,
+            attestation: envelope,
+            manifest: manifestPath === undefined ? undefined : readJsonFile(manifestPath, 'replay manifest'),
+            publicKeyPem: flags.key === undefined ? undefined : readTextFileBounded(flags.key, 64 * 1024, 'public key'),
+            verifyReplay: flags.replay ?? false,
+            backend: flags.model === undefined ? undefined : { kind: 'local', modelPath: resolve(flags.model) },
+          });
+          const failed = v.checks.find((c) => c.ok === false);
+          const failure =
+            failed === undefined
+              ? undefined
+              : {
+                  code: failed.name === 'signature' ? ('E_SIGNATURE_INVALID' as const) : ('E_DIGEST_MISMATCH' as const),
+                  message: `${failed.name}: ${failed.message}`,
+                };
+          emitVerdict(
+            flags,
+            failure,
+            { ...v, valid: v.valid, file: resolve(file), manifest: manifestPath === undefined ? null : resolve(manifestPath) },
+            () =>
+              [
+                `${v.valid ? 'VERIFIED' : 'INVALID'}: ${safeText(file)}${v.artifactId === null ? '' : ` (${v.artifactId})`}${v.failedCheck === null ? '' : `; failed check: ${v.failedCheck}`}`,
+                ...v.checks.map((c) => `  ${c.ok === null ? 'skip' : c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${safeText(c.message)}`),
+                ...(v.replay === undefined ? [] : [replayLines(v.replay)]),
+              ].join('\n'),
+          );
         });
-        const failed = v.checks.find((c) => c.ok === false);
-        const failure =
-          failed === undefined
-            ? undefined
-            : {
-                code: failed.name === 'signature' ? ('E_SIGNATURE_INVALID' as const) : ('E_DIGEST_MISMATCH' as const),
-                message: `${failed.name}: ${failed.message}`,
-              };
-        emitVerdict(
-          flags,
-          failure,
-          { ...v, valid: v.valid, file: resolve(file), manifest: manifestPath === undefined ? null : resolve(manifestPath) },
-          () =>
-            [
-              `${v.valid ? 'VERIFIED' : 'INVALID'}: ${safeText(file)}${v.artifactId === null ? '' : ` (${v.artifactId})`}${v.failedCheck === null ? '' : `; failed check: ${v.failedCheck}`}`,
-              ...v.checks.map((c) => `  ${c.ok === null ? 'skip' : c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${safeText(c.message)}`),
-              ...(v.replay === undefined ? [] : [replayLines(v.replay)]),
-            ].join('\n'),
-        );
       }),
-    ),
   );
 }
 
