@@ -15,21 +15,21 @@ import process from 'node:process';
 
 // Longest first (seconds each took in a full run on 2 cores); the rest follow in path order.
 const LONGEST = [
-  'e2e/signals-stream-rss', // 40
-  'cli/model', // 37
-  'models/huge-manifest', // 34
-  'server/cli-admin', // 26
-  'crash/signals-kill9', // 24
-  'ai/ai', // 23
-  'interop/model-signing', // 21
-  'cli/signals-reachability-cli', // 20
-  'e2e/ai-http', // 19
-  'cli/sign-blob-upload', // 19
-  'sigstore/cli', // 19
-  'models/sigstore-methods', // 18
-  'cli/vocabulary', // 18
-  'server/tlog-http', // 18
-  'server/service', // 17
+  'ai/review', // 41
+  'cli/exit-codes', // 35
+  'models/huge-manifest', // 30
+  'e2e/signals-stream-rss', // 27
+  'crash/signals-kill9', // 22
+  'ai/ai', // 20
+  'cli/review-cli', // 20
+  'cli/model', // 16
+  'evidence/writer-thread-sqlite', // 15
+  'server/service', // 14
+  'store/index-postgres', // 14
+  'cli/log-key', // 13
+  'server/tlog-http', // 13
+  'e2e/signals-bombs', // 13
+  'models/big-file', // 12
 ];
 
 function testFiles(dir) {

@@ -1,6 +1,6 @@
 /**
- * A reviewed VEX draft as an OpenVEX 0.2.0 document (issue 17, docs/ai.md
- * "VEX drafts"): one statement about the finding's product, whose status is
+ * A reviewed VEX draft as an OpenVEX 0.2.0 document (issue 17, docs/review.md
+ * "Published VEX"): one statement about the finding's product, whose status is
  * the draft's claim and whose status_notes say which AI artifact it came
  * from and who approved it. The spec's status rules
  * (https://github.com/openvex/spec/blob/v0.2.0/OPENVEX-SPEC.md "Status

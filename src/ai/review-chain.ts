@@ -30,8 +30,7 @@ type Named = ChainCheck['name'];
 
 function envelopeIn(input: unknown): DsseEnvelope {
   // A Sigstore bundle (what `vex export` writes) carries the envelope as dsseEnvelope.
-  if (typeof input === 'object' && input !== null && 'dsseEnvelope' in input)
-    return parseEnvelope((input as { dsseEnvelope: unknown }).dsseEnvelope);
+  if (typeof input === 'object' && input !== null && 'dsseEnvelope' in input) return parseEnvelope(input.dsseEnvelope);
   return parseEnvelope(input);
 }
 

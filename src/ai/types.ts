@@ -44,7 +44,7 @@ export interface Finding {
   readonly artifactDigest?: Digest | undefined;
   /** The vulnerable function (a symbol id as the callgraphs name it), when the scanner knows it (issue 17). */
   readonly symbol?: string | undefined;
-  /** The VEX status the requester proposes for a vex_draft; the model's own `Status:` line wins (docs/ai.md "VEX drafts"). */
+  /** The VEX status the requester proposes for a vex_draft; the model's own `Status:` line wins (docs/review.md "The VEX claim of a draft"). */
   readonly vex?: { readonly status: VexStatus; readonly justification?: VexJustification | undefined } | undefined;
 }
 

@@ -1,5 +1,5 @@
 /**
- * The claim of a VEX draft (docs/ai.md "VEX drafts"), derived only from what
+ * The claim of a VEX draft (docs/review.md "The VEX claim of a draft"), derived only from what
  * the draft's attestation binds: the model's output and the finding in the
  * replay manifest. The model's own `Status:` / `Justification:` lines win;
  * without them the finding's proposal (`finding.vex`) stands; with neither

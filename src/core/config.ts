@@ -96,7 +96,7 @@ const AdvisoryAiSchema = z
       })
       .strict()
       .prefault({}),
-    // Issue 17: human review of AI drafts and VEX publishing (docs/ai.md "Review and VEX").
+    // Issue 17: human review of AI drafts and VEX publishing (docs/review.md).
     review: z
       .object({
         // The principal that asked for a generation may not approve it.

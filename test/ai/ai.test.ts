@@ -22,7 +22,7 @@ import { makeTempDir } from '../helpers/model.js';
 import { FINDING, tinyModelPath } from '../helpers/tiny-model.js';
 
 const AI: Principal = { tokenId: 'test-ai', role: 'ai-service', tenants: ['default'] };
-const local = (seed = 1, threads = 2) => ({ kind: 'local' as const, modelPath: tinyModelPath(seed), threads });
+const local = (seed = 1, threads = 1) => ({ kind: 'local' as const, modelPath: tinyModelPath(seed), threads });
 
 let app: App;
 let ai: AiUseCases;
@@ -107,7 +107,7 @@ describe('directory models', () => {
     const r = await ai.explain(AI, {
       finding: FINDING,
       parameters: { maxTokens: 8 },
-      backend: { kind: 'local', modelPath: dir, threads: 2 },
+      backend: { kind: 'local', modelPath: dir, threads: 1 },
     });
     assert.equal(r.manifest.model.weightsDigest, (await modelDigest(dir)).rootDigest);
     assert.notEqual(r.manifest.model.weightsDigest, base.manifest.model.weightsDigest, 'not the file digest');
@@ -177,7 +177,7 @@ describe('replay', () => {
   test('each changed pin is named', async () => {
     const cases: [string, Parameters<typeof replay>[0]][] = [
       ['weights', { backend: local(2) }],
-      ['threads', { backend: local(1, 1) }],
+      ['threads', { backend: local(1, 2) }],
       ['seed', { backend: local(), parameters: { seed: 7 } }],
       ['template-version', { backend: local(), templateVersion: 'v1.0.0' }],
       [

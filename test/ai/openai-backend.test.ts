@@ -146,7 +146,7 @@ describe('the same model locally and over HTTP', () => {
       finding: FINDING,
       context: CONTEXT,
       parameters: PARAMS,
-      backend: { kind: 'local', modelPath: tinyModelPath(1), threads: 2 },
+      backend: { kind: 'local', modelPath: tinyModelPath(1), threads: 1 },
     });
     assert.equal(r.output, l.output);
     assert.equal(r.output, base.output);

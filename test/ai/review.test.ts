@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, test, type TestContext } from 'node:test';
 import { aiModule } from '../../src/app/ai-module.js';
 import { reviewModule } from '../../src/app/review-module.js';
 import { ReviewService } from '../../src/ai/review.js';
@@ -36,7 +36,7 @@ const who = (tokenId: string, role: Role, tenants: readonly string[] | '*' = ['a
 const AI = who('generator', 'ai-service');
 const ALICE = who('alice', 'reviewer');
 const BOB = who('bob', 'reviewer');
-const backend = { kind: 'local' as const, modelPath: tinyModelPath(1), threads: 2 };
+const backend = { kind: 'local' as const, modelPath: tinyModelPath(1), threads: 1 };
 
 for (const db of REACH_BACKENDS) {
   describe(`review and VEX on ${db}`, () => {
@@ -66,6 +66,12 @@ for (const db of REACH_BACKENDS) {
     const withConfig = (review: Partial<ReviewService['d']['config']['review']>): ReviewUseCases => {
       const base = env.t.app.useCases(reviewModule) as ReviewService;
       return new ReviewService({ ...base.d, config: { ...base.d.config, review: { ...base.d.config.review, ...review } } });
+    };
+
+    // Rules that involve no backend-specific storage run once, on SQLite; the flows that commit,
+    // race and read verdicts run on both.
+    const onSqlite = (name: string, fn: (t: TestContext) => Promise<void>): void => {
+      if (db === 'sqlite') test(name, fn);
     };
 
     before(async () => {
@@ -164,7 +170,7 @@ for (const db of REACH_BACKENDS) {
       assert.equal((await ai.verifyAudit(who('auditor', 'audit-service'))).ok, true);
     });
 
-    test('reject needs a reason and is final; an unapproved draft is never published or served', async (t) => {
+    onSqlite('reject needs a reason and is final; an unapproved draft is never published or served', async (t) => {
       if (skip) return t.skip(skip);
       const d = await draft();
       await expectRejects(() => review.reject(ALICE, d.artifactId, { reason: '  ' }), 'E_INVALID_INPUT', /reason/);
@@ -194,7 +200,7 @@ for (const db of REACH_BACKENDS) {
       assert.equal(second.transition.previousDigest, first.transition.digest);
     });
 
-    test('requireDistinctReviewer: who asked for a draft may not approve it', async (t) => {
+    onSqlite('requireDistinctReviewer: who asked for a draft may not approve it', async (t) => {
       if (skip) return t.skip(skip);
       const distinct = withConfig({ requireDistinctReviewer: true });
       const d = await draft(DEAD, who('carol', 'ai-service'));
@@ -237,7 +243,7 @@ for (const db of REACH_BACKENDS) {
       await expectRejects(() => review.groundTruth(ALICE, explanation.artifactId, { callgraphId: graph }), 'E_INVALID_INPUT', /vex_draft/);
     });
 
-    test('a draft whose attestation no longer verifies is not approved, and the failed check is named', async (t) => {
+    onSqlite('a draft whose attestation no longer verifies is not approved, and the failed check is named', async (t) => {
       if (skip) return t.skip(skip);
       const d = await draft();
       const path = join(env.t.app.config.dataDir, 'cas', 'signals', d.keys.envelope ?? '');

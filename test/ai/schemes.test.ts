@@ -49,7 +49,7 @@ describe('signing schemes', () => {
       const r = await ai.explain(AI, {
         finding: FINDING,
         parameters: { maxTokens: 4 },
-        backend: { kind: 'local', modelPath: tinyModelPath(), threads: 2 },
+        backend: { kind: 'local', modelPath: tinyModelPath(), threads: 1 },
       });
       const info = app.keyring.get(keyId);
       assert.equal(info.algorithm, scheme);

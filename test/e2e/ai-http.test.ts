@@ -50,7 +50,7 @@ for (const backend of await signalsBackends()) {
         env: db.env,
         configure: (c) => {
           c.advisoryAi.inference.local.modelPath = tinyModelPath();
-          c.advisoryAi.inference.local.threads = 2;
+          c.advisoryAi.inference.local.threads = 1;
         },
       });
       await srv.addTenant('t1');

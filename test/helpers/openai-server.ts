@@ -127,7 +127,7 @@ function parseChat(text: string): { systemPrompt: string; userPrompt: string; pa
 }
 
 export async function startOpenAiServer(options: OpenAiServerOptions): Promise<OpenAiTestServer> {
-  const model: GenerationBackend = await openLlamaBackend({ kind: 'local', modelPath: options.modelPath, threads: options.threads ?? 2 });
+  const model: GenerationBackend = await openLlamaBackend({ kind: 'local', modelPath: options.modelPath, threads: options.threads ?? 1 });
   const requests: SeenRequest[] = [];
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -23,7 +23,7 @@ export async function startReviewServer(configure?: (c: ResolvedConfig) => void)
   return startTestServer({
     configure: (c) => {
       c.advisoryAi.inference.local.modelPath = tinyModelPath();
-      c.advisoryAi.inference.local.threads = 2;
+      c.advisoryAi.inference.local.threads = 1;
       configure?.(c);
     },
   });
