@@ -23,21 +23,12 @@ import type {
   StoredAuditRecord,
   VerifyRequest,
 } from '../ai/use-cases.js';
-import { callJson, type ClientFlags } from './api-client.js';
+import { callJson, replyWith, type ClientFlags } from './api-client.js';
 
 /** A generation on the server may take as long as a local one; the default 30 s would cut it off. */
 const GENERATION_TIMEOUT_MS = 30 * 60 * 1000;
 
 type Obj = Record<string, unknown>;
-
-/** The reply as an object carrying `fields`; anything else means this is not the attestry AI API answering. */
-function reply(value: unknown, what: string, fields: readonly string[]): Obj {
-  const missing =
-    typeof value !== 'object' || value === null || Array.isArray(value) ? fields : fields.filter((f) => !(f in (value as Obj)));
-  if (missing.length > 0)
-    throw new AttestryError('E_UNAVAILABLE', `the server's ${what} reply lacks ${missing.join(', ')}: is --server an attestry service?`);
-  return value as Obj;
-}
 
 const noBackend = (backend: unknown, flag: string): void => {
   if (backend !== undefined)
@@ -54,7 +45,7 @@ export class RemoteAi implements AiUseCases {
 
   async explain(_principal: Principal, req: ExplainRequest): Promise<ExplainResult> {
     noBackend(req.backend, '--model/--endpoint');
-    const r = reply(
+    const r = replyWith(
       await callJson(
         this.flags,
         'POST',
@@ -101,7 +92,7 @@ export class RemoteAi implements AiUseCases {
       }),
       GENERATION_TIMEOUT_MS,
     );
-    return reply(r, 'verify', ['valid', 'checks', 'failedCheck']) as unknown as AttestationVerification;
+    return replyWith(r, 'verify', ['valid', 'checks', 'failedCheck']) as unknown as AttestationVerification;
   }
 
   async replay(_principal: Principal, req: ReplayRequest): Promise<ReplayResult> {
@@ -121,13 +112,13 @@ export class RemoteAi implements AiUseCases {
       }),
       GENERATION_TIMEOUT_MS,
     );
-    return reply(r, 'replay', ['status', 'causes', 'details', 'similarityScore']) as unknown as ReplayResult;
+    return replyWith(r, 'replay', ['status', 'causes', 'details', 'similarityScore']) as unknown as ReplayResult;
   }
 
   async attestation(_principal: Principal, artifactId: string, tenant?: string): Promise<StoredAttestation> {
     const q = tenant === undefined ? '' : `?tenant=${encodeURIComponent(tenant)}`;
     const r = await callJson(this.flags, 'GET', `api/v1/attestation/${encodeURIComponent(artifactId)}${q}`);
-    return reply(r, 'attestation', ['artifactId', 'statement', 'manifest', 'audit']) as unknown as StoredAttestation;
+    return replyWith(r, 'attestation', ['artifactId', 'statement', 'manifest', 'audit']) as unknown as StoredAttestation;
   }
 
   async audit(_principal: Principal, query: AuditQuery): Promise<readonly StoredAuditRecord[]> {
@@ -137,7 +128,7 @@ export class RemoteAi implements AiUseCases {
     if (query.since !== undefined) q.set('since', query.since);
     if (query.limit !== undefined) q.set('limit', String(query.limit));
     const qs = q.toString();
-    const r = reply(await callJson(this.flags, 'GET', `api/v1/audit${qs === '' ? '' : `?${qs}`}`), 'audit', ['records']);
+    const r = replyWith(await callJson(this.flags, 'GET', `api/v1/audit${qs === '' ? '' : `?${qs}`}`), 'audit', ['records']);
     if (!Array.isArray(r['records'])) throw new AttestryError('E_UNAVAILABLE', "the server's audit reply has no records list");
     return r['records'] as StoredAuditRecord[];
   }
@@ -145,6 +136,6 @@ export class RemoteAi implements AiUseCases {
   async verifyAudit(_principal: Principal, tenant?: string): Promise<AuditVerification> {
     const q = tenant === undefined ? '' : `?tenant=${encodeURIComponent(tenant)}`;
     const r = await callJson(this.flags, 'GET', `api/v1/audit/verify${q}`);
-    return reply(r, 'audit verify', ['ok', 'checks', 'problems']) as unknown as AuditVerification;
+    return replyWith(r, 'audit verify', ['ok', 'checks', 'problems']) as unknown as AuditVerification;
   }
 }

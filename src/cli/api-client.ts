@@ -56,6 +56,20 @@ export async function callJson(flags: ClientFlags, method: string, path: string,
   }
 }
 
+/** As callJson, with the reply's status (201 created or 200 already there). */
+export async function callJsonStatus(
+  flags: ClientFlags,
+  method: string,
+  path: string,
+  body?: Buffer,
+): Promise<{ status: number; value: unknown }> {
+  const reply = await send(flags, method, path, body);
+  return {
+    status: reply.status,
+    value: reply.text() === '' ? undefined : parseJsonBounded(reply.text(), { what: 'server reply', code: 'E_UNAVAILABLE' }),
+  };
+}
+
 /** Calls the API and returns the reply's bytes as text, unparsed (`evidence get --raw`). */
 export async function callText(flags: ClientFlags, method: string, path: string): Promise<string> {
   return (await send(flags, method, path)).text();
@@ -83,4 +97,13 @@ export function withClientOptions(cmd: Command): Command {
     .option('--server <url>', 'attestry service URL; also ATTESTRY_SERVER', process.env['ATTESTRY_SERVER'] ?? 'http://127.0.0.1:8080')
     .option('--token <token>', 'API token; better: ATTESTRY_TOKEN (keeps it out of the process list)')
     .option('--json', 'machine-readable output');
+}
+
+/** A server reply as an object carrying `fields`; anything else means this is not an attestry service answering. */
+export function replyWith(value: unknown, what: string, fields: readonly string[]): Record<string, unknown> {
+  const obj = typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  const missing = obj === undefined ? fields : fields.filter((f) => !(f in obj));
+  if (missing.length > 0 || obj === undefined)
+    throw new AttestryError('E_UNAVAILABLE', `the server's ${what} reply lacks ${missing.join(', ')}: is --server an attestry service?`);
+  return obj;
 }

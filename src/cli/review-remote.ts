@@ -16,18 +16,10 @@ import type {
   ReviewQuery,
   ReviewUseCases,
 } from '../ai/review-use-cases.js';
-import { callJson, type ClientFlags } from './api-client.js';
+import { parseEnvelope } from '../crypto/dsse.js';
+import { callJson, callJsonStatus, replyWith, type ClientFlags } from './api-client.js';
 
 type Obj = Record<string, unknown>;
-
-/** The reply as an object carrying `fields`; anything else means this is not the attestry review API answering. */
-function reply(value: unknown, what: string, fields: readonly string[]): Obj {
-  const missing =
-    typeof value !== 'object' || value === null || Array.isArray(value) ? fields : fields.filter((f) => !(f in (value as Obj)));
-  if (missing.length > 0)
-    throw new AttestryError('E_UNAVAILABLE', `the server's ${what} reply lacks ${missing.join(', ')}: is --server an attestry service?`);
-  return value as Obj;
-}
 
 const body = (value: unknown): Buffer => Buffer.from(JSON.stringify(value));
 const id = (artifactId: string): string => encodeURIComponent(artifactId);
@@ -46,19 +38,19 @@ export class RemoteReview implements ReviewUseCases {
 
   async #decide(path: string, artifactId: string, payload: Obj): Promise<DecisionResult> {
     const r = await callJson(this.flags, 'POST', `api/v1/review/${id(artifactId)}/${path}`, body(payload));
-    return reply(r, path, DECISION) as unknown as DecisionResult;
+    return replyWith(r, path, DECISION) as unknown as DecisionResult;
   }
 
   async list(_principal: Principal, q: ReviewQuery): Promise<readonly ReviewItem[]> {
     const qs = query({ tenant: q.tenant, type: q.type, state: q.state, minAgeSeconds: q.minAgeSeconds, limit: q.limit });
-    const r = reply(await callJson(this.flags, 'GET', `api/v1/review${qs}`), 'review list', ['items']);
+    const r = replyWith(await callJson(this.flags, 'GET', `api/v1/review${qs}`), 'review list', ['items']);
     if (!Array.isArray(r['items'])) throw new AttestryError('E_UNAVAILABLE', "the server's review list reply has no items list");
     return r['items'] as ReviewItem[];
   }
 
   async show(_principal: Principal, artifactId: string, tenant?: string): Promise<ReviewDetail> {
     const r = await callJson(this.flags, 'GET', `api/v1/review/${id(artifactId)}${query({ tenant })}`);
-    return reply(r, 'review', ['artifactId', 'authority', 'decision', 'transitions']) as unknown as ReviewDetail;
+    return replyWith(r, 'review', ['artifactId', 'authority', 'decision', 'transitions']) as unknown as ReviewDetail;
   }
 
   approve(
@@ -86,17 +78,39 @@ export class RemoteReview implements ReviewUseCases {
   }
 
   async publish(_principal: Principal, artifactId: string, input: { tenant?: string | undefined }): Promise<PublishResult> {
-    const r = await callJson(this.flags, 'POST', `api/v1/vex/${id(artifactId)}/publish`, body({ tenant: input.tenant }));
-    return reply(r, 'publish', ['artifactId', 'vexId', 'document', 'envelope', 'created']) as unknown as PublishResult;
+    const { status, value } = await callJsonStatus(
+      this.flags,
+      'POST',
+      `api/v1/vex/${id(artifactId)}/publish`,
+      body({ tenant: input.tenant }),
+    );
+    const document = replyWith(value, 'publish', ['@context', '@id', 'statements']) as unknown as PublishResult['document'];
+    // The reply is the document; its signed attestation and log entry come with the bundle.
+    const bundle = replyWith(await this.exportVex(_principal, artifactId, input.tenant), 'bundle', [
+      'dsseEnvelope',
+      'verificationMaterial',
+    ]);
+    const entry = (bundle['verificationMaterial'] as { tlogEntries?: { logIndex?: unknown }[] } | undefined)?.tlogEntries?.[0];
+    return {
+      artifactId,
+      vexId: document['@id'],
+      document,
+      envelope: parseEnvelope(bundle['dsseEnvelope']),
+      recordId: '',
+      logIndex: entry?.logIndex === undefined ? null : Number(entry.logIndex),
+      created: status === 201,
+    };
   }
 
   async vex(
     _principal: Principal,
     q: { purl: string; tenant?: string | undefined; limit?: number | undefined },
   ): Promise<readonly PublishedVex[]> {
-    const r = reply(await callJson(this.flags, 'GET', `api/v1/vex${query({ purl: q.purl, tenant: q.tenant, limit: q.limit })}`), 'vex', [
-      'statements',
-    ]);
+    const r = replyWith(
+      await callJson(this.flags, 'GET', `api/v1/vex${query({ purl: q.purl, tenant: q.tenant, limit: q.limit })}`),
+      'vex',
+      ['statements'],
+    );
     if (!Array.isArray(r['statements'])) throw new AttestryError('E_UNAVAILABLE', "the server's vex reply has no statements list");
     return r['statements'] as PublishedVex[];
   }
@@ -106,7 +120,7 @@ export class RemoteReview implements ReviewUseCases {
    * fetches); the rest of PublishedVex is read back from the document.
    */
   async vexOf(_principal: Principal, artifactId: string, tenant?: string): Promise<PublishedVex> {
-    const doc = reply(await callJson(this.flags, 'GET', `api/v1/vex/${id(artifactId)}${query({ tenant })}`), 'vex document', [
+    const doc = replyWith(await callJson(this.flags, 'GET', `api/v1/vex/${id(artifactId)}${query({ tenant })}`), 'vex document', [
       '@id',
       'statements',
     ]) as unknown as PublishedVex['document'];
@@ -126,7 +140,7 @@ export class RemoteReview implements ReviewUseCases {
 
   async exportVex(_principal: Principal, artifactId: string, tenant?: string): Promise<unknown> {
     const r = await callJson(this.flags, 'GET', `api/v1/vex/${id(artifactId)}/bundle${query({ tenant })}`);
-    return reply(r, 'bundle', ['mediaType', 'dsseEnvelope']);
+    return replyWith(r, 'bundle', ['mediaType', 'dsseEnvelope']);
   }
 
   async verifyChain(_principal: Principal, input: { attestation: unknown; tenant?: string | undefined }): Promise<ChainVerification> {
@@ -136,6 +150,6 @@ export class RemoteReview implements ReviewUseCases {
       'api/v1/attestation/verify-chain',
       body({ attestation: input.attestation, tenant: input.tenant }),
     );
-    return reply(r, 'verify-chain', ['valid', 'checks', 'failedCheck']) as unknown as ChainVerification;
+    return replyWith(r, 'verify-chain', ['valid', 'checks', 'failedCheck']) as unknown as ChainVerification;
   }
 }

@@ -27,8 +27,7 @@ const count = (what: string) =>
 export const ArtifactParams = z.object({ artifactId: ArtifactId });
 export type ArtifactParamsT = z.infer<typeof ArtifactParams>;
 
-export const TenantQuery = z.object({ tenant: Tenant.optional() });
-export type TenantQueryT = z.infer<typeof TenantQuery>;
+export { TenantQuery, type TenantQueryT } from './ai-schemas.js';
 
 export const ReviewListQuery = z.object({
   tenant: Tenant.optional(),

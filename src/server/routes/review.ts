@@ -199,7 +199,7 @@ export async function reviewRoutes(
       schema: {
         ...vexTags,
         summary:
-          'Publish an approved vex_draft as a signed OpenVEX 0.2.0 in-toto attestation (stored and logged): 201 with Location; 200 with created false when it was already published; 409 naming what is missing',
+          'Publish an approved vex_draft as a signed OpenVEX 0.2.0 in-toto attestation (stored and logged): 201 with the OpenVEX document and Location; 200 with the same document when it was already published; 409 naming what is missing. The attestation is at Location + /bundle',
         ...withArtifact,
         body: routeSchema(PublishBody),
         response: { 200: anyObject, 201: anyObject, ...errors },
@@ -208,8 +208,11 @@ export async function reviewRoutes(
     async (request, reply) => {
       const b = fieldsOf(request.body, PUBLISH_FIELDS);
       const r = await useCases.publish(principalOf(request), request.params.artifactId, { tenant: tenantOf(request.query, b) });
+      // The body is the OpenVEX document itself (schema-valid as it stands); where its signed attestation is goes in headers.
       void reply.header('location', `/api/v1/vex/${r.artifactId}`);
-      return sendJson(reply, r, r.created ? 201 : 200);
+      void reply.header('x-attestry-record-id', r.recordId);
+      if (r.logIndex !== null) void reply.header('x-attestry-log-index', String(r.logIndex));
+      return sendJson(reply, r.document, r.created ? 201 : 200);
     },
   );
 
