@@ -64,6 +64,19 @@ export default tseslint.config(
   },
   { files: ['src/cli/output.ts'], rules: { 'no-console': 'off' } },
 
+  // The web console (browser code, its own tsconfig with the DOM): the same strict type-aware set as src/.
+  {
+    files: ['console/src/**/*.{ts,tsx}'],
+    extends: [...tseslint.configs.strictTypeChecked],
+    ...typeAware,
+    rules: {
+      ...common,
+      '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true }],
+      '@typescript-eslint/no-non-null-assertion': 'off',
+      '@typescript-eslint/no-confusing-void-expression': ['error', { ignoreArrowShorthand: true }],
+    },
+  },
+
   {
     files: ['test/**/*.ts', 'bench/**/*.ts'],
     extends: [...tseslint.configs.strict],

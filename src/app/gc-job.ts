@@ -42,6 +42,8 @@ export interface GcJob {
   readonly skipped: number;
   readonly lastReport: GcReport | undefined;
   readonly lastError: unknown;
+  /** When the last run finished (with or without an error). */
+  readonly lastRunAt: Date | undefined;
   /** Stops the timer and waits for a run in progress (call before the stores close). */
   stop(): Promise<void>;
 }
@@ -63,7 +65,13 @@ export function startGcJob(core: GcCore, log: ServiceLog, options: GcJobOptions)
   const deps = gcDeps(core);
   let running: Promise<void> | undefined;
   let stopped = false;
-  const state = { runs: 0, skipped: 0, lastReport: undefined as GcReport | undefined, lastError: undefined as unknown };
+  const state = {
+    runs: 0,
+    skipped: 0,
+    lastReport: undefined as GcReport | undefined,
+    lastError: undefined as unknown,
+    lastRunAt: undefined as Date | undefined,
+  };
   const runOnce = async (): Promise<void> => {
     const started = Date.now();
     try {
@@ -89,6 +97,7 @@ export function startGcJob(core: GcCore, log: ServiceLog, options: GcJobOptions)
       );
     } finally {
       state.runs += 1;
+      state.lastRunAt = options.clock.now();
     }
   };
   const timer = setInterval(() => {
@@ -114,6 +123,9 @@ export function startGcJob(core: GcCore, log: ServiceLog, options: GcJobOptions)
     },
     get lastError() {
       return state.lastError;
+    },
+    get lastRunAt() {
+      return state.lastRunAt;
     },
     async stop() {
       stopped = true;

@@ -3,7 +3,8 @@ import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyError, type FastifyInstance } from 'fastify';
 import { parseJsonBounded } from '../core/bounded-json.js';
 import { type AttestryError, isAttestryError } from '../core/errors.js';
-import { bearerAuth } from './auth.js';
+import { bearerAuth, tokenSessions } from './auth.js';
+import { logGrowth } from '../tlog/log-growth.js';
 import { clientErrorHandler, frameworkErrors, limitedServerFactory } from './limits.js';
 import type { ServiceMetrics } from './metrics.js';
 import { attestationRoutes } from './routes/attestations.js';
@@ -23,6 +24,8 @@ import { reviewRoutes } from './routes/review.js';
 import { signalsModule } from '../app/signals-module.js';
 import { DEFAULT_SIGNALS_LIMITS } from '../signals/deps.js';
 import { logModule } from '../app/domains.js';
+import { consoleRoutes } from './routes/console.js';
+import { consoleApiRoutes } from './routes/console-api.js';
 import type { App } from '../app/open-app.js';
 
 export interface AppOptions {
@@ -175,5 +178,25 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await reviewRoutes(app, services.useCases(reviewModule), requireAuth, config.advisoryAi.limits);
   tlogRoutes(app, services.tlog, services.useCases(logModule), services.tsa);
   await timestampRoutes(app, services.tsa);
+  await consoleRoutes(
+    app,
+    { sessions: tokenSessions(services.repos.tokens, services.clock), clock: services.clock, kinds: services.kinds },
+    requireAuth,
+  );
+  await consoleApiRoutes(
+    app,
+    {
+      locker: services.locker,
+      signals: options.signals?.useCases ?? services.useCases(signalsModule),
+      review: services.useCases(reviewModule),
+      keyring: services.keyring,
+      logKey: services.tlog.noteKey,
+      logReader: services.tlog.reader,
+      witnesses: services.tlog.witnesses,
+      growth: (points) => logGrowth(services.index.db, points),
+      metrics,
+    },
+    requireAuth,
+  );
   return app;
 }

@@ -1,3 +1,4 @@
+import type { GcJob } from '../app/gc-job.js';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { LockerEvents } from '../evidence/locker.js';
 import type { EvidenceKind } from '../kinds/builtin.js';
@@ -69,6 +70,13 @@ export class ServiceMetrics implements LockerEvents, SignalsEvents {
     buckets: [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000],
     registers: [this.registry],
   });
+  /** Batches stored per tenant (the histogram above has no tenant label; the console's overview needs one). */
+  readonly runtimeFactsBatchesTotal = new Counter({
+    name: 'signals_runtime_facts_batches_total',
+    help: 'Runtime-fact batches stored',
+    labelNames: ['tenant'] as const,
+    registers: [this.registry],
+  });
   readonly provenanceRecordsTotal = new Counter({
     name: 'signals_provenance_records_total',
     help: 'Provenance records created',
@@ -109,6 +117,43 @@ export class ServiceMetrics implements LockerEvents, SignalsEvents {
     });
   }
 
+  /** The scheduled GC's runs, read when /metrics is scraped. */
+  watchGc(job: GcJob): void {
+    new Gauge({
+      name: 'attestry_gc_runs',
+      help: 'Scheduled GC runs finished since the process started',
+      registers: [this.registry],
+      collect() {
+        this.set(job.runs);
+      },
+    });
+    new Gauge({
+      name: 'attestry_gc_last_run_timestamp_seconds',
+      help: 'When the last scheduled GC run finished (0: none yet)',
+      registers: [this.registry],
+      collect() {
+        this.set(job.lastRunAt === undefined ? 0 : job.lastRunAt.getTime() / 1000);
+      },
+    });
+    new Gauge({
+      name: 'attestry_gc_last_run_removed_blobs',
+      help: 'Blobs the last scheduled GC run removed (orphans and those of expired records)',
+      registers: [this.registry],
+      collect() {
+        const r = job.lastReport;
+        this.set(r === undefined ? 0 : r.removed + r.expiredBlobsRemoved);
+      },
+    });
+    new Gauge({
+      name: 'attestry_gc_last_run_failed',
+      help: '1 when the last scheduled GC run failed',
+      registers: [this.registry],
+      collect() {
+        this.set(job.lastError === undefined ? 0 : 1);
+      },
+    });
+  }
+
   casOperation(operation: 'put' | 'get' | 'delete', result: 'success' | 'failure' | 'integrity_failure'): void {
     this.casOperationsTotal.inc({ operation, result });
   }
@@ -122,8 +167,9 @@ export class ServiceMetrics implements LockerEvents, SignalsEvents {
     if (count > 0) this.runtimeFactsIngestedTotal.inc({ fact_type: this.factTypeLabel(factType), tenant }, count);
   }
 
-  batchStored(factCount: number): void {
+  batchStored(factCount: number, tenant?: string): void {
     this.runtimeFactsBatchSize.observe(factCount);
+    if (tenant !== undefined) this.runtimeFactsBatchesTotal.inc({ tenant });
   }
 
   provenanceRecorded(): void {

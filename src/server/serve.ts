@@ -76,6 +76,7 @@ export async function startServer(config: ResolvedConfig, options: StartServerOp
         clock: services.clock,
       })
     : undefined;
+  if (gc !== undefined) metrics.watchGc(gc);
   let closing: Promise<void> | undefined;
   return {
     app,

@@ -171,7 +171,7 @@ export async function completeBatch(
   });
   if (!done) throw abandoned(f.batchId);
   d.events.provenanceRecorded();
-  d.events.batchStored(f.factCount);
+  d.events.batchStored(f.factCount, f.tenant);
   for (const [type, n] of counts) if (n > 0) d.events.factsIngested(type, f.tenant, n);
   return provenance;
 }

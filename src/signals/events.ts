@@ -13,7 +13,7 @@ export interface SignalsEvents {
    * `_count` the SignalsProvenanceMissing alert compares with provenance records: call it
    * once per acknowledged batch, together with provenanceRecorded.
    */
-  batchStored(factCount: number): void;
+  batchStored(factCount: number, tenant?: string): void;
   /** The batch's provenance record was written (also when Provenance.Enabled is false and it carries a skipReason). */
   provenanceRecorded(): void;
   /** `failure`: the batch attestation could not be signed or logged (counted apart; the SignalsAttestationFailure alert reads it). */
