@@ -88,6 +88,14 @@ describe('the web console in Chromium', { skip }, () => {
     assert.equal(r.headers.get('x-content-type-options'), 'nosniff');
     const html = await r.text();
     assert.doesNotMatch(html, /<script(?![^>]*\bsrc=)[^>]*>/, 'every script is a file');
+    const script = /src="(\/console\/assets\/index-[^"]+\.js)"/.exec(html)?.[1];
+    assert.ok(script !== undefined, html);
+    const asset = await fetch(`${srv.url}${script}`, { headers: { 'accept-encoding': 'br' } });
+    assert.equal(asset.headers.get('content-encoding'), 'br', 'compressed at build time, sent to browsers that accept it');
+    assert.match(asset.headers.get('vary') ?? '', /accept-encoding/i);
+    assert.match(asset.headers.get('cache-control') ?? '', /immutable/);
+    assert.match(asset.headers.get('content-security-policy') ?? '', /default-src 'none'/);
+    assert.equal(r.headers.get('cache-control'), 'no-cache', 'index.html is revalidated');
     const bare = await fetch(`${srv.url}/console`, { redirect: 'manual' });
     assert.equal(bare.status, 302);
     assert.equal(bare.headers.get('location'), '/console/');

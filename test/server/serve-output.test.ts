@@ -69,6 +69,11 @@ describe('attestry serve output', () => {
         first.stdout(),
         new RegExp(`admin token written to ${tokenFile.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(shown nowhere else`),
       );
+      assert.match(
+        first.stdout(),
+        new RegExp(`console +${first.url.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/console/ `),
+        'the banner names the web console',
+      );
       token = readFileSync(tokenFile, 'utf8').trim();
       assert.equal((await fetch(`${first.url}/api/v1/keys`)).status, 200);
       assert.equal((await fetch(`${first.url}/no/such/route`)).status, 404);

@@ -50,6 +50,7 @@ export function serveCommand(startServer: StartService): Command {
               `  signing key ${services.signingKey.keyId} (${services.signingKey.algorithm}${services.signingKey.created ? ', created now' : ''})`,
               `  log         ${logLine(services)}, key ${services.tlog.key.verifierKey}${services.tlog.key.created ? ' (created now)' : ''}`,
               `  timestamps  RFC 3161 at ${url}/api/v1/timestamp (TSA chain ${join(config.dataDir, 'keys', 'tsa', 'chain.pem')}${services.tsa.created ? ', created now' : ''})`,
+              `  console     ${url}/console/ (sign in with an API token)`,
               ...(bootstrap.createdTenant ? [`  tenant      ${bootstrap.createdTenant} (created on first start)`] : []),
               // Every start says where the admin token is; the token itself is never printed.
               bootstrap.adminToken === undefined

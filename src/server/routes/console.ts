@@ -166,6 +166,7 @@ export async function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps, req
     index: ['index.html'],
     wildcard: true,
     serveDotFiles: false,
+    preCompressed: true,
     setHeaders: (res, path) => {
       for (const [k, v] of Object.entries(SECURITY_HEADERS)) void res.header(k, v);
       // Assets are named by their content hash; index.html must be looked at again.
