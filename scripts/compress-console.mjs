@@ -5,12 +5,14 @@
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
+import process from 'node:process';
+import { fileURLToPath, URL } from 'node:url';
 
-const root = new URL('../dist/console/', import.meta.url);
+const root = fileURLToPath(new URL('../dist/console/', import.meta.url));
 const walk = (dir) => readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? walk(join(dir, f)) : [join(dir, f)]));
 let raw = 0;
 let br = 0;
-for (const file of walk(root.pathname).filter((f) => /\.(js|css|html|svg)$/.test(f))) {
+for (const file of walk(root).filter((f) => /\.(js|css|html|svg)$/.test(f))) {
   const bytes = readFileSync(file);
   const brotli = brotliCompressSync(bytes, {
     params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: bytes.length },
