@@ -1,13 +1,20 @@
 /**
  * The console's one way to the server: same-origin fetch with the session
- * cookie (HttpOnly: this code never sees the token) and, on every call that
- * changes state, the session's CSRF token as X-CSRF-Token. The CSRF token
- * lives in this module's memory only.
+ * cookie (HttpOnly: this code never sees the token) and, on every call, the
+ * session's CSRF token as X-CSRF-Token (the server takes the cookie alone
+ * nowhere but GET /console/api/session). The CSRF token lives in this
+ * module's memory only; a 401 (the session ended) hands the page back to
+ * the sign-in form.
  */
 let csrfToken = '';
+let onUnauthenticated: () => void = () => undefined;
 
 export function setCsrfToken(token: string): void {
   csrfToken = token;
+}
+
+export function whenUnauthenticated(handler: () => void): void {
+  onUnauthenticated = handler;
 }
 
 /** A reply that was not 2xx: the server's error code and message, as it sent them. */
@@ -32,10 +39,12 @@ function errorOf(status: number, body: unknown, fallback: string): ApiError {
 async function call(method: string, path: string, body?: unknown): Promise<Response> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (body !== undefined) headers['content-type'] = 'application/json';
-  if (method !== 'GET' && method !== 'HEAD') headers['x-csrf-token'] = csrfToken;
+  if (csrfToken !== '') headers['x-csrf-token'] = csrfToken;
   const init: RequestInit = { method, headers, credentials: 'same-origin', cache: 'no-store' };
   if (body !== undefined) init.body = JSON.stringify(body);
-  return fetch(path, init);
+  const r = await fetch(path, init);
+  if (r.status === 401 && csrfToken !== '') onUnauthenticated();
+  return r;
 }
 
 async function parsed(r: Response): Promise<unknown> {
@@ -56,11 +65,22 @@ export async function api<T>(method: 'GET' | 'POST', path: string, body?: unknow
   return data as T;
 }
 
-export async function apiText(path: string): Promise<string> {
+/** Saves what a GET answers as a file (a plain link could not carry the CSRF header). */
+export async function download(path: string, filename: string): Promise<void> {
   const r = await call('GET', path);
-  const text = await r.text();
-  if (!r.ok) throw errorOf(r.status, safeJson(text), `GET ${path} answered ${r.status}`);
-  return text;
+  if (!r.ok) {
+    const text = await r.text();
+    throw errorOf(r.status, safeJson(text), `GET ${path} answered ${r.status}`);
+  }
+  const url = URL.createObjectURL(await r.blob());
+  try {
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = filename;
+    a.click();
+  } finally {
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  }
 }
 
 function safeJson(text: string): unknown {

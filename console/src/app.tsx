@@ -1,5 +1,5 @@
-import { useEffect, useState } from 'preact/hooks';
-import { api, ApiError, messageOf, setCsrfToken } from './api';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { api, ApiError, messageOf, setCsrfToken, whenUnauthenticated } from './api';
 import { ErrorNote } from './parts/common';
 import { EvidencePage } from './pages/evidence';
 import { LogPage } from './pages/log';
@@ -65,7 +65,12 @@ function Login({ onSession }: { onSession: (s: Session) => void }) {
 export function App() {
   const route = useRoute();
   const [session, setSession] = useState<Session | null | undefined>(undefined);
+  const main = useRef<HTMLElement>(null);
   useEffect(() => {
+    whenUnauthenticated(() => {
+      setCsrfToken('');
+      setSession(null);
+    });
     api<Session>('GET', '/console/api/session').then(
       (s) => start(s),
       (e: unknown) => {
@@ -83,13 +88,27 @@ export function App() {
     setCsrfToken('');
     setSession(null);
   };
+  const current = PAGES.find((p) => p.page === route.page) ?? PAGES[0];
+  // A new page: say so in the title and move focus to its content, as a page load would.
+  const place = `${current.page}/${route.rest.join('/')}`;
+  useEffect(() => {
+    document.title = session ? `${current.title} · attestry console` : 'Sign in · attestry console';
+    if (session) main.current?.focus();
+  }, [place, session === null || session === undefined]);
   if (session === undefined) return <main id="main" aria-busy="true" />;
   if (session === null) return <Login onSession={start} />;
-  const current = PAGES.find((p) => p.page === route.page) ?? PAGES[0];
   return (
     <>
       <header class="top">
-        <a class="skip" href="#main-content">
+        <a
+          class="skip"
+          href="#main-content"
+          onClick={(e) => {
+            // Not a route: the hash router would take #main-content for a page.
+            e.preventDefault();
+            main.current?.focus();
+          }}
+        >
           Skip to content
         </a>
         <span class="brand">attestry</span>
@@ -111,7 +130,7 @@ export function App() {
           Sign out
         </button>
       </header>
-      <main id="main-content" tabIndex={-1}>
+      <main id="main-content" tabIndex={-1} ref={main}>
         {current.page === 'review' && <ReviewPage session={session} route={route} />}
         {current.page === 'evidence' && <EvidencePage route={route} />}
         {current.page === 'reach' && <ReachPage route={route} />}

@@ -13,7 +13,13 @@ export function parseHash(hash: string): Route {
   const parts = path
     .split('/')
     .filter((p) => p !== '')
-    .map(decodeURIComponent);
+    .map((p) => {
+      try {
+        return decodeURIComponent(p);
+      } catch {
+        return p; // a malformed escape is shown as typed, not a blank page
+      }
+    });
   return { page: parts[0] ?? 'review', rest: parts.slice(1), params: new URLSearchParams(query) };
 }
 

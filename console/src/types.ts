@@ -16,6 +16,7 @@ export interface NamedCheck {
 
 export interface ChainReport {
   readonly ok: boolean;
+  readonly skipped: number;
   readonly checks: readonly NamedCheck[];
 }
 

@@ -27,6 +27,8 @@ export interface SearchResult {
   /** What the query was read as. */
   readonly as: 'subject-digest' | 'purl' | 'ai-artifact-id' | 'id';
   readonly hits: readonly SearchHit[];
+  /** Kinds not searched because the token's role may not read them (so "no hits" is not read as "none exist"). */
+  readonly withheld: readonly string[];
 }
 
 export interface SearchDeps {
@@ -40,12 +42,15 @@ const LIMIT = 50;
 const DIGEST_RE = /^sha256:[0-9a-f]{64}$/;
 const ARTIFACT_RE = /^ai-artifact-[0-9]{8}-[0-9A-Za-z]{26}$/;
 
-/** Not found, not readable here, or not an id of this kind: no hit. Anything else is the caller's to see. */
-async function orNone<T>(read: () => Promise<T>): Promise<T | undefined> {
+const FORBIDDEN = Symbol('forbidden');
+
+/** Not found or not an id of this kind: no hit; not readable by this role: FORBIDDEN. Anything else is the caller's to see. */
+async function orNone<T>(read: () => Promise<T>): Promise<T | undefined | typeof FORBIDDEN> {
   try {
     return await read();
   } catch (e) {
-    if (isAttestryError(e) && (e.code === 'E_NOT_FOUND' || e.code === 'E_INVALID_INPUT' || e.code === 'E_FORBIDDEN')) return undefined;
+    if (isAttestryError(e) && e.code === 'E_FORBIDDEN') return FORBIDDEN;
+    if (isAttestryError(e) && (e.code === 'E_NOT_FOUND' || e.code === 'E_INVALID_INPUT')) return undefined;
     throw e;
   }
 }
@@ -54,22 +59,28 @@ export async function searchEvidence(deps: SearchDeps, principal: Principal, raw
   const query = raw.trim();
   if (query === '' || query.length > MAX_QUERY)
     throw new AttestryError('E_INVALID_INPUT', `give a digest, Package URL or id of at most ${MAX_QUERY} characters`);
+  const withheld: string[] = [];
+  const readable = <T>(value: T | undefined | typeof FORBIDDEN, kind: string): T | undefined => {
+    if (value !== FORBIDDEN) return value;
+    withheld.push(kind);
+    return undefined;
+  };
   if (DIGEST_RE.test(query)) {
-    const found = await deps.locker.find(principal, { subject: query, limit: LIMIT });
-    const hits = found.items.map((r): SearchHit => ({
+    const found = readable(await orNone(() => deps.locker.find(principal, { subject: query, limit: LIMIT })), 'evidence');
+    const hits = (found?.items ?? []).map((r): SearchHit => ({
       type: 'evidence',
       id: r.id,
       tenant: r.tenant,
       label: `${r.kind}${r.predicateType === null ? '' : ` · ${r.predicateType}`}`,
       createdAt: r.createdAt,
     }));
-    return { query, as: 'subject-digest', hits };
+    return { query, as: 'subject-digest', hits, withheld };
   }
   if (query.startsWith('pkg:')) {
-    const graphs = await deps.signals.findByPurl(principal, query, { limit: LIMIT });
-    const vex = (await orNone(() => deps.review.vex(principal, { purl: query, limit: LIMIT }))) ?? [];
+    const graphs = readable(await orNone(() => deps.signals.findByPurl(principal, query, { limit: LIMIT })), 'callgraphs');
+    const vex = readable(await orNone(() => deps.review.vex(principal, { purl: query, limit: LIMIT })), 'vex-statements') ?? [];
     const hits: SearchHit[] = [
-      ...graphs.items.map((m): SearchHit => ({
+      ...(graphs?.items ?? []).map((m): SearchHit => ({
         type: 'callgraph',
         id: m.graphId,
         tenant: m.tenantId,
@@ -84,10 +95,10 @@ export async function searchEvidence(deps: SearchDeps, principal: Principal, raw
         createdAt: v.publishedAt,
       })),
     ];
-    return { query, as: 'purl', hits };
+    return { query, as: 'purl', hits, withheld };
   }
   if (ARTIFACT_RE.test(query)) {
-    const item = await orNone(() => deps.review.show(principal, query));
+    const item = readable(await orNone(() => deps.review.show(principal, query)), 'ai-reviews');
     const hits: SearchHit[] =
       item === undefined
         ? []
@@ -100,13 +111,16 @@ export async function searchEvidence(deps: SearchDeps, principal: Principal, raw
               createdAt: item.generatedAt,
             },
           ];
-    return { query, as: 'ai-artifact-id', hits };
+    return { query, as: 'ai-artifact-id', hits, withheld };
   }
-  const [batch, graph, record] = await Promise.all([
+  const [batchRead, graphRead, recordRead] = await Promise.all([
     orNone(() => deps.signals.getProvenance(principal, query)),
     orNone(() => deps.signals.getManifest(principal, query)),
     orNone(() => deps.locker.get(principal, query)),
   ]);
+  const batch = readable(batchRead, 'runtime-facts');
+  const graph = readable(graphRead, 'callgraphs');
+  const record = readable(recordRead, 'evidence');
   const hits: SearchHit[] = [];
   if (batch !== undefined)
     hits.push({
@@ -132,5 +146,5 @@ export async function searchEvidence(deps: SearchDeps, principal: Principal, raw
       label: `${record.row.kind}${record.row.predicateType === null ? '' : ` · ${record.row.predicateType}`}`,
       createdAt: record.row.createdAt,
     });
-  return { query, as: 'id', hits };
+  return { query, as: 'id', hits, withheld };
 }

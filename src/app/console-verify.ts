@@ -4,25 +4,29 @@
  * runtime-fact batch is exported in-process (facts blob, provenance record,
  * attestation, log bundles, manifest, keys) and handed to
  * verifySignalsExport, trusting the log only through this server's own log
- * key; any other evidence record is its stored bytes, its DSSE signature and
- * its log entry under a signed checkpoint. A broken link is a failed step in
- * the report, never an error reply.
+ * key; any other evidence record is its stored bytes, its signature (against
+ * the keys an upload is checked against) and its log entry under a signed
+ * checkpoint. Only "no such object" (404) and "not yours to read" (403) are
+ * error replies; every broken link, damaged blob included, is a failed step.
  */
 import { createHash } from 'node:crypto';
 import type { Principal } from '../authz/principal.js';
 import { isAttestryError } from '../core/errors.js';
-import { firstVerifiedSignature, parseEnvelope } from '../crypto/dsse.js';
+import { parseEnvelope } from '../crypto/dsse.js';
 import type { Keyring } from '../crypto/keyring.js';
-import { loadPublicKey } from '../crypto/keys.js';
-import { createVerifier } from '../crypto/signer.js';
 import { parseEvidence } from '../evidence/classify.js';
 import type { EvidenceLocker } from '../evidence/locker.js';
+import type { SignalsCheckName } from '../signals/verify-offline.js';
 import type { SignalsUseCases } from '../signals/types.js';
-import { checkLogged, type NamedCheck, verifySignalsExport } from '../signals/verify-offline.js';
+import { type NamedCheck, verifySignalsExport } from '../signals/verify-offline.js';
+import { verifyLogBundle } from '../tlog/bundle.js';
 import type { NoteVerifierKey } from '../tlog/note.js';
 
 export interface ChainReport {
+  /** No step failed. */
   readonly ok: boolean;
+  /** Steps that could not apply (not logged, unsigned, a message signature's entry): `ok` does not vouch for them. */
+  readonly skipped: number;
   readonly type: 'batch' | 'evidence';
   readonly id: string;
   readonly checks: readonly NamedCheck<string>[];
@@ -35,123 +39,157 @@ export interface VerifyDeps {
   readonly logKey: NoteVerifierKey;
 }
 
-const text = (bytes: Uint8Array): Buffer => Buffer.from(bytes);
+type Check = NamedCheck<string>;
+const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+const failed = (name: string, e: unknown): Check => ({
+  name,
+  status: 'failed',
+  message: messageOf(e),
+  code: isAttestryError(e) ? e.code : 'E_INTERNAL',
+});
 const json = (value: unknown): Buffer => Buffer.from(JSON.stringify(value));
+const report = (type: ChainReport['type'], id: string, checks: readonly Check[]): ChainReport => ({
+  ok: checks.every((c) => c.status !== 'failed'),
+  skipped: checks.filter((c) => c.status === 'skipped').length,
+  type,
+  id,
+  checks,
+});
 
-async function optional<T>(read: () => Promise<T>): Promise<T | undefined> {
+/** A read of one link: its bytes, absent (404: not logged, unsigned), or the error that broke it. */
+type Link = { bytes: Buffer | undefined } | { error: unknown };
+async function link(read: () => Promise<Buffer>): Promise<Link> {
   try {
-    return await read();
+    return { bytes: await read() };
   } catch (e) {
-    if (isAttestryError(e) && e.code === 'E_NOT_FOUND') return undefined;
-    throw e;
+    if (isAttestryError(e) && e.code === 'E_NOT_FOUND') return { bytes: undefined };
+    return { error: e };
   }
 }
+const bytesOf = (l: Link): Buffer | undefined => ('bytes' in l ? l.bytes : undefined);
 
 /**
  * The digest of the stored facts as they stream (never held whole). A damaged
  * or missing blob (the store checks the digest as it reads) is the chain's
- * first broken link, reported as such rather than as an error reply.
+ * first broken link.
  */
-async function streamedDigest(read: () => Promise<AsyncIterable<Uint8Array>>): Promise<{ digest: string; error?: string }> {
+async function streamedDigest(read: () => Promise<AsyncIterable<Uint8Array>>): Promise<{ digest: string; error?: unknown }> {
   const hash = createHash('sha256');
   try {
     for await (const chunk of await read()) hash.update(chunk);
     return { digest: `sha256:${hash.digest('hex')}` };
   } catch (e) {
-    return { digest: `sha256:${hash.digest('hex')}`, error: e instanceof Error ? e.message : String(e) };
+    return { digest: `sha256:${hash.digest('hex')}`, error: e };
   }
 }
 
 export async function verifyBatchChain(deps: VerifyDeps, principal: Principal, batchId: string): Promise<ChainReport> {
+  // The batch's own record: not found or not readable is the reply, not a step.
   const provenance = await deps.signals.getProvenance(principal, batchId);
-  const facts = await streamedDigest(async () => (await deps.signals.getBatch(principal, batchId)).content);
   const graphId = provenance.callgraphId;
-  const manifest = await deps.signals.getManifest(principal, graphId);
-  const keyIds = [...new Set([provenance.signerKeyId, manifest.signerKeyId].filter((k): k is string => k !== null))];
-  const keys = keyIds.flatMap((keyId) => {
-    const info = (() => {
-      try {
-        return deps.keyring.get(keyId);
-      } catch {
-        return undefined;
-      }
-    })();
-    return info === undefined ? [] : [{ keyId, publicKeyPem: info.publicKeyPem }];
+  const facts = await streamedDigest(async () => (await deps.signals.getBatch(principal, batchId)).content);
+  const attestation = await link(() => deps.signals.getAttestation(principal, batchId));
+  const attestationBundle = await link(async () => json(await deps.locker.exportBundle(principal, batchId)));
+  const manifest = await link(async () => json(await deps.signals.getManifest(principal, graphId)));
+  const manifestEnvelope = await link(() => deps.signals.getManifestEnvelope(principal, graphId));
+  const manifestBundle = await link(async () => json(await deps.locker.exportBundle(principal, graphId)));
+  const manifestSigner = (() => {
+    const m = bytesOf(manifest);
+    return m === undefined ? null : (JSON.parse(m.toString('utf8')) as { signerKeyId: string | null }).signerKeyId;
+  })();
+  const keys = [...new Set([provenance.signerKeyId, manifestSigner].filter((k): k is string => k !== null))].flatMap((keyId) => {
+    try {
+      return [{ keyId, publicKeyPem: deps.keyring.get(keyId).publicKeyPem }];
+    } catch {
+      return []; // the check that needs it says which key is missing
+    }
   });
-  const report = verifySignalsExport(
+  const verified = verifySignalsExport(
     {
       factsDigest: facts.digest,
       provenance: json(provenance),
-      attestation: (await optional(() => deps.signals.getAttestation(principal, batchId))) ?? Buffer.from('null'),
-      attestationBundle: await optional(async () => json(await deps.locker.exportBundle(principal, batchId))),
-      manifest: json(manifest),
-      manifestEnvelope: await optional(async () => text(await deps.signals.getManifestEnvelope(principal, graphId))),
-      manifestBundle: await optional(async () => json(await deps.locker.exportBundle(principal, graphId))),
+      attestation: bytesOf(attestation) ?? Buffer.from('null'),
+      attestationBundle: bytesOf(attestationBundle),
+      manifest: bytesOf(manifest) ?? Buffer.from('null'),
+      manifestEnvelope: bytesOf(manifestEnvelope),
+      manifestBundle: bytesOf(manifestBundle),
       keys: json({ keys }),
     },
     { logKey: deps.logKey },
   );
-  const checks = report.checks.map((c) =>
-    c.name === 'blob-hash' && facts.error !== undefined ? { ...c, status: 'failed' as const, message: `${facts.error}; ${c.message}` } : c,
-  );
-  return { ok: report.ok && facts.error === undefined, type: 'batch', id: batchId, checks };
+  // A link that could not be read is the failure of the step that reads it, in the store's words.
+  const broken: Partial<Record<SignalsCheckName, unknown>> = {};
+  if (facts.error !== undefined) broken['blob-hash'] = facts.error;
+  if ('error' in attestation) broken['provenance-record'] = attestation.error;
+  if ('error' in attestationBundle) broken['attestation-log-inclusion'] = attestationBundle.error;
+  if ('error' in manifest) broken['manifest-signature'] = manifest.error;
+  else if ('error' in manifestEnvelope) broken['manifest-signature'] = manifestEnvelope.error;
+  if ('error' in manifestBundle) broken['manifest-log-inclusion'] = manifestBundle.error;
+  const checks = verified.checks.map((c): Check => {
+    const e = broken[c.name];
+    return e === undefined ? c : failed(c.name, e);
+  });
+  return report('batch', batchId, checks);
 }
 
-type Check = NamedCheck<string>;
-const failed = (name: string, e: unknown): Check => ({
-  name,
-  status: 'failed',
-  message: e instanceof Error ? e.message : String(e),
-  code: isAttestryError(e) ? e.code : 'E_INTERNAL',
-});
+const NEEDS = 'needs what an earlier step could not establish';
 
-/** A stored evidence record: its blob, its signature by the key it names, its log entry and checkpoint. */
+/** A stored evidence record: its blob, its signature by a key an upload would be checked against, its log entry and checkpoint. */
 export async function verifyEvidenceChain(deps: VerifyDeps, principal: Principal, id: string): Promise<ChainReport> {
   const checks: Check[] = [];
-  const skipRest = (names: string[], why: string): void => {
-    for (const name of names) checks.push({ name, status: 'skipped', message: why });
+  const done = (): ChainReport => {
+    for (const name of ['blob-hash', 'signature', 'log-inclusion'].slice(checks.length))
+      checks.push({ name, status: 'skipped', message: NEEDS });
+    return report('evidence', id, checks);
   };
   let found: Awaited<ReturnType<EvidenceLocker['get']>>;
   try {
     found = await deps.locker.get(principal, id);
-    checks.push({ name: 'blob-hash', status: 'passed', message: `the stored bytes hash to ${found.row.digest} (${found.row.size} bytes)` });
   } catch (e) {
-    if (isAttestryError(e) && (e.code === 'E_NOT_FOUND' || e.code === 'E_FORBIDDEN')) throw e;
+    if (isAttestryError(e) && (e.code === 'E_NOT_FOUND' || e.code === 'E_FORBIDDEN' || e.code === 'E_INVALID_INPUT')) throw e;
     checks.push(failed('blob-hash', e));
-    skipRest(['dsse-signature', 'log-inclusion'], 'needs what blob-hash could not establish');
-    return { ok: false, type: 'evidence', id, checks };
+    return done();
   }
   const { row } = found;
-  const parsed = parseEvidence(found.bytes);
-  if (parsed.content.type !== 'dsse') {
-    skipRest(['dsse-signature', 'log-inclusion'], `a ${parsed.content.type} record has no DSSE envelope to check here`);
-    return { ok: true, type: 'evidence', id, checks };
-  }
-  const envelope = parseEnvelope(parsed.content.envelope);
-  let key;
+  checks.push({ name: 'blob-hash', status: 'passed', message: `the stored bytes hash to ${row.digest} (${row.size} bytes)` });
+  let type: 'dsse' | 'message';
   try {
-    key = loadPublicKey(deps.keyring.get(row.signerKeyId).publicKeyPem, `key ${row.signerKeyId}`);
-    firstVerifiedSignature(envelope, [createVerifier(key, row.signerKeyId)], false);
-    checks.push({ name: 'dsse-signature', status: 'passed', message: `signed by ${row.signerKeyId}` });
-  } catch (e) {
-    checks.push(failed('dsse-signature', e));
-    skipRest(['log-inclusion'], 'needs what dsse-signature could not establish');
-    return { ok: false, type: 'evidence', id, checks };
-  }
-  const log = await deps.locker.logInfo(row);
-  if (log.rekorUuid === null) {
-    checks.push({ name: 'log-inclusion', status: 'skipped', message: `not logged: ${log.skipReason ?? 'no log entry'}` });
-    return { ok: true, type: 'evidence', id, checks };
-  }
-  try {
-    const bundle = json(await deps.locker.exportBundle(principal, id));
+    const signed = await deps.locker.recheckSignature(principal, id);
+    type = signed.type;
     checks.push({
-      name: 'log-inclusion',
+      name: 'signature',
       status: 'passed',
-      message: checkLogged(bundle, envelope, key, log.rekorUuid, 'the record', { logKey: deps.logKey }),
+      message: `${type === 'dsse' ? 'DSSE envelope' : 'message signature'} signed by ${signed.keyId}, a key of the service or trusted by tenant ${row.tenant}`,
     });
+  } catch (e) {
+    checks.push(failed('signature', e));
+    return done();
+  }
+  try {
+    const log = await deps.locker.logInfo(row);
+    if (log.rekorUuid === null) {
+      checks.push({ name: 'log-inclusion', status: 'skipped', message: `not logged: ${log.skipReason ?? 'no log entry'}` });
+    } else if (type === 'message') {
+      checks.push({
+        name: 'log-inclusion',
+        status: 'skipped',
+        message: `log entry ${String(log.logIndex)}: a message signature's entry is checked against the signed file, with attestry verify-bundle --artifact FILE on the exported bundle`,
+      });
+    } else {
+      const bundle = await deps.locker.exportBundle(principal, id);
+      const result = verifyLogBundle(bundle, { logKey: deps.logKey });
+      const stored = parseEvidence(found.bytes).content;
+      const inBundle = parseEnvelope((bundle as { dsseEnvelope?: unknown }).dsseEnvelope);
+      if (stored.type !== 'dsse' || inBundle.payload !== stored.envelope.payload)
+        throw new Error('the log bundle holds another envelope than the stored one');
+      checks.push({
+        name: 'log-inclusion',
+        status: 'passed',
+        message: `entry ${result.logIndex} of ${result.origin} (tree size ${result.treeSize}), checkpoint signed by the log key`,
+      });
+    }
   } catch (e) {
     checks.push(failed('log-inclusion', e));
   }
-  return { ok: checks.every((c) => c.status !== 'failed'), type: 'evidence', id, checks };
+  return done();
 }

@@ -358,6 +358,23 @@ export class EvidenceLocker {
   }
 
   /**
+   * Re-checks a stored record's signature now, against the keys an upload of
+   * it would be checked against (the tenant's trusted keys that are active
+   * today, and the service's own): the verify button's signature step. A key
+   * revoked since the upload makes it fail, as a new upload would.
+   */
+  recheckSignature(principal: Principal, rawId: string): Promise<{ row: EvidenceRow; keyId: string; type: 'dsse' | 'message' }> {
+    return this.#track(async () => {
+      const { row, bytes } = await this.#get(principal, rawId);
+      const parsed = parseEvidence(bytes, undefined, this.#kinds);
+      const d = this.#deps;
+      const candidates = [...(await d.trustedKeys.active(row.tenant)), ...d.serviceKeys()];
+      const { keyId } = await d.verifier.verify(parsed.content, parsed.keyHint, candidates, false);
+      return { row, keyId, type: parsed.content.type };
+    });
+  }
+
+  /**
    * The stored envelope (or message signature) as a Sigstore bundle v0.3 carrying its log entry, an
    * inclusion proof and the current signed checkpoint: verifiable offline.
    */

@@ -10,9 +10,9 @@
  * is saved as a screenshot under test-output/console/.
  */
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import zstd from 'zstd-napi';
 import { assertAccessible, browserSkip, launchBrowser, screenshot, type Browser } from '../helpers/browser.js';
 import { PURL, storeBatch, storeGraph, SYM } from '../helpers/reach-http.js';
@@ -61,9 +61,19 @@ describe('the web console in Chromium', { skip }, () => {
     page = await browser.newPage();
   });
   after(async () => {
+    // Checked here, not only in the last test: no page may have broken its CSP, whichever tests ran.
+    const violations = browser?.cspViolations ?? [];
     await browser?.close();
     await srv?.stop();
+    assert.deepEqual(violations, [], 'no page broke its Content-Security-Policy');
   });
+
+  /** The text of what clicking `button` downloads (fetched with the CSRF header, saved by the page). */
+  const downloaded = async (button: Locator): Promise<string> => {
+    const [file] = await Promise.all([page.waitForEvent('download'), button.click()]);
+    const path = await file.path();
+    return readFileSync(path, 'utf8');
+  };
 
   const signIn = async (token: string): Promise<void> => {
     await browser.context.clearCookies();
@@ -88,6 +98,7 @@ describe('the web console in Chromium', { skip }, () => {
     assert.equal(r.headers.get('x-content-type-options'), 'nosniff');
     const html = await r.text();
     assert.doesNotMatch(html, /<script(?![^>]*\bsrc=)[^>]*>/, 'every script is a file');
+    assert.doesNotMatch(html, /<style|\sstyle=/, 'every style is a file');
     const script = /src="(\/console\/assets\/index-[^"]+\.js)"/.exec(html)?.[1];
     assert.ok(script !== undefined, html);
     const asset = await fetch(`${srv.url}${script}`, { headers: { 'accept-encoding': 'br' } });
@@ -163,13 +174,8 @@ describe('the web console in Chromium', { skip }, () => {
     assert.equal(obj(json(record)['meta'])['kind'], 'ai-reviews');
 
     await page.getByRole('button', { name: 'Publish VEX' }).click();
-    const download = page.getByRole('link', { name: 'Download the OpenVEX document' });
-    await download.waitFor();
-    const vex = await page.evaluate(
-      async (href) => ((await (await fetch(href)).json()) as { '@context': string })['@context'],
-      (await download.getAttribute('href'))!,
-    );
-    assert.equal(vex, 'https://openvex.dev/ns/v0.2.0');
+    const vex = JSON.parse(await downloaded(page.getByRole('button', { name: 'Download the OpenVEX document' }))) as Obj;
+    assert.equal(vex['@context'], 'https://openvex.dev/ns/v0.2.0');
 
     await page.getByRole('button', { name: "Verify the draft's chain on the server" }).click();
     await page.getByRole('list', { name: 'Draft chain verification' }).waitFor();
@@ -230,9 +236,8 @@ describe('the web console in Chromium', { skip }, () => {
       'manifest-signature:passed',
       'manifest-log-inclusion:passed',
     ]);
-    assert.ok(
-      (await page.getByRole('link', { name: 'Download the Sigstore bundle' }).getAttribute('href'))?.endsWith(`/${batchId}/bundle`),
-    );
+    const bundle = JSON.parse(await downloaded(page.getByRole('button', { name: 'Download the Sigstore bundle' }))) as Obj;
+    assert.equal(bundle['mediaType'], 'application/vnd.dev.sigstore.bundle.v0.3+json');
     await screenshot(page, 'evidence-verified');
     await assertAccessible(page, 'evidence page');
 
@@ -265,12 +270,30 @@ describe('the web console in Chromium', { skip }, () => {
   test("the log view shows the checkpoint's signature, the growth chart, and an inclusion proof checked in the browser", async () => {
     await go('#/log');
     await page.locator('[data-signature="verified"]').waitFor();
+    await page.locator('[data-browser-signature="verified"]').waitFor();
     await page.locator('figure.growth svg').waitFor();
     await page.getByLabel(/Entry index/).fill('1');
     await page.getByRole('button', { name: 'Prove inclusion' }).click();
     await page.locator('[data-proof="true"]').waitFor();
     await screenshot(page, 'log');
     await assertAccessible(page, 'log page');
+  });
+
+  test('keyboard and addresses: the skip link moves focus without leaving the page; a malformed address still shows the console', async () => {
+    await go('#/log');
+    await page.getByRole('heading', { name: 'Transparency log' }).waitFor();
+    assert.equal(await page.title(), 'Log · attestry console');
+    await page.locator('a.skip').focus();
+    await page.keyboard.press('Enter');
+    assert.equal(await page.evaluate(() => (globalThis as unknown as { location: { hash: string } }).location.hash), '#/log');
+    assert.equal(
+      await page.evaluate(() => (globalThis as unknown as { document: { activeElement: { id: string } } }).document.activeElement.id),
+      'main-content',
+    );
+    await page.getByRole('heading', { name: 'Transparency log' }).waitFor();
+    await go('#/evidence/%E0%A4%A');
+    await page.getByRole('button', { name: 'Sign out' }).waitFor();
+    await page.getByRole('heading', { name: 'Evidence' }).waitFor();
   });
 
   test('the Signals overview counts callgraphs and batches per tenant from the metrics', async () => {

@@ -15,9 +15,13 @@ import { ServiceMetrics } from '../../src/server/metrics.js';
 import { checkpointStatus } from '../../src/tlog/checkpoint-status.js';
 import { PURL, storeBatch, storeGraph, SYM } from '../helpers/reach-http.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { expectError, json } from '../helpers/signals-http.js';
+import { unlinkSync } from 'node:fs';
+import { signEnvelope } from '../../src/crypto/dsse.js';
+import { buildStatement, INTOTO_PAYLOAD_TYPE } from '../../src/crypto/intoto.js';
+import { blobPath, expectError, json } from '../helpers/signals-http.js';
 
 type Obj = Record<string, unknown>;
+const obj = (v: unknown): Obj => v as Obj;
 let srv: TestServer;
 let aud: string;
 let sig: string;
@@ -27,7 +31,13 @@ let batch: Obj;
 let verdictId: string;
 
 before(async () => {
-  srv = await startTestServer();
+  // GC every 120 ms, so the overview has a last run to show.
+  srv = await startTestServer({
+    configure: (c) => {
+      c.Gc.Enabled = true;
+      c.Gc.IntervalMinutes = 0.002;
+    },
+  });
   await srv.addTenant('t1');
   await srv.addTenant('t2');
   aud = await srv.token('audit-service', ['t1']);
@@ -72,6 +82,15 @@ test('login sets the token as an HttpOnly, SameSite=Strict cookie and answers wi
   const short = (await login(soon)).headers.get('set-cookie') ?? '';
   const maxAge = Number(/Max-Age=(\d+)/.exec(short)?.[1]);
   assert.ok(maxAge > 0 && maxAge <= 60, `the cookie ends with the token (Max-Age ${maxAge})`);
+  // Over HTTPS (here: a proxy that ended TLS) the cookie is Secure and __Host- prefixed, and it works.
+  const tls = await login(aud, { 'x-forwarded-proto': 'https' });
+  assert.match(
+    tls.headers.get('set-cookie') ?? '',
+    /^__Host-attestry_session=atr_[^;]+; Max-Age=\d+; Path=\/; HttpOnly; Secure; SameSite=Strict$/,
+  );
+  const tlsSession = await srv.request('GET', '/console/api/session', { headers: { cookie: cookieOf(tls) } });
+  assert.equal(json(tlsSession)['role'], 'audit-service');
+  expectError(await srv.request('POST', '/console/api/logout', { headers: { 'sec-fetch-site': 'cross-site' } }), 403, 'E_FORBIDDEN');
   const out = await srv.request('POST', '/console/api/logout');
   assert.equal(out.status, 204);
   assert.match(out.headers.get('set-cookie') ?? '', /attestry_session=; Max-Age=0/);
@@ -92,6 +111,23 @@ test('a cookie-authenticated write needs the session CSRF token; reads and beare
   expectError(await verify({ cookie, 'x-csrf-token': csrfTokenFor(sig) }), 403, 'E_FORBIDDEN');
   assert.equal((await verify({ cookie, 'x-csrf-token': csrfTokenFor(aud) })).status, 200);
   assert.equal((await verify({}, aud)).status, 200, 'a bearer token needs no CSRF header');
+  // Every cookie request needs the header, reads too: only /session (which hands the page its value) takes the cookie alone.
+  expectError(await srv.request('GET', `/console/api/search?q=${graphId}`, { headers: { cookie } }), 403, 'E_FORBIDDEN');
+  assert.equal(
+    (await srv.request('GET', `/console/api/search?q=${graphId}`, { headers: { cookie, 'x-csrf-token': csrfTokenFor(aud) } })).status,
+    200,
+  );
+  // A GET that writes: reachability with attest=true signs and logs a verdict. The cookie alone must not do it.
+  const sigCookie = cookieOf(await login(sig));
+  const attestGet = `/signals/reachability?callgraph_id=${graphId}&symbol=${encodeURIComponent(SYM.handle)}&attest=true`;
+  const size = async () => Number(json(await srv.request('GET', '/console/api/log/checkpoint', { token: aud }))['size']);
+  const before = await size();
+  expectError(await srv.request('GET', attestGet, { headers: { cookie: sigCookie } }), 403, 'E_FORBIDDEN');
+  assert.equal((await srv.request('HEAD', attestGet, { headers: { cookie: sigCookie } })).status, 403);
+  assert.equal(await size(), before, 'nothing was signed or logged');
+  // /session answers for the token the auth hook used: the Authorization header over the cookie.
+  const both = json(await srv.request('GET', '/console/api/session', { token: sig, headers: { cookie } }));
+  assert.deepEqual([both['role'], both['csrfToken']], ['signals-service', csrfTokenFor(sig)]);
   expectError(
     await srv.request('GET', '/console/api/session', { headers: { cookie: 'attestry_session=atr_nope' } }),
     401,
@@ -115,6 +151,10 @@ test('search finds a batch, a callgraph (by id and PURL) and evidence by subject
   for (const q of [batchId, graphId, PURL, verdictId]) assert.deepEqual(types(await search(q, other)), [], `t2 sees nothing of ${q}`);
   assert.deepEqual(types(await search('01ARZ3NDEKTSV4RRFFQ69G5FAV')), []);
   expectError(await srv.request('GET', `/console/api/search?q=${'x'.repeat(3000)}`, { token: aud }), 400, 'E_INVALID_INPUT');
+  // A reviewer may not read callgraphs: a PURL search still answers (VEX hits), saying what it did not search.
+  const reviewer = await srv.token('reviewer', ['t1']);
+  const byReviewer = await search(PURL, reviewer);
+  assert.deepEqual([types(byReviewer), byReviewer['withheld']], [[], ['callgraphs']]);
 });
 
 test('verify: an evidence record checks its blob, its DSSE signature and its log entry under the signed checkpoint', async () => {
@@ -122,7 +162,7 @@ test('verify: an evidence record checks its blob, its DSSE signature and its log
   assert.equal(r['ok'], true);
   assert.deepEqual(
     (r['checks'] as Obj[]).map((c) => `${String(c['name'])}:${String(c['status'])}`),
-    ['blob-hash:passed', 'dsse-signature:passed', 'log-inclusion:passed'],
+    ['blob-hash:passed', 'signature:passed', 'log-inclusion:passed'],
   );
   expectError(
     await srv.request('POST', '/console/api/verify', { token: other, body: { type: 'evidence', id: verdictId } }),
@@ -134,6 +174,44 @@ test('verify: an evidence record checks its blob, its DSSE signature and its log
     400,
     'E_INVALID_INPUT',
   );
+});
+
+test('verify: a record signed by a key the tenant trusts verifies with its signature and log entry', async () => {
+  const signer = await srv.trustNewKey('t1', 'tenant-key-1');
+  const statement = buildStatement([{ name: 'app.tar', digest: { sha256: 'ab'.repeat(32) } }], 'https://example.com/predicate/v1', {
+    ok: true,
+  });
+  const envelope = signEnvelope(INTOTO_PAYLOAD_TYPE, Buffer.from(JSON.stringify(statement)), [signer]);
+  const put = await srv.request('POST', '/api/v1/attestations?tenant=t1', { token: sig, body: envelope });
+  assert.equal(put.status, 201, put.text);
+  const r = json(await srv.request('POST', '/console/api/verify', { token: aud, body: { type: 'evidence', id: String(json(put)['id']) } }));
+  assert.deepEqual(
+    (r['checks'] as Obj[]).map((c) => `${String(c['name'])}:${String(c['status'])}`),
+    ['blob-hash:passed', 'signature:passed', 'log-inclusion:passed'],
+  );
+  assert.match(String((r['checks'] as Obj[])[1]!['message']), /tenant-key-1/);
+  assert.deepEqual([r['ok'], r['skipped']], [true, 0]);
+});
+
+test('verify: a batch whose attestation blob is gone answers 200 with the broken steps named, not an error', async () => {
+  const b = await storeBatch(srv, sig, graphId, {
+    hits: { [SYM.main]: 1 },
+    source: 'agent-2',
+    receivedAt: new Date().toISOString(),
+    tenant: 't1',
+  });
+  const id = String(b['batchId']);
+  unlinkSync(blobPath(srv, `attestations/${id}.dsse`));
+  const r = await srv.request('POST', '/console/api/verify', { token: aud, body: { type: 'batch', id } });
+  assert.equal(r.status, 200, r.text);
+  const checks = json(r)['checks'] as Obj[];
+  const status = Object.fromEntries(checks.map((c) => [String(c['name']), String(c['status'])]));
+  assert.equal(json(r)['ok'], false);
+  assert.equal(status['blob-hash'], 'passed');
+  assert.equal(status['provenance-record'], 'failed');
+  assert.equal(status['attestation-log-inclusion'], 'failed');
+  assert.equal(status['manifest-signature'], 'passed', 'the links that are intact still verify');
+  assert.equal(checks.find((c) => c['name'] === 'provenance-record')?.['code'], 'E_INTEGRITY');
 });
 
 test("the checkpoint's signature status: verified as served, invalid once a signature byte changes, unknown for a stranger's key", async () => {
@@ -166,11 +244,21 @@ test("growth ends at the checkpoint size; the overview counts per tenant from th
   for (let i = 1; i < points.length; i++) assert.ok(points[i]!.size > points[i - 1]!.size && points[i]!.at >= points[i - 1]!.at);
 
   const mine = json(await srv.request('GET', '/console/api/overview', { token: aud }));
-  assert.deepEqual(mine['tenants'], [{ tenant: 't1', callgraphs: 1, batches: 1, facts: 1 }]);
+  assert.deepEqual(mine['tenants'], [{ tenant: 't1', callgraphs: 1, batches: 2, facts: 2 }], 'the batches of the tests above');
   assert.equal(mine['logSize'], size);
   assert.deepEqual(json(await srv.request('GET', '/console/api/overview', { token: other }))['tenants'], []);
+  // The scheduled GC (every 120 ms here) has run: when, and that it did not fail.
+  let gc = obj(mine['gc']);
+  for (let i = 0; i < 50 && gc['lastRunAt'] === null; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    gc = obj(json(await srv.request('GET', '/console/api/overview', { token: aud }))['gc']);
+  }
+  assert.equal(gc['enabled'], true);
+  assert.ok(Date.parse(String(gc['lastRunAt'])) > Date.now() - 60_000, JSON.stringify(gc));
+  assert.ok(Number(gc['runs']) >= 1);
+  assert.equal(gc['lastFailed'], false);
   const metrics = await (await fetch(`${srv.url}/metrics`)).text();
-  assert.match(metrics, /signals_runtime_facts_batches_total\{tenant="t1"\} 1/);
+  assert.match(metrics, /signals_runtime_facts_batches_total\{tenant="t1"\} 2/);
 });
 
 test('the last GC run reaches /metrics (and so the overview): when it finished, what it removed, whether it failed', async () => {

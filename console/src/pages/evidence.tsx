@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, messageOf, q } from '../api';
-import { Checks, ErrorNote, Field, Mono, when } from '../parts/common';
+import { Checks, Download, ErrorNote, Field, Mono, when } from '../parts/common';
 import { href, navigate, type Route } from '../router';
 import type { ChainReport, SearchHit } from '../types';
 
@@ -26,13 +26,15 @@ function hitLink(h: SearchHit): string {
 function Search({ initial }: { initial: string }) {
   const [text, setText] = useState(initial);
   const [hits, setHits] = useState<readonly SearchHit[] | null>(null);
+  const [withheld, setWithheld] = useState<readonly string[]>([]);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
     if (initial === '') return;
     setHits(null);
-    api<{ hits: SearchHit[] }>('GET', `/console/api/search?q=${q(initial)}`).then(
+    api<{ hits: SearchHit[]; withheld: string[] }>('GET', `/console/api/search?q=${q(initial)}`).then(
       (r) => {
         setHits(r.hits);
+        setWithheld(r.withheld);
         setError(null);
       },
       (e: unknown) => setError(messageOf(e)),
@@ -56,6 +58,7 @@ function Search({ initial }: { initial: string }) {
       </form>
       <ErrorNote error={error} />
       {hits !== null && hits.length === 0 && <p>Nothing found that this token may read.</p>}
+      {withheld.length > 0 && <p class="hint">Not searched, as your role may not read them: {withheld.join(', ')}.</p>}
       {hits !== null && hits.length > 0 && (
         <ul class="list" aria-label="Results">
           {hits.map((h) => (
@@ -81,6 +84,7 @@ function Verify({ type, id }: { type: 'batch' | 'evidence'; id: string }) {
   const run = async (): Promise<void> => {
     setBusy(true);
     setError(null);
+    setReport(null);
     try {
       setReport(await api<ChainReport>('POST', '/console/api/verify', { type, id }));
     } catch (e) {
@@ -101,14 +105,20 @@ function Verify({ type, id }: { type: 'batch' | 'evidence'; id: string }) {
         Verify on the server
       </button>
       <ErrorNote error={error} />
-      {report !== null && (
-        <div aria-live="polite">
-          <p class={`badge ${report.ok ? 'approved' : 'rejected'}`} data-verified={String(report.ok)}>
-            {report.ok ? 'Every link verifies' : 'The chain is broken'}
-          </p>
-          <Checks checks={report.checks} label="Verification steps" />
-        </div>
-      )}
+      <div aria-live="polite">
+        {report !== null && (
+          <>
+            <p class={`badge ${report.ok ? 'approved' : 'rejected'}`} data-verified={String(report.ok)}>
+              {!report.ok
+                ? 'The chain is broken'
+                : report.skipped === 0
+                  ? 'Every link verifies'
+                  : `Every link that applies verifies (${report.skipped} not applicable, see below)`}
+            </p>
+            <Checks checks={report.checks} label="Verification steps" />
+          </>
+        )}
+      </div>
     </section>
   );
 }
@@ -145,9 +155,9 @@ export function EvidencePage({ route }: { route: Route }) {
           {kind === 'batch' ? 'Runtime-fact batch' : 'Evidence record'} <Mono>{id}</Mono>
         </h1>
         <p>
-          <a href={`/api/v1/attestations/${q(id)}/bundle`} download={`${id}.sigstore.json`}>
+          <Download path={`/api/v1/attestations/${q(id)}/bundle`} filename={`${id}.sigstore.json`}>
             Download the Sigstore bundle
-          </a>{' '}
+          </Download>{' '}
           · <a href={href('evidence')}>New search</a>
         </p>
         <Details type={kind} id={id} />

@@ -3,6 +3,7 @@ import { api, messageOf } from '../api';
 import { ErrorNote, Field, Mono } from '../parts/common';
 import { GrowthChart, type GrowthPoint } from '../parts/growth-chart';
 import { rootFromInclusionProof } from '../parts/merkle';
+import { checkpointOf, leafHashOf, logSignatureVerifies } from '../parts/note';
 
 interface CheckpointStatus {
   readonly note: string;
@@ -19,7 +20,15 @@ interface Proof {
   readonly hashes: readonly string[];
 }
 
-function Inclusion({ checkpoint }: { checkpoint: CheckpointStatus }) {
+/** What this browser checked itself: the log's signature on the note, with the key the log publishes. */
+interface BrowserCheck {
+  readonly vkey: string;
+  readonly verified: boolean;
+  readonly rootHex: string;
+  readonly size: number;
+}
+
+function Inclusion({ checkpoint, local }: { checkpoint: CheckpointStatus; local: BrowserCheck }) {
   const [index, setIndex] = useState('0');
   const [result, setResult] = useState<{ proof: Proof; leaf: string; computed: string } | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -29,15 +38,17 @@ function Inclusion({ checkpoint }: { checkpoint: CheckpointStatus }) {
     setResult(null);
     try {
       const i = Number(index);
-      const entry = await api<{ leafHash: string }>('GET', `/api/v1/log/entries/${i}`);
-      const proof = await api<Proof>('GET', `/api/v1/log/proof/inclusion?index=${i}&size=${checkpoint.size}`);
-      const computed = await rootFromInclusionProof(i, proof.treeSize, entry.leafHash, proof.hashes);
-      setResult({ proof, leaf: entry.leafHash, computed });
+      const entry = await api<{ body: string }>('GET', `/api/v1/log/entries/${i}`);
+      const leaf = await leafHashOf(entry.body);
+      const proof = await api<Proof>('GET', `/api/v1/log/proof/inclusion?index=${i}&size=${local.size}`);
+      const computed = await rootFromInclusionProof(i, local.size, leaf, proof.hashes);
+      setResult({ proof, leaf, computed });
     } catch (err) {
       setError(messageOf(err));
     }
   };
   const max = Math.max(0, checkpoint.size - 1);
+  const proven = result !== null && local.verified && result.computed === local.rootHex;
   return (
     <section aria-labelledby="proof-title">
       <h2 id="proof-title">Inclusion proof</h2>
@@ -51,33 +62,34 @@ function Inclusion({ checkpoint }: { checkpoint: CheckpointStatus }) {
         </button>
       </form>
       <ErrorNote error={error} />
-      {result !== null && (
-        <div aria-live="polite">
-          <p
-            class={`badge ${result.computed === checkpoint.rootHash ? 'approved' : 'rejected'}`}
-            data-proof={String(result.computed === checkpoint.rootHash)}
-          >
-            {result.computed === checkpoint.rootHash
-              ? `Entry ${result.proof.index} is in the signed tree of ${result.proof.treeSize} (root recomputed in this browser)`
-              : 'The proof does not lead to the signed root'}
-          </p>
-          <dl>
-            <Field label="leaf hash">
-              <Mono>{result.leaf}</Mono>
-            </Field>
-            <Field label="computed root">
-              <Mono>{result.computed}</Mono>
-            </Field>
-          </dl>
-          <ol class="hashes" aria-label="Audit path, leaf to root">
-            {result.proof.hashes.map((h, i) => (
-              <li key={i}>
-                <Mono>{h}</Mono>
-              </li>
-            ))}
-          </ol>
-        </div>
-      )}
+      <div aria-live="polite">
+        {result !== null && (
+          <>
+            <p class={`badge ${proven ? 'approved' : 'rejected'}`} data-proof={String(proven)}>
+              {proven
+                ? `Entry ${result.proof.index} is in the signed tree of ${local.size}: leaf and root recomputed, and the checkpoint's signature checked, in this browser`
+                : local.verified
+                  ? 'The proof does not lead to the signed root'
+                  : "The checkpoint's signature did not verify in this browser, so no proof against it counts"}
+            </p>
+            <dl>
+              <Field label="leaf hash">
+                <Mono>{result.leaf}</Mono>
+              </Field>
+              <Field label="computed root">
+                <Mono>{result.computed}</Mono>
+              </Field>
+            </dl>
+            <ol class="hashes" aria-label="Audit path, leaf to root">
+              {result.proof.hashes.map((h, i) => (
+                <li key={i}>
+                  <Mono>{h}</Mono>
+                </li>
+              ))}
+            </ol>
+          </>
+        )}
+      </div>
     </section>
   );
 }
@@ -85,9 +97,17 @@ function Inclusion({ checkpoint }: { checkpoint: CheckpointStatus }) {
 export function LogPage() {
   const [checkpoint, setCheckpoint] = useState<CheckpointStatus | null>(null);
   const [points, setPoints] = useState<readonly GrowthPoint[] | null>(null);
+  const [local, setLocal] = useState<BrowserCheck | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
-    api<CheckpointStatus>('GET', '/console/api/log/checkpoint').then(setCheckpoint, (e: unknown) => setError(messageOf(e)));
+    const check = async (): Promise<void> => {
+      const status = await api<CheckpointStatus>('GET', '/console/api/log/checkpoint');
+      setCheckpoint(status);
+      const { verifierKey } = await api<{ verifierKey: string }>('GET', '/api/v1/log/key');
+      const cp = checkpointOf(status.note);
+      setLocal({ vkey: verifierKey, verified: await logSignatureVerifies(status.note, verifierKey), rootHex: cp.rootHex, size: cp.size });
+    };
+    check().catch((e: unknown) => setError(messageOf(e)));
     api<{ points: GrowthPoint[] }>('GET', '/console/api/log/growth').then(
       (r) => setPoints(r.points),
       (e: unknown) => setError(messageOf(e)),
@@ -110,6 +130,14 @@ export function LogPage() {
               <Mono>{checkpoint.rootHash}</Mono>
             </Field>
           </dl>
+          {local !== null && (
+            <p data-browser-signature={local.verified ? 'verified' : 'invalid'}>
+              {local.verified
+                ? "This browser checked the log's Ed25519 signature too"
+                : "This browser could not verify the log's signature"}
+              , with the key the log publishes: <Mono>{local.vkey}</Mono> (compare it with the one you pinned).
+            </p>
+          )}
           <ul>
             {checkpoint.signatures.map((s) => (
               <li key={s.signer}>
@@ -126,7 +154,7 @@ export function LogPage() {
         <h2 id="growth-title">Growth</h2>
         {points === null ? <p aria-busy="true">Loading…</p> : <GrowthChart points={points} />}
       </section>
-      {checkpoint !== null && <Inclusion checkpoint={checkpoint} />}
+      {checkpoint !== null && local !== null && <Inclusion checkpoint={checkpoint} local={local} />}
     </div>
   );
 }

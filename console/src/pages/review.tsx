@@ -1,6 +1,6 @@
-import { useCallback, useEffect, useState } from 'preact/hooks';
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { api, messageOf, q } from '../api';
-import { Checks, ErrorNote, Field, Mono, when } from '../parts/common';
+import { Checks, Download, ErrorNote, Field, Mono, when } from '../parts/common';
 import { href, type Route } from '../router';
 import type { NamedCheck, ReviewDetail, ReviewItem, Session } from '../types';
 
@@ -123,13 +123,13 @@ function Publish({ detail, onDone }: { detail: ReviewDetail; onDone: () => void 
       {detail.published ? (
         <p>
           Published.{' '}
-          <a href={`/api/v1/vex/${q(detail.artifactId)}`} download={`${detail.artifactId}.openvex.json`}>
+          <Download path={`/api/v1/vex/${q(detail.artifactId)}`} filename={`${detail.artifactId}.openvex.json`}>
             Download the OpenVEX document
-          </a>{' '}
+          </Download>{' '}
           ·{' '}
-          <a href={`/api/v1/vex/${q(detail.artifactId)}/bundle`} download={`${detail.artifactId}.vex.sigstore.json`}>
+          <Download path={`/api/v1/vex/${q(detail.artifactId)}/bundle`} filename={`${detail.artifactId}.vex.sigstore.json`}>
             its signed attestation (Sigstore bundle)
-          </a>
+          </Download>
         </p>
       ) : (
         <button type="button" onClick={() => void publish()}>
@@ -146,6 +146,8 @@ function ChainCheck({ detail }: { detail: ReviewDetail }) {
   const [error, setError] = useState<string | null>(null);
   if (detail.attestation === null) return <p>This draft was not signed, so it has no chain to verify.</p>;
   const run = async (): Promise<void> => {
+    setChecks(null);
+    setError(null);
     try {
       const r = await api<{ valid: boolean; checks: { name: string; ok: boolean | null; message: string }[] }>(
         'POST',
@@ -175,6 +177,10 @@ function ChainCheck({ detail }: { detail: ReviewDetail }) {
 function Detail({ id, session, onChange }: { id: string; session: Session; onChange: () => void }) {
   const [detail, setDetail] = useState<ReviewDetail | null>(null);
   const [error, setError] = useState<string | null>(null);
+  // After a decision the buttons are gone: focus goes to the new state, and it is announced.
+  const [announce, setAnnounce] = useState('');
+  const badge = useRef<HTMLParagraphElement>(null);
+  const acted = useRef(false);
   const load = useCallback(() => {
     api<ReviewDetail>('GET', `/api/v1/review/${q(id)}`).then(
       (d) => {
@@ -186,9 +192,16 @@ function Detail({ id, session, onChange }: { id: string; session: Session; onCha
   }, [id]);
   useEffect(load, [load]);
   const changed = (): void => {
+    acted.current = true;
     load();
     onChange();
   };
+  useEffect(() => {
+    if (!acted.current || detail === null) return;
+    acted.current = false;
+    setAnnounce(`The draft is now ${detail.decision}${detail.published ? ' and published' : ''}.`);
+    badge.current?.focus();
+  }, [detail]);
   if (error !== null) return <ErrorNote error={error} />;
   if (detail === null) return <p aria-busy="true">Loading…</p>;
   const f = detail.finding;
@@ -197,7 +210,10 @@ function Detail({ id, session, onChange }: { id: string; session: Session; onCha
       <h2 id="draft-title">
         {detail.artifactType} <Mono>{detail.artifactId}</Mono>
       </h2>
-      <p class={`badge ${detail.decision}`} data-decision={detail.decision}>
+      <p class="sr-only" role="status">
+        {announce}
+      </p>
+      <p class={`badge ${detail.decision}`} data-decision={detail.decision} ref={badge} tabIndex={-1}>
         {detail.decision}
         {detail.flagged ? ' · flagged by ground truth' : ''}
       </p>

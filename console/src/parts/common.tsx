@@ -1,4 +1,6 @@
 import type { ComponentChildren } from 'preact';
+import { useState } from 'preact/hooks';
+import { download, messageOf } from '../api';
 import type { NamedCheck } from '../types';
 
 export function ErrorNote({ error }: { error: string | null }) {
@@ -53,5 +55,26 @@ export function Checks({ checks, label }: { checks: readonly NamedCheck[]; label
         </li>
       ))}
     </ol>
+  );
+}
+
+/** A download the server answers only with the session's CSRF header: fetched, then saved. */
+export function Download({ path, filename, children }: { path: string; filename: string; children: ComponentChildren }) {
+  const [error, setError] = useState<string | null>(null);
+  return (
+    <>
+      <button
+        type="button"
+        class="link"
+        data-download={path}
+        onClick={() => {
+          setError(null);
+          download(path, filename).catch((e: unknown) => setError(messageOf(e)));
+        }}
+      >
+        {children}
+      </button>
+      <ErrorNote error={error} />
+    </>
   );
 }

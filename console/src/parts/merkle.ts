@@ -1,10 +1,14 @@
 /**
- * RFC 6962 §2.1.1: the root an inclusion proof (audit path, leaf to root)
- * leads to, computed in the browser with WebCrypto, so the console checks
- * the server's proof against the signed checkpoint instead of taking its word.
+ * RFC 6962 §2.1.1 (RFC 9162 §2.1.3.2): the root an inclusion proof (audit
+ * path, leaf to root) leads to, computed in the browser with WebCrypto. The
+ * log page compares it with the root of a checkpoint whose signature it also
+ * checks here, from a leaf it hashes here from the entry's body.
  */
 const hex = (b: Uint8Array): string => [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
-const unhex = (s: string): Uint8Array => new Uint8Array((s.match(/../g) ?? []).map((h) => parseInt(h, 16)));
+function unhex(s: string): Uint8Array {
+  if (!/^[0-9a-f]{64}$/.test(s)) throw new Error(`not a SHA-256 hash in hex: ${s.slice(0, 80)}`);
+  return new Uint8Array((s.match(/../g) ?? []).map((h) => parseInt(h, 16)));
+}
 
 async function nodeHash(left: Uint8Array, right: Uint8Array): Promise<Uint8Array> {
   const buf = new Uint8Array(1 + left.length + right.length);

@@ -15,7 +15,14 @@ import { AttestryError } from '../../core/errors.js';
 import type { Clock } from '../../core/ids.js';
 import type { KindRegistry } from '../../kinds/registry.js';
 import type { AuthHook, TokenSessions } from '../auth.js';
-import { clearedSessionCookie, csrfTokenFor, SESSION_MAX_AGE_SECONDS, sessionCookie, sessionTokenOf } from '../console-session.js';
+import {
+  clearedSessionCookie,
+  csrfTokenFor,
+  overHttps,
+  SESSION_MAX_AGE_SECONDS,
+  sessionCookie,
+  sessionTokenOf,
+} from '../console-session.js';
 import { routeSchema } from '../route-schema.js';
 import { ErrorReplySchema } from '../schemas.js';
 
@@ -90,15 +97,15 @@ function sessionOf(principal: Principal, token: string, kinds: KindRegistry, exp
   };
 }
 
-/** A login posted from another site (a login CSRF) is refused; browsers send Sec-Fetch-Site on every fetch. */
+/** A login or logout posted from another site (login CSRF, forced logout) is refused; browsers send Sec-Fetch-Site on every fetch. */
 function sameOriginOnly(request: FastifyRequest): void {
   const site = request.headers['sec-fetch-site'];
   if (site !== undefined && site !== 'same-origin' && site !== 'none')
-    throw new AttestryError('E_FORBIDDEN', `console login from another site (Sec-Fetch-Site: ${site.slice(0, 40)}) is refused`);
+    throw new AttestryError('E_FORBIDDEN', `a console login or logout from another site (Sec-Fetch-Site: ${site.slice(0, 40)}) is refused`);
 }
 
 export async function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps, requireAuth: AuthHook): Promise<void> {
-  const secure = (request: FastifyRequest): boolean => request.protocol === 'https';
+  const secure = overHttps;
 
   app.post<{ Body: z.infer<typeof LoginBody> }>(
     '/console/api/login',
@@ -126,17 +133,20 @@ export async function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps, req
   app.post(
     '/console/api/logout',
     { schema: { summary: 'Ends the console session (clears its cookie)', tags: ['console'], response: { 204: { type: 'null' } } } },
-    async (request, reply) =>
-      reply
+    async (request, reply) => {
+      sameOriginOnly(request);
+      return reply
         .code(204)
         .header('set-cookie', clearedSessionCookie(secure(request)))
-        .send(),
+        .send();
+    },
   );
 
   app.get(
     '/console/api/session',
     {
       onRequest: requireAuth,
+      config: { csrfExempt: true },
       schema: {
         summary: "Who the console's session (or bearer token) is: role, tenants, what it may do, its CSRF token",
         tags: ['console'],
@@ -145,7 +155,9 @@ export async function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps, req
     },
     async (request, reply) => {
       const principal = request.principal!;
-      const token = sessionTokenOf(request) ?? /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1] ?? '';
+      // The token the auth hook used: an Authorization header wins over the cookie there, so here too.
+      const header = request.headers.authorization;
+      const token = header === undefined ? (sessionTokenOf(request) ?? '') : (/^Bearer\s+(\S+)$/i.exec(header)?.[1] ?? '');
       void reply.header('cache-control', 'no-store');
       return sessionOf(principal, token, deps.kinds, await deps.sessions.expiryOf(principal));
     },
