@@ -162,6 +162,14 @@ describe('the web console in Chromium', { skip }, () => {
     await page.getByRole('button', { name: 'Approve' }).focus();
     await page.keyboard.press('Enter');
     await page.locator('[data-decision="approved"]').waitFor();
+    // The buttons are gone with the decision: focus is on the new state, not lost to <body>.
+    await page.waitForFunction(
+      () =>
+        (
+          globalThis as unknown as { document: { activeElement: { getAttribute(n: string): string | null } | null } }
+        ).document.activeElement?.getAttribute('data-decision') === 'approved',
+    );
+    await page.getByRole('status').filter({ hasText: 'now approved' }).waitFor({ state: 'attached' });
     await page.locator('[data-transition="approval"]').waitFor();
     await screenshot(page, 'review-approved');
 
@@ -305,6 +313,10 @@ describe('the web console in Chromium', { skip }, () => {
     await page.getByText('last GC run').waitFor();
     await screenshot(page, 'signals');
     await assertAccessible(page, 'signals page');
+    // The session ends (cookie gone): the next call's 401 brings back the sign-in form, not a page of errors.
+    await browser.context.clearCookies();
+    await go('#/log');
+    await page.getByLabel('API token').waitFor();
     assert.deepEqual(browser.cspViolations, [], 'no page broke its Content-Security-Policy');
   });
 });
