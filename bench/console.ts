@@ -102,14 +102,17 @@ try {
 
     const rows: [string, Result][] = [
       ['GET /console/ (index.html, CSP headers)', await load(`${server.url}/console/`)],
-      [`GET /console/assets/${script.replace(/-.*/, '-*.js')} (43 KB, identity)`, await load(`${server.url}/console/assets/${script}`)],
+      [`GET /console/assets/${script.replace(/-.*/, '-*.js')} (46 KB, identity)`, await load(`${server.url}/console/assets/${script}`)],
       [
-        `GET /console/assets/${script.replace(/-.*/, '-*.js')} (13 KB brotli, as browsers ask)`,
+        `GET /console/assets/${script.replace(/-.*/, '-*.js')} (15 KB brotli, as browsers ask)`,
         await load(`${server.url}/console/assets/${script}`, { 'accept-encoding': 'gzip, deflate, br, zstd' }),
       ],
       ['GET /console/api/session (cookie auth)', await load(`${server.url}/console/api/session`, { cookie })],
-      ['GET /console/api/search?q=<batch id> (3 kinds looked up)', await load(`${server.url}/console/api/search?q=${small}`, { cookie })],
-      ['GET /console/api/log/growth (60 samples)', await load(`${server.url}/console/api/log/growth`, { cookie })],
+      [
+        'GET /console/api/search?q=<batch id> (3 kinds looked up)',
+        await load(`${server.url}/console/api/search?q=${small}`, { cookie, 'x-csrf-token': csrf }),
+      ],
+      ['GET /console/api/log/growth (60 samples)', await load(`${server.url}/console/api/log/growth`, { cookie, 'x-csrf-token': csrf })],
     ];
 
     const verify = (id: string) => async (): Promise<void> => {
