@@ -1,26 +1,24 @@
 /**
  * The VEX vocabulary of AI drafts (issue 17): the claim a `vex_draft` makes
  * and the OpenVEX 0.2.0 document it is published as (what Trivy, Grype and
- * vexctl read). Field names are OpenVEX's.
+ * vexctl read). The OpenVEX vocabulary itself is src/core/openvex.ts.
  */
-export const OPENVEX_CONTEXT = 'https://openvex.dev/ns/v0.2.0';
+import type { VexJustification, VexStatus } from '../core/openvex.js';
 /** The in-toto predicate type of a VEX attestation, as `vexctl attest` writes it. */
 export const OPENVEX_PREDICATE_TYPE = 'https://openvex.dev/ns/v0.2.0';
 /** Where published documents' `@id`s live: `{prefix}{tenant}/{artifactId}`. */
 export const AI_VEX_ID_PREFIX = 'https://attestry.dev/vex/ai/';
-export const SYMBOL_URN_PREFIX = 'urn:attestry:symbol:';
 
-export const VEX_STATUSES = ['not_affected', 'affected', 'fixed', 'under_investigation'] as const;
-export type VexStatus = (typeof VEX_STATUSES)[number];
-
-export const VEX_JUSTIFICATIONS = [
-  'component_not_present',
-  'vulnerable_code_not_present',
-  'vulnerable_code_not_in_execute_path',
-  'vulnerable_code_cannot_be_controlled_by_adversary',
-  'inline_mitigations_already_exist',
-] as const;
-export type VexJustification = (typeof VEX_JUSTIFICATIONS)[number];
+export {
+  OPENVEX_CONTEXT,
+  SYMBOL_URN_PREFIX,
+  VEX_JUSTIFICATIONS,
+  VEX_STATUSES,
+  type OpenVexDocument,
+  type OpenVexStatement,
+  type VexJustification,
+  type VexStatus,
+} from '../core/openvex.js';
 
 /**
  * What a VEX draft claims. `status`/`justification` come from the model's
@@ -39,27 +37,4 @@ export interface VexClaim {
   readonly source: 'output' | 'finding' | 'default';
   /** The model's text: the impact statement of not_affected, the action statement of affected. */
   readonly text: string;
-}
-
-export interface OpenVexStatement {
-  readonly '@id'?: string;
-  readonly vulnerability: { readonly name: string };
-  readonly timestamp: string;
-  readonly products: readonly { readonly '@id': string; readonly subcomponents?: readonly { readonly '@id': string }[] }[];
-  readonly status: VexStatus;
-  readonly status_notes?: string;
-  readonly justification?: VexJustification;
-  readonly impact_statement?: string;
-  readonly action_statement?: string;
-}
-
-export interface OpenVexDocument {
-  readonly '@context': typeof OPENVEX_CONTEXT;
-  readonly '@id': string;
-  readonly author: string;
-  readonly role?: string;
-  readonly timestamp: string;
-  readonly version: number;
-  readonly tooling: string;
-  readonly statements: readonly OpenVexStatement[];
 }

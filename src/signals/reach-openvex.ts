@@ -9,9 +9,18 @@
 import { sha256Hex } from '../core/digest.js';
 import { AttestryError } from '../core/errors.js';
 import { evidenceDigestOf } from './reach-verdict.js';
+import {
+  OPENVEX_CONTEXT,
+  SYMBOL_URN_PREFIX,
+  type OpenVexDocument as CoreOpenVexDocument,
+  type OpenVexStatement as CoreOpenVexStatement,
+  type OpenVexSubcomponent,
+  type VexStatus as CoreVexStatus,
+} from '../core/openvex.js';
 import type { ReachabilityAnswer, ReachabilityResult, ReachabilityState } from './reach-types.js';
 
-export type VexStatus = 'affected' | 'not_affected' | 'under_investigation';
+/** The statuses a reachability result can give: never `fixed` (that is a claim about a release, not a graph). */
+export type VexStatus = Exclude<CoreVexStatus, 'fixed'>;
 
 export const VEX_STATUS: Readonly<Record<ReachabilityState, VexStatus>> = Object.freeze({
   ConfirmedReachable: 'affected',
@@ -24,9 +33,8 @@ export const VEX_STATUS: Readonly<Record<ReachabilityState, VexStatus>> = Object
   RuntimeUnobserved: 'under_investigation',
 });
 
-export const OPENVEX_CONTEXT = 'https://openvex.dev/ns/v0.2.0';
+export { OPENVEX_CONTEXT, SYMBOL_URN_PREFIX, type OpenVexSubcomponent };
 export const VEX_ID_PREFIX = 'https://attestry.dev/vex/reachability/';
-export const SYMBOL_URN_PREFIX = 'urn:attestry:symbol:';
 
 export interface OpenVexOptions {
   readonly author: string;
@@ -38,26 +46,16 @@ export interface OpenVexOptions {
   readonly aliases?: readonly string[];
 }
 
-export interface OpenVexSubcomponent {
-  readonly '@id': string;
-}
-
-export interface OpenVexStatement {
-  readonly vulnerability: { readonly name: string; readonly aliases?: readonly string[] };
-  readonly timestamp: string;
+/** What a reachability statement always carries: the component with its symbols, a status of the three, notes. */
+export interface OpenVexStatement extends CoreOpenVexStatement {
   readonly products: readonly { readonly '@id': string; readonly subcomponents: readonly OpenVexSubcomponent[] }[];
   readonly status: VexStatus;
   readonly status_notes: string;
   readonly justification?: 'vulnerable_code_not_in_execute_path';
-  readonly impact_statement?: string;
-  readonly action_statement?: string;
 }
 
-export interface OpenVexDocument {
-  readonly '@context': typeof OPENVEX_CONTEXT;
-  readonly '@id': string;
-  readonly author: string;
-  readonly timestamp: string;
+/** One statement about the component, version 1, by attestry. */
+export interface OpenVexDocument extends CoreOpenVexDocument {
   readonly version: 1;
   readonly tooling: 'attestry';
   readonly statements: readonly [OpenVexStatement];
