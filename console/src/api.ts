@@ -68,10 +68,7 @@ export async function api<T>(method: 'GET' | 'POST', path: string, body?: unknow
 /** Saves what a GET answers as a file (a plain link could not carry the CSRF header). */
 export async function download(path: string, filename: string): Promise<void> {
   const r = await call('GET', path);
-  if (!r.ok) {
-    const text = await r.text();
-    throw errorOf(r.status, safeJson(text), `GET ${path} answered ${r.status}`);
-  }
+  if (!r.ok) throw errorOf(r.status, await parsed(r), `GET ${path} answered ${r.status}`);
   const url = URL.createObjectURL(await r.blob());
   try {
     const a = document.createElement('a');
@@ -80,14 +77,6 @@ export async function download(path: string, filename: string): Promise<void> {
     a.click();
   } finally {
     setTimeout(() => URL.revokeObjectURL(url), 10_000);
-  }
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return null;
   }
 }
 

@@ -9,7 +9,8 @@ import type { Principal } from '../authz/principal.js';
 import { AttestryError, isAttestryError } from '../core/errors.js';
 import type { EvidenceLocker } from '../evidence/locker.js';
 import type { ReviewUseCases } from '../ai/review-use-cases.js';
-import type { SignalsUseCases } from '../signals/types.js';
+import type { CallgraphManifest, SignalsUseCases } from '../signals/types.js';
+import type { EvidenceRow } from '../store/db/evidence-repo.js';
 
 export type SearchHitType = 'evidence' | 'callgraph' | 'batch' | 'ai-artifact' | 'vex';
 
@@ -44,6 +45,21 @@ const ARTIFACT_RE = /^ai-artifact-[0-9]{8}-[0-9A-Za-z]{26}$/;
 
 const FORBIDDEN = Symbol('forbidden');
 
+const evidenceHit = (r: EvidenceRow): SearchHit => ({
+  type: 'evidence',
+  id: r.id,
+  tenant: r.tenant,
+  label: `${r.kind}${r.predicateType === null ? '' : ` · ${r.predicateType}`}`,
+  createdAt: r.createdAt,
+});
+const callgraphHit = (m: CallgraphManifest): SearchHit => ({
+  type: 'callgraph',
+  id: m.graphId,
+  tenant: m.tenantId,
+  label: `callgraph of ${m.componentPurl} (${m.language}, ${m.nodeCount} nodes)`,
+  createdAt: m.createdAt,
+});
+
 /** Not found or not an id of this kind: no hit; not readable by this role: FORBIDDEN. Anything else is the caller's to see. */
 async function orNone<T>(read: () => Promise<T>): Promise<T | undefined | typeof FORBIDDEN> {
   try {
@@ -67,26 +83,13 @@ export async function searchEvidence(deps: SearchDeps, principal: Principal, raw
   };
   if (DIGEST_RE.test(query)) {
     const found = readable(await orNone(() => deps.locker.find(principal, { subject: query, limit: LIMIT })), 'evidence');
-    const hits = (found?.items ?? []).map((r): SearchHit => ({
-      type: 'evidence',
-      id: r.id,
-      tenant: r.tenant,
-      label: `${r.kind}${r.predicateType === null ? '' : ` · ${r.predicateType}`}`,
-      createdAt: r.createdAt,
-    }));
-    return { query, as: 'subject-digest', hits, withheld };
+    return { query, as: 'subject-digest', hits: (found?.items ?? []).map(evidenceHit), withheld };
   }
   if (query.startsWith('pkg:')) {
     const graphs = readable(await orNone(() => deps.signals.findByPurl(principal, query, { limit: LIMIT })), 'callgraphs');
     const vex = readable(await orNone(() => deps.review.vex(principal, { purl: query, limit: LIMIT })), 'vex-statements') ?? [];
     const hits: SearchHit[] = [
-      ...(graphs?.items ?? []).map((m): SearchHit => ({
-        type: 'callgraph',
-        id: m.graphId,
-        tenant: m.tenantId,
-        label: `callgraph of ${m.componentPurl} (${m.language}, ${m.nodeCount} nodes)`,
-        createdAt: m.createdAt,
-      })),
+      ...(graphs?.items ?? []).map(callgraphHit),
       ...vex.map((v): SearchHit => ({
         type: 'vex',
         id: v.artifactId,
@@ -130,21 +133,7 @@ export async function searchEvidence(deps: SearchDeps, principal: Principal, raw
       label: `runtime-fact batch: ${batch.factCount} facts from ${batch.source}, callgraph ${batch.callgraphId}`,
       createdAt: batch.receivedAt,
     });
-  if (graph !== undefined)
-    hits.push({
-      type: 'callgraph',
-      id: graph.graphId,
-      tenant: graph.tenantId,
-      label: `callgraph of ${graph.componentPurl} (${graph.language}, ${graph.nodeCount} nodes)`,
-      createdAt: graph.createdAt,
-    });
-  if (record !== undefined && batch === undefined && graph === undefined)
-    hits.push({
-      type: 'evidence',
-      id: record.row.id,
-      tenant: record.row.tenant,
-      label: `${record.row.kind}${record.row.predicateType === null ? '' : ` · ${record.row.predicateType}`}`,
-      createdAt: record.row.createdAt,
-    });
+  if (graph !== undefined) hits.push(callgraphHit(graph));
+  if (record !== undefined && batch === undefined && graph === undefined) hits.push(evidenceHit(record.row));
   return { query, as: 'id', hits, withheld };
 }

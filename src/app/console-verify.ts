@@ -56,17 +56,21 @@ const report = (type: ChainReport['type'], id: string, checks: readonly Check[])
   checks,
 });
 
-/** A read of one link: its bytes, absent (404: not logged, unsigned), or the error that broke it. */
-type Link = { bytes: Buffer | undefined } | { error: unknown };
-async function link(read: () => Promise<Buffer>): Promise<Link> {
+/** A read of one link: its value, absent (404: not logged, unsigned), or the error that broke it. */
+type Link<T> = { value: T | undefined } | { error: unknown };
+async function link<T>(read: () => Promise<T>): Promise<Link<T>> {
   try {
-    return { bytes: await read() };
+    return { value: await read() };
   } catch (e) {
-    if (isAttestryError(e) && e.code === 'E_NOT_FOUND') return { bytes: undefined };
+    if (isAttestryError(e) && e.code === 'E_NOT_FOUND') return { value: undefined };
     return { error: e };
   }
 }
-const bytesOf = (l: Link): Buffer | undefined => ('bytes' in l ? l.bytes : undefined);
+const valueOf = <T>(l: Link<T>): T | undefined => ('value' in l ? l.value : undefined);
+const jsonOf = (l: Link<unknown>): Buffer | undefined => {
+  const v = valueOf(l);
+  return v === undefined ? undefined : json(v);
+};
 
 /**
  * The digest of the stored facts as they stream (never held whole). A damaged
@@ -89,15 +93,12 @@ export async function verifyBatchChain(deps: VerifyDeps, principal: Principal, b
   const graphId = provenance.callgraphId;
   const facts = await streamedDigest(async () => (await deps.signals.getBatch(principal, batchId)).content);
   const attestation = await link(() => deps.signals.getAttestation(principal, batchId));
-  const attestationBundle = await link(async () => json(await deps.locker.exportBundle(principal, batchId)));
-  const manifest = await link(async () => json(await deps.signals.getManifest(principal, graphId)));
+  const attestationBundle = await link(() => deps.locker.exportBundle(principal, batchId));
+  const manifest = await link(() => deps.signals.getManifest(principal, graphId));
   const manifestEnvelope = await link(() => deps.signals.getManifestEnvelope(principal, graphId));
-  const manifestBundle = await link(async () => json(await deps.locker.exportBundle(principal, graphId)));
-  const manifestSigner = (() => {
-    const m = bytesOf(manifest);
-    return m === undefined ? null : (JSON.parse(m.toString('utf8')) as { signerKeyId: string | null }).signerKeyId;
-  })();
-  const keys = [...new Set([provenance.signerKeyId, manifestSigner].filter((k): k is string => k !== null))].flatMap((keyId) => {
+  const manifestBundle = await link(() => deps.locker.exportBundle(principal, graphId));
+  const signers = [provenance.signerKeyId, valueOf(manifest)?.signerKeyId ?? null];
+  const keys = [...new Set(signers.filter((k): k is string => k !== null))].flatMap((keyId) => {
     try {
       return [{ keyId, publicKeyPem: deps.keyring.get(keyId).publicKeyPem }];
     } catch {
@@ -108,11 +109,11 @@ export async function verifyBatchChain(deps: VerifyDeps, principal: Principal, b
     {
       factsDigest: facts.digest,
       provenance: json(provenance),
-      attestation: bytesOf(attestation) ?? Buffer.from('null'),
-      attestationBundle: bytesOf(attestationBundle),
-      manifest: bytesOf(manifest) ?? Buffer.from('null'),
-      manifestEnvelope: bytesOf(manifestEnvelope),
-      manifestBundle: bytesOf(manifestBundle),
+      attestation: valueOf(attestation) ?? Buffer.from('null'),
+      attestationBundle: jsonOf(attestationBundle),
+      manifest: jsonOf(manifest) ?? Buffer.from('null'),
+      manifestEnvelope: valueOf(manifestEnvelope),
+      manifestBundle: jsonOf(manifestBundle),
       keys: json({ keys }),
     },
     { logKey: deps.logKey },

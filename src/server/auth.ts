@@ -3,7 +3,7 @@ import type { Clock } from '../core/ids.js';
 import { authenticate } from '../authz/tokens.js';
 import type { Principal } from '../authz/principal.js';
 import type { TokensRepo } from '../store/db/tokens-repo.js';
-import { checkCsrf, sessionTokenOf } from './console-session.js';
+import { checkCsrf, cookieCredential } from './console-session.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -18,15 +18,14 @@ export type AuthHook = (request: FastifyRequest, reply: FastifyReply) => Promise
 
 /**
  * Bearer-token authentication, or the web console's session cookie (with its
- * CSRF header on state-changing calls); authorisation happens in the use case
+ * CSRF header, see console-session.ts); authorisation happens in the use case
  * via the access matrix. An Authorization header wins over the cookie.
  */
 export function bearerAuth(tokens: TokensRepo, clock: Clock): AuthHook {
   return async (request) => {
-    const header = request.headers.authorization;
-    const session = header === undefined ? sessionTokenOf(request) : undefined;
+    const session = cookieCredential(request);
     if (session === undefined) {
-      request.principal = await authenticate(tokens, header, clock.now());
+      request.principal = await authenticate(tokens, request.headers.authorization, clock.now());
       return;
     }
     const principal = await authenticate(tokens, `Bearer ${session}`, clock.now());

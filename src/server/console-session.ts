@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { parse as parseCookies, serialize as serializeCookie } from 'cookie';
 import type { FastifyRequest } from 'fastify';
+import { AttestryError } from '../core/errors.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -8,7 +9,6 @@ declare module 'fastify' {
     csrfExempt?: boolean;
   }
 }
-import { AttestryError } from '../core/errors.js';
 
 /**
  * The web console's session: the API token itself, in an HttpOnly,
@@ -49,6 +49,15 @@ export function sessionTokenOf(request: FastifyRequest): string | undefined {
   const cookies = parseCookies(header);
   const value = cookies[SECURE_SESSION_COOKIE] ?? cookies[SESSION_COOKIE];
   return value === undefined || value === '' ? undefined : value;
+}
+
+/**
+ * The session token when the cookie is what authenticates the request: an
+ * Authorization header, when present, wins over the cookie (the one place
+ * that rule is written; the auth hook and /session both ask here).
+ */
+export function cookieCredential(request: FastifyRequest): string | undefined {
+  return request.headers.authorization === undefined ? sessionTokenOf(request) : undefined;
 }
 
 /** Refuses a cookie-authenticated request without the session's CSRF token (unless its route is csrfExempt). */

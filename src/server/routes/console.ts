@@ -21,7 +21,7 @@ import {
   overHttps,
   SESSION_MAX_AGE_SECONDS,
   sessionCookie,
-  sessionTokenOf,
+  cookieCredential,
 } from '../console-session.js';
 import { routeSchema } from '../route-schema.js';
 import { ErrorReplySchema } from '../schemas.js';
@@ -69,7 +69,7 @@ const LoginBody = z.object({ token: z.string().min(1).max(256).describe('an API 
 const SessionReply = z.object({
   role: z.string(),
   tenants: z.union([z.literal('*'), z.array(z.string())]),
-  csrfToken: z.string().describe('send it as X-CSRF-Token on every state-changing call made with the session cookie'),
+  csrfToken: z.string().describe('send it as X-CSRF-Token on every call made with the session cookie'),
   expiresAt: z.string().nullable(),
   can: z.object({ review: z.boolean(), publish: z.boolean(), readLog: z.boolean() }),
 });
@@ -155,9 +155,8 @@ export async function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps, req
     },
     async (request, reply) => {
       const principal = request.principal!;
-      // The token the auth hook used: an Authorization header wins over the cookie there, so here too.
-      const header = request.headers.authorization;
-      const token = header === undefined ? (sessionTokenOf(request) ?? '') : (/^Bearer\s+(\S+)$/i.exec(header)?.[1] ?? '');
+      // The token the auth hook authenticated (the header's when there is one).
+      const token = cookieCredential(request) ?? /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1] ?? '';
       void reply.header('cache-control', 'no-store');
       return sessionOf(principal, token, deps.kinds, await deps.sessions.expiryOf(principal));
     },
